@@ -1,0 +1,45 @@
+# Duban: the two set-up commands of README.md, and a few maintenance targets.
+#   make run    create the virtual environment, upgrade the database, import the bundled
+#               2020 document on first start, start polling (needs TELEGRAM_BOT_TOKEN)
+#   make test   create the virtual environment with the dev extra and run every test
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test lint format i18n bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/python -m bot db upgrade
+	$(BIN)/python -m bot
+
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract every _() / N_() message into the catalogues (then translate the new zh entries).
+i18n: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o locales/duban.pot .
+	$(BIN)/pybabel update -i locales/duban.pot -d locales -D duban --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Duban's application: configuration, wiring of handlers, command line, scheduling."""

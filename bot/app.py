@@ -1,0 +1,161 @@
+"""Building the one `Application`: configuration, services, and every handler in order.
+
+`build_application` is the only place handlers are registered, so the order in which
+Telegram updates meet them is visible here. The database opens in `post_init` and
+closes in `post_shutdown`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.config import Settings
+from bot.persistence import DraftPersistence
+from core.actors import ensure_admins
+from core.evidence import EvidenceStore
+from core.i18n import translator
+from core.permissions import ChatKind, Role, commands_for
+from handlers import common, invites, liaison, quick_report, report
+from handlers.base import SERVICES_KEY, Services, system_clock
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings, *, clock: Callable[[], dt.datetime] = system_clock
+) -> Application:
+    token = settings.token
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
+
+    # The engine connects lazily: nothing is opened until post_init (or the persistence,
+    # which PTB asks for conversation states during initialize) first uses it.
+    db = Database(settings.database_url)
+
+    async def post_init(app: Application) -> None:
+        app.bot_data[SERVICES_KEY] = Services(
+            settings=settings,
+            db=db,
+            evidence_store=EvidenceStore(settings.evidence_dir),
+            clock=clock,
+        )
+        async with db.session() as session:
+            await ensure_admins(session, settings.admin_ids)
+        await set_command_menus(app, settings)
+        await quick_report.finish_leftover_albums(app)
+        log.info("bot ready as @%s", app.bot.username)
+
+    async def post_shutdown(app: Application) -> None:
+        await db.close()
+
+    app = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.telegram_file_base_url)
+        # Retries a 429 after Telegram's retry_after; keeps under the global/group limits.
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        # ConversationHandler needs updates of one user handled in order.
+        .concurrent_updates(False)
+        .persistence(DraftPersistence(db))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(app, settings)
+    return app
+
+
+def register_handlers(app: Application, settings: Settings) -> None:
+    """Every handler, in the order updates meet them (first match in a group wins)."""
+    private = filters.ChatType.PRIVATE
+    # Edits never change a report; catch them before anything treats them as new input.
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED, common.edited_message))
+
+    app.add_handler(CommandHandler("start", common.start))
+    app.add_handler(CommandHandler("help", common.help_command))
+    app.add_handler(CommandHandler("lang", common.lang))
+    app.add_handler(CommandHandler("join", liaison.join_command))
+
+    # The /report conversation comes before the quick-report and stray-message handlers:
+    # while it runs, a photo is evidence for it, not a quick report of its own.
+    app.add_handler(report.conversation(settings.conversation_timeout_minutes))
+    app.add_handler(CommandHandler("cancel", common.nothing_to_cancel))
+
+    app.add_handler(CommandHandler("items", liaison.items_command))
+    app.add_handler(CallbackQueryHandler(liaison.items_page_button, pattern=r"^items:\d+$"))
+    app.add_handler(CallbackQueryHandler(liaison.item_button, pattern=r"^item:\d+$"))
+    app.add_handler(CommandHandler("history", liaison.history_command))
+    app.add_handler(CallbackQueryHandler(liaison.history_button, pattern=r"^hist:\d+:\d+$"))
+    app.add_handler(CommandHandler("evidence", liaison.evidence_command))
+    app.add_handler(CallbackQueryHandler(liaison.evidence_button, pattern=r"^ev:\d+$"))
+    app.add_handler(CommandHandler("invite", invites.invite_command))
+    app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^inv:\d+$"))
+
+    # Photos and documents outside /report: quick reports by caption.
+    app.add_handler(
+        MessageHandler(
+            private & filters.UpdateType.MESSAGE & report.EVIDENCE, quick_report.media_received
+        )
+    )
+
+    # Last: whatever no handler above took.
+    app.add_handler(MessageHandler(filters.COMMAND, common.unknown_command))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            common.stray_message,
+        )
+    )
+    app.add_error_handler(common.on_error)
+
+
+async def set_command_menus(app: Application, settings: Settings) -> None:
+    """Command menus per language: strangers' by default, each admin's own in their chat."""
+    for locale, language_code in (("zh", None), ("en", "en")):
+        try:
+            await app.bot.set_my_commands(
+                menu(Role.STRANGER, locale),
+                scope=BotCommandScopeDefault(),
+                language_code=language_code,
+            )
+        except TelegramError as exc:  # a menu is a convenience; never block the start on it
+            log.warning("could not set the default command menu: %s", exc)
+    for admin_id in sorted(settings.admin_ids):
+        await set_user_menu(app.bot, admin_id, Role.ADMIN)
+
+
+async def set_user_menu(bot: Bot, user_id: int, role: Role) -> None:
+    """The command menu of one user's private chat with the bot, in both languages."""
+    for locale, language_code in (("zh", None), ("en", "en")):
+        try:
+            await bot.set_my_commands(
+                menu(role, locale), scope=BotCommandScopeChat(user_id), language_code=language_code
+            )
+        except TelegramError as exc:  # e.g. the user has not opened a chat with the bot yet
+            log.info("could not set the command menu of a user: %s", exc)
+
+
+def menu(role: Role, locale: str) -> list[BotCommand]:
+    _ = translator(locale)
+    return [
+        BotCommand(rule.name, _(rule.description)) for rule in commands_for(role, ChatKind.PRIVATE)
+    ]
+
+
+ALLOWED_UPDATES = Update.ALL_TYPES

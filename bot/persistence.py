@@ -1,0 +1,107 @@
+"""Conversation state in the project's database, so a /report survives a restart.
+
+Only conversations are persisted (no user/chat/bot data): the callbacks themselves
+write the answers and the next state into `conversation_draft` in the same commit,
+so this class mainly reads them back at start and keeps the state column in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from telegram.ext import BasePersistence, PersistenceInput
+
+from storage.db import Database
+from storage.models import ConversationDraft, utcnow
+
+# PTB's own aliases live in a private module; these are the same shapes.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+
+
+class DraftPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    def __init__(self, db: Database) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=False, callback_data=False
+            ),
+            update_interval=5,
+        )
+        self.db = db
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        async with self.db.session() as session:
+            rows = await session.execute(
+                select(
+                    ConversationDraft.chat_id, ConversationDraft.user_id, ConversationDraft.state
+                ).where(ConversationDraft.name == name)
+            )
+            return {(chat_id, user_id): state for chat_id, user_id, state in rows}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        if len(key) != 2:
+            return
+        chat_id, user_id = int(key[0]), int(key[1])
+        where = (
+            (ConversationDraft.name == name)
+            & (ConversationDraft.chat_id == chat_id)
+            & (ConversationDraft.user_id == user_id)
+        )
+        async with self.db.session() as session:
+            if new_state is None:
+                await session.execute(delete(ConversationDraft).where(where))
+            elif isinstance(new_state, int):
+                # Never create a draft here: the callbacks own the drafts' contents.
+                await session.execute(
+                    update(ConversationDraft)
+                    .where(where)
+                    .values(state=new_state, updated_at=utcnow())
+                )
+            await session.commit()
+
+    # Nothing but conversations is stored; these satisfy the interface.
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        return {}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        return None
+
+    async def drop_user_data(self, user_id: int) -> None:
+        return None
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

@@ -1,0 +1,48 @@
+"""Starting the bot for real: upgrade the database, seed the first campaign, poll."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from storage import repositories as repo
+from storage.db import Database, upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+async def seed_first_campaign(database_url: str) -> None:
+    """On first start, with no campaign in the database, load the bundled 2020 document."""
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            if await repo.campaign_count(session) > 0:
+                return
+            doc = load_file(BUNDLED_DOCUMENT)
+            outcome = await create_campaign(session, doc, source_name=BUNDLED_DOCUMENT.name)
+            log.info(
+                "first start: imported the bundled %s document as campaign %s (%s items)",
+                doc.year,
+                outcome.campaign_id,
+                outcome.items,
+            )
+    finally:
+        await db.close()
+
+
+def prepare_database(settings: Settings) -> None:
+    upgrade_database(settings.database_url)
+    asyncio.run(seed_first_campaign(settings.database_url))
+
+
+def run_polling(settings: Settings) -> int:
+    prepare_database(settings)
+    app = build_application(settings)
+    log.info("starting long polling against %s", settings.telegram_api_base_url)
+    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0

@@ -1,0 +1,145 @@
+"""Result types of the assessment-document importer.
+
+The importer turns an assessment document (Word or plain text) into these
+immutable values. They carry no database or Telegram types so that the bot can
+show a dry-run summary first and only then persist what the admin confirmed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+#: Item kinds, also used in the JSON shape.
+KIND_GENERAL = "general"
+KIND_DEPARTMENT = "department"
+KIND_B_CLASS = "b_class"
+
+#: Reason codes of :class:`DocumentError`, stable so the UI can translate them.
+REASON_EMPTY = "empty"
+REASON_BINARY = "binary"
+REASON_NO_ITEMS = "no_items"
+REASON_UNREADABLE_DOCX = "unreadable_docx"
+REASON_UNSUPPORTED_TYPE = "unsupported_type"
+
+
+class DocumentError(Exception):
+    """The file is no assessment document.
+
+    ``str(error)`` is one English line meant for logs and as a fallback
+    message; ``reason_code`` is one of the ``REASON_*`` constants so that the
+    UI can show a translated message instead.
+    """
+
+    def __init__(self, reason_code: str, message: str) -> None:
+        super().__init__(message)
+        self.reason_code = reason_code
+
+
+def _json_number(value: Decimal) -> int | float:
+    """Integral values as int (``90``), others as float (``0.5``)."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A numeric goal of an item, e.g. 秸秆综合利用率 >= 90 %."""
+
+    metric: str
+    op: str  # one of ">=", "<=", ">", "<", "~"
+    value: Decimal
+    unit: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "op": self.op,
+            "value": _json_number(self.value),
+            "unit": self.unit,
+        }
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One assessment item (考核要点) with its code, e.g. ``A5.1``."""
+
+    code: str
+    kind: str  # KIND_GENERAL | KIND_DEPARTMENT | KIND_B_CLASS
+    text: str
+    title: str
+    deadline: date | None
+    targets: tuple[Target, ...]
+    department_number: int | None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "title": self.title,
+            "text": self.text,
+            "deadline": self.deadline.isoformat() if self.deadline else None,
+            "targets": [target.to_json_dict() for target in self.targets],
+        }
+
+
+@dataclass(frozen=True)
+class ParsedDepartment:
+    """A department heading such as （五）区农业农村局, numbered in document order."""
+
+    number: int
+    name: str
+    dept_class: str  # "A" (or "B" should a copy ever name B-class departments)
+    item_codes: tuple[str, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "name": self.name,
+            "class": self.dept_class,
+            "items": list(self.item_codes),
+        }
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """Everything the importer found in one document."""
+
+    year: int | None
+    title: str | None
+    departments: tuple[ParsedDepartment, ...]
+    items: tuple[ParsedItem, ...]
+    unplaced: tuple[str, ...]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "title": self.title,
+            "departments": [department.to_json_dict() for department in self.departments],
+            "items": [item.to_json_dict() for item in self.items],
+            "unplaced": list(self.unplaced),
+        }
+
+    def fingerprint(self) -> str:
+        """SHA-256 hex digest of the document's content.
+
+        Only year, departments and items count: the title and stray lines do
+        not change what would be stored, and the canonical JSON makes the
+        digest independent of the file's encoding or layout.
+        """
+        data = self.to_json_dict()
+        canonical = {key: data[key] for key in ("year", "departments", "items")}
+        payload = json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def item(self, code: str) -> ParsedItem:
+        """The item with ``code``; raises KeyError if there is none."""
+        for item in self.items:
+            if item.code == code:
+                return item
+        raise KeyError(code)

@@ -1,0 +1,1 @@
+"""Thin Telegram adapters: read the update, call a domain function, reply."""

@@ -1,0 +1,354 @@
+"""Duban's database schema: SQLAlchemy 2 declarative models.
+
+The same models run on SQLite (aiosqlite) and PostgreSQL (asyncpg). Times are stored
+as UTC (`UTCDateTime` rejects naive values so a local time can never slip in).
+Every column a handler looks things up by carries an index; Alembic migrations under
+`storage/migrations` are generated from these models and a test checks they agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.UTC)
+        # SQLite has no time zones: keep it naive there, in UTC by contract.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Roles and states are plain strings (portable, readable in exports); these are the values.
+ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON = "admin", "leader", "liaison"
+STATUS_NOT_STARTED, STATUS_IN_PROGRESS, STATUS_DONE, STATUS_BLOCKED = (
+    "not_started",
+    "in_progress",
+    "done",
+    "blocked",
+)
+STATUSES = (STATUS_NOT_STARTED, STATUS_IN_PROGRESS, STATUS_DONE, STATUS_BLOCKED)
+REVIEW_NONE, REVIEW_PENDING, REVIEW_ACCEPTED, REVIEW_RETURNED = (
+    "none",
+    "pending",
+    "accepted",
+    "returned",
+)
+
+
+class Campaign(Base):
+    """One year's assessment (考核方案), built from one source document."""
+
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    source_name: Mapped[str] = mapped_column(String(300))
+    # sha256 of the parsed structure: the same document (any encoding) imports once.
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    departments: Mapped[list[Department]] = relationship(back_populates="campaign")
+    items: Mapped[list[Item]] = relationship(back_populates="campaign")
+
+
+class Department(Base):
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("campaign_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    number: Mapped[int | None] = mapped_column(Integer)  # A-class order in the document
+    name: Mapped[str] = mapped_column(String(200))
+    dept_class: Mapped[str] = mapped_column(String(1))  # "A" or "B"
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="departments")
+
+
+class Item(Base):
+    """An assessment item (考核要点)."""
+
+    __tablename__ = "item"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(12))  # general / department / b_class
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    title: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="items")
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="item", order_by="Target.position", cascade="all, delete-orphan"
+    )
+
+
+class Target(Base):
+    """A quantitative target of an item, e.g. 秸秆综合利用率 >= 90 %."""
+
+    __tablename__ = "target"
+    __table_args__ = (UniqueConstraint("item_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(120))
+    op: Mapped[str] = mapped_column(String(2))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    unit: Mapped[str] = mapped_column(String(20), default="")
+
+    item: Mapped[Item] = relationship(back_populates="targets")
+
+
+class Binding(Base):
+    """Department x item. Carries the latest report's state so screens need one query."""
+
+    __tablename__ = "binding"
+    __table_args__ = (
+        UniqueConstraint("department_id", "item_id"),
+        Index("ix_binding_campaign_status", "campaign_id", "status"),
+        Index("ix_binding_item", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(12), default=STATUS_NOT_STARTED)
+    review_state: Mapped[str] = mapped_column(String(10), default=REVIEW_NONE)
+    # Plain id, not a foreign key: report -> binding already points the other way, and a
+    # cycle of foreign keys makes SQLite migrations and bulk loads needlessly awkward.
+    last_report_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    evidence_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department] = relationship()
+    item: Mapped[Item] = relationship()
+
+
+class User(Base):
+    """A Telegram user Duban knows. No row (or no role) means a stranger."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tg_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    role: Mapped[str | None] = mapped_column(String(10))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    locale: Mapped[str | None] = mapped_column(String(5))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    department: Mapped[Department | None] = relationship()
+
+
+class Invite(Base):
+    """A one-time invite code for a liaison of a department, or for a leader."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE")
+    )
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Report(Base):
+    """A progress report (进展汇报) on one binding. Never updated in place, only appended."""
+
+    __tablename__ = "report"
+    __table_args__ = (Index("ix_report_binding_created", "binding_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    binding_id: Mapped[int] = mapped_column(ForeignKey("binding.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12))
+    text: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(12), default="conversation")
+    review_state: Mapped[str] = mapped_column(String(10), default=REVIEW_NONE, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    binding: Mapped[Binding] = relationship(foreign_keys=[binding_id])
+    reporter: Mapped[User | None] = relationship()
+    values: Mapped[list[ReportValue]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="Evidence.id"
+    )
+
+
+class ReportValue(Base):
+    """The value a report gives for one target of its item."""
+
+    __tablename__ = "report_value"
+    __table_args__ = (UniqueConstraint("report_id", "target_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("target.id", ondelete="CASCADE"))
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+
+    report: Mapped[Report] = relationship(back_populates="values")
+    target: Mapped[Target] = relationship()
+
+
+class Evidence(Base):
+    """A photo or document (佐证材料) attached to a report, also kept in the evidence store."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # photo / document
+    file_id: Mapped[str] = mapped_column(String(200))
+    file_unique_id: Mapped[str] = mapped_column(String(100), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(100), default="")
+    file_name: Mapped[str] = mapped_column(String(255), default="")
+    stored_path: Mapped[str] = mapped_column(String(500))  # relative to EVIDENCE_DIR
+    media_group_id: Mapped[str | None] = mapped_column(String(64))
+    reused_from_report_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="evidence")
+
+
+class Review(Base):
+    """An office reviewer's decision on a report marked done."""
+
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("report.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    decision: Mapped[str] = mapped_column(String(10))  # accepted / returned
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DigestSent(Base):
+    """Claim-then-mark record that makes a group's digest go out once per local day."""
+
+    __tablename__ = "digest_sent"
+    __table_args__ = (UniqueConstraint("chat_id", "local_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    local_date: Mapped[dt.date] = mapped_column(Date)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditLog(Base):
+    """Who did what, when: joins, failed joins, invites, urges, reviews, imports."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_actor_action_at", "actor_tg_id", "action", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Setting(Base):
+    """Small key/value settings the bot changes at run time (e.g. the office group)."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class ConversationDraft(Base):
+    """A conversation in progress (e.g. /report), so it survives a restart of the bot.
+
+    `state` is the ConversationHandler state; `data` the answers given so far.
+    """
+
+    __tablename__ = "conversation_draft"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    state: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

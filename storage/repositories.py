@@ -1,0 +1,55 @@
+"""Queries the use cases share. Repositories read and stage changes; they never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, Department, Setting, User
+
+
+async def active_campaign(session: AsyncSession) -> Campaign | None:
+    return await session.scalar(
+        select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id.desc()).limit(1)
+    )
+
+
+async def campaign_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count(Campaign.id))) or 0)
+
+
+async def user_by_tg_id(session: AsyncSession, tg_id: int) -> User | None:
+    return await session.scalar(select(User).where(User.tg_id == tg_id))
+
+
+async def get_or_create_user(session: AsyncSession, tg_id: int, display_name: str = "") -> User:
+    user = await user_by_tg_id(session, tg_id)
+    if user is None:
+        user = User(tg_id=tg_id, display_name=display_name[:200])
+        session.add(user)
+        await session.flush()
+    return user
+
+
+async def departments(session: AsyncSession, campaign_id: int) -> Sequence[Department]:
+    result = await session.scalars(
+        select(Department)
+        .where(Department.campaign_id == campaign_id)
+        .order_by(Department.dept_class, Department.number, Department.id)
+    )
+    return result.all()
+
+
+async def get_setting(session: AsyncSession, key: str) -> str | None:
+    row = await session.get(Setting, key)
+    return row.value if row else None
+
+
+async def put_setting(session: AsyncSession, key: str, value: str) -> None:
+    row = await session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,80 @@
+"""Every message the code shows is in both catalogues, translated, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+from core.i18n import catalogue_path, translator
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("bot", "core", "handlers", "storage")
+
+
+def _messages_in_code() -> set[str]:
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    found: set[str] = set()
+    for folder in SOURCE_DIRS:
+        for _filename, _lineno, message, _comments, _context in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords=keywords
+        ):
+            if isinstance(message, tuple):
+                found.update(m for m in message if m)
+            elif message:
+                found.add(message)
+    return found
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+CODE_MESSAGES = _messages_in_code()
+
+
+def test_code_has_messages() -> None:
+    assert len(CODE_MESSAGES) > 30
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_every_message_in_code_is_translated(locale: str) -> None:
+    with catalogue_path(locale).open("rb") as handle:
+        catalogue = read_po(handle, locale=locale)
+    missing, empty, fuzzy, mismatched = [], [], [], []
+    for msgid in sorted(CODE_MESSAGES):
+        entry = catalogue.get(msgid)
+        if entry is None:
+            missing.append(msgid)
+            continue
+        if not entry.string:
+            empty.append(msgid)
+        if entry.fuzzy:
+            fuzzy.append(msgid)
+        if entry.string and _placeholders(entry.string) != _placeholders(msgid):
+            mismatched.append(msgid)
+    assert not missing, f"run `make i18n` and translate: {missing}"
+    assert not empty, f"untranslated in {locale}: {empty}"
+    assert not fuzzy, f"fuzzy in {locale}: {fuzzy}"
+    assert not mismatched, f"placeholders differ in {locale}: {mismatched}"
+
+
+def test_chinese_is_really_chinese() -> None:
+    _ = translator("zh")
+    assert re.search(r"[\u4e00-\u9fff]", _("Commands you can use:"))
+    assert translator("en")("Commands you can use:") == "Commands you can use:"
+
+
+def test_code_uses_no_fstring_inside_gettext() -> None:
+    pattern = re.compile(r"""\b_\(\s*f["']""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for folder in SOURCE_DIRS
+        for path in (ROOT / folder).rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
