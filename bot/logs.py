@@ -48,5 +48,12 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.ExtBot", "aiosqlite", "alembic"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "telegram.ext.ExtBot",
+        "aiosqlite",
+        "alembic",
+    ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

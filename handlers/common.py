@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from core.actors import set_locale
 from core.i18n import SUPPORTED_LOCALES, Translate, translator
-from core.permissions import ChatKind, Role, commands_for
+from core.permissions import ChatKind, Decision, Role, check, commands_for
 from handlers.base import Turn, chat_kind, services, use_case
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,13 @@ async def nothing_to_cancel(turn: Turn) -> None:
 async def unknown_command(turn: Turn) -> None:
     """A command nobody handles: point to /help (silently ignored in groups)."""
     if turn.chat is ChatKind.GROUP:
+        return
+    text = turn.message.text if turn.message and turn.message.text else ""
+    name = text.split()[0].lstrip("/").split("@")[0].lower() if text.strip() else ""
+    if check(name, turn.actor.role, turn.chat) is Decision.ROLE:
+        await turn.reply(
+            turn._("This command is not available to you. /help shows what you can do.")
+        )
         return
     await turn.reply(turn._("I don't know that command. /help shows what you can do."))
 

@@ -181,6 +181,8 @@ class Binding(Base):
     last_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     report_count: Mapped[int] = mapped_column(Integer, default=0)
     evidence_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the item turning red (past its deadline, not done) was first told: once only.
+    red_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     department: Mapped[Department] = relationship()
@@ -199,6 +201,8 @@ class User(Base):
         ForeignKey("department.id", ondelete="SET NULL"), index=True
     )
     locale: Mapped[str | None] = mapped_column(String(5))
+    # A deputy liaison gets reminders only when the main liaison is away or silent.
+    is_deputy: Mapped[bool] = mapped_column(Boolean, default=False)
     display_name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -314,6 +318,35 @@ class DigestSent(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Figures of that day's digest (e.g. the overall rate) for "change since yesterday".
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReminderSent(Base):
+    """A reminder told once per user, subject and period (e.g. silent item, deadline 7 days)."""
+
+    __tablename__ = "reminder_sent"
+    __table_args__ = (UniqueConstraint("user_tg_id", "kind", "subject", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_tg_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20))  # silent / deadline / weekly / urge
+    subject: Mapped[str] = mapped_column(String(60))  # e.g. a binding id, or "all"
+    period: Mapped[str] = mapped_column(String(30))  # e.g. "2020-06-01", "d7", "2020-W23"
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Leave(Base):
+    """A liaison's leave: no reminders to them between the dates (local, inclusive)."""
+
+    __tablename__ = "leave"
+    __table_args__ = (Index("ix_leave_user_dates", "user_tg_id", "start_date", "end_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_tg_id: Mapped[int] = mapped_column(BigInteger)
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditLog(Base):

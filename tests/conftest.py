@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 
 from storage.db import Database, upgrade_database
 from storage.models import Base
+from tests.support.botapi import FakeBotAPI
+from tests.support.duban import DubanRig
 
 POSTGRES_URL = os.environ.get(
     "DUBAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -115,3 +117,35 @@ async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     yield database
     await database.close()
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def rig(database_url: str, tmp_path: Path, fake_api: FakeBotAPI) -> AsyncIterator[DubanRig]:
+    """The real bot, on both databases, with the bundled 2020 campaign imported."""
+    duban = DubanRig(fake_api, database_url, tmp_path / "evidence")
+    await duban.import_bundled()
+    await duban.start()
+    try:
+        yield duban
+    finally:
+        await duban.close()
+
+
+@pytest.fixture
+async def sqlite_rig(
+    sqlite_url: str, tmp_path: Path, fake_api: FakeBotAPI
+) -> AsyncIterator[DubanRig]:
+    """The real bot on SQLite only, for tests whose subject is not the database."""
+    duban = DubanRig(fake_api, sqlite_url, tmp_path / "evidence")
+    await duban.import_bundled()
+    await duban.start()
+    try:
+        yield duban
+    finally:
+        await duban.close()

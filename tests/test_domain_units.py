@@ -44,8 +44,17 @@ def test_department_matching_is_forgiving(query: str, expected: list[int]) -> No
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("A5.1", "A5.1"), ("a5.1", "A5.1"), ("Ａ５．１", "A5.1"), ("#G1", "G1"), ("b1", "B1"),
-     ("A05.01", "A5.1"), ("X1", None), ("A5.1'; DROP TABLE", None), ("", None)],
+    [
+        ("A5.1", "A5.1"),
+        ("a5.1", "A5.1"),
+        ("Ａ５．１", "A5.1"),
+        ("#G1", "G1"),
+        ("b1", "B1"),
+        ("A05.01", "A5.1"),
+        ("X1", None),
+        ("A5.1'; DROP TABLE", None),
+        ("", None),
+    ],
 )
 def test_item_codes(text: str, code: str | None) -> None:
     assert normalize_code(text) == code
@@ -53,9 +62,21 @@ def test_item_codes(text: str, code: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("92", Decimal(92)), ("92%", Decimal(92)), ("９２％", Decimal(92)), ("92.5", Decimal("92.5")),
-     (" 92 % ", Decimal(92)), ("2次", Decimal(2)), ("ninety", None), ("92%%", None), ("-5", None),
-     ("1e9", None), ("", None), ("92.12345", None), ("9" * 12, None)],
+    [
+        ("92", Decimal(92)),
+        ("92%", Decimal(92)),
+        ("９２％", Decimal(92)),
+        ("92.5", Decimal("92.5")),
+        (" 92 % ", Decimal(92)),
+        ("2次", Decimal(2)),
+        ("ninety", None),
+        ("92%%", None),
+        ("-5", None),
+        ("1e9", None),
+        ("", None),
+        ("92.12345", None),
+        ("9" * 12, None),
+    ],
 )
 def test_values_people_type(text: str, value: Decimal | None) -> None:
     assert parse_value(text) == value
@@ -95,10 +116,16 @@ def test_evidence_store_is_content_addressed_and_confined(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("mime", "name", "ok"),
-    [("application/pdf", "plan.pdf", True), (None, "表格.xlsx", True),
-     ("application/octet-stream", "a.docx", True), ("application/x-msdownload", "a.exe", False),
-     ("application/octet-stream", "a.exe", False), ("application/pdf", "a.exe", True),
-     ("application/pdf", "a.docx", False), ("audio/ogg", "v.ogg", False)],
+    [
+        ("application/pdf", "plan.pdf", True),
+        (None, "表格.xlsx", True),
+        ("application/octet-stream", "a.docx", True),
+        ("application/x-msdownload", "a.exe", False),
+        ("application/octet-stream", "a.exe", False),
+        ("application/pdf", "a.exe", True),
+        ("application/pdf", "a.docx", False),
+        ("audio/ogg", "v.ogg", False),
+    ],
 )
 def test_document_types(mime: str | None, name: str, ok: bool) -> None:
     if ok:
@@ -112,7 +139,12 @@ def test_permission_table_shape() -> None:
     names = [rule.name for rule in COMMANDS]
     assert len(names) == len(set(names))
     assert {r.name for r in commands_for(Role.STRANGER, ChatKind.PRIVATE)} == {
-        "start", "help", "join", "lang", "cancel"}
+        "start",
+        "help",
+        "join",
+        "lang",
+        "cancel",
+    }
     assert check("report", Role.LIAISON, ChatKind.PRIVATE) is Decision.ALLOWED
     assert check("report", Role.LEADER, ChatKind.PRIVATE) is Decision.ROLE
     assert check("status", Role.LEADER, ChatKind.GROUP) is Decision.ALLOWED
@@ -126,7 +158,9 @@ def test_domain_never_imports_telegram() -> None:
         str(p.relative_to(root))
         for folder in ("core", "storage")
         for p in (root / folder).rglob("*.py")
-        if any(line.strip().startswith(("import telegram", "from telegram"))
-               for line in p.read_text(encoding="utf-8").splitlines())
+        if any(
+            line.strip().startswith(("import telegram", "from telegram"))
+            for line in p.read_text(encoding="utf-8").splitlines()
+        )
     ]
     assert offenders == []

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 01:51:20.890891
+Create Date: 2026-11-29 02:15:45.946831
 """
 
 from collections.abc import Sequence
@@ -65,8 +65,30 @@ def upgrade() -> None:
     sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('summary', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_digest_sent')),
     sa.UniqueConstraint('chat_id', 'local_date', name=op.f('uq_digest_sent_chat_id'))
+    )
+    op.create_table('leave',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_tg_id', sa.BigInteger(), nullable=False),
+    sa.Column('start_date', sa.Date(), nullable=False),
+    sa.Column('end_date', sa.Date(), nullable=False),
+    sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_leave'))
+    )
+    with op.batch_alter_table('leave', schema=None) as batch_op:
+        batch_op.create_index('ix_leave_user_dates', ['user_tg_id', 'start_date', 'end_date'], unique=False)
+
+    op.create_table('reminder_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_tg_id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.String(length=60), nullable=False),
+    sa.Column('period', sa.String(length=30), nullable=False),
+    sa.Column('sent_at', storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_sent')),
+    sa.UniqueConstraint('user_tg_id', 'kind', 'subject', 'period', name=op.f('uq_reminder_sent_user_tg_id'))
     )
     op.create_table('setting',
     sa.Column('key', sa.String(length=60), nullable=False),
@@ -90,6 +112,7 @@ def upgrade() -> None:
     sa.Column('role', sa.String(length=10), nullable=True),
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('locale', sa.String(length=5), nullable=True),
+    sa.Column('is_deputy', sa.Boolean(), nullable=False),
     sa.Column('display_name', sa.String(length=200), nullable=False),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_app_user_department_id_department'), ondelete='SET NULL'),
@@ -143,6 +166,7 @@ def upgrade() -> None:
     sa.Column('last_reported_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('report_count', sa.Integer(), nullable=False),
     sa.Column('evidence_count', sa.Integer(), nullable=False),
+    sa.Column('red_reported_at', storage.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_binding_campaign_id_campaign'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_binding_department_id_department'), ondelete='CASCADE'),
@@ -271,6 +295,11 @@ def downgrade() -> None:
     op.drop_table('app_user')
     op.drop_table('department')
     op.drop_table('setting')
+    op.drop_table('reminder_sent')
+    with op.batch_alter_table('leave', schema=None) as batch_op:
+        batch_op.drop_index('ix_leave_user_dates')
+
+    op.drop_table('leave')
     op.drop_table('digest_sent')
     op.drop_table('conversation_draft')
     with op.batch_alter_table('campaign', schema=None) as batch_op:

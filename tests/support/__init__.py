@@ -1,0 +1,1 @@
+"""Test support: a fake Telegram Bot API server, update factories and helpers."""

@@ -1,0 +1,204 @@
+"""The real Duban `Application`, polling the project's fake Bot API server over HTTP.
+
+`DubanRig` owns one bot process's worth of state: settings pointing at the fake server,
+a database URL, an evidence directory and a controllable clock. `start()`/`stop()` run
+and stop the bot exactly as `python -m bot` does (polling), so a test can restart it in
+the middle of a conversation. Helpers inject updates as users and wait for replies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import Settings
+from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.invites import find_department, make_invite
+from storage.db import Database
+from storage.models import ROLE_LEADER, ROLE_LIAISON
+
+from . import updates as u
+from .botapi import FakeBotAPI, SentMessage
+
+ADMIN = u.TgUser(id=900_001, first_name="办公室", last_name="王")
+LEADER = u.TgUser(id=900_002, first_name="领导", last_name="李")
+
+
+class FakeClock:
+    """A clock the test moves by hand; aware UTC like the real one."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.now = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+    def set(self, moment: dt.datetime) -> None:
+        self.now = moment.astimezone(dt.UTC)
+
+
+@dataclass
+class DubanRig:
+    api: FakeBotAPI
+    database_url: str
+    evidence_dir: Path
+    clock: FakeClock = field(default_factory=FakeClock)
+    admin_ids: frozenset[int] = frozenset({ADMIN.id})
+    overrides: dict[str, Any] = field(default_factory=dict)
+    app: Application | None = None  # type: ignore[type-arg]
+    db: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            telegram_bot_token=self.api.token,
+            telegram_api_base_url=self.api.base_url,
+            telegram_file_base_url=self.api.base_file_url,
+            database_url=self.database_url,
+            evidence_dir=self.evidence_dir,
+            admin_ids=self.admin_ids,
+            **self.overrides,
+        )
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Start as Application.run_polling does: initialize, post_init, poll, start."""
+        app = build_application(self.settings, clock=self.clock)
+        await app.initialize()
+        if app.post_init is not None:
+            await app.post_init(app)
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=0, timeout=5, allowed_updates=Update.ALL_TYPES
+        )
+        await app.start()
+        self.app = app
+
+    async def stop(self) -> None:
+        """Stop as run_polling does on exit: updater, application, shutdown, post_shutdown."""
+        app, self.app = self.app, None
+        if app is None:
+            return
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+    async def restart(self) -> None:
+        await self.api.wait_idle(timeout=10)
+        await self.stop()
+        await self.start()
+
+    # ------------------------------------------------------------ data set-up
+
+    def database(self) -> Database:
+        if self.db is None:
+            self.db = Database(self.database_url)
+        return self.db
+
+    def session(self) -> AbstractAsyncContextManager[AsyncSession]:
+        return self.database().session()
+
+    async def close(self) -> None:
+        await self.stop()
+        if self.db is not None:
+            await self.db.close()
+
+    async def import_bundled(self) -> int:
+        async with self.session() as session:
+            outcome = await create_campaign(
+                session, load_file(BUNDLED_DOCUMENT), source_name=BUNDLED_DOCUMENT.name
+            )
+        return outcome.campaign_id
+
+    async def invite_code(self, department: str | None) -> str:
+        async with self.session() as session:
+            found = None
+            if department is not None:
+                choice = await find_department(session, department)
+                assert choice.found is not None, f"no single department for {department}"
+                found = choice.found
+            made = await make_invite(
+                session,
+                role=ROLE_LIAISON if found else ROLE_LEADER,
+                department=found,
+                created_by=ADMIN.id,
+                now=self.clock(),
+                ttl=dt.timedelta(days=7),
+            )
+        return made.code
+
+    async def join(self, user: u.TgUser, department: str | None) -> SentMessage:
+        """Make an invite and have `user` use it over the bot, as a new liaison would."""
+        code = await self.invite_code(department)
+        return await self.ask(user, f"/join {code}")
+
+    # ------------------------------------------------------------ talking
+
+    def inject(self, update: dict[str, Any]) -> int:
+        return self.api.inject(update)
+
+    async def ask(
+        self, user: u.TgUser, text: str, *, chat: u.TgChat | None = None, timeout: float = 10
+    ) -> SentMessage:
+        """Send a command or text as `user` and return the bot's next message to that chat."""
+        chat = chat or u.private_chat(user)
+        since = self.api.mark()
+        update = (
+            u.command(user, text, chat)
+            if text.startswith("/")
+            else u.text_message(user, text, chat)
+        )
+        self.api.inject(update)
+        return await self.api.wait_for(chat_id=chat.id, since=since, timeout=timeout)
+
+    async def press(
+        self, user: u.TgUser, message: SentMessage, data: str, *, timeout: float = 10
+    ) -> SentMessage:
+        """Press the button with callback `data` on `message`; the bot's next message or edit."""
+        assert data in message.callback_data, f"{data!r} not in {message.callback_data}"
+        since = self.api.mark()
+        self.api.inject(u.callback_query(user, data, message))
+        return await self.api.wait_for(
+            lambda m: m.kind in ("send", "edit"),
+            chat_id=message.chat_id,
+            since=since,
+            timeout=timeout,
+        )
+
+    async def send_and_wait(
+        self, update: dict[str, Any], chat_id: int, *, timeout: float = 10
+    ) -> SentMessage:
+        since = self.api.mark()
+        self.api.inject(update)
+        return await self.api.wait_for(chat_id=chat_id, since=since, timeout=timeout)
+
+
+async def running_rig(
+    api: FakeBotAPI, database_url: str, evidence_dir: Path, **kwargs: Any
+) -> AsyncIterator[DubanRig]:
+    rig = DubanRig(api, database_url, evidence_dir, **kwargs)
+    try:
+        yield rig
+    finally:
+        await rig.close()
+
+
+AllowedUpdates = Update.ALL_TYPES
+Predicate = Callable[[SentMessage], bool]
