@@ -58,6 +58,8 @@ def build_application(
             await ensure_admins(session, settings.admin_ids)
         await set_command_menus(app, settings)
         await quick_report.finish_leftover_albums(app)
+        # -- scheduling: digests and reminders (issue 5) --
+        # -- end scheduling --
         log.info("bot ready as @%s", app.bot.username)
 
     async def post_shutdown(app: Application) -> None:
@@ -106,6 +108,15 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CallbackQueryHandler(liaison.evidence_button, pattern=r"^ev:\d+$"))
     app.add_handler(CommandHandler("invite", invites.invite_command))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^inv:\d+$"))
+
+    # -- office: overview, review, urge, people (issue 4a) --
+    # -- end office --
+
+    # -- admin tools: /import upload, /export, adjustments (issue 4b) --
+    # -- end admin tools --
+
+    # -- digests and reminders: /digest, /setgroup (issue 5) --
+    # -- end digests --
 
     # Photos and documents outside /report: quick reports by caption.
     app.add_handler(

@@ -67,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("--leader", action="store_true", help="an invite for a leader")
     invite.set_defaults(handler=cmd_invite)
 
+    # -- export sub-command (issue 4b) --
+    # -- end export --
+
+    # -- digest sub-command (issue 5) --
+    # -- end digest --
+
     for extra in EXTRA_COMMANDS:
         extra(sub)
     return parser
