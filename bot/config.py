@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     reminder_days: int = Field(default=7, ge=1, le=365)
     yellow_days: int = Field(default=7, ge=0, le=365)
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
-    conversation_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"

@@ -33,6 +33,7 @@ from core.formatting import (
 )
 from core.invites import JoinError, JoinFailure, find_department, join
 from core.matching import normalize_code
+from core.values import format_number
 from core.permissions import Role
 from core.reports import ItemView
 from handlers.base import Turn, use_case
@@ -311,7 +312,7 @@ async def send_history(turn: Turn, view: ItemView, offset: int) -> None:
             head += f" ({_(REVIEW_LABELS[entry.review_state])})"
         lines.append(html.escape(head))
         for metric, value in entry.values:
-            lines.append("   " + html.escape(f"{metric}: {reports.format_value(value)}"))
+            lines.append("   " + html.escape(f"{metric}: {format_number(value)}"))
         if entry.text:
             lines.append("   " + html.escape(shorten(entry.text, 300)))
         if entry.evidence_count:

@@ -166,7 +166,9 @@ class DubanRig:
             else u.text_message(user, text, chat)
         )
         self.api.inject(update)
-        return await self.api.wait_for(chat_id=chat.id, since=since, timeout=timeout)
+        return await self.api.wait_for(
+            lambda m: m.kind == "send", chat_id=chat.id, since=since, timeout=timeout
+        )
 
     async def press(
         self, user: u.TgUser, message: SentMessage, data: str, *, timeout: float = 10
@@ -187,7 +189,9 @@ class DubanRig:
     ) -> SentMessage:
         since = self.api.mark()
         self.api.inject(update)
-        return await self.api.wait_for(chat_id=chat_id, since=since, timeout=timeout)
+        return await self.api.wait_for(
+            lambda m: m.kind == "send", chat_id=chat_id, since=since, timeout=timeout
+        )
 
 
 async def running_rig(
