@@ -48,6 +48,8 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # Python warnings become log events too: one line each, through the same redaction.
+    logging.captureWarnings(True)
     for noisy in (
         "httpx",
         "httpcore",

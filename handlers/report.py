@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import html
 import math
+import warnings
 from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import delete
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -600,8 +602,16 @@ UNFIT = (
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
-def conversation(timeout_minutes: int) -> ConversationHandler:  # type: ignore[type-arg]
+def conversation(timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
     private = filters.ChatType.PRIVATE
+    with warnings.catch_warnings():
+        # Conversations are tracked per chat and user on purpose (buttons and text mix);
+        # PTB warns that CallbackQueryHandlers are then not tracked per message.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        return _conversation(private, timeout_minutes)
+
+
+def _conversation(private: filters.BaseFilter, timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[
             CommandHandler("report", report_command, filters=private),
