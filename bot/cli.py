@@ -45,9 +45,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m bot",
         description="Duban (督办): the district's environmental target assessment bot.",
     )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="run with a webhook (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT) "
+        "instead of long polling",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the bot with long polling (the default)")
+    run.add_argument("--webhook", action="store_true", help="run with a webhook instead")
     run.set_defaults(handler=cmd_run)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -160,6 +167,15 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
-    from bot.runner import run_polling
+    from bot.runner import run_polling, run_webhook
 
+    if getattr(args, "webhook", False):
+        if not settings.webhook_url or not settings.webhook_secret:
+            print(
+                "duban: webhook mode needs WEBHOOK_URL (the public https URL Telegram calls) and "
+                "WEBHOOK_SECRET (1-256 characters A-Z a-z 0-9 _ -)",
+                file=sys.stderr,
+            )
+            return 2
+        return run_webhook(settings)
     return run_polling(settings)

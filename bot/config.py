@@ -62,6 +62,16 @@ class Settings(BaseSettings):
             raise ValueError("must look like 123456:ABC... as given by @BotFather")
         return value.strip()
 
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        # Telegram's rule for secret_token; never echo the value.
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @field_validator("telegram_api_base_url", "telegram_file_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:

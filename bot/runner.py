@@ -46,3 +46,24 @@ def run_polling(settings: Settings) -> int:
     log.info("starting long polling against %s", settings.telegram_api_base_url)
     app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0
+
+
+def run_webhook(settings: Settings) -> int:
+    """Serve Telegram's webhook calls. PTB checks the X-Telegram-Bot-Api-Secret-Token
+    header against WEBHOOK_SECRET and answers 403 to any request without it."""
+    from urllib.parse import urlsplit
+
+    assert settings.webhook_url and settings.webhook_secret
+    prepare_database(settings)
+    app = build_application(settings)
+    url_path = urlsplit(settings.webhook_url).path.lstrip("/")
+    log.info("serving the webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
+    app.run_webhook(
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        url_path=url_path,
+        webhook_url=settings.webhook_url,
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=Update.ALL_TYPES,
+    )
+    return 0
