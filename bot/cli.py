@@ -4,6 +4,8 @@
     python -m bot db upgrade           apply database migrations
     python -m bot import PATH          import an assessment document (.docx / .txt)
     python -m bot invite DEPT          make a liaison invite code (or --leader)
+    python -m bot backup PATH          a consistent copy of the SQLite database (+ manifest)
+    python -m bot restore PATH         check a backup and put it in place
 
 Every command reads the same configuration (environment or .env) as the bot.
 """
@@ -73,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     invite.add_argument("department", nargs="?", help="department name (forgiving match)")
     invite.add_argument("--leader", action="store_true", help="an invite for a leader")
     invite.set_defaults(handler=cmd_invite)
+
+    backup = sub.add_parser("backup", help="copy the SQLite database while the bot runs")
+    backup.add_argument("path", type=Path)
+    backup.set_defaults(handler=cmd_backup)
+    restore = sub.add_parser("restore", help="check a backup and put it in place (bot stopped)")
+    restore.add_argument("path", type=Path)
+    restore.set_defaults(handler=cmd_restore)
 
     # -- export sub-command (issue 4b) --
     # -- end export --
@@ -161,6 +170,18 @@ def cmd_invite(args: argparse.Namespace, settings: Settings) -> int:
     from bot.offline import make_invite_offline
 
     return make_invite_offline(settings, args.department, leader=args.leader)
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import backup
+
+    return backup(settings, args.path)
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.backup import restore
+
+    return restore(settings, args.path)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
