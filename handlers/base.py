@@ -8,6 +8,7 @@ checked first and a refusal is answered politely in the user's language.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.constants import ChatType
+from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
@@ -92,11 +94,35 @@ class Turn:
         return self.services.clock()
 
     async def reply(self, text: str, **kwargs: Any) -> Message | None:
-        """Answer in the chat the update came from."""
+        """Answer in the chat the update came from (retried through network trouble)."""
         chat = self.update.effective_chat
         if chat is None:
             return None
-        return await self.context.bot.send_message(chat.id, text, **kwargs)
+        return await send_reliably(self.context.bot, chat.id, text, **kwargs)
+
+
+SEND_ATTEMPTS = 4
+
+
+async def send_reliably(bot: Any, chat_id: int, text: str, **kwargs: Any) -> Message:
+    """send_message, retried with backoff on network errors and Telegram's 5xx answers.
+
+    A reply often follows a commit ("recorded"): losing it to a passing network fault
+    would leave the user unsure. A retry may, rarely, deliver a message twice (when the
+    first one arrived but its answer was lost); that is the better failure. 429s are
+    already retried by AIORateLimiter; a BadRequest is a bug and is not retried.
+    """
+    delay = 0.5
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            return await bot.send_message(chat_id, text, **kwargs)
+        except (NetworkError, TimedOut) as exc:
+            if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS:
+                raise
+            log.warning("sending failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
 
 
 Callback = Callable[[Turn], Awaitable[T]]

@@ -158,7 +158,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         await context.bot.send_message(
             update.effective_chat.id,
-            _("Sorry, something went wrong and nothing was saved. Please try again in a moment."),
+            _("Sorry, something went wrong. Please try again in a moment."),
         )
     except Exception:
         log.warning("could not tell the user about the failure")

@@ -24,7 +24,7 @@ from core.i18n import translator
 from core.permissions import Role
 from core.quick import parse_caption
 from core.reports import NewEvidence, ReportRefused
-from handlers.base import Services, Turn, services, use_case
+from handlers.base import Services, Turn, send_reliably, services, use_case
 from handlers.files import fetch_evidence, rejection_text
 from handlers.report import summary
 from storage.models import STATUS_IN_PROGRESS, ConversationDraft
@@ -191,7 +191,7 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
                 reply = rejection_text(str(data.get("rejected_reason", "type")), _)
         if reply is not None or view is None:
             await session.commit()  # the draft is dropped either way
-            await context.bot.send_message(chat_id, reply or "")
+            await send_reliably(context.bot, chat_id, reply or "")
             return
         await _record(
             svc,
@@ -247,14 +247,14 @@ async def _record(
         )
     except ReportRefused:
         await session.rollback()
-        await bot.send_message(chat_id, _("This item is not available to you."))
+        await send_reliably(bot, chat_id, _("This item is not available to you."))
         return
     text = summary(recorded, _)
     if rejected:
         text += "\n" + _("{count} files of the album could not be kept (type or size).").format(
             count=rejected
         )
-    await bot.send_message(chat_id, text)
+    await send_reliably(bot, chat_id, text)
 
 
 async def finish_leftover_albums(app: Application) -> None:  # type: ignore[type-arg]

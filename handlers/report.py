@@ -45,7 +45,7 @@ from core.i18n import Translate
 from core.matching import normalize_code
 from core.reports import NewEvidence, Recorded, ReportRefused
 from core.values import parse_value
-from handlers.base import Turn, services, use_case
+from handlers.base import Turn, send_reliably, services, use_case
 from handlers.files import fetch_evidence, rejection_text
 from storage.models import STATUSES, ConversationDraft
 
@@ -578,7 +578,8 @@ async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
         )
     _ = translator(actor.locale)
-    await context.bot.send_message(
+    await send_reliably(
+        context.bot,
         chat.id,
         _(
             "The report was cancelled after 30 minutes without an answer. Nothing was saved. "

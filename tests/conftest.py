@@ -87,6 +87,14 @@ def database_url(
     yield url
 
 
+@pytest.fixture
+def postgres_url(postgres_database: str) -> str:
+    """PostgreSQL only (emptied), for tests whose subject is the database server."""
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    asyncio.run(_truncate(postgres_database, tables))
+    return postgres_database
+
+
 async def _truncate(url: str, tables: str) -> None:
     import asyncpg
 
