@@ -255,10 +255,24 @@ async def record_report(
     evidence: Sequence[NewEvidence],
     source: str,
     now: dt.datetime,
+    source_message: tuple[int, int] | None = None,
 ) -> Recorded:
-    """Write one report with its values and evidence, and commit. See module docstring."""
+    """Write one report with its values and evidence, and commit. See module docstring.
+
+    `source_message` (chat id, message id) makes it idempotent: if that message already
+    saved a report (an update delivered again after a crash), that report is returned.
+    """
     if status not in STATUSES:
         raise ReportRefused("bad_status")
+    if source_message is not None:
+        earlier = await session.scalar(
+            select(Report.id).where(
+                Report.source_chat_id == source_message[0],
+                Report.source_message_id == source_message[1],
+            )
+        )
+        if earlier is not None:
+            return await recorded_view(session, earlier)
     binding = await session.get(Binding, binding_id)
     if binding is None or binding.department_id != department_id:
         raise ReportRefused("not_yours")
@@ -286,6 +300,8 @@ async def record_report(
         source=source,
         review_state=REVIEW_PENDING if status == STATUS_DONE else REVIEW_NONE,
         created_at=now,
+        source_chat_id=source_message[0] if source_message else None,
+        source_message_id=source_message[1] if source_message else None,
         values=[ReportValue(target_id=tid, value=value) for tid, value in values.items()],
     )
     for piece in pieces:
@@ -336,6 +352,34 @@ async def record_report(
         documents=sum(1 for p in pieces if p.kind != "photo"),
         created_at=now,
         reused=tuple(reused.values()),
+    )
+
+
+async def recorded_view(session: AsyncSession, report_id: int) -> Recorded:
+    """The summary of a report already saved (for a repeated delivery of its message)."""
+    report = await session.get(Report, report_id)
+    assert report is not None
+    binding = await session.get(Binding, report.binding_id)
+    assert binding is not None
+    item = await session.get(Item, binding.item_id)
+    assert item is not None
+    await session.refresh(report, ["values", "evidence"])
+    targets = {t.id: t for t in await session.scalars(select(Target).where(Target.item_id == item.id))}
+    values = tuple(
+        (TargetView(t.id, t.metric, t.op, t.value, t.unit, v.value), v.value)
+        for v in report.values
+        if (t := targets.get(v.target_id)) is not None
+    )
+    return Recorded(
+        report_id=report.id,
+        code=item.code,
+        title=item.title,
+        status=report.status,
+        values=values,
+        text=report.text,
+        photos=sum(1 for e in report.evidence if e.kind == "photo"),
+        documents=sum(1 for e in report.evidence if e.kind != "photo"),
+        created_at=report.created_at,
     )
 
 

@@ -79,6 +79,7 @@ async def media_received(turn: Turn) -> None:
         chat_id=message.chat_id,
         bot=turn.context.bot,
         now=turn.now,
+        source_message_id=message.message_id,
     )
 
 
@@ -119,6 +120,8 @@ async def album_part(turn: Turn) -> None:
         data["rejected_reason"] = exc.reason
     if message.caption:
         data["caption"] = message.caption
+    # The album's first message names the report, so a repeated delivery records it once.
+    data["first_message_id"] = min(int(data.get("first_message_id") or message.message_id), message.message_id)
     if draft is None:
         draft = ConversationDraft(name=name, chat_id=chat_id, user_id=user_id, state=0)
         turn.session.add(draft)
@@ -201,6 +204,7 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
             view,
             caption_text=data.get("caption", ""),
             pieces=pieces,
+            source_message_id=data.get("first_message_id"),
             chat_id=chat_id,
             bot=context.bot,
             now=svc.clock(),
@@ -221,6 +225,7 @@ async def _record(
     bot: Any,
     now: dt.datetime,
     rejected: int = 0,
+    source_message_id: int | None = None,
 ) -> None:
     caption = parse_caption(caption_text)
     assert caption is not None and department_id is not None
@@ -244,11 +249,13 @@ async def _record(
             evidence=pieces,
             source="quick",
             now=now,
+            source_message=(chat_id, source_message_id) if source_message_id else None,
         )
     except ReportRefused:
         await session.rollback()
         await send_reliably(bot, chat_id, _("This item is not available to you."))
         return
+    await session.commit()  # a repeated delivery commits nothing above; drop its album draft
     text = summary(recorded, _)
     if rejected:
         text += "\n" + _("{count} files of the album could not be kept (type or size).").format(

@@ -527,6 +527,7 @@ async def done(turn: Turn) -> int:
             evidence=evidence,
             source="conversation",
             now=turn.now,
+            source_message=_source(turn),
         )
     except ReportRefused:
         await turn.session.rollback()
@@ -536,6 +537,11 @@ async def done(turn: Turn) -> int:
     await drop_draft(turn)
     await turn.reply(summary(recorded, turn._))
     return END
+
+
+def _source(turn: Turn) -> tuple[int, int] | None:
+    message = turn.message
+    return (message.chat_id, message.message_id) if message is not None else None
 
 
 # ---------------------------------------------------------------- fallbacks

@@ -228,10 +228,17 @@ class Invite(Base):
 
 
 class Report(Base):
-    """A progress report (进展汇报) on one binding. Never updated in place, only appended."""
+    """A progress report (进展汇报) on one binding. Never updated in place, only appended.
+
+    `source_chat_id`/`source_message_id` name the Telegram message that saved it (the
+    photo, or /done): an update delivered twice after a crash records one report.
+    """
 
     __tablename__ = "report"
-    __table_args__ = (Index("ix_report_binding_created", "binding_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_report_binding_created", "binding_id", "created_at"),
+        UniqueConstraint("source_chat_id", "source_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     binding_id: Mapped[int] = mapped_column(ForeignKey("binding.id", ondelete="CASCADE"))
@@ -242,6 +249,8 @@ class Report(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(12), default="conversation")
     review_state: Mapped[str] = mapped_column(String(10), default=REVIEW_NONE, index=True)
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     binding: Mapped[Binding] = relationship(foreign_keys=[binding_id])

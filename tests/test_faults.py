@@ -172,3 +172,18 @@ async def test_sqlite_database_file_unavailable_gets_a_polite_reply(
     assert "本单位事项" in reply.plain_text
     async with rig.session() as session:
         assert await session.scalar(select(func.count(Evidence.id))) == 0
+
+
+async def test_a_message_delivered_twice_records_one_report(rig: DubanRig) -> None:
+    """After a crash Telegram may hand out a batch again: the same photo, twice."""
+    await rig.join(FARM, "农业")
+    ref = rig.api.add_file(PNG + b"twice", mime_type="image/jpeg")
+    since = rig.api.mark()
+    first = rig.inject(u.photo_message(FARM, ref, caption="#A5.1 93% 已完成"))
+    await rig.api.wait_for(contains="已记录", chat_id=FARM.id, since=since, timeout=20)
+    rig.api.redeliver(first)
+    again = await rig.api.wait_for(contains="已记录", chat_id=FARM.id, since=since, timeout=20)
+    assert "93%" in again.plain_text
+    assert await count_reports(rig) == 1
+    async with rig.session() as session:
+        assert await session.scalar(select(func.count(Evidence.id))) == 1

@@ -1224,6 +1224,25 @@ class FakeBotAPI:
         self._update_signal.notify()
         return update_id
 
+    def redeliver(self, update_id: int) -> int:
+        """Queue an already injected update again, unchanged but for a new update_id.
+
+        This is what a bot sees when Telegram hands out a batch whose confirmation was
+        lost in a crash: the same message a second time.
+        """
+        with self._lock:
+            original = next(r for r in self._injected if r.update_id == update_id)
+            new_id = self._next_update_id
+            self._next_update_id += 1
+            update = json.loads(original.raw)
+            update["update_id"] = new_id
+            raw = json.dumps(update, ensure_ascii=False)
+            record = InjectedUpdate(new_id, original.type, update, time.monotonic(), raw=raw)
+            self._injected.append(record)
+            self._updates.append(record)
+        self._update_signal.notify()
+        return new_id
+
     def inject_many(self, updates: Iterable[dict[str, Any]]) -> list[int]:
         return [self.inject(update) for update in updates]
 

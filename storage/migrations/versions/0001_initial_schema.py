@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 02:15:45.946831
+Create Date: 2026-11-29 02:27:57.970026
 """
 
 from collections.abc import Sequence
@@ -198,10 +198,13 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('source', sa.String(length=12), nullable=False),
     sa.Column('review_state', sa.String(length=10), nullable=False),
+    sa.Column('source_chat_id', sa.BigInteger(), nullable=True),
+    sa.Column('source_message_id', sa.BigInteger(), nullable=True),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['binding_id'], ['binding.id'], name=op.f('fk_report_binding_id_binding'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['reporter_id'], ['app_user.id'], name=op.f('fk_report_reporter_id_app_user'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_report'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report')),
+    sa.UniqueConstraint('source_chat_id', 'source_message_id', name=op.f('uq_report_source_chat_id'))
     )
     with op.batch_alter_table('report', schema=None) as batch_op:
         batch_op.create_index('ix_report_binding_created', ['binding_id', 'created_at'], unique=False)
