@@ -20,6 +20,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -86,6 +87,8 @@ def build_application(
 def register_handlers(app: Application, settings: Settings) -> None:
     """Every handler, in the order updates meet them (first match in a group wins)."""
     private = filters.ChatType.PRIVATE
+    # Group -1 runs before everything: other bots' messages are ignored outright.
+    app.add_handler(TypeHandler(Update, common.ignore_bots), group=-1)
     # Edits never change a report; catch them before anything treats them as new input.
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, common.edited_message))
 

@@ -7,7 +7,7 @@ import logging
 
 from telegram import Update
 from telegram.constants import ParseMode
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from core.actors import set_locale
 from core.i18n import SUPPORTED_LOCALES, Translate, translator
@@ -39,6 +39,13 @@ def help_text(role: Role, chat: ChatKind, _: Translate) -> str:
             )
         )
     return "\n".join(lines)
+
+
+async def ignore_bots(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Messages from other bots get no answer (two bots must not talk in circles)."""
+    user = update.effective_user
+    if user is not None and user.is_bot:
+        raise ApplicationHandlerStop
 
 
 @use_case()
