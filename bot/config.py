@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     yellow_days: int = Field(default=7, ge=0, le=365)
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
     conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    # Telegram's own limits (30 messages/s, 20/min per group): keep on; off only to
+    # measure the bot's own processing in benchmarks.
+    telegram_rate_limit: bool = True
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"

@@ -1,0 +1,210 @@
+"""Throughput and latency of the real bot against the project's Bot API server, and of a
+bare python-telegram-bot echo bot against the same server, as a ratio.
+
+    .venv/bin/python bench/throughput.py [--users 200] [--updates 2000]
+
+Both bots run as separate processes (as in production) polling the fake server over
+HTTP on loopback. Users act in closed loops: each sends its next update when the reply
+to the previous one arrives, so the figures are processed updates per second and the
+time from injection to the bot's reply (p50/p95/p99). Duban's mix: /items, /report
+conversations (command, button, value, text, /done) and quick photo reports.
+The table is printed and appended to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import machine_details, percentile, write_results  # noqa: E402
+from tests.support import updates as u  # noqa: E402
+from tests.support.botapi import FakeBotAPI, SentMessage  # noqa: E402
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
+
+
+async def prepare_database(url: str, users: list[u.TgUser]) -> None:
+    from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+    from storage import repositories as repo
+    from storage.db import Database, upgrade_database
+    from storage.models import User
+
+    await asyncio.to_thread(upgrade_database, url)
+    db = Database(url)
+    async with db.session() as session:
+        await create_campaign(session, load_file(BUNDLED_DOCUMENT), source_name="annex3")
+    async with db.session() as session:
+        campaign = await repo.active_campaign(session)
+        assert campaign is not None
+        departments = [d for d in await repo.departments(session, campaign.id) if d.number]
+        for n, user in enumerate(users):
+            session.add(User(tg_id=user.id, role="liaison", department_id=departments[n % 5 + 4].id))
+        await session.commit()
+    await db.close()
+
+
+async def start_process(args: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *args, cwd=cwd, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
+
+
+async def reply(api: FakeBotAPI, chat_id: int, since: int, timeout: float = 120) -> SentMessage:
+    return await api.wait_for(lambda m: m.kind in ("send", "edit"), chat_id=chat_id, since=since, timeout=timeout)
+
+
+async def duban_user(api: FakeBotAPI, user: u.TgUser, budget: int, latencies: list[float]) -> int:
+    """One liaison's loop of /items, /report conversations and quick photo reports."""
+    sent = 0
+    department_code = {5: "A5", 6: "A6", 7: "A7", 8: "A8", 9: "A9"}
+    step = 0
+    while sent < budget:
+        kind = step % 3
+        step += 1
+        if kind == 0:
+            sequence: list[object] = ["/items"]
+        elif kind == 1:
+            sequence = ["/report G1", "button:rp:s:in_progress", "3", "进展顺利", "/done"]
+        else:
+            sequence = ["photo"]
+        last: SentMessage | None = None
+        for action in sequence:
+            if sent >= budget:
+                break
+            since = api.mark()
+            if action == "photo":
+                ref = api.add_file(PNG + f"{user.id}-{step}".encode(), mime_type="image/jpeg")
+                update = u.photo_message(user, ref, caption=f"#G2 推进中 {step}")
+            elif isinstance(action, str) and action.startswith("button:"):
+                assert last is not None
+                update = u.callback_query(user, action.removeprefix("button:"), last)
+            elif isinstance(action, str) and action.startswith("/"):
+                update = u.command(user, action)
+            else:
+                update = u.text_message(user, str(action))
+            started = time.monotonic()
+            api.inject(update)
+            last = await reply(api, user.id, since)
+            latencies.append(last.time - started)
+            sent += 1
+            if action == "photo" or (isinstance(action, str) and action.startswith("button:")):
+                pass
+    del department_code
+    return sent
+
+
+async def echo_user(api: FakeBotAPI, user: u.TgUser, budget: int, latencies: list[float]) -> int:
+    for n in range(budget):
+        since = api.mark()
+        started = time.monotonic()
+        api.inject(u.text_message(user, f"echo {n}"))
+        message = await reply(api, user.id, since)
+        latencies.append(message.time - started)
+    return budget
+
+
+async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[str, float]:
+    people = [u.TgUser(id=800_000 + n, first_name=f"L{n}") for n in range(users)]
+    url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
+    await prepare_database(url, people)
+    async with FakeBotAPI() as api:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=api.token,
+                   TELEGRAM_API_BASE_URL=api.base_url, TELEGRAM_FILE_BASE_URL=api.base_file_url,
+                   DATABASE_URL=url, EVIDENCE_DIR=str(tmp / "evidence"), LOG_LEVEL="WARNING",
+                   TELEGRAM_RATE_LIMIT=str(limited).lower())
+        process = await start_process(["-m", "bot"], env, tmp)
+        try:
+            warm = u.TgUser(id=799_999, first_name="warm")
+            since = api.mark()
+            api.inject(u.command(warm, "/start"))
+            await reply(api, warm.id, since, timeout=120)
+            latencies: list[float] = []
+            started = time.monotonic()
+            budget = updates // users
+            done = await asyncio.gather(*(duban_user(api, p, budget, latencies) for p in people))
+            elapsed = time.monotonic() - started
+        finally:
+            process.terminate()
+            await process.wait()
+    return summary("duban", sum(done), elapsed, latencies)
+
+
+async def run_echo(users: int, updates: int, tmp: Path, limited: bool) -> dict[str, float]:
+    people = [u.TgUser(id=810_000 + n, first_name=f"E{n}") for n in range(users)]
+    async with FakeBotAPI() as api:
+        env = dict(os.environ, PYTHONPATH=str(ROOT), ECHO_TOKEN=api.token, ECHO_BASE_URL=api.base_url,
+                   TELEGRAM_RATE_LIMIT=str(limited).lower())
+        process = await start_process([str(ROOT / "bench" / "echo_bot.py")], env, tmp)
+        try:
+            warm = u.TgUser(id=809_999, first_name="warm")
+            since = api.mark()
+            api.inject(u.text_message(warm, "hi"))
+            await reply(api, warm.id, since, timeout=60)
+            latencies: list[float] = []
+            started = time.monotonic()
+            done = await asyncio.gather(*(echo_user(api, p, updates // users, latencies) for p in people))
+            elapsed = time.monotonic() - started
+        finally:
+            process.terminate()
+            await process.wait()
+    return summary("echo", sum(done), elapsed, latencies)
+
+
+def summary(name: str, count: int, elapsed: float, latencies: list[float]) -> dict[str, float]:
+    return {
+        "updates": count,
+        "seconds": elapsed,
+        "per_second": count / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
+        "p99_ms": percentile(latencies, 99) * 1000,
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    args = parser.parse_args()
+    rows = [
+        "| bot | rate limiter | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    ratios = []
+    for limited in (True, False):
+        with tempfile.TemporaryDirectory() as folder:
+            tmp = Path(folder)
+            duban = await run_duban(args.users, args.updates, tmp, limited)
+            echo = await run_echo(args.users, args.updates, tmp, limited)
+        for name, figures in (("Duban", duban), ("bare PTB echo", echo)):
+            rows.append(
+                f"| {name} | {'on' if limited else 'off'} | {figures['updates']:.0f} | "
+                f"{figures['seconds']:.1f} | {figures['per_second']:.1f} | {figures['p50_ms']:.0f} | "
+                f"{figures['p95_ms']:.0f} | {figures['p99_ms']:.0f} |"
+            )
+        ratios.append((limited, duban["per_second"] / echo["per_second"]))
+    rows.append("")
+    for limited, ratio in ratios:
+        rows.append(
+            f"With the rate limiter {'on (Telegram’s 30 messages/s)' if limited else 'off'}: Duban's "
+            f"throughput is {ratio:.2f} x the bare echo bot's ({args.users} users, "
+            f"{args.updates} updates, closed loop)."
+        )
+    table = "\n".join(rows)
+    print(table)
+    if not args.no_record:
+        write_results("throughput", table + "\n\n" + machine_details())
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
