@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -121,7 +122,9 @@ async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[
                    TELEGRAM_API_BASE_URL=api.base_url, TELEGRAM_FILE_BASE_URL=api.base_file_url,
                    DATABASE_URL=url, EVIDENCE_DIR=str(tmp / "evidence"), LOG_LEVEL="WARNING",
                    TELEGRAM_RATE_LIMIT=str(limited).lower())
-        process = await start_process(["-m", "bot"], env, tmp)
+        profile = os.environ.get("BENCH_PROFILE")
+        command = ["-m", "cProfile", "-o", profile, "-m", "bot"] if profile else ["-m", "bot"]
+        process = await start_process(command, env, tmp)
         try:
             warm = u.TgUser(id=799_999, first_name="warm")
             since = api.mark()
@@ -133,7 +136,7 @@ async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[
             done = await asyncio.gather(*(duban_user(api, p, budget, latencies) for p in people))
             elapsed = time.monotonic() - started
         finally:
-            process.terminate()
+            process.send_signal(signal.SIGINT)  # a clean stop, so a profile gets written
             await process.wait()
     return summary("duban", sum(done), elapsed, latencies)
 

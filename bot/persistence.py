@@ -2,18 +2,18 @@
 
 Only conversations are persisted (no user/chat/bot data): the callbacks themselves
 write the answers and the next state into `conversation_draft` in the same commit,
-so this class mainly reads them back at start and keeps the state column in step.
+so this class only reads them back at start.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from telegram.ext import BasePersistence, PersistenceInput
 
 from storage.db import Database
-from storage.models import ConversationDraft, utcnow
+from storage.models import ConversationDraft
 
 # PTB's own aliases live in a private module; these are the same shapes.
 ConversationKey = tuple[int | str, ...]
@@ -43,25 +43,13 @@ class DraftPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any,
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        if len(key) != 2:
-            return
-        chat_id, user_id = int(key[0]), int(key[1])
-        where = (
-            (ConversationDraft.name == name)
-            & (ConversationDraft.chat_id == chat_id)
-            & (ConversationDraft.user_id == user_id)
-        )
-        async with self.db.session() as session:
-            if new_state is None:
-                await session.execute(delete(ConversationDraft).where(where))
-            elif isinstance(new_state, int):
-                # Never create a draft here: the callbacks own the drafts' contents.
-                await session.execute(
-                    update(ConversationDraft)
-                    .where(where)
-                    .values(state=new_state, updated_at=utcnow())
-                )
-            await session.commit()
+        """Nothing to do: each callback already committed its draft and next state.
+
+        PTB calls this every `update_interval` for every conversation touched. Writing
+        the same state again cost a transaction per conversation, contending with the
+        handlers' own writes (measured in bench/throughput.py: see bench/RESULTS.md).
+        """
+        return None
 
     # Nothing but conversations is stored; these satisfy the interface.
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
