@@ -30,7 +30,7 @@ from core.actors import ensure_admins
 from core.evidence import EvidenceStore
 from core.i18n import translator
 from core.permissions import ChatKind, Role, commands_for
-from handlers import common, invites, liaison, quick_report, report
+from handlers import common, handover, invites, leave, liaison, quick_report, report
 from handlers.base import SERVICES_KEY, Services, system_clock
 from storage.db import Database
 
@@ -60,19 +60,26 @@ def build_application(
         await set_command_menus(app, settings)
         await quick_report.finish_leftover_albums(app)
         # -- scheduling: digests and reminders (issue 5) --
+        from bot.scheduling import schedule_jobs
+
+        schedule_jobs(app, settings)
         # -- end scheduling --
         log.info("bot ready as @%s", app.bot.username)
 
     async def post_shutdown(app: Application) -> None:
         await db.close()
 
-    app = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
+    )
+    if settings.telegram_rate_limit:
         # Retries a 429 after Telegram's retry_after; keeps under the global/group limits.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = (
+        builder
         # ConversationHandler needs updates of one user handled in order.
         .concurrent_updates(False)
         .persistence(DraftPersistence(db))
@@ -87,8 +94,8 @@ def build_application(
 def register_handlers(app: Application, settings: Settings) -> None:
     """Every handler, in the order updates meet them (first match in a group wins)."""
     private = filters.ChatType.PRIVATE
-    # Group -1 runs before everything: other bots' messages are ignored outright.
-    app.add_handler(TypeHandler(Update, common.ignore_bots), group=-1)
+    # Group -2 runs before everything: other bots' messages are ignored outright.
+    app.add_handler(TypeHandler(Update, common.ignore_bots), group=-2)
     # Edits never change a report; catch them before anything treats them as new input.
     app.add_handler(MessageHandler(filters.UpdateType.EDITED, common.edited_message))
 
@@ -109,16 +116,70 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CallbackQueryHandler(liaison.history_button, pattern=r"^hist:\d+:\d+$"))
     app.add_handler(CommandHandler("evidence", liaison.evidence_command))
     app.add_handler(CallbackQueryHandler(liaison.evidence_button, pattern=r"^ev:\d+$"))
+    app.add_handler(CommandHandler("leave", leave.leave_command))
+    app.add_handler(CommandHandler("handover", handover.handover_command))
+    app.add_handler(CallbackQueryHandler(handover.handover_button, pattern=r"^ho:[yn]:\d+$"))
     app.add_handler(CommandHandler("invite", invites.invite_command))
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^inv:\d+$"))
 
     # -- office: overview, review, urge, people (issue 4a) --
+    from handlers import office, people, review, review_return, urge
+
+    app.add_handler(CommandHandler("status", office.status_command))
+    app.add_handler(CommandHandler("dept", office.dept_command))
+    app.add_handler(CallbackQueryHandler(office.dept_button, pattern=r"^dept:\d+$"))
+    app.add_handler(CommandHandler("item", office.item_command))
+    app.add_handler(CommandHandler("overdue", office.overdue_command))
+    app.add_handler(CommandHandler("review", review.review_command))
+    app.add_handler(CallbackQueryHandler(review.accept_button, pattern=r"^rv:a:\d+$"))
+    app.add_handler(CallbackQueryHandler(review.evidence_button, pattern=r"^rv:e:\d+$"))
+    # Group -1: a returned report's comment (and its /cancel) must reach the conversation
+    # before group 0's general /cancel and stray-text handlers; it stops them seeing it.
+    app.add_handler(
+        review_return.return_conversation(settings.conversation_timeout_minutes), group=-1
+    )
+    app.add_handler(CommandHandler("urge", urge.urge_command))
+    app.add_handler(CallbackQueryHandler(urge.urge_button, pattern=r"^ug:(n|[yd]:\d+)$"))
+    app.add_handler(CommandHandler("users", people.users_command))
+    app.add_handler(CommandHandler("revoke", people.revoke_command))
     # -- end office --
 
     # -- admin tools: /import upload, /export, adjustments (issue 4b) --
+    from handlers import admin_adjust, admin_export, admin_tools
+
+    # A document captioned /import is a message with a caption, not a command: caught
+    # here, before the quick-report handler below would take it as evidence.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & (filters.Document.ALL | filters.PHOTO)
+            & filters.CaptionRegex(admin_tools.CAPTION_PATTERN),
+            admin_tools.import_upload,
+        )
+    )
+    app.add_handler(CommandHandler("import", admin_tools.import_command))
+    app.add_handler(
+        CallbackQueryHandler(admin_tools.import_button, pattern=r"^imp:[yn]:[A-Za-z0-9_-]{1,16}$")
+    )
+    app.add_handler(CommandHandler("export", admin_export.export_command))
+    app.add_handler(CommandHandler("adddept", admin_adjust.adddept_command))
+    app.add_handler(CommandHandler("bind", admin_adjust.bind_command))
+    app.add_handler(CommandHandler("unbind", admin_adjust.unbind_command))
+    app.add_handler(CommandHandler("deadline", admin_adjust.deadline_command))
+    adjust_button = r":\d{1,10}:[GAB]\d{1,3}(\.\d{1,3})?$"
+    app.add_handler(
+        CallbackQueryHandler(admin_adjust.bind_button, pattern="^adj:b" + adjust_button)
+    )
+    app.add_handler(
+        CallbackQueryHandler(admin_adjust.unbind_button, pattern="^adj:u" + adjust_button)
+    )
     # -- end admin tools --
 
     # -- digests and reminders: /digest, /setgroup (issue 5) --
+    from handlers import digest as digest_handlers
+
+    app.add_handler(CommandHandler("setgroup", digest_handlers.setgroup_command))
+    app.add_handler(CommandHandler("digest", digest_handlers.digest_command))
     # -- end digests --
 
     # Photos and documents outside /report: quick reports by caption.

@@ -38,6 +38,9 @@ Without a token you can still work offline:
     python -m bot db upgrade                       create or upgrade the database
     python -m bot import FILE [--dry-run] [--json] import an assessment document
     python -m bot invite DEPT | --leader           make an invite code
+    python -m bot digest --print                   print today's digest
+    python -m bot export PATH.xlsx | --evidence PATH.zip   the year-end export
+    python -m bot backup PATH                      copy the SQLite database
 Run `python -m bot --help` for every command.
 """
 
@@ -84,9 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=cmd_restore)
 
     # -- export sub-command (issue 4b) --
+    from bot.export_cli import add_export_parser
+
+    add_export_parser(sub)
     # -- end export --
 
     # -- digest sub-command (issue 5) --
+    from bot.digest_cli import add_digest_parser
+
+    add_digest_parser(sub)
     # -- end digest --
 
     for extra in EXTRA_COMMANDS:

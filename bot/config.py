@@ -47,9 +47,15 @@ class Settings(BaseSettings):
     yellow_days: int = Field(default=7, ge=0, le=365)
     invite_ttl_days: int = Field(default=7, ge=1, le=365)
     conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    # Which days reminders go out: the Chinese calendar (holidays, adjusted working
+    # days) or plain Monday-Friday.
+    workdays_calendar: Literal["cn", "none"] = "cn"
     # Telegram's own limits (30 messages/s, 20/min per group): keep on; off only to
     # measure the bot's own processing in benchmarks.
     telegram_rate_limit: bool = True
+    # Reminders go out only between these local times (issue 5).
+    reminder_earliest: dt.time = dt.time(8, 0)
+    reminder_latest: dt.time = dt.time(21, 0)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
@@ -125,6 +131,11 @@ class Settings(BaseSettings):
                 raise ValueError("must be HH:MM, e.g. 09:00")
             return dt.time(hour, minute)
         return value
+
+    @field_validator("reminder_earliest", "reminder_latest", mode="before")
+    @classmethod
+    def _parse_reminder_time(cls, value: object) -> object:
+        return cls._parse_time(value)
 
     @field_validator("default_locale", mode="before")
     @classmethod

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, NetworkError, TimedOut
-from telegram.ext import ContextTypes
+from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.config import Settings
 from core.actors import Actor, load_actor
@@ -152,7 +152,9 @@ def use_case(
                     decision = check(command, actor.role, turn.chat)
                     if decision is not Decision.ALLOWED:
                         await refuse(turn, decision)
-                        return None
+                        # Inside a conversation (e.g. a role handed over mid-/report) a
+                        # refusal also ends it; elsewhere PTB ignores the return value.
+                        return ConversationHandler.END  # type: ignore[return-value]
                 return await func(turn)
 
         return wrapper

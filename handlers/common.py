@@ -90,7 +90,7 @@ async def lang(turn: Turn) -> None:
     )
 
 
-@use_case()
+@use_case("cancel")
 async def nothing_to_cancel(turn: Turn) -> None:
     """/cancel with nothing in progress."""
     await turn.reply(turn._("There is nothing to cancel."))

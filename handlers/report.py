@@ -621,7 +621,8 @@ def conversation(timeout_minutes: float) -> ConversationHandler:  # type: ignore
 def _conversation(private: filters.BaseFilter, timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
     return ConversationHandler(
         entry_points=[
-            CommandHandler("report", report_command, filters=private),
+            # Not limited to private chats: in a group the permission check answers why not.
+            CommandHandler("report", report_command),
             CallbackQueryHandler(report_button, pattern=r"^rep:\d+$"),
         ],
         states={

@@ -131,6 +131,28 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 async def fake_api() -> AsyncIterator[FakeBotAPI]:
     async with FakeBotAPI() as api:
         yield api
+        assert_no_person_named_in_groups(api)
+
+
+def assert_no_person_named_in_groups(api: FakeBotAPI) -> None:
+    """No message to a group, in any test, names a person (PRODUCT.md: no shaming).
+
+    The names are those Duban stores (Telegram's full name) of every human who wrote.
+    """
+    names: set[str] = set()
+    for record in api.injected:
+        for value in record.update.values():
+            sender = value.get("from") if isinstance(value, dict) else None
+            if isinstance(sender, dict) and not sender.get("is_bot"):
+                full = " ".join(p for p in (sender.get("first_name"), sender.get("last_name")) if p)
+                if len(full) >= 2:
+                    names.add(full)
+    for message in api.sent:
+        if message.chat_id is None or int(message.chat_id) >= 0:
+            continue
+        shown = " ".join(t for t in (message.plain_text, message.plain_caption) if t)
+        leaked = [name for name in names if name in shown]
+        assert not leaked, f"a group message names {leaked}: {shown[:200]}"
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""A liaison's leave (请假): no reminders to them in those days; the digest names the
+department so its deputy or the office follows up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditLog, Leave
+
+MAX_LEAVE_DAYS = 366
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+
+
+class LeaveRefused(Exception):
+    """reason: bad_date, order, too_long, past."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_date(text: str) -> dt.date:
+    match = _DATE.match(text.strip())
+    if not match:
+        raise LeaveRefused("bad_date")
+    try:
+        return dt.date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError as exc:
+        raise LeaveRefused("bad_date") from exc
+
+
+@dataclass(frozen=True)
+class LeavePeriod:
+    start: dt.date
+    end: dt.date
+
+
+async def add_leave(
+    session: AsyncSession, *, tg_id: int, start: dt.date, end: dt.date, today: dt.date, now: dt.datetime
+) -> LeavePeriod:
+    if end < start:
+        raise LeaveRefused("order")
+    if (end - start).days >= MAX_LEAVE_DAYS:
+        raise LeaveRefused("too_long")
+    if end < today:
+        raise LeaveRefused("past")
+    session.add(Leave(user_tg_id=tg_id, start_date=start, end_date=end, created_at=now))
+    session.add(
+        AuditLog(at=now, actor_tg_id=tg_id, action="leave",
+                 detail={"start": start.isoformat(), "end": end.isoformat()})
+    )
+    await session.commit()
+    return LeavePeriod(start, end)
+
+
+async def current_and_future(session: AsyncSession, tg_id: int, today: dt.date) -> list[LeavePeriod]:
+    rows = await session.execute(
+        select(Leave.start_date, Leave.end_date)
+        .where(Leave.user_tg_id == tg_id, Leave.end_date >= today)
+        .order_by(Leave.start_date)
+    )
+    return [LeavePeriod(start, end) for start, end in rows]
+
+
+async def cancel_leave(session: AsyncSession, tg_id: int, today: dt.date, now: dt.datetime) -> int:
+    result = await session.execute(
+        delete(Leave).where(Leave.user_tg_id == tg_id, Leave.end_date >= today)
+    )
+    session.add(AuditLog(at=now, actor_tg_id=tg_id, action="leave_cancelled", detail={}))
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def on_leave(session: AsyncSession, tg_ids: list[int], day: dt.date) -> set[int]:
+    """Which of these users are on leave on `day` (one query)."""
+    if not tg_ids:
+        return set()
+    rows = await session.scalars(
+        select(Leave.user_tg_id).where(
+            Leave.user_tg_id.in_(tg_ids), Leave.start_date <= day, Leave.end_date >= day
+        )
+    )
+    return set(rows.all())

@@ -1,0 +1,49 @@
+"""An item turning red (past its deadline, not done) is named once, in the next digest;
+later digests only count it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from bot.delivery import Outcome, deliver_due_digest
+from storage.models import Binding, Item
+from tests.digest_support import GROUP, services, set_group, start_office_rig, utc
+from tests.support.botapi import FakeBotAPI
+
+
+async def test_red_item_is_reported_once(fake_api: FakeBotAPI, sqlite_url: str, tmp_path: Path) -> None:
+    rig = await start_office_rig(fake_api, sqlite_url, tmp_path)
+    try:
+        async with rig.session() as session:
+            await session.execute(
+                update(Item).where(Item.code == "A5.1").values(deadline=dt.date(2020, 5, 31))
+            )
+            await session.commit()
+        await set_group(rig)
+        assert rig.app is not None
+
+        rig.clock.set(utc(2, 1, 0))
+        since = rig.api.mark()
+        assert await deliver_due_digest(rig.app.bot, services(rig)) is Outcome.SENT
+        first = "\n".join(m.plain_text or "" for m in rig.api.sent[since:] if m.chat_id == GROUP.id)
+        assert "Newly past deadline: 1" in first and "A5.1 (deadline 2020-05-31)" in first
+
+        rig.clock.set(utc(3, 1, 0))
+        since = rig.api.mark()
+        assert await deliver_due_digest(rig.app.bot, services(rig)) is Outcome.SENT
+        second = "\n".join(m.plain_text or "" for m in rig.api.sent[since:] if m.chat_id == GROUP.id)
+        assert "A5.1" not in second and "Newly" not in second
+        assert "past deadline" in second  # still counted
+
+        async with rig.session() as session:
+            told = await session.scalar(
+                select(Binding.red_reported_at).join(Item, Item.id == Binding.item_id).where(
+                    Item.code == "A5.1"
+                )
+            )
+            assert told == utc(2, 1, 0)
+    finally:
+        await rig.close()
