@@ -30,7 +30,7 @@ from core.actors import ensure_admins
 from core.evidence import EvidenceStore
 from core.i18n import translator
 from core.permissions import ChatKind, Role, commands_for
-from handlers import common, handover, invites, leave, liaison, quick_report, report
+from handlers import common, evidence_policy, handover, invites, leave, liaison, quick_report, report
 from handlers.base import SERVICES_KEY, Services, system_clock
 from storage.db import Database
 
@@ -116,6 +116,7 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CallbackQueryHandler(liaison.history_button, pattern=r"^hist:\d+:\d+$"))
     app.add_handler(CommandHandler("evidence", liaison.evidence_command))
     app.add_handler(CallbackQueryHandler(liaison.evidence_button, pattern=r"^ev:\d+$"))
+    app.add_handler(CommandHandler("needevidence", evidence_policy.needevidence_command))
     app.add_handler(CommandHandler("leave", leave.leave_command))
     app.add_handler(CommandHandler("handover", handover.handover_command))
     app.add_handler(CallbackQueryHandler(handover.handover_button, pattern=r"^ho:[yn]:\d+$"))

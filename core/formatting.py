@@ -59,3 +59,15 @@ def value_against_target(
 def shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: max(1, limit - 1)] + "…"
+
+
+def deadline_text(deadline: dt.date, _: Translate, calendar: str = "cn", locale: str = "zh") -> str:
+    """`2020-10-01`, or `2020-10-01 (a public holiday: 国庆节)` when it falls on one."""
+    from core.workdays import holiday_name
+
+    holiday = holiday_name(deadline, calendar, locale)
+    if holiday is None:
+        return deadline.isoformat()
+    return _("{date} (a public holiday: {holiday})").format(
+        date=deadline.isoformat(), holiday=holiday
+    )

@@ -84,6 +84,9 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule("bind", ADMIN, PRIVATE, N_("bind an item to a department"), "DEPT CODE"),
     CommandRule("unbind", ADMIN, PRIVATE, N_("remove an item from a department"), "DEPT CODE"),
     CommandRule("deadline", ADMIN, PRIVATE, N_("set an item's deadline"), "CODE YYYY-MM-DD"),
+    CommandRule(
+        "needevidence", ADMIN, PRIVATE, N_("whether an item's reports need evidence"), "CODE on|off"
+    ),
     CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
     CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
 )

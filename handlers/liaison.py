@@ -23,6 +23,7 @@ from telegram.error import BadRequest
 
 from core import reports
 from core.formatting import (
+    deadline_text,
     local_date,
     local_datetime,
     shorten,
@@ -33,9 +34,9 @@ from core.formatting import (
 )
 from core.invites import JoinError, JoinFailure, find_department, join
 from core.matching import normalize_code
-from core.values import format_number
 from core.permissions import Role
 from core.reports import ItemView
+from core.values import format_number
 from handlers.base import Turn, use_case
 
 ITEMS_PAGE_SIZE = 8
@@ -204,7 +205,9 @@ def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
     lines.append("")
     lines.append(_("Status: {status}").format(status=status_label(view.status, _)))
     if view.deadline:
-        lines.append(_("Deadline: {date}").format(date=view.deadline.isoformat()))
+        settings = turn.services.settings
+        shown = deadline_text(view.deadline, _, settings.workdays_calendar, turn.actor.locale)
+        lines.append(_("Deadline: {date}").format(date=shown))
     for target in view.targets:
         lines.append(
             "🎯 "

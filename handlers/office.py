@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton
 from telegram.constants import ParseMode
 
 from core import reports
-from core.formatting import local_date, local_datetime, shorten, target_text
+from core.formatting import deadline_text, local_date, local_datetime, shorten, target_text
 from core.i18n import Translate
 from core.invites import find_department
 from core.matching import normalize_code
@@ -257,7 +257,9 @@ async def item_command(turn: Turn) -> None:
     for target in first.targets:
         header.append("🎯 " + esc(target_text(target.metric, target.op, target.value, target.unit)))
     if first.deadline:
-        header.append(esc(_("Deadline: {date}").format(date=first.deadline.isoformat())))
+        settings = turn.services.settings
+        shown = deadline_text(first.deadline, _, settings.workdays_calendar, turn.actor.locale)
+        header.append(esc(_("Deadline: {date}").format(date=shown)))
     header.append(
         esc(
             _("{done} of {total} departments done ({rate})").format(
