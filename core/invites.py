@@ -76,6 +76,7 @@ async def make_invite(
     created_by: int | None,
     now: dt.datetime,
     ttl: dt.timedelta,
+    deputy: bool = False,
 ) -> MadeInvite:
     if role == ROLE_LIAISON and department is None:
         raise ValueError("a liaison invite needs a department")
@@ -87,6 +88,7 @@ async def make_invite(
         created_by=created_by,
         created_at=now,
         expires_at=now + ttl,
+        deputy=deputy and role == ROLE_LIAISON,
     )
     session.add(invite)
     session.add(
@@ -167,6 +169,7 @@ async def join(
     user = await repo.get_or_create_user(session, tg_id, display_name)
     user.role = invite.role
     user.department_id = invite.department_id if invite.role == ROLE_LIAISON else None
+    user.is_deputy = bool(invite.deputy) and invite.role == ROLE_LIAISON
     if display_name:
         user.display_name = display_name[:200]
     department_name: str | None = None

@@ -15,7 +15,8 @@ For each item of a department that is not done (and not waiting for the office's
 
 Each liaison gets one message per round listing all their items. A liaison on leave
 (`Leave`) gets nothing; a deputy liaison gets reminders only while every main liaison
-of the department is on leave (or the department has none). `ReminderSent` (unique
+of the department is on leave (or the department has none), or when a main liaison was
+reminded of an item a period ago and it is still silent (not answering). `ReminderSent` (unique
 user, kind, subject, period) is claimed before sending, so nothing goes out twice.
 
 Leaders get a weekly summary on the first working day of the week (Monday, unless it is
@@ -159,10 +160,14 @@ async def plan_liaison_reminders(
         .where(Binding.campaign_id == campaign.id)
     )
     due: dict[int, list[DueItem]] = defaultdict(list)
+    # Items silent for two periods or more: the main liaison may not be answering.
+    long_silent: dict[int, set[str]] = defaultdict(set)
     for binding_id, department_id, status, review, last, code, title, deadline in rows:
         if effective_status(status, review) in (DONE, PENDING_REVIEW):
             continue  # done, or the next step is the office's
         since = (last or campaign.created_at).astimezone(tz).date()
+        if (today - since).days >= 2 * reminder_days:
+            long_silent[department_id].add(str(binding_id))
         period = silent_period(since, today, reminder_days)
         if period is not None:
             due[department_id].append(
@@ -201,11 +206,30 @@ async def plan_liaison_reminders(
     by_department: dict[int, list[tuple[User, str]]] = defaultdict(list)
     for user, name in people:
         by_department[user.department_id].append((user, name))  # type: ignore[index]
+    # Main liaisons reminded of a still-silent item at least a period ago: not answering.
+    ignored = {
+        (tg_id, subject)
+        for tg_id, subject in await session.execute(
+            select(ReminderSent.user_tg_id, ReminderSent.subject).where(
+                ReminderSent.user_tg_id.in_(tg_ids),
+                ReminderSent.kind == SILENT,
+                ReminderSent.sent_at <= now - dt.timedelta(days=reminder_days),
+            )
+        )
+    }
     planned: list[LiaisonReminder] = []
     for department_id, members in by_department.items():
         present = [(u, n) for u, n in members if u.tg_id not in away]
         main = [(u, n) for u, n in present if not u.is_deputy]
-        for user, name in main or present:
+        deputies = [(u, n) for u, n in present if u.is_deputy]
+        unanswered = any(
+            (u.tg_id, subject) in ignored
+            for u, _ in main
+            for subject in long_silent.get(department_id, ())
+        )
+        # A deputy is reminded when every main liaison is away, or they have not answered.
+        recipients = main + deputies if unanswered else (main or present)
+        for user, name in recipients:
             items = tuple(
                 sorted(
                     (

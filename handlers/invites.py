@@ -32,7 +32,7 @@ def invite_text(made: MadeInvite, _: Translate, tz: object) -> str:
     return f"{html.escape(head)}\n\n<code>{made.code}</code>\n\n{html.escape(forward)}\n<code>/join {made.code}</code>"
 
 
-async def _make(turn: Turn, department: Department | None) -> None:
+async def _make(turn: Turn, department: Department | None, *, deputy: bool = False) -> None:
     settings = turn.services.settings
     made = await make_invite(
         turn.session,
@@ -41,15 +41,30 @@ async def _make(turn: Turn, department: Department | None) -> None:
         created_by=turn.actor.tg_id,
         now=turn.now,
         ttl=dt.timedelta(days=settings.invite_ttl_days),
+        deputy=deputy,
     )
-    await turn.reply(invite_text(made, turn._, settings.tz), parse_mode=ParseMode.HTML)
+    text = invite_text(made, turn._, settings.tz)
+    if deputy:
+        text = (
+            html.escape(
+                turn._("A deputy liaison: reminded only when the main liaison is away or silent.")
+            )
+            + "\n"
+            + text
+        )
+    await turn.reply(text, parse_mode=ParseMode.HTML)
 
 
 @use_case("invite")
 async def invite_command(turn: Turn) -> None:
     """/invite DEPT | leader."""
     _ = turn._
-    query = " ".join(turn.args).strip()
+    args = list(turn.args)
+    # "/invite 农业 deputy" (or 副): an invite for a deputy liaison.
+    deputy = bool(args) and args[-1].lower() in ("deputy", "副", "副联络员")
+    if deputy:
+        args = args[:-1]
+    query = " ".join(args).strip()
     if not query:
         await turn.reply(_("Usage: /invite DEPT (part of a department's name) or /invite leader"))
         return
@@ -58,7 +73,7 @@ async def invite_command(turn: Turn) -> None:
         return
     choice = await find_department(turn.session, query)
     if choice.found is not None:
-        await _make(turn, choice.found)
+        await _make(turn, choice.found, deputy=deputy)
         return
     if not choice.candidates:
         await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))

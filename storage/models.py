@@ -220,6 +220,7 @@ class Invite(Base):
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="CASCADE")
     )
+    deputy: Mapped[bool] = mapped_column(Boolean, default=False)  # a deputy liaison
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

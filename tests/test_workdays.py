@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.delivery import reminder_round
 from core.workdays import holiday_name, is_chinese_working_day, working_day_rule
@@ -65,7 +65,9 @@ async def test_reminders_on_working_days_only(rig: DubanRig) -> None:
     await rig.join(FARM, "农业")
     await rig.join(ECO, "生态")
     async with rig.session() as session:
-        session.add(Leave(user_tg_id=ECO.id, start_date=dt.date(2020, 9, 27), end_date=dt.date(2020, 10, 9)))
+        session.add(
+            Leave(user_tg_id=ECO.id, start_date=dt.date(2020, 9, 27), end_date=dt.date(2020, 10, 9))
+        )
         await session.commit()
     assert await round_on(rig, dt.date(2020, 9, 26)) == 0  # Saturday
     assert await round_on(rig, dt.date(2020, 10, 1)) == 0  # National Day
@@ -73,4 +75,32 @@ async def test_reminders_on_working_days_only(rig: DubanRig) -> None:
     assert await round_on(rig, dt.date(2020, 9, 27)) == 1  # adjusted working Sunday
     to_farm = [m for m in rig.api.messages_to(FARM.id) if "事项提醒" in (m.plain_text or "")]
     assert len(to_farm) == 1
-    assert not [m for m in rig.api.messages_to(ECO.id) if "事项提醒" in (m.plain_text or "")]  # on leave
+    assert not [
+        m for m in rig.api.messages_to(ECO.id) if "事项提醒" in (m.plain_text or "")
+    ]  # on leave
+
+
+DEPUTY = u.TgUser(id=660_003, first_name="农业副联络员")
+
+
+async def test_deputy_is_reminded_only_when_the_main_liaison_does_not_answer(rig: DubanRig) -> None:
+    from tests.support.duban import ADMIN
+
+    await rig.join(FARM, "农业")
+    reply = await rig.ask(ADMIN, "/invite 农业 deputy")
+    assert "副联络员" in reply.plain_text
+    code = next(line for line in reply.plain_text.splitlines() if line.startswith("/join "))
+    await rig.ask(DEPUTY, code)
+    async with rig.session() as session:
+        from storage.models import User
+
+        deputy = await session.scalar(select(User).where(User.tg_id == DEPUTY.id))
+        assert deputy is not None and deputy.is_deputy
+
+    def reminders(user: u.TgUser) -> int:
+        return len([m for m in rig.api.messages_to(user.id) if "事项提醒" in (m.plain_text or "")])
+
+    await round_on(rig, dt.date(2020, 9, 9))  # silent 8 days: the main liaison only
+    assert (reminders(FARM), reminders(DEPUTY)) == (1, 0)
+    await round_on(rig, dt.date(2020, 9, 17))  # still silent a period after: both
+    assert reminders(DEPUTY) == 1 and reminders(FARM) == 2

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 02:27:57.970026
+Create Date: 2026-11-29 03:35:11.079968
 """
 
 from collections.abc import Sequence
@@ -127,6 +127,7 @@ def upgrade() -> None:
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('role', sa.String(length=10), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('deputy', sa.Boolean(), nullable=False),
     sa.Column('created_by', sa.BigInteger(), nullable=True),
     sa.Column('created_at', storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', storage.models.UTCDateTime(timezone=True), nullable=False),
