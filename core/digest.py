@@ -146,6 +146,13 @@ def _misses(data: DigestData, _: Translate) -> str:
     return "\n".join(lines)
 
 
+def _leave(data: DigestData, _: Translate) -> str:
+    """Departments whose liaison is on leave: named (never the person) for follow-up."""
+    head = _("Liaison on leave today; the deputy or the office follows up:")
+    names = _(", ").join(data.names.get(d, "?") for d in data.on_leave)
+    return f"<b>{esc(head)}</b>\n• {esc(names)}"
+
+
 def digest_sections(data: DigestData, _: Translate, tz: ZoneInfo) -> list[str]:
     """The full digest, one HTML section per subject."""
     sections = [_header(data, _, tz)]
@@ -157,6 +164,8 @@ def digest_sections(data: DigestData, _: Translate, tz: ZoneInfo) -> list[str]:
         sections.append(_overdue(data, _))
     if data.misses:
         sections.append(_misses(data, _))
+    if data.on_leave:
+        sections.append(_leave(data, _))
     if data.pending_reviews:
         waiting = _("Reports awaiting review: {count} (/review)").format(count=data.pending_reviews)
         sections.append(f"<b>{esc(waiting)}</b>")

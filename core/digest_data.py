@@ -30,14 +30,17 @@ from core.values import meets
 from storage import repositories as repo
 from storage.models import (
     REVIEW_PENDING,
+    ROLE_LIAISON,
     STATUS_NOT_STARTED,
     Binding,
     DigestSent,
     Evidence,
     Item,
+    Leave,
     Report,
     ReportValue,
     Target,
+    User,
 )
 
 # Settings keys (storage.models.Setting) naming the office group and when it was set.
@@ -165,6 +168,8 @@ class DigestData:
     pending_reviews: int = 0
     previous_rate: float | None = None
     names: dict[int, str] = field(default_factory=dict)
+    # Departments whose every main liaison is on leave today: deputy or office follows up.
+    on_leave: tuple[int, ...] = ()
 
     @property
     def done(self) -> int:
@@ -383,7 +388,9 @@ async def collect(
         key=lambda m: (order.get(m.department_id, 999), code_key(m.code)),
     )
     overdue.sort(key=lambda o: (order.get(o.department_id, 999), code_key(o.code)))
+    away = await departments_on_leave(session, [d.id for d in departments], local_date)
     return DigestData(
+        on_leave=tuple(d.id for d in departments if d.id in away),
         local_date=local_date,
         window=window,
         silent_days=silent_days,
@@ -396,3 +403,37 @@ async def collect(
         previous_rate=previous_rate,
         names=names,
     )
+
+
+async def departments_on_leave(
+    session: AsyncSession, department_ids: list[int], day: dt.date
+) -> set[int]:
+    """Departments with main liaisons, all of whom are on leave on `day` (two queries)."""
+    if not department_ids:
+        return set()
+    mains = (
+        await session.execute(
+            select(User.tg_id, User.department_id).where(
+                User.role == ROLE_LIAISON,
+                User.is_deputy.is_(False),
+                User.department_id.in_(department_ids),
+            )
+        )
+    ).all()
+    if not mains:
+        return set()
+    away = set(
+        (
+            await session.scalars(
+                select(Leave.user_tg_id).where(
+                    Leave.user_tg_id.in_([tg for tg, _ in mains]),
+                    Leave.start_date <= day,
+                    Leave.end_date >= day,
+                )
+            )
+        ).all()
+    )
+    by_department: dict[int, list[int]] = defaultdict(list)
+    for tg_id, department_id in mains:
+        by_department[department_id].append(tg_id)
+    return {d for d, people in by_department.items() if all(p in away for p in people)}
