@@ -36,7 +36,10 @@ def machine_details() -> str:
         pass
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False,
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
             cwd=RESULTS.parent,
         ).stdout.strip()
     except OSError:

@@ -15,7 +15,9 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def main() -> None:
-    builder = ApplicationBuilder().token(os.environ["ECHO_TOKEN"]).base_url(os.environ["ECHO_BASE_URL"])
+    builder = (
+        ApplicationBuilder().token(os.environ["ECHO_TOKEN"]).base_url(os.environ["ECHO_BASE_URL"])
+    )
     if os.environ.get("TELEGRAM_RATE_LIMIT", "true").lower() not in ("0", "false", "no"):
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     app = builder.build()

@@ -47,20 +47,30 @@ async def prepare_database(url: str, users: list[u.TgUser]) -> None:
         assert campaign is not None
         departments = [d for d in await repo.departments(session, campaign.id) if d.number]
         for n, user in enumerate(users):
-            session.add(User(tg_id=user.id, role="liaison", department_id=departments[n % 5 + 4].id))
+            session.add(
+                User(tg_id=user.id, role="liaison", department_id=departments[n % 5 + 4].id)
+            )
         await session.commit()
     await db.close()
 
 
-async def start_process(args: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+async def start_process(
+    args: list[str], env: dict[str, str], cwd: Path
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, *args, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 
-async def reply(api: FakeBotAPI, chat_id: int, since: int, timeout: float = 120) -> SentMessage:
-    return await api.wait_for(lambda m: m.kind in ("send", "edit"), chat_id=chat_id, since=since, timeout=timeout)
+async def reply(api: FakeBotAPI, chat_id: int, since: int, timeout: float = 120) -> SentMessage:  # noqa: ASYNC109 - a wait deadline is the point
+    return await api.wait_for(
+        lambda m: m.kind in ("send", "edit"), chat_id=chat_id, since=since, timeout=timeout
+    )
 
 
 async def duban_user(api: FakeBotAPI, user: u.TgUser, budget: int, latencies: list[float]) -> int:
@@ -118,10 +128,17 @@ async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[
     url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
     await prepare_database(url, people)
     async with FakeBotAPI() as api:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=api.token,
-                   TELEGRAM_API_BASE_URL=api.base_url, TELEGRAM_FILE_BASE_URL=api.base_file_url,
-                   DATABASE_URL=url, EVIDENCE_DIR=str(tmp / "evidence"), LOG_LEVEL="WARNING",
-                   TELEGRAM_RATE_LIMIT=str(limited).lower())
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            TELEGRAM_BOT_TOKEN=api.token,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            TELEGRAM_FILE_BASE_URL=api.base_file_url,
+            DATABASE_URL=url,
+            EVIDENCE_DIR=str(tmp / "evidence"),
+            LOG_LEVEL="WARNING",
+            TELEGRAM_RATE_LIMIT=str(limited).lower(),
+        )
         profile = os.environ.get("BENCH_PROFILE")
         command = ["-m", "cProfile", "-o", profile, "-m", "bot"] if profile else ["-m", "bot"]
         process = await start_process(command, env, tmp)
@@ -144,8 +161,13 @@ async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[
 async def run_echo(users: int, updates: int, tmp: Path, limited: bool) -> dict[str, float]:
     people = [u.TgUser(id=810_000 + n, first_name=f"E{n}") for n in range(users)]
     async with FakeBotAPI() as api:
-        env = dict(os.environ, PYTHONPATH=str(ROOT), ECHO_TOKEN=api.token, ECHO_BASE_URL=api.base_url,
-                   TELEGRAM_RATE_LIMIT=str(limited).lower())
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(ROOT),
+            ECHO_TOKEN=api.token,
+            ECHO_BASE_URL=api.base_url,
+            TELEGRAM_RATE_LIMIT=str(limited).lower(),
+        )
         process = await start_process([str(ROOT / "bench" / "echo_bot.py")], env, tmp)
         try:
             warm = u.TgUser(id=809_999, first_name="warm")
@@ -154,7 +176,9 @@ async def run_echo(users: int, updates: int, tmp: Path, limited: bool) -> dict[s
             await reply(api, warm.id, since, timeout=60)
             latencies: list[float] = []
             started = time.monotonic()
-            done = await asyncio.gather(*(echo_user(api, p, updates // users, latencies) for p in people))
+            done = await asyncio.gather(
+                *(echo_user(api, p, updates // users, latencies) for p in people)
+            )
             elapsed = time.monotonic() - started
         finally:
             process.terminate()
@@ -192,15 +216,16 @@ async def main() -> None:
         for name, figures in (("Duban", duban), ("bare PTB echo", echo)):
             rows.append(
                 f"| {name} | {'on' if limited else 'off'} | {figures['updates']:.0f} | "
-                f"{figures['seconds']:.1f} | {figures['per_second']:.1f} | {figures['p50_ms']:.0f} | "
+                f"{figures['seconds']:.1f} | {figures['per_second']:.1f} | "
+                f"{figures['p50_ms']:.0f} | "
                 f"{figures['p95_ms']:.0f} | {figures['p99_ms']:.0f} |"
             )
         ratios.append((limited, duban["per_second"] / echo["per_second"]))
     rows.append("")
     for limited, ratio in ratios:
         rows.append(
-            f"With the rate limiter {'on (Telegram’s 30 messages/s)' if limited else 'off'}: Duban's "
-            f"throughput is {ratio:.2f} x the bare echo bot's ({args.users} users, "
+            f"With the rate limiter {'on (Telegram’s 30 messages/s)' if limited else 'off'}: "
+            f"Duban's throughput is {ratio:.2f} x the bare echo bot's ({args.users} users, "
             f"{args.updates} updates, closed loop)."
         )
     table = "\n".join(rows)

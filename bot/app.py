@@ -30,7 +30,16 @@ from core.actors import ensure_admins
 from core.evidence import EvidenceStore
 from core.i18n import translator
 from core.permissions import ChatKind, Role, commands_for
-from handlers import common, evidence_policy, handover, invites, leave, liaison, quick_report, report
+from handlers import (
+    common,
+    evidence_policy,
+    handover,
+    invites,
+    leave,
+    liaison,
+    quick_report,
+    report,
+)
 from handlers.base import SERVICES_KEY, Services, system_clock
 from storage.db import Database
 

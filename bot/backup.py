@@ -116,7 +116,9 @@ def backup(settings: Settings, target: Path) -> int:
 def restore(settings: Settings, source: Path) -> int:
     target = sqlite_path(settings)
     if target is None:
-        print("duban: restore writes SQLite databases; for PostgreSQL use pg_restore", file=sys.stderr)
+        print(
+            "duban: restore writes SQLite databases; for PostgreSQL use pg_restore", file=sys.stderr
+        )
         return 2
     if not source.is_file():
         print(f"duban: no backup at {source}", file=sys.stderr)
@@ -127,7 +129,10 @@ def restore(settings: Settings, source: Path) -> int:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         problems += manifest_errors(manifest.get("evidence", []), settings.evidence_dir)
     if problems:
-        print(f"duban: not restoring, the backup has problems: {'; '.join(problems[:3])}", file=sys.stderr)
+        print(
+            f"duban: not restoring, the backup has problems: {'; '.join(problems[:3])}",
+            file=sys.stderr,
+        )
         return 1
     target.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("-wal", "-shm"):  # stale WAL files of the old database must not be replayed

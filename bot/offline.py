@@ -28,7 +28,8 @@ def make_invite_offline(settings: Settings, department_query: str | None, *, lea
                     if choice.found is None:
                         names = ", ".join(d.name for d in choice.candidates) or "none"
                         print(
-                            f"duban: no single department matches {department_query!r} (candidates: {names})",
+                            f"duban: no single department matches {department_query!r} "
+                            f"(candidates: {names})",
                             file=sys.stderr,
                         )
                         return 1

@@ -24,7 +24,9 @@ EMOJI = {Colour.GREEN: "🟢", Colour.YELLOW: "🟡", Colour.RED: "🔴"}
 LABELS = {Colour.GREEN: N_("green"), Colour.YELLOW: N_("yellow"), Colour.RED: N_("red")}
 
 
-def effective_deadline(deadline: dt.date | None, campaign_year: int | None, today: dt.date) -> dt.date:
+def effective_deadline(
+    deadline: dt.date | None, campaign_year: int | None, today: dt.date
+) -> dt.date:
     return deadline or dt.date(campaign_year or today.year, 12, 31)
 
 

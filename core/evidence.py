@@ -70,9 +70,14 @@ def accepted_document_type(mime_type: str | None, file_name: str | None) -> tupl
         # An executable renamed .pdf still says application/pdf; the content check is
         # the viewer's job. But a declared type that disagrees with a known, different
         # extension is suspicious enough to refuse.
-        if ext and ext in EXTENSION_TYPES and EXTENSION_TYPES[ext] != mime and ext != stored_ext:
-            if not (ext == "jpeg" and stored_ext == "jpg"):
-                raise EvidenceRejected("type")
+        if (
+            ext
+            and ext in EXTENSION_TYPES
+            and EXTENSION_TYPES[ext] != mime
+            and ext != stored_ext
+            and not (ext == "jpeg" and stored_ext == "jpg")
+        ):
+            raise EvidenceRejected("type")
         return mime, stored_ext
     if mime in _GENERIC and ext in EXTENSION_TYPES:
         return EXTENSION_TYPES[ext], "jpg" if ext == "jpeg" else ext
@@ -123,7 +128,7 @@ class EvidenceStore:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, path)
+            Path(tmp).replace(path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -153,7 +158,7 @@ class EvidenceStore:
             return final
         final.parent.mkdir(parents=True, exist_ok=True)
         if source.exists():
-            os.replace(source, final)
+            source.replace(final)
         else:
             raise FileNotFoundError(f"staged file {staged.name} is gone")
         # Make the rename itself durable before the database says the file is there.

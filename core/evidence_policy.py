@@ -26,8 +26,12 @@ async def set_evidence_required(
         return False
     item.evidence_required = required
     session.add(
-        AuditLog(at=now, actor_tg_id=actor_tg_id, action="evidence_policy",
-                 detail={"code": code, "required": required})
+        AuditLog(
+            at=now,
+            actor_tg_id=actor_tg_id,
+            action="evidence_policy",
+            detail={"code": code, "required": required},
+        )
     )
     await session.commit()
     return True

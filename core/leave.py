@@ -41,7 +41,13 @@ class LeavePeriod:
 
 
 async def add_leave(
-    session: AsyncSession, *, tg_id: int, start: dt.date, end: dt.date, today: dt.date, now: dt.datetime
+    session: AsyncSession,
+    *,
+    tg_id: int,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+    now: dt.datetime,
 ) -> LeavePeriod:
     if end < start:
         raise LeaveRefused("order")
@@ -51,14 +57,20 @@ async def add_leave(
         raise LeaveRefused("past")
     session.add(Leave(user_tg_id=tg_id, start_date=start, end_date=end, created_at=now))
     session.add(
-        AuditLog(at=now, actor_tg_id=tg_id, action="leave",
-                 detail={"start": start.isoformat(), "end": end.isoformat()})
+        AuditLog(
+            at=now,
+            actor_tg_id=tg_id,
+            action="leave",
+            detail={"start": start.isoformat(), "end": end.isoformat()},
+        )
     )
     await session.commit()
     return LeavePeriod(start, end)
 
 
-async def current_and_future(session: AsyncSession, tg_id: int, today: dt.date) -> list[LeavePeriod]:
+async def current_and_future(
+    session: AsyncSession, tg_id: int, today: dt.date
+) -> list[LeavePeriod]:
     rows = await session.execute(
         select(Leave.start_date, Leave.end_date)
         .where(Leave.user_tg_id == tg_id, Leave.end_date >= today)

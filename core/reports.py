@@ -364,7 +364,9 @@ async def recorded_view(session: AsyncSession, report_id: int) -> Recorded:
     item = await session.get(Item, binding.item_id)
     assert item is not None
     await session.refresh(report, ["values", "evidence"])
-    targets = {t.id: t for t in await session.scalars(select(Target).where(Target.item_id == item.id))}
+    targets = {
+        t.id: t for t in await session.scalars(select(Target).where(Target.item_id == item.id))
+    }
     values = tuple(
         (TargetView(t.id, t.metric, t.op, t.value, t.unit, v.value), v.value)
         for v in report.values

@@ -26,6 +26,8 @@ async def needevidence_command(turn: Turn) -> None:
         await turn.reply(_("There is no item {code}.").format(code=code))
         return
     if required:
-        await turn.reply(_("Reports on {code} now need at least one photo or document.").format(code=code))
+        await turn.reply(
+            _("Reports on {code} now need at least one photo or document.").format(code=code)
+        )
     else:
         await turn.reply(_("Evidence for {code} is now asked for, not required.").format(code=code))

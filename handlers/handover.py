@@ -51,7 +51,9 @@ def refusal_text(reason: str, _: Translate) -> str:
     return {
         "not_liaison": _("That person is not a department liaison."),
         "same_person": _("That is the same person."),
-        "target_is_staff": _("That person is office staff or a leader; they cannot become a liaison."),
+        "target_is_staff": _(
+            "That person is office staff or a leader; they cannot become a liaison."
+        ),
         "no_request": _("There is no pending handover request."),
     }.get(reason, _("The handover could not be done."))
 
@@ -102,12 +104,18 @@ async def handover_command(turn: Turn) -> None:
             return
         try:
             done = await hand_over(
-                turn.session, from_tg_id=from_id, to_tg_id=to_id, actor_tg_id=turn.actor.tg_id, now=turn.now
+                turn.session,
+                from_tg_id=from_id,
+                to_tg_id=to_id,
+                actor_tg_id=turn.actor.tg_id,
+                now=turn.now,
             )
         except HandoverRefused as exc:
             await turn.reply(refusal_text(exc.reason, _))
             return
-        await turn.reply(_("Done: {department} has a new liaison.").format(department=done.department_name))
+        await turn.reply(
+            _("Done: {department} has a new liaison.").format(department=done.department_name)
+        )
         await announce(turn, done)
         return
     # A liaison asks; the office confirms.
@@ -176,10 +184,16 @@ async def handover_button(turn: Turn) -> None:
         return
     try:
         done = await hand_over(
-            turn.session, from_tg_id=from_id, to_tg_id=to_id, actor_tg_id=turn.actor.tg_id, now=turn.now
+            turn.session,
+            from_tg_id=from_id,
+            to_tg_id=to_id,
+            actor_tg_id=turn.actor.tg_id,
+            now=turn.now,
         )
     except HandoverRefused as exc:
         await turn.reply(refusal_text(exc.reason, _))
         return
-    await turn.reply(_("Done: {department} has a new liaison.").format(department=done.department_name))
+    await turn.reply(
+        _("Done: {department} has a new liaison.").format(department=done.department_name)
+    )
     await announce(turn, done)

@@ -29,7 +29,10 @@ def invite_text(made: MadeInvite, _: Translate, tz: object) -> str:
             until=local_datetime(made.expires_at, tz)  # type: ignore[arg-type]
         )
     forward = _("Forward this line to them:")
-    return f"{html.escape(head)}\n\n<code>{made.code}</code>\n\n{html.escape(forward)}\n<code>/join {made.code}</code>"
+    return (
+        f"{html.escape(head)}\n\n<code>{made.code}</code>\n\n"
+        f"{html.escape(forward)}\n<code>/join {made.code}</code>"
+    )
 
 
 async def _make(turn: Turn, department: Department | None, *, deputy: bool = False) -> None:

@@ -56,7 +56,8 @@ async def media_received(turn: Turn) -> None:
     if caption is None:
         await turn.reply(
             _(
-                "To report with this file, send it again with the caption #CODE and a few words, e.g. #A5.1 92% 已完成, or use /report."
+                "To report with this file, send it again with the caption #CODE and a few words, "
+                "e.g. #A5.1 92% 已完成, or use /report."
             )
         )
         return
@@ -121,7 +122,9 @@ async def album_part(turn: Turn) -> None:
     if message.caption:
         data["caption"] = message.caption
     # The album's first message names the report, so a repeated delivery records it once.
-    data["first_message_id"] = min(int(data.get("first_message_id") or message.message_id), message.message_id)
+    data["first_message_id"] = min(
+        int(data.get("first_message_id") or message.message_id), message.message_id
+    )
     if draft is None:
         draft = ConversationDraft(name=name, chat_id=chat_id, user_id=user_id, state=0)
         turn.session.add(draft)
@@ -177,7 +180,8 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
             reply = _("Only department liaisons report progress.")
         elif caption is None:
             reply = _(
-                "To report with this album, send it again with the caption #CODE on its first photo, or use /report."
+                "To report with this album, send it again with the caption #CODE on its first "
+                "photo, or use /report."
             )
         else:
             view = await reports.own_item(session, actor.department_id, caption.code)

@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import delete
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.warnings import PTBUserWarning
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -31,6 +30,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from core import reports
 from core.evidence import EvidenceRejected, EvidenceStore
@@ -190,7 +190,8 @@ def ask_files(turn: Turn, data: dict[str, Any]) -> str:
     _ = turn._
     if data.get("evidence_required"):
         return _(
-            "This item needs evidence: send photos or documents (PDF, Word, Excel), then /done to save."
+            "This item needs evidence: send photos or documents (PDF, Word, Excel), "
+            "then /done to save."
         )
     return _("You may send photos or documents as evidence. Send /done to save, /cancel to drop.")
 
@@ -293,7 +294,8 @@ async def item_chosen(turn: Turn) -> int:
     if view is None:
         await turn.reply(
             _(
-                "That is not one of your department's items. Choose a button or type a code like A5.1."
+                "That is not one of your department's items. "
+                "Choose a button or type a code like A5.1."
             )
         )
         return Step.CHOOSING_ITEM
@@ -361,7 +363,8 @@ async def status_chosen(turn: Turn) -> int:
 
 @use_case("report")
 async def value_typed(turn: Turn) -> int:
-    """Stores a valid value for the current target (or skips it); asks for the next one or the text."""
+    """Stores a valid value for the current target (or skips it); asks for the next one or the
+    text."""
     data = await current_draft(turn)
     if data is None:
         return END
@@ -489,7 +492,8 @@ def summary(recorded: Recorded, _: Translate) -> str:
     for reuse in recorded.reused:
         lines.append(
             _(
-                "Note: a file was already submitted with report #{report} ({code}); it is kept, and flagged for the office."
+                "Note: a file was already submitted with report #{report} ({code}); "
+                "it is kept, and flagged for the office."
             ).format(report=reuse.earlier_report_id, code=reuse.earlier_code)
         )
     return "\n".join(lines)

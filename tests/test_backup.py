@@ -24,7 +24,9 @@ def reports_in(path: Path) -> int:
         connection.close()
 
 
-async def test_backup_while_reports_arrive_then_restore(sqlite_rig: DubanRig, tmp_path: Path) -> None:
+async def test_backup_while_reports_arrive_then_restore(
+    sqlite_rig: DubanRig, tmp_path: Path
+) -> None:
     rig = sqlite_rig
     await rig.join(FARM, "农业")
     settings = rig.settings
@@ -33,7 +35,9 @@ async def test_backup_while_reports_arrive_then_restore(sqlite_rig: DubanRig, tm
     async def burst() -> None:
         for n in range(8):
             ref = rig.api.add_file(PNG + bytes([n]), mime_type="image/jpeg")
-            await rig.send_and_wait(u.photo_message(FARM, ref, caption=f"#A5.{1 + n % 7} 推进中"), FARM.id)
+            await rig.send_and_wait(
+                u.photo_message(FARM, ref, caption=f"#A5.{1 + n % 7} 推进中"), FARM.id
+            )
 
     sending = asyncio.create_task(burst())
     await asyncio.sleep(0.3)
@@ -48,7 +52,8 @@ async def test_backup_while_reports_arrive_then_restore(sqlite_rig: DubanRig, tm
     connection = sqlite3.connect(target)
     try:
         orphans = connection.execute(
-            "SELECT count(*) FROM evidence e LEFT JOIN report r ON r.id = e.report_id WHERE r.id IS NULL"
+            "SELECT count(*) FROM evidence e LEFT JOIN report r ON r.id = e.report_id "
+            "WHERE r.id IS NULL"
         ).fetchone()[0]
         assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     finally:
@@ -64,12 +69,14 @@ async def test_backup_while_reports_arrive_then_restore(sqlite_rig: DubanRig, tm
 
     await rig.stop()
     live = Path(settings.database_url.split("///", 1)[1])
-    live.unlink()
+    live.unlink()  # noqa: ASYNC240 - test setup on a small local file
     assert restore(settings, full) == 0
     assert reports_in(live) == 8
 
 
-async def test_restore_refuses_a_backup_whose_evidence_changed(sqlite_rig: DubanRig, tmp_path: Path) -> None:
+async def test_restore_refuses_a_backup_whose_evidence_changed(
+    sqlite_rig: DubanRig, tmp_path: Path
+) -> None:
     rig = sqlite_rig
     await rig.join(FARM, "农业")
     ref = rig.api.add_file(PNG + b"x", mime_type="image/jpeg")

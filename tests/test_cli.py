@@ -23,8 +23,12 @@ def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProc
         PYTHONPATH=str(ROOT), DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}", **env
     )
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=tmp_path, env=full_env,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -83,10 +87,16 @@ def test_import_then_again_creates_nothing_new(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "content"),
-    [("empty.txt", b""), ("junk.txt", bytes(range(256)) * 20),
-     ("prose.txt", "今天天气很好，我们去公园散步。".encode()), ("plan.pdf", b"%PDF-1.4")],
+    [
+        ("empty.txt", b""),
+        ("junk.txt", bytes(range(256)) * 20),
+        ("prose.txt", "今天天气很好，我们去公园散步。".encode()),
+        ("plan.pdf", b"%PDF-1.4"),
+    ],
 )
-def test_bad_files_get_one_line_and_write_nothing(tmp_path: Path, name: str, content: bytes) -> None:
+def test_bad_files_get_one_line_and_write_nothing(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     result = run(["import", str(path)], tmp_path)

@@ -12,11 +12,21 @@ from core.i18n import translator
 DEADLINE = dt.date(2020, 6, 30)
 
 
-def colour(today: dt.date, *, done: bool = False, last: dt.date | None = None,
-           deadline: dt.date | None = DEADLINE) -> Colour:
+def colour(
+    today: dt.date,
+    *,
+    done: bool = False,
+    last: dt.date | None = None,
+    deadline: dt.date | None = DEADLINE,
+) -> Colour:
     return colour_of(
-        done=done, deadline=deadline, campaign_year=2020, last_activity=last or today,
-        today=today, yellow_days=7, silent_days=14,
+        done=done,
+        deadline=deadline,
+        campaign_year=2020,
+        last_activity=last or today,
+        today=today,
+        yellow_days=7,
+        silent_days=14,
     )
 
 

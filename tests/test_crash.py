@@ -32,7 +32,9 @@ LIAISONS = {
 MARK = re.compile(r"burst-(\d+)")
 
 
-async def start_bot(api: FakeBotAPI, url: str, evidence: Path, cwd: Path) -> asyncio.subprocess.Process:
+async def start_bot(
+    api: FakeBotAPI, url: str, evidence: Path, cwd: Path
+) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     env.update(
         PYTHONPATH=str(ROOT),
@@ -43,8 +45,13 @@ async def start_bot(api: FakeBotAPI, url: str, evidence: Path, cwd: Path) -> asy
         EVIDENCE_DIR=str(evidence),
     )
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=cwd, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 

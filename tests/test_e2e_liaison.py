@@ -44,13 +44,19 @@ def button_for(message: SentMessage, code: str) -> str | None:
     return None
 
 
-async def choose_item(rig: DubanRig, user: u.TgUser, message: SentMessage, code: str) -> SentMessage:
+async def choose_item(
+    rig: DubanRig, user: u.TgUser, message: SentMessage, code: str
+) -> SentMessage:
     """Page through item buttons (▶) until `code` shows, and press it."""
     for _ in range(5):
         data = button_for(message, code)
         if data is not None:
             return await rig.press(user, message, data)
-        forward = [d for d, b in zip(message.callback_data, message.buttons, strict=True) if "▶" in b["text"]]
+        forward = [
+            d
+            for d, b in zip(message.callback_data, message.buttons, strict=True)
+            if "▶" in b["text"]
+        ]
         assert forward, f"no button for {code}"
         message = await rig.press(user, message, forward[0])
     raise AssertionError(f"no button for {code}")
@@ -180,7 +186,9 @@ async def test_full_report_with_value_album_and_pdf(rig: DubanRig) -> None:
     assert "已完成" in history.plain_text and "秸秆综合利用率: 92" in history.plain_text
     since = rig.api.mark()
     rig.inject(u.command(FARM, "/evidence a5.1"))
-    album = await rig.api.wait_for(method="sendMediaGroup", chat_id=FARM.id, since=since, timeout=10)
+    album = await rig.api.wait_for(
+        method="sendMediaGroup", chat_id=FARM.id, since=since, timeout=10
+    )
     assert len(album.media) == 3
     assert {m["media"] for m in album.media} == {p.file_id for p in photos}
     single = await rig.api.wait_for(method="sendDocument", chat_id=FARM.id, since=since, timeout=10)
@@ -367,7 +375,9 @@ async def test_stranger_learns_nothing(rig: DubanRig) -> None:
         assert "无权" in reply.plain_text
         assert "区农业农村局" not in reply.plain_text and "秸秆" not in reply.plain_text
     ref = rig.api.add_file(photo_bytes(4), mime_type="image/jpeg")
-    reply = await rig.send_and_wait(u.photo_message(STRANGER, ref, caption="#A5.1 已完成"), STRANGER.id)
+    reply = await rig.send_and_wait(
+        u.photo_message(STRANGER, ref, caption="#A5.1 已完成"), STRANGER.id
+    )
     assert "/join" in reply.plain_text
     assert await reports_count(rig) == 0
 
@@ -399,11 +409,16 @@ async def test_invite_from_the_admin_and_join(rig: DubanRig) -> None:
 
 
 async def test_silence_times_out_with_a_message(
-    sqlite_url: str, tmp_path, fake_api  # type: ignore[no-untyped-def]
+    sqlite_url: str,
+    tmp_path,
+    fake_api,  # type: ignore[no-untyped-def]
 ) -> None:
     """The live timeout: PTB's conversation_timeout fires and the liaison is told."""
     rig = DubanRig(
-        fake_api, sqlite_url, tmp_path / "evidence", overrides={"conversation_timeout_minutes": 0.03}
+        fake_api,
+        sqlite_url,
+        tmp_path / "evidence",
+        overrides={"conversation_timeout_minutes": 0.03},
     )
     await rig.import_bundled()
     await rig.start()

@@ -50,7 +50,9 @@ async def test_evidence_is_required_only_where_the_office_says(rig: DubanRig) ->
     assert "没有编号" in reply.plain_text
 
 
-async def test_the_same_photo_on_two_items_is_flagged_with_the_earlier_report(rig: DubanRig) -> None:
+async def test_the_same_photo_on_two_items_is_flagged_with_the_earlier_report(
+    rig: DubanRig,
+) -> None:
     await rig.join(FARM, "农业")
     ref = rig.api.add_file(PNG + b"same", mime_type="image/jpeg")
     first = await rig.send_and_wait(u.photo_message(FARM, ref, caption="#A5.1 推进中"), FARM.id)

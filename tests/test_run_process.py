@@ -35,8 +35,13 @@ async def test_bot_process_first_start_and_clean_logs(fake_api: FakeBotAPI, tmp_
         LOG_LEVEL="DEBUG",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         fake_api.inject(u.command(ADMIN, "/start"))
@@ -44,14 +49,16 @@ async def test_bot_process_first_start_and_clean_logs(fake_api: FakeBotAPI, tmp_
         assert "办公室工作人员" in reply.plain_text  # the bootstrap admin is an admin
     finally:
         process.send_signal(signal.SIGINT)
-        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        _stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     log = stderr.decode()
     assert process.returncode == 0, log[-2000:]
     assert fake_api.token not in log
     assert fake_api.token.split(":")[1] not in log
     lines = [line for line in log.splitlines() if line.strip()]
     assert lines, "the bot logged nothing"
-    assert all(LOG_LINE.match(line) for line in lines), [l for l in lines if not LOG_LINE.match(l)][:3]
+    assert all(LOG_LINE.match(line) for line in lines), [
+        bad for bad in lines if not LOG_LINE.match(bad)
+    ][:3]
 
     engine = create_engine(f"sqlite:///{database}")
     with engine.connect() as conn:

@@ -39,14 +39,20 @@ async def test_webhook_requires_the_secret_header(fake_api: FakeBotAPI, tmp_path
         EVIDENCE_DIR=str(tmp_path / "evidence"),
         ADMIN_IDS=str(ADMIN.id),
         LOG_LEVEL="DEBUG",
-        WEBHOOK_URL=f"https://duban.example.org/tg/hook",
+        WEBHOOK_URL="https://duban.example.org/tg/hook",
         WEBHOOK_SECRET=SECRET,
         WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port),
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "--webhook", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "--webhook",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}/tg/hook"
     try:
@@ -89,7 +95,11 @@ def test_webhook_mode_without_settings_says_what_is_missing(tmp_path: Path) -> N
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN="123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "--webhook"], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot", "--webhook"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2 and "WEBHOOK_URL" in result.stderr

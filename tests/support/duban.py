@@ -155,7 +155,12 @@ class DubanRig:
         return self.api.inject(update)
 
     async def ask(
-        self, user: u.TgUser, text: str, *, chat: u.TgChat | None = None, timeout: float = 10
+        self,
+        user: u.TgUser,
+        text: str,
+        *,
+        chat: u.TgChat | None = None,
+        timeout: float = 10,  # noqa: ASYNC109 - a wait deadline is the point
     ) -> SentMessage:
         """Send a command or text as `user` and return the bot's next message to that chat."""
         chat = chat or u.private_chat(user)
@@ -171,7 +176,12 @@ class DubanRig:
         )
 
     async def press(
-        self, user: u.TgUser, message: SentMessage, data: str, *, timeout: float = 10
+        self,
+        user: u.TgUser,
+        message: SentMessage,
+        data: str,
+        *,
+        timeout: float = 10,  # noqa: ASYNC109 - a wait deadline is the point
     ) -> SentMessage:
         """Press the button with callback `data` on `message`; the bot's next message or edit."""
         assert data in message.callback_data, f"{data!r} not in {message.callback_data}"
@@ -185,7 +195,11 @@ class DubanRig:
         )
 
     async def send_and_wait(
-        self, update: dict[str, Any], chat_id: int, *, timeout: float = 10
+        self,
+        update: dict[str, Any],
+        chat_id: int,
+        *,
+        timeout: float = 10,  # noqa: ASYNC109 - a wait deadline is the point
     ) -> SentMessage:
         since = self.api.mark()
         self.api.inject(update)
