@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.chart import Bar
 from core.digest_data import DigestData, collect, digest_window
 from core.formatting import local_datetime, shorten, status_label, value_against_target
 from core.i18n import Translate, translator
@@ -57,6 +58,29 @@ def _title(data: DigestData, _: Translate) -> str:
     return _("Daily digest {date}").format(date=data.local_date.isoformat())
 
 
+# A digest is read on a phone every morning: each list shows this many lines, then a
+# count of the rest (the commands give the full lists). Measured with bench/scale.py: at
+# 1,000 departments an uncapped digest ran to 240 messages.
+SECTION_LINES = 25
+CHART_DEPARTMENTS = 30
+
+
+def _capped(lines: list[str], _: Translate) -> list[str]:
+    if len(lines) <= SECTION_LINES:
+        return lines
+    rest = len(lines) - SECTION_LINES
+    return [*lines[:SECTION_LINES], esc(_("… and {count} more").format(count=rest))]
+
+
+def chart_bars(data: DigestData) -> list[Bar]:
+    """Every department; past CHART_DEPARTMENTS, only those with the lowest rates."""
+    shown = list(data.departments)
+    if len(shown) > CHART_DEPARTMENTS:
+        shown = sorted(shown, key=lambda d: d.done / d.total if d.total else 1.0)
+        shown = shown[:CHART_DEPARTMENTS]
+    return [Bar(d.name, d.done, d.total) for d in shown]
+
+
 def _header(data: DigestData, _: Translate, tz: ZoneInfo) -> str:
     period = _("Reports from {since} to {until}").format(
         since=local_datetime(data.window.since, tz), until=local_datetime(data.window.until, tz)
@@ -87,18 +111,18 @@ def _changes(data: DigestData, _: Translate) -> str:
     head = _("Reports since the last digest: {reports}, departments: {departments}").format(
         reports=data.report_count, departments=len(by_department)
     )
-    lines = [f"<b>{esc(head)}</b>"]
+    body: list[str] = []
     for department_id, items in by_department.items():
-        lines.append(f"<b>{esc(data.names.get(department_id, '?'))}</b>")
-        lines.extend(items)
-    return "\n".join(lines)
+        body.append(f"<b>{esc(data.names.get(department_id, '?'))}</b>")
+        body.extend(items)
+    return "\n".join([f"<b>{esc(head)}</b>", *_capped(body, _)])
 
 
 def _silent(data: DigestData, _: Translate, tz: ZoneInfo) -> str:
     head = _("Departments silent for {days} days or more: {count}").format(
         days=data.silent_days, count=len(data.silent)
     )
-    lines = [f"<b>{esc(head)}</b>"]
+    lines: list[str] = []
     for figures in data.silent:
         if figures.last_report_at is None:
             when = _("{department}: no report yet").format(department=figures.name)
@@ -108,7 +132,7 @@ def _silent(data: DigestData, _: Translate, tz: ZoneInfo) -> str:
                 date=figures.last_report_at.astimezone(tz).date().isoformat(),
             )
         lines.append(f"• {esc(when)}")
-    return "\n".join(lines)
+    return "\n".join([f"<b>{esc(head)}</b>", *_capped(lines, _)])
 
 
 def _overdue(data: DigestData, _: Translate) -> str:
@@ -121,13 +145,15 @@ def _overdue(data: DigestData, _: Translate) -> str:
     grouped: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for item in fresh:
         grouped[item.department_id][item.deadline.isoformat()].append(item.code)
+    named: list[str] = []
     for department_id, by_deadline in grouped.items():
         parts = [
             _("{codes} (deadline {date})").format(codes=_(", ").join(codes), date=deadline)
             for deadline, codes in by_deadline.items()
         ]
         name = data.names.get(department_id, "?")
-        lines.append(f"• {esc(name)}: {esc(_(', ').join(parts))}")
+        named.append(f"• {esc(name)}: {esc(_(', ').join(parts))}")
+    lines.extend(_capped(named, _))
     known = len(data.overdue) - len(fresh)
     if known:
         lines.append(
@@ -138,12 +164,12 @@ def _overdue(data: DigestData, _: Translate) -> str:
 
 def _misses(data: DigestData, _: Translate) -> str:
     head = _("Values missing their targets: {count}").format(count=len(data.misses))
-    lines = [f"<b>{esc(head)}</b>"]
+    lines: list[str] = []
     for miss in data.misses:
         shown = value_against_target(miss.value, miss.op, miss.target, miss.unit, _)
         name = data.names.get(miss.department_id, "?")
         lines.append(f"• {esc(name)} {esc(miss.code)} {esc(miss.metric)}: {esc(shown)}")
-    return "\n".join(lines)
+    return "\n".join([f"<b>{esc(head)}</b>", *_capped(lines, _)])
 
 
 def _leave(data: DigestData, _: Translate) -> str:
@@ -251,7 +277,7 @@ async def build_digest(
 ) -> BuiltDigest:
     """The digest of (chat, date): the chart first, then the text (a quiet day: one text,
     unless `always_chart`, for the command line)."""
-    from core.chart import Bar, render_chart
+    from core.chart import render_chart
 
     window = await digest_window(session, chat_id, local_date, now=now, tz=tz, at=at)
     data = await collect(
@@ -268,7 +294,7 @@ async def build_digest(
         caption = chart_caption(data, _)
         png = await asyncio.to_thread(
             render_chart,
-            [Bar(d.name, d.done, d.total) for d in data.departments],
+            chart_bars(data),
             title=caption,
             axis_label=_("Done and accepted, %"),
         )
