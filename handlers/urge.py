@@ -27,6 +27,7 @@ from core.formatting import local_datetime, shorten
 from core.i18n import Translate, translator
 from core.invites import find_department
 from core.urge import UrgePlan, plan_urge, record_urge
+from core.workdays import holiday_name, working_day_rule
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
 from handlers.screens import button_allowed, effective_label, esc, keyboard
@@ -209,6 +210,18 @@ async def urge_command(turn: Turn) -> None:
         return
     query = parts[1]
     note = parts[2].strip()[:1000] if len(parts) > 2 else ""
+    # Urges, like reminders, go out on working days only (by the Chinese calendar).
+    settings = turn.services.settings
+    today = turn.now.astimezone(settings.tz).date()
+    if not working_day_rule(settings.workdays_calendar)(today):
+        holiday = holiday_name(today, settings.workdays_calendar, turn.actor.locale)
+        await turn.reply(
+            _(
+                "Today ({day}) is not a working day, and urges go out on working days only. "
+                "Nothing was sent; please urge again on the next working day."
+            ).format(day=f"{today.isoformat()} {holiday}" if holiday else today.isoformat())
+        )
+        return
     choice = await find_department(turn.session, query)
     if choice.found is not None:
         await start_urge(turn, choice.found, note)

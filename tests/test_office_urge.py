@@ -4,12 +4,21 @@ a second urge within the hour."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from sqlalchemy import select
 
 from storage import repositories as repo
 from storage.models import AuditLog
 from tests.office_support import FARM, FARM_EN, GROUP, department_id, speak_english
 from tests.support.duban import ADMIN, DubanRig
+
+
+@pytest.fixture(autouse=True)
+def on_a_working_day(rig: DubanRig) -> None:
+    """Urges go out on working days only: pin the clock to a Tuesday (2020-06-02)."""
+    rig.clock.set(dt.datetime(2020, 6, 2, 2, 0, tzinfo=dt.UTC))
 
 
 async def urges(rig: DubanRig) -> list[AuditLog]:
@@ -110,3 +119,13 @@ async def test_urge_without_liaisons_group_or_a_clear_department(rig: DubanRig) 
     assert "No department matches" in (await rig.ask(ADMIN, "/urge 火星局")).plain_text
     assert "Usage: /urge" in (await rig.ask(ADMIN, "/urge")).plain_text
     assert len(await urges(rig)) == 1
+
+
+async def test_no_urge_on_a_holiday(rig: DubanRig) -> None:
+    await rig.join(FARM, "农业")
+    rig.clock.set(dt.datetime(2020, 10, 1, 2, 0, tzinfo=dt.UTC))  # National Day
+    since = rig.api.mark()
+    reply = await rig.ask(ADMIN, "/urge 农业 请尽快汇报")
+    assert "国庆节" in reply.plain_text and "2020-10-01" in reply.plain_text
+    await rig.api.assert_quiet(FARM.id, seconds=0.3, since=since)
+    assert await urges(rig) == []
