@@ -63,7 +63,11 @@ async def test_a_department_whose_liaison_is_on_leave_is_named_for_follow_up(
     try:
         await some_reports(rig)  # FARM joins 区农业农村局 and reports
         async with rig.session() as session:
-            session.add(Leave(user_tg_id=FARM.id, start_date=dt.date(2020, 6, 1), end_date=dt.date(2020, 6, 5)))
+            session.add(
+                Leave(
+                    user_tg_id=FARM.id, start_date=dt.date(2020, 6, 1), end_date=dt.date(2020, 6, 5)
+                )
+            )
             await session.commit()
         await set_group(rig)
         assert rig.app is not None
@@ -71,6 +75,8 @@ async def test_a_department_whose_liaison_is_on_leave_is_named_for_follow_up(
         since = rig.api.mark()
         assert await deliver_due_digest(rig.app.bot, services(rig)) is Outcome.SENT
         text = "\n".join(m.plain_text or "" for m in rig.api.sent[since:] if m.chat_id == GROUP.id)
-        assert "Liaison on leave today; the deputy or the office follows up:\n• 区农业农村局" in text
+        assert (
+            "Liaison on leave today; the deputy or the office follows up:\n• 区农业农村局" in text
+        )
     finally:
         await rig.close()
