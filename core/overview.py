@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -227,6 +228,47 @@ async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overvi
         key=worst_first,
     )
     return Overview(campaign.id, campaign.title, campaign.year, tuple(summaries), totals)
+
+
+async def colour_counts(
+    session: AsyncSession,
+    campaign: Campaign,
+    *,
+    today: dt.date,
+    tz: ZoneInfo,
+    yellow_days: int,
+    silent_days: int,
+) -> dict[int, dict[str, int]]:
+    """Per department, how many items are red and yellow today (one query)."""
+    from core.colours import colour_of
+
+    rows = await session.execute(
+        select(
+            Binding.department_id,
+            Binding.status,
+            Binding.review_state,
+            Binding.last_reported_at,
+            Binding.created_at,
+            Item.deadline,
+        )
+        .join(Item, Item.id == Binding.item_id)
+        .where(Binding.campaign_id == campaign.id)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for department_id, status, review_state, last, created, deadline in rows:
+        colour = colour_of(
+            done=effective_status(status, review_state) == DONE,
+            deadline=deadline,
+            campaign_year=campaign.year,
+            last_activity=(last or created).astimezone(tz).date(),
+            today=today,
+            yellow_days=yellow_days,
+            silent_days=silent_days,
+        )
+        entry = counts.setdefault(department_id, {"red": 0, "yellow": 0})
+        if colour.value in entry:
+            entry[colour.value] += 1
+    return counts
 
 
 # ---------------------------------------------------------------- overdue

@@ -29,6 +29,7 @@ from core.overview import (
     OverdueItem,
     campaign_overview,
     code_key,
+    colour_counts,
     effective_status,
     format_rate,
     overdue_items,
@@ -58,7 +59,9 @@ from storage.models import REVIEW_RETURNED, Campaign, Department
 # ---------------------------------------------------------------- /status
 
 
-def department_section(rank: int, summary: DepartmentSummary, turn: Turn) -> str:
+def department_section(
+    rank: int, summary: DepartmentSummary, turn: Turn, colours: dict[str, int] | None = None
+) -> str:
     _ = turn._
     counts = summary.counts
     head = f"<b>{rank}. {esc(summary.name)}</b> — " + esc(
@@ -75,6 +78,9 @@ def department_section(rank: int, summary: DepartmentSummary, turn: Turn) -> str
             )
         )
     )
+    if colours and (colours.get("red") or colours.get("yellow")):
+        # Three-colour warnings: how many of the department's items are red and yellow.
+        detail += f" · 🔴{colours.get('red', 0)} 🟡{colours.get('yellow', 0)}"
     return f"{head}\n{detail}"
 
 
@@ -87,6 +93,15 @@ async def status_command(turn: Turn) -> None:
         await turn.reply(_("There is no active campaign yet."))
         return
     overview = await campaign_overview(turn.session, campaign)
+    settings = turn.services.settings
+    colours = await colour_counts(
+        turn.session,
+        campaign,
+        today=turn.now.astimezone(settings.tz).date(),
+        tz=settings.tz,
+        yellow_days=settings.yellow_days,
+        silent_days=settings.silent_days,
+    )
     header = "\n".join(
         [
             "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
@@ -102,7 +117,7 @@ async def status_command(turn: Turn) -> None:
     sections = [header]
     buttons: dict[int, list[InlineKeyboardButton]] = {}
     for rank, summary in enumerate(overview.departments, start=1):
-        sections.append(department_section(rank, summary, turn))
+        sections.append(department_section(rank, summary, turn, colours.get(summary.id)))
         buttons[rank] = [
             InlineKeyboardButton(short_name(summary.name), callback_data=f"dept:{summary.id}")
         ]

@@ -65,3 +65,20 @@ async def test_the_same_photo_on_two_items_is_flagged_with_the_earlier_report(
     assert f"第 {rows[0].report_id} 号汇报（A5.1）" in second.plain_text
     # Stored once on disk, in each item's folder by content.
     assert rows[0].sha256 == rows[1].sha256
+
+
+async def test_status_shows_red_and_yellow_counts(rig: DubanRig) -> None:
+    async with rig.session() as session:
+        await session.execute(
+            update(Item).where(Item.code == "A5.1").values(deadline=dt.date(2020, 5, 31))
+        )
+        await session.execute(
+            update(Item).where(Item.code == "A5.2").values(deadline=dt.date(2020, 6, 5))
+        )
+        await session.commit()
+    rig.clock.set(dt.datetime(2020, 6, 2, 2, 0, tzinfo=dt.UTC))
+    reply = await rig.ask(ADMIN, "/status")
+    section = reply.plain_text[reply.plain_text.index("区农业农村局") :].split("\n\n")[0]
+    assert "🔴1 🟡1" in section  # A5.1 past its deadline, A5.2 due within 7 days
+    other = reply.plain_text[reply.plain_text.index("区发展改革局") :].split("\n\n")[0]
+    assert "🔴" not in other
