@@ -179,8 +179,14 @@ class _Sheet:
         return cell
 
     def append(self, values: Iterable[Any]) -> None:
-        self.ws.append([self.cell(v) if isinstance(v, str) else v for v in values])
+        self.ws.append([self._plain(v) if isinstance(v, str) else v for v in values])
         self.rows += 1
+
+    def _plain(self, value: str) -> str | WriteOnlyCell:
+        """A plain string where it is safe: a cell object per string made the million-row
+        export a third slower (bench/RESULTS.md); only a would-be formula needs one."""
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        return self.cell(value) if value.startswith("=") else value
 
     def close(self, filtered_rows: int | None = None) -> None:
         """Autofilter over the header and the data rows (not a total row after them)."""
