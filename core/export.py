@@ -5,10 +5,9 @@ evidence (eight queries, however many rows) into plain rows; `core.export_sheets
 them as the office's workbook and `core.export_zip` packs it with the evidence files.
 Reading is async (the database), writing is synchronous CPU work for a worker thread.
 
-Status semantics (the same rule as `core.overview.effective_status`, kept here as a small
-pure function until the two are unified): an item counts as done only once its
-done-report is accepted in review; done but not yet accepted is "pending review"; a
-returned done-report means the work goes on ("in progress").
+Status semantics are `core.overview.effective_status`, shared with /status, /overdue and
+the digest: an item counts as done only once its done-report is accepted in review; done
+but not yet accepted is "pending review"; a returned done-report means the work goes on.
 """
 
 from __future__ import annotations
@@ -22,11 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.formatting import target_text
+from core.overview import PENDING_REVIEW, effective_status
 from core.values import format_number, meets
 from storage import repositories as repo
 from storage.models import (
-    REVIEW_ACCEPTED,
-    REVIEW_RETURNED,
     STATUS_BLOCKED,
     STATUS_DONE,
     STATUS_IN_PROGRESS,
@@ -43,20 +41,10 @@ from storage.models import (
     User,
 )
 
-PENDING_REVIEW = "pending_review"
-
 
 def office_status(status: str, review_state: str | None) -> str:
-    """The office's view of a binding's latest report (see the module docstring)."""
-    if status == STATUS_DONE:
-        if review_state == REVIEW_ACCEPTED:
-            return STATUS_DONE
-        if review_state == REVIEW_RETURNED:
-            return STATUS_IN_PROGRESS
-        return PENDING_REVIEW
-    if status in (STATUS_IN_PROGRESS, STATUS_BLOCKED):
-        return status
-    return STATUS_NOT_STARTED
+    """The office's view of a binding's latest report: the one rule, in core.overview."""
+    return effective_status(status, review_state)
 
 
 class NoCampaign(Exception):
