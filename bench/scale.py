@@ -3,6 +3,7 @@ number of SQL statements, at two scales (the statement counts must not differ).
 
     .venv/bin/python bench/scale.py [--departments 1000] [--reports 1000000]
                                     [--databases sqlite,postgres] [--quick] [--no-record]
+                                    [--screens status,dept,...] [--json PATH]
 
 For each database and each scale (the full one, and a small one of a tenth the
 departments and reports) a fresh database is migrated and filled by bench/scale_data.py
@@ -46,7 +47,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -336,7 +337,11 @@ def run_json(command: list[str], what: str) -> dict[str, Any]:
 
 
 def run_scale(
-    database: str, departments: int, reports: int, say: Callable[[str], None]
+    database: str,
+    departments: int,
+    reports: int,
+    say: Callable[[str], None],
+    screens_wanted: Sequence[str] = SCREENS,
 ) -> dict[str, Any]:
     """Create, fill, measure and drop one database; the figures of every screen."""
     from sqlalchemy.engine import make_url
@@ -373,7 +378,7 @@ def run_scale(
             if database == "sqlite":
                 loaded["db_mib"] = round((Path(folder) / "scale.sqlite3").stat().st_size / 2**20)
             screens = {}
-            for screen in SCREENS:
+            for screen in screens_wanted:
                 figures = run_json(
                     [
                         "bench/scale.py",
@@ -419,7 +424,7 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> tuple[str, list[str
     notes: list[str] = []
     for database, scales in results.items():
         small, full = scales["small"], scales["full"]
-        for screen in SCREENS:
+        for screen in small["screens"]:
             s, f = small["screens"][screen], full["screens"][screen]
             counts = f"{s['warm_statements']} / {f['warm_statements']}"
             if s["warm_statements"] != f["warm_statements"]:
@@ -433,21 +438,33 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> tuple[str, list[str
                 f"| {s['py_peak_mib']} / {f['py_peak_mib']} "
                 f"| {s['rss_peak_mib']:.0f} / {f['rss_peak_mib']:.0f} ({f['rss_base_mib']:.0f}) |"
             )
-        export = full["screens"]["export"]["info"]
-        chart = full["screens"]["digest_chart"]["info"]
-        digest = full["screens"]["digest"]["info"]
-        biggest = max(digest.get("sections", {"?": 0}).items(), key=lambda pair: pair[1])
-        notes.append(
-            f"{database}, full: export = gather_export {export['gather_s']} s + write_workbook "
-            f"{export['write_s']} s ({export['reports']} reports, {export['evidence']} evidence "
-            f"rows, {export['xlsx_mib']} MiB .xlsx); digest: {digest['window_reports']} reports "
-            f"in the window, {digest['messages']} messages, {digest['chars']} characters, the "
-            f"longest section “{biggest[0]}” {biggest[1]}; chart {chart.get('chart_px', '—')} px "
-            f"({chart.get('chart_bytes', 0) // 1024} KiB); data loaded in "
-            f"{full['load']['load_seconds']} s"
+        done = full["screens"]
+        parts = []
+        if "export" in done:
+            export = done["export"]["info"]
+            parts.append(
+                f"export = gather_export {export['gather_s']} s + write_workbook "
+                f"{export['write_s']} s ({export['reports']} reports, {export['evidence']} "
+                f"evidence rows, {export['xlsx_mib']} MiB .xlsx)"
+            )
+        if "digest" in done:
+            digest = done["digest"]["info"]
+            biggest = max(digest.get("sections", {"?": 0}).items(), key=lambda pair: pair[1])
+            parts.append(
+                f"digest: {digest['window_reports']} reports in the window, "
+                f"{digest['messages']} messages, {digest['chars']} characters, the longest "
+                f"section “{biggest[0]}” {biggest[1]}"
+            )
+        if "digest_chart" in done:
+            chart = done["digest_chart"]["info"]
+            parts.append(
+                f"chart {chart.get('chart_px', '—')} px ({chart.get('chart_bytes', 0) // 1024} KiB)"
+            )
+        parts.append(
+            f"data loaded in {full['load']['load_seconds']} s"
             + (f", SQLite file {full['load']['db_mib']} MiB" if "db_mib" in full["load"] else "")
-            + "."
         )
+        notes.append(f"{database}, full: " + "; ".join(parts) + ".")
     scales_line = ", ".join(
         f"{db}: small {sc['small']['departments']} departments / "
         f"{sc['small']['departments'] * 100} bindings / {sc['small']['reports']} reports, "
@@ -476,6 +493,9 @@ def main() -> None:
         "--quick", action="store_true", help="50 departments and 20,000 reports (small: 10 / 4,000)"
     )
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument(
+        "--screens", default=",".join(SCREENS), help=f"a subset of {','.join(SCREENS)}"
+    )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure here")
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
@@ -494,6 +514,9 @@ def main() -> None:
         args.small_reports or args.reports // 10,
     )
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    screens = [name for name in SCREENS if name in args.screens.split(",")]
+    if not screens or set(args.screens.split(",")) - set(SCREENS):
+        parser.error(f"--screens: choose among {','.join(SCREENS)}")
     for database in databases:
         if database not in ("sqlite", "postgres"):
             parser.error(f"unknown database {database!r}: sqlite, postgres")
@@ -505,8 +528,8 @@ def main() -> None:
     results: dict[str, dict[str, dict[str, Any]]] = {}
     for database in databases:
         results[database] = {
-            "small": run_scale(database, small[0], small[1], say),
-            "full": run_scale(database, args.departments, args.reports, say),
+            "small": run_scale(database, small[0], small[1], say, screens),
+            "full": run_scale(database, args.departments, args.reports, say, screens),
         }
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
@@ -516,7 +539,7 @@ def main() -> None:
     if growing:
         print("\nSQL statements per screen grow with the data:", file=sys.stderr)
         for database, scales in results.items():
-            for screen in SCREENS:
+            for screen in scales["small"]["screens"]:
                 s = scales["small"]["screens"][screen]["statement_texts"]
                 f = scales["full"]["screens"][screen]["statement_texts"]
                 if len(s) != len(f):

@@ -28,7 +28,7 @@ from enum import StrEnum
 from sqlalchemy import update
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from core.digest import BuiltDigest, Part, build_digest
 from core.digest_data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, collect
@@ -110,9 +110,15 @@ async def make_digest(svc: Services, chat_id: int | None, local_date: dt.date) -
 
 async def send_part(bot: Bot, chat_id: int, part: Part) -> None:
     if part.photo is not None:
-        await bot.send_photo(
-            chat_id, photo=part.photo, caption=part.text, parse_mode=ParseMode.HTML
-        )
+        try:
+            await bot.send_photo(
+                chat_id, photo=part.photo, caption=part.text, parse_mode=ParseMode.HTML
+            )
+        except BadRequest as exc:
+            # A chart Telegram refuses (e.g. too tall) must not block the digest's text:
+            # send its caption instead (bench/scale.py found this at 1,000 departments).
+            log.warning("the digest chart was refused (%s); sending the text only", exc)
+            await bot.send_message(chat_id, part.text, parse_mode=ParseMode.HTML)
     else:
         await bot.send_message(chat_id, part.text, parse_mode=ParseMode.HTML)
 
@@ -136,6 +142,8 @@ def _retry_wait(error: TelegramError, delay: float) -> float | None:
     """How long to wait before trying again, or None for an error retrying cannot cure."""
     if isinstance(error, RetryAfter):
         return max(delay, _retry_after_seconds(error))
+    if isinstance(error, BadRequest):  # a subclass of NetworkError, but final
+        return None
     if isinstance(error, NetworkError):  # includes TimedOut and 5xx answers
         return delay
     return None  # e.g. Forbidden (the bot left the group), BadRequest

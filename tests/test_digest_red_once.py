@@ -80,3 +80,26 @@ async def test_a_department_whose_liaison_is_on_leave_is_named_for_follow_up(
         )
     finally:
         await rig.close()
+
+
+async def test_a_refused_chart_does_not_block_the_digest_text(
+    fake_api: FakeBotAPI, sqlite_url: str, tmp_path: Path
+) -> None:
+    from tests.digest_support import some_reports
+
+    rig = await start_office_rig(fake_api, sqlite_url, tmp_path)
+    try:
+        await some_reports(rig)
+        await set_group(rig)
+        assert rig.app is not None
+        rig.clock.set(utc(2, 1, 0))
+        rig.api.fail_next(
+            "sendPhoto", status=400, description="Bad Request: PHOTO_INVALID_DIMENSIONS"
+        )
+        since = rig.api.mark()
+        assert await deliver_due_digest(rig.app.bot, services(rig)) is Outcome.SENT
+        texts = [m.plain_text or "" for m in rig.api.sent[since:] if m.chat_id == GROUP.id]
+        assert any("Daily digest" in t for t in texts)
+        assert any("Overall completion" in t for t in texts)
+    finally:
+        await rig.close()
