@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.overview import DONE, PENDING_REVIEW, code_key, effective_status, overdue_reasons
+from core.leave import on_leave
+from core.matching import code_key
+from core.overview import DONE, PENDING_REVIEW, effective_status, overdue_reasons
 from core.schedule_time import digest_moment, local_today
 from core.values import meets
 from storage import repositories as repo
@@ -36,7 +38,6 @@ from storage.models import (
     DigestSent,
     Evidence,
     Item,
-    Leave,
     Report,
     ReportValue,
     Target,
@@ -422,17 +423,7 @@ async def departments_on_leave(
     ).all()
     if not mains:
         return set()
-    away = set(
-        (
-            await session.scalars(
-                select(Leave.user_tg_id).where(
-                    Leave.user_tg_id.in_([tg for tg, _ in mains]),
-                    Leave.start_date <= day,
-                    Leave.end_date >= day,
-                )
-            )
-        ).all()
-    )
+    away = await on_leave(session, [tg for tg, _ in mains], day)
     by_department: dict[int, list[int]] = defaultdict(list)
     for tg_id, department_id in mains:
         by_department[department_id].append(tg_id)

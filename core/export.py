@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.formatting import target_text
+from core.matching import code_key
 from core.overview import PENDING_REVIEW, effective_status
 from core.values import format_number, meets
 from storage import repositories as repo
@@ -133,16 +134,6 @@ class ExportData:
     bindings: tuple[BindingRow, ...]
     reports: tuple[ReportRow, ...]
     evidence: tuple[EvidenceRow, ...]
-
-
-def code_key(code: str) -> tuple[int, int, int]:
-    """G before A before B, numbers in numeric order (A10 after A9)."""
-    letter = {"G": 0, "A": 1, "B": 2}.get(code[:1], 3)
-    parts = code[1:].split(".")
-    try:
-        return letter, int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-    except ValueError:
-        return letter, 999, 999
 
 
 def values_text(values: list[tuple[Target, Decimal]]) -> str:

@@ -64,3 +64,14 @@ def normalize_code(text: str) -> str | None:
         return None
     letter, major, minor = match.groups()
     return f"{letter}{int(major)}" + (f".{int(minor)}" if minor else "")
+
+
+def code_key(code: str) -> tuple[int, int, int]:
+    """Item codes in the document's order: G before A before B, numbers numerically
+    (A10 after A9); anything else last."""
+    letter = {"G": 0, "A": 1, "B": 2}.get(code[:1], 3)
+    parts = code[1:].split(".")
+    try:
+        return letter, int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+    except ValueError:
+        return letter, 999, 999

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.colours import effective_deadline
 from core.i18n import N_
+from core.matching import code_key
 from storage.models import (
     REVIEW_ACCEPTED,
     REVIEW_RETURNED,
@@ -314,15 +315,6 @@ def overdue_reasons(
         if days >= silent_days:
             silent = days
     return past, silent
-
-
-def code_key(code: str) -> tuple[int, int, int]:
-    letter = {"G": 0, "A": 1, "B": 2}.get(code[:1], 3)
-    parts = code[1:].split(".")
-    try:
-        return letter, int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-    except ValueError:
-        return letter, 999, 999
 
 
 async def overdue_items(

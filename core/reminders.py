@@ -38,7 +38,9 @@ from core.digest import esc, percent
 from core.digest_data import DigestData
 from core.formatting import shorten
 from core.i18n import Translate, normalize_locale
-from core.overview import DONE, PENDING_REVIEW, code_key, effective_status
+from core.leave import on_leave
+from core.matching import code_key
+from core.overview import DONE, PENDING_REVIEW, effective_status
 from core.schedule_once import ReminderKey
 from core.schedule_time import iso_week, local_today
 from core.textsplit import split_sections
@@ -50,7 +52,6 @@ from storage.models import (
     Binding,
     Department,
     Item,
-    Leave,
     ReminderSent,
     User,
 )
@@ -105,17 +106,6 @@ class LiaisonReminder:
 class Recipient:
     user_tg_id: int
     locale: str
-
-
-async def _on_leave(session: AsyncSession, tg_ids: list[int], today: dt.date) -> set[int]:
-    if not tg_ids:
-        return set()
-    rows = await session.scalars(
-        select(Leave.user_tg_id).where(
-            Leave.user_tg_id.in_(tg_ids), Leave.start_date <= today, Leave.end_date >= today
-        )
-    )
-    return set(rows)
 
 
 async def _told(
@@ -200,7 +190,7 @@ async def plan_liaison_reminders(
         )
     ).all()
     tg_ids = [user.tg_id for user, _ in people]
-    away = await _on_leave(session, tg_ids, today)
+    away = await on_leave(session, tg_ids, today)
     told = await _told(session, tg_ids, (SILENT, DEADLINE))
 
     by_department: dict[int, list[tuple[User, str]]] = defaultdict(list)
@@ -261,7 +251,7 @@ async def plan_weekly(
         return week, []
     leaders = list(await session.scalars(select(User).where(User.role == ROLE_LEADER)))
     tg_ids = [u.tg_id for u in leaders]
-    away = await _on_leave(session, tg_ids, today)
+    away = await on_leave(session, tg_ids, today)
     told = await _told(session, tg_ids, (WEEKLY,))
     return week, [
         Recipient(u.tg_id, normalize_locale(u.locale, default_locale))

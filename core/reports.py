@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.evidence import EvidenceStore, StagedFile
+from core.matching import code_key
 from core.values import meets
 from storage import repositories as repo
 from storage.models import (
@@ -73,15 +74,6 @@ class ItemView:
     evidence_count: int
     evidence_required: bool
     targets: tuple[TargetView, ...] = field(default_factory=tuple)
-
-
-def _code_key(code: str) -> tuple[int, int, int]:
-    letter = {"G": 0, "A": 1, "B": 2}.get(code[:1], 3)
-    parts = code[1:].split(".")
-    try:
-        return letter, int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
-    except ValueError:
-        return letter, 999, 999
 
 
 async def views_where(session: AsyncSession, condition: object) -> list[ItemView]:
@@ -144,7 +136,7 @@ async def views_where(session: AsyncSession, condition: object) -> list[ItemView
 async def department_items(session: AsyncSession, department_id: int) -> list[ItemView]:
     """A department's items, outstanding first, then by code."""
     views = await views_where(session, Binding.department_id == department_id)
-    views.sort(key=lambda v: (STATUS_ORDER.get(v.status, 9), _code_key(v.code)))
+    views.sort(key=lambda v: (STATUS_ORDER.get(v.status, 9), code_key(v.code)))
     return views
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.overview import EFFECTIVE_ORDER, code_key, effective_status
+from core.matching import code_key
+from core.overview import EFFECTIVE_ORDER, effective_status
 from core.people import Recipient, liaisons_of
 from storage.models import AuditLog, Binding, Item
 

@@ -90,6 +90,26 @@ async def announce(turn: Turn, done: HandedOver) -> None:
     await set_user_menu(turn.context.bot, done.from_tg_id, Role.STRANGER)
 
 
+async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
+    """Hand over (one commit), then tell the office, the old and the new liaison."""
+    _ = turn._
+    try:
+        done = await hand_over(
+            turn.session,
+            from_tg_id=from_id,
+            to_tg_id=to_id,
+            actor_tg_id=turn.actor.tg_id,
+            now=turn.now,
+        )
+    except HandoverRefused as exc:
+        await turn.reply(refusal_text(exc.reason, _))
+        return
+    await turn.reply(
+        _("Done: {department} has a new liaison.").format(department=done.department_name)
+    )
+    await announce(turn, done)
+
+
 @use_case("handover")
 async def handover_command(turn: Turn) -> None:
     _ = turn._
@@ -102,21 +122,7 @@ async def handover_command(turn: Turn) -> None:
         if from_id is None or to_id is None:
             await turn.reply(_("I could not tell who is meant; use Telegram user ids."))
             return
-        try:
-            done = await hand_over(
-                turn.session,
-                from_tg_id=from_id,
-                to_tg_id=to_id,
-                actor_tg_id=turn.actor.tg_id,
-                now=turn.now,
-            )
-        except HandoverRefused as exc:
-            await turn.reply(refusal_text(exc.reason, _))
-            return
-        await turn.reply(
-            _("Done: {department} has a new liaison.").format(department=done.department_name)
-        )
-        await announce(turn, done)
+        await carry_out(turn, from_id, to_id)
         return
     # A liaison asks; the office confirms.
     if len(args) != 1:
@@ -182,18 +188,4 @@ async def handover_button(turn: Turn) -> None:
         await turn.reply(_("Refused; nothing changed."))
         await tell(turn, from_id, lambda _: _("The office did not confirm your handover request."))
         return
-    try:
-        done = await hand_over(
-            turn.session,
-            from_tg_id=from_id,
-            to_tg_id=to_id,
-            actor_tg_id=turn.actor.tg_id,
-            now=turn.now,
-        )
-    except HandoverRefused as exc:
-        await turn.reply(refusal_text(exc.reason, _))
-        return
-    await turn.reply(
-        _("Done: {department} has a new liaison.").format(department=done.department_name)
-    )
-    await announce(turn, done)
+    await carry_out(turn, from_id, to_id)
