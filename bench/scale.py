@@ -83,8 +83,8 @@ WORKER_TIMEOUT = 3600
 
 
 async def screen_status(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core.actors import load_actor
-    from core.overview import campaign_overview
+    from core.oversight.overview import campaign_overview
+    from core.people.actors import load_actor
     from storage import repositories as repo
 
     await load_actor(session, LEADER_TG, admin_ids=frozenset(), default_locale="zh")
@@ -96,9 +96,9 @@ async def screen_status(session: Any, fx: dict[str, Any], info: dict[str, Any]) 
 
 
 async def screen_dept(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core import reports
-    from core.actors import load_actor
-    from core.invites import find_department
+    from core.people.actors import load_actor
+    from core.people.invites import find_department
+    from core.reporting import reports
 
     await load_actor(session, LEADER_TG, admin_ids=frozenset(), default_locale="zh")
     choice = await find_department(session, fx["dept_query"])
@@ -108,8 +108,8 @@ async def screen_dept(session: Any, fx: dict[str, Any], info: dict[str, Any]) ->
 
 
 async def screen_items(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core import reports
-    from core.actors import load_actor
+    from core.people.actors import load_actor
+    from core.reporting import reports
 
     actor = await load_actor(
         session, fx["liaison_tg_id"], admin_ids=frozenset(), default_locale="zh"
@@ -120,8 +120,8 @@ async def screen_items(session: Any, fx: dict[str, Any], info: dict[str, Any]) -
 
 
 async def screen_item(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core import reports
-    from core.actors import load_actor
+    from core.people.actors import load_actor
+    from core.reporting import reports
     from storage import repositories as repo
 
     await load_actor(session, LEADER_TG, admin_ids=frozenset(), default_locale="zh")
@@ -133,8 +133,8 @@ async def screen_item(session: Any, fx: dict[str, Any], info: dict[str, Any]) ->
 
 
 async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core.actors import load_actor
-    from core.overview import overdue_items
+    from core.oversight.overview import overdue_items
+    from core.people.actors import load_actor
     from storage import repositories as repo
 
     await load_actor(session, LEADER_TG, admin_ids=frozenset(), default_locale="zh")
@@ -151,8 +151,8 @@ async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any])
 
 
 async def _digest(session: Any, *, cli: bool, info: dict[str, Any], run: str) -> None:
-    from core.digest import build_digest, to_plain
-    from core.digest_data import OFFICE_CHAT_KEY
+    from core.digest.data import OFFICE_CHAT_KEY
+    from core.digest.messages import build_digest, to_plain
     from storage import repositories as repo
 
     now = dt.datetime.now(dt.UTC)
@@ -171,8 +171,8 @@ async def _digest(session: Any, *, cli: bool, info: dict[str, Any], run: str) ->
     texts = [to_plain(t) for t in built.texts] if cli else built.texts
     if run == "cold":
         # Which sections make the digest long (computed again here, outside the warm run).
-        from core.digest import digest_sections
-        from core.i18n import translator
+        from core.digest.messages import digest_sections
+        from core.text.i18n import translator
 
         info["sections"] = {
             to_plain(section).split("\n", 1)[0][:24]: len(section)
@@ -199,9 +199,9 @@ async def screen_digest_chart(session: Any, fx: dict[str, Any], info: dict[str, 
 
 
 async def screen_export(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core.actors import load_actor
-    from core.export import gather_export
-    from core.export_sheets import write_workbook
+    from core.export.gather import gather_export
+    from core.export.sheets import write_workbook
+    from core.people.actors import load_actor
 
     await load_actor(session, ADMIN_TG, admin_ids=frozenset(), default_locale="zh")
     started = time.perf_counter()
@@ -244,9 +244,9 @@ async def measure(url: str, screen: str, fx: dict[str, Any]) -> dict[str, Any]:
     import matplotlib.figure  # noqa: F401
     from sqlalchemy import event, text
 
-    import core.chart
-    import core.digest
-    import core.export_sheets  # noqa: F401
+    import core.digest.chart
+    import core.digest.messages
+    import core.export.sheets  # noqa: F401
     from storage.db import Database
 
     db = Database(url)

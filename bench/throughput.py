@@ -33,7 +33,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
 
 
 async def prepare_database(url: str, users: list[u.TgUser]) -> None:
-    from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+    from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
     from storage import repositories as repo
     from storage.db import Database, upgrade_database
     from storage.models import User

@@ -26,21 +26,15 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.persistence import DraftPersistence
-from core.actors import ensure_admins
-from core.evidence import EvidenceStore
-from core.i18n import translator
-from core.permissions import ChatKind, Role, commands_for
-from handlers import (
-    common,
-    evidence_policy,
-    handover,
-    invites,
-    leave,
-    liaison,
-    quick_report,
-    report,
-)
+from core.people.actors import ensure_admins
+from core.people.permissions import ChatKind, Role, commands_for
+from core.reporting.evidence import EvidenceStore
+from core.text.i18n import translator
+from handlers import common
+from handlers.assessment import evidence_policy
 from handlers.base import SERVICES_KEY, Services, system_clock
+from handlers.people import handover, invites, leave
+from handlers.reporting import liaison, quick_report, report
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -133,7 +127,9 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^inv:\d+$"))
 
     # -- office: overview, review, urge, people (issue 4a) --
-    from handlers import office, people, review, review_return, urge
+    from handlers.oversight import office, urge
+    from handlers.people import roster as people
+    from handlers.reporting import review, review_return
 
     app.add_handler(CommandHandler("status", office.status_command))
     app.add_handler(CommandHandler("dept", office.dept_command))
@@ -155,7 +151,9 @@ def register_handlers(app: Application, settings: Settings) -> None:
     # -- end office --
 
     # -- admin tools: /import upload, /export, adjustments (issue 4b) --
-    from handlers import admin_adjust, admin_export, admin_tools
+    from handlers.assessment import adjust as admin_adjust
+    from handlers.assessment import import_upload as admin_tools
+    from handlers.export import command as admin_export
 
     # A document captioned /import is a message with a caption, not a command: caught
     # here, before the quick-report handler below would take it as evidence.
@@ -186,7 +184,7 @@ def register_handlers(app: Application, settings: Settings) -> None:
     # -- end admin tools --
 
     # -- digests and reminders: /digest, /setgroup (issue 5) --
-    from handlers import digest as digest_handlers
+    from handlers.digest import commands as digest_handlers
 
     app.add_handler(CommandHandler("setgroup", digest_handlers.setgroup_command))
     app.add_handler(CommandHandler("digest", digest_handlers.digest_command))

@@ -132,9 +132,9 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    from core.campaigns import create_campaign
-    from core.i18n import translator
-    from core.importer import DocumentError, format_summary, load_document
+    from core.assessment.campaigns import create_campaign
+    from core.assessment.importer import DocumentError, format_summary, load_document
+    from core.text.i18n import translator
     from storage.db import Database, upgrade_database
 
     path: Path = args.path

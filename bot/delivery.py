@@ -1,7 +1,7 @@
 """Sending what the scheduler decided: the digest (exactly once per group and day) and
 reminder rounds, through the bot's rate-limited Telegram client.
 
-The digest follows `core.schedule_once`: claim, then send each message recording
+The digest follows `core.scheduling.once`: claim, then send each message recording
 progress, then mark sent. A failed attempt is retried with backoff (`RETRY_DELAYS`);
 after the last one the error is recorded and the claim released, so the next periodic
 check (of any process) tries again. `RetryAfter` is honoured: PTB's AIORateLimiter
@@ -30,10 +30,9 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from core.digest import BuiltDigest, Part, build_digest
-from core.digest_data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, collect
-from core.i18n import translator
-from core.reminders import (
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, collect
+from core.digest.messages import BuiltDigest, Part, build_digest
+from core.oversight.reminders import (
     WorkingDay,
     plan_liaison_reminders,
     plan_weekly,
@@ -41,7 +40,7 @@ from core.reminders import (
     weekly_key,
     weekly_text,
 )
-from core.schedule_once import (
+from core.scheduling.once import (
     ReminderKey,
     claim_digest,
     claim_reminders,
@@ -53,8 +52,9 @@ from core.schedule_once import (
     start_attempt,
     unclaim_reminders,
 )
-from core.schedule_time import digest_due, digest_moment, within_hours
-from core.workdays import working_day_rule
+from core.scheduling.times import digest_due, digest_moment, within_hours
+from core.scheduling.workdays import working_day_rule
+from core.text.i18n import translator
 from handlers.base import Services
 from storage import repositories as repo
 from storage.models import Binding

@@ -37,9 +37,9 @@ def add_digest_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from core.digest import build_digest, to_plain
-    from core.digest_data import OFFICE_CHAT_KEY
-    from core.schedule_time import local_today
+    from core.digest.data import OFFICE_CHAT_KEY
+    from core.digest.messages import build_digest, to_plain
+    from core.scheduling.times import local_today
     from storage import repositories as repo
     from storage.db import Database, upgrade_database
 

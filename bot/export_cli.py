@@ -61,10 +61,10 @@ def _write_atomically(path: Path, write: object) -> None:
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from core.evidence import EvidenceStore
-    from core.export import ExportData, NoCampaign, gather_export
-    from core.export_sheets import write_workbook
-    from core.export_zip import write_package
+    from core.export.gather import ExportData, NoCampaign, gather_export
+    from core.export.package import write_package
+    from core.export.sheets import write_workbook
+    from core.reporting.evidence import EvidenceStore
     from storage.db import Database
     from storage.models import Campaign
 

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 
 from bot.config import Settings
-from core.invites import find_department, make_invite
+from core.people.invites import find_department, make_invite
 from storage.db import Database, upgrade_database
 from storage.models import ROLE_LEADER, ROLE_LIAISON
 

@@ -9,7 +9,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.config import Settings
-from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from storage import repositories as repo
 from storage.db import Database, upgrade_database
 

@@ -23,10 +23,10 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.config import Settings
-from core.actors import Actor, load_actor
-from core.evidence import EvidenceStore
-from core.i18n import Translate, translator
-from core.permissions import ChatKind, Decision, check
+from core.people.actors import Actor, load_actor
+from core.people.permissions import ChatKind, Decision, check
+from core.reporting.evidence import EvidenceStore
+from core.text.i18n import Translate, translator
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from core.actors import set_locale
-from core.i18n import SUPPORTED_LOCALES, Translate, translator
-from core.permissions import ChatKind, Decision, Role, check, commands_for
+from core.people.actors import set_locale
+from core.people.permissions import ChatKind, Decision, Role, check, commands_for
+from core.text.i18n import SUPPORTED_LOCALES, Translate, translator
 from handlers.base import Turn, chat_kind, services, use_case
 
 log = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
     if user is not None:
         try:
-            from core.actors import load_actor
+            from core.people.actors import load_actor
 
             svc = services(context)
             async with svc.db.session() as session:

@@ -13,8 +13,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from core.i18n import Translate, translator
-from core.people import Recipient
+from core.people.roster import Recipient
+from core.text.i18n import Translate, translator
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from core.evidence import EvidenceStore
-from core.reports import record_report
+from core.reporting.evidence import EvidenceStore
+from core.reporting.reports import record_report
 from handlers.base import SERVICES_KEY, Services
 from storage.models import Binding, Department, DigestSent, Item
 from tests.support import updates as u

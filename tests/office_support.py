@@ -1,6 +1,6 @@
 """Helpers of the office-screen tests: reports set up directly, lookups, English speakers.
 
-Reports made here go through `core.reports.record_report`, the same function the bot
+Reports made here go through `core.reporting.reports.record_report`, the same function the bot
 uses, so the bindings' latest state is what a real report would leave.
 """
 
@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from core.evidence import EvidenceStore
-from core.invites import find_department
-from core.reports import record_report
-from core.review import decide
+from core.people.invites import find_department
+from core.reporting.evidence import EvidenceStore
+from core.reporting.reports import record_report
+from core.reporting.review import decide
 from storage.models import Binding, Department, Item, Target
 from tests.support import updates as u
 from tests.support.botapi import SentMessage

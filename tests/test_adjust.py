@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select, update
 
-from core import adjust
-from core.evidence import EvidenceStore
-from core.reports import record_report
+from core.assessment import adjust
+from core.reporting.evidence import EvidenceStore
+from core.reporting.reports import record_report
 from storage import repositories as repo
 from storage.models import AuditLog, Binding, Department, Item, Report
 from tests.support import updates as u

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from core.campaigns import BUNDLED_DOCUMENT
+from core.assessment.campaigns import BUNDLED_DOCUMENT
 
 ROOT = Path(__file__).resolve().parent.parent
 

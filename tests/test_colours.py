@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from core.colours import Colour, colour_of, colour_text
-from core.i18n import translator
+from core.oversight.colours import Colour, colour_of, colour_text
+from core.text.i18n import translator
 
 DEADLINE = dt.date(2020, 6, 30)
 

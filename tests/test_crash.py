@@ -15,8 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
-from core.invites import find_department
+from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.people.invites import find_department
 from storage.db import Database
 from storage.models import Evidence, Report, User
 from tests.support import updates as u

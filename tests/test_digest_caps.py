@@ -8,9 +8,9 @@ import datetime as dt
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from core.digest import chart_bars, digest_messages
-from core.digest_data import Change, DepartmentFigures, DigestData, Miss, Window
-from core.i18n import translator
+from core.digest.data import Change, DepartmentFigures, DigestData, Miss, Window
+from core.digest.messages import chart_bars, digest_messages
+from core.text.i18n import translator
 
 UTC = dt.UTC
 

@@ -18,9 +18,9 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-from core.campaigns import BUNDLED_DOCUMENT
-from core.chart import Bar, build_figure, cjk_font_path, register_cjk_font, render_chart
-from core.importer import load_document
+from core.assessment.campaigns import BUNDLED_DOCUMENT
+from core.assessment.importer import load_document
+from core.digest.chart import Bar, build_figure, cjk_font_path, register_cjk_font, render_chart
 
 TITLE = "各部门完成率 2020-06-02"
 AXIS = "完成并通过审核（%）"

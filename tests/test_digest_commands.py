@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.delivery import Outcome, deliver_due_digest
-from core.digest_data import OFFICE_CHAT_KEY
+from core.digest.data import OFFICE_CHAT_KEY
 from storage import repositories as repo
 from storage.models import AuditLog
 from tests.digest_support import (

@@ -19,8 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import cli
-from core.digest import build_digest, digest_messages, to_plain
-from core.digest_data import (
+from core.digest.data import (
     OFFICE_CHAT_KEY,
     Change,
     DepartmentFigures,
@@ -28,7 +27,8 @@ from core.digest_data import (
     Overdue,
     Window,
 )
-from core.i18n import translator
+from core.digest.messages import build_digest, digest_messages, to_plain
+from core.text.i18n import translator
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -339,9 +339,9 @@ async def test_a_day_with_nothing_new_is_one_short_message(db: Database) -> None
 
 def test_a_long_digest_is_split_at_section_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
     # Lists are capped (tests/test_digest_caps.py); lift the cap to test the splitting.
-    import core.digest
+    import core.digest.messages
 
-    monkeypatch.setattr(core.digest, "SECTION_LINES", 10_000)
+    monkeypatch.setattr(core.digest.messages, "SECTION_LINES", 10_000)
     names = {n: f"区第{n}测试部门" for n in range(60)}
     changes = tuple(
         Change(n % 60, f"C{n}", "一项很长的考核要点标题" * 3, "not_started", "in_progress", 1, 2)

@@ -8,11 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from core.evidence import EvidenceRejected, EvidenceStore, accepted_document_type, safe_segment
-from core.matching import Named, match_names, normalize_code
-from core.permissions import COMMANDS, ChatKind, Decision, Role, check, commands_for
-from core.quick import parse_caption
-from core.values import meets, parse_value
+from core.people.permissions import COMMANDS, ChatKind, Decision, Role, check, commands_for
+from core.reporting.evidence import (
+    EvidenceRejected,
+    EvidenceStore,
+    accepted_document_type,
+    safe_segment,
+)
+from core.reporting.quick import parse_caption
+from core.reporting.values import meets, parse_value
+from core.text.matching import Named, match_names, normalize_code
 
 DEPARTMENTS = [
     Named(1, "区发展改革局", ("发展改革局",)),

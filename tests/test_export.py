@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from core.evidence import EvidenceStore
-from core.export import CampaignInfo, ExportData, ReportRow, office_status
-from core.export_sheets import write_workbook
-from core.reports import NewEvidence, record_report
+from core.export.gather import CampaignInfo, ExportData, ReportRow, office_status
+from core.export.sheets import write_workbook
+from core.reporting.evidence import EvidenceStore
+from core.reporting.reports import NewEvidence, record_report
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (

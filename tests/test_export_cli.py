@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 
 from bot import cli
-from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
-from core.evidence import EvidenceStore
-from core.export import gather_export
+from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.export.gather import gather_export
+from core.reporting.evidence import EvidenceStore
 from storage.db import Database
 from tests.test_export import PDF, Seeded, check_workbook, rows, seed
 

@@ -10,7 +10,7 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from core.i18n import catalogue_path, translator
+from core.text.i18n import catalogue_path, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "core", "handlers", "storage")

@@ -11,8 +11,8 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core.campaigns import BUNDLED_DOCUMENT
-from handlers.admin_tools import split_text
+from core.assessment.campaigns import BUNDLED_DOCUMENT
+from handlers.assessment.import_upload import split_text
 from storage.models import AuditLog, Binding, Campaign, ConversationDraft, Department, User
 from tests.support import updates as u
 from tests.support.botapi import SentMessage

@@ -10,7 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.overview import effective_status, format_rate, overdue_reasons, tally
+from core.oversight.overview import effective_status, format_rate, overdue_reasons, tally
 from storage.models import Item
 from tests.office_support import (
     FARM,

@@ -1,4 +1,4 @@
-"""The permission table (core.permissions.COMMANDS), end to end over the real bot.
+"""The permission table (core.people.permissions.COMMANDS), end to end over the real bot.
 
 Every command of the table is sent by a stranger, a liaison of 区农业农村局, a liaison of
 another department, a leader and an admin, in a private chat and in a group. Where the
@@ -16,8 +16,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from core.i18n import translator
-from core.permissions import COMMANDS, ChatKind, Decision, Role, check
+from core.people.permissions import COMMANDS, ChatKind, Decision, Role, check
+from core.text.i18n import translator
 from storage.models import Binding, Item, Report
 from tests.office_support import ECO, FARM, STRANGER, ask_all, binding_id, department_id
 from tests.support import updates as u

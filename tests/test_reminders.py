@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from bot.delivery import reminder_round
-from core.reminders import deadline_mark, silent_period
-from core.schedule_time import within_hours
+from core.oversight.reminders import deadline_mark, silent_period
+from core.scheduling.times import within_hours
 from handlers.base import SERVICES_KEY, Services
 from storage.models import Campaign, Department, Leave, ReminderSent, User
 from tests.support import updates as u

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.delivery import reminder_round
-from core.workdays import holiday_name, is_chinese_working_day, working_day_rule
+from core.scheduling.workdays import holiday_name, is_chinese_working_day, working_day_rule
 from handlers.base import SERVICES_KEY
 from storage.models import Campaign, Leave
 from tests.support import updates as u

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from core.importer import ParsedDocument, parse_text
-from core.importer.samples import ANNEX3_2020
+from core.assessment.importer import ParsedDocument, parse_text
+from core.assessment.importer.samples import ANNEX3_2020
 
 # The tests read the project's own copy, never the shared original.
 SAMPLE_PATH = (
-    Path(__file__).resolve().parents[2] / "core/importer/samples/assessment-2020-annex3.txt"
+    Path(__file__).resolve().parents[2]
+    / "core/assessment/importer/samples/assessment-2020-annex3.txt"
 )
 
 

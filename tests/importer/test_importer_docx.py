@@ -15,7 +15,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
 
-from core.importer import DocumentError, ParsedDocument, load_document, parse_docx
+from core.assessment.importer import DocumentError, ParsedDocument, load_document, parse_docx
 
 _ITEM = re.compile(r"^(\d+)\.(.*)$")
 _DEPARTMENT = re.compile(r"^（[一二三四五六七八九十]+）$")

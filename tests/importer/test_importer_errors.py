@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from core.importer import DocumentError, load_document, parse_text
+from core.assessment.importer import DocumentError, load_document, parse_text
 
 CHINESE_PROSE = (
     "今天天气很好，我们去公园散步。公园里有很多人，有的在跑步，有的在下棋。\n"

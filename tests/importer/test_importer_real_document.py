@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.importer import ParsedDocument, Target, parse_text
+from core.assessment.importer import ParsedDocument, Target, parse_text
 
 DEPARTMENT_NAMES = [
     "区发展改革局",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.importer import parse_text
-from core.importer.deadlines import detect_year, find_deadline
-from core.importer.targets import find_targets
-from core.importer.text import normalise_line
+from core.assessment.importer import parse_text
+from core.assessment.importer.deadlines import detect_year, find_deadline
+from core.assessment.importer.targets import find_targets
+from core.assessment.importer.text import normalise_line
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.importer import ParsedDocument, format_summary, parse_text
+from core.assessment.importer import ParsedDocument, format_summary, parse_text
 
 STRAY_PREAMBLE = "说明：本要点自印发之日起施行。"
 STRAY_IN_DEPARTMENT = "备注：以上任务由区发改局牵头负责。"

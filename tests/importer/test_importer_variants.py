@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core.importer import ParsedDocument, load_document, parse_text
+from core.assessment.importer import ParsedDocument, load_document, parse_text
 
 _HALF_WIDTH = str.maketrans("，；：（）“”。", ',;:()"".')
 _FULL_WIDTH_DIGITS = str.maketrans({**{str(d): chr(0xFF10 + d) for d in range(10)}, "%": "％"})

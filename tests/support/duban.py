@@ -21,8 +21,8 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
-from core.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
-from core.invites import find_department, make_invite
+from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.people.invites import find_department, make_invite
 from storage.db import Database
 from storage.models import ROLE_LEADER, ROLE_LIAISON
 

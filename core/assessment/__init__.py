@@ -1,0 +1,1 @@
+"""The assessment itself: campaigns, their import from documents, and the office's adjustments."""

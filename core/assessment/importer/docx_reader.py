@@ -1,0 +1,157 @@
+"""Read a Word (.docx) file into source lines for the structure parser.
+
+Paragraphs are read in body order, including those inside tables (each cell
+once, even when merged) and content controls. Word list paragraphs -- whose
+number Word draws, so it is not in the paragraph's text -- are marked
+``auto_numbered``; the structure parser numbers them 1..n per department.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from docx import Document
+from docx.oxml.ns import qn
+
+from core.assessment.importer.model import REASON_UNREADABLE_DOCX, DocumentError
+from core.assessment.importer.structure import SourceLine
+
+_LIST_STYLE_PREFIXES = ("List Number", "List Bullet")
+# A table cell holding only an item number: "1", "1.", "（1）", full-width too.
+_BARE_NUMBER = re.compile(r"^[（(]?[0-9０-９]{1,3}[)）.．、]?$")
+
+
+def _num_pr_active(p_pr: Any) -> bool | None:
+    """True/False if this pPr says (not) numbered, None if it says nothing."""
+    if p_pr is None:
+        return None
+    num_pr = p_pr.find(qn("w:numPr"))
+    if num_pr is None:
+        return None
+    num_id = num_pr.find(qn("w:numId"))
+    if num_id is None:
+        # Only a level: numbering comes from the style.
+        return None
+    # numId 0 explicitly switches numbering off (e.g. to undo a list style).
+    return num_id.get(qn("w:val")) not in {"0", None}
+
+
+def _style_numbered(style_element: Any, styles: dict[str, Any], depth: int = 0) -> bool:
+    if style_element is None or depth > 10:
+        return False
+    name_element = style_element.find(qn("w:name"))
+    name = name_element.get(qn("w:val")) if name_element is not None else ""
+    if name and name.startswith(_LIST_STYLE_PREFIXES):
+        return True
+    active = _num_pr_active(style_element.find(qn("w:pPr")))
+    if active is not None:
+        return active
+    based_on = style_element.find(qn("w:basedOn"))
+    if based_on is None:
+        return False
+    return _style_numbered(styles.get(based_on.get(qn("w:val"))), styles, depth + 1)
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    """Visible text of a w:p: runs, tabs and breaks, also inside hyperlinks.
+
+    Deleted text (tracked changes) and field codes are skipped, as Word would
+    not show them.
+    """
+    parts: list[str] = []
+    for element in paragraph.iter():
+        tag = element.tag
+        if tag == qn("w:t"):
+            parts.append(element.text or "")
+        elif tag == qn("w:tab"):
+            parts.append("\t")
+        elif tag in {qn("w:br"), qn("w:cr")}:
+            parts.append("\n")
+    return "".join(parts)
+
+
+class _Reader:
+    """Walks a document body and yields its lines in reading order."""
+
+    def __init__(self, styles: dict[str, Any], default_style_id: str | None) -> None:
+        self.styles = styles
+        self.default_style_id = default_style_id
+
+    def paragraph_lines(self, paragraph: Any) -> list[SourceLine]:
+        p_pr = paragraph.find(qn("w:pPr"))
+        style_id = self.default_style_id
+        if p_pr is not None:
+            p_style = p_pr.find(qn("w:pStyle"))
+            if p_style is not None:
+                style_id = p_style.get(qn("w:val"))
+        numbered = _num_pr_active(p_pr)
+        if numbered is None:
+            numbered = _style_numbered(self.styles.get(style_id), self.styles)
+        # A line break inside a paragraph starts a new line; only the first
+        # carries Word's list number.
+        return [
+            SourceLine(text, auto_numbered=numbered and index == 0)
+            for index, text in enumerate(_paragraph_text(paragraph).split("\n"))
+        ]
+
+    def lines(self, container: Any) -> Iterator[SourceLine]:
+        for child in container.iterchildren():
+            tag = child.tag
+            if tag == qn("w:p"):
+                yield from self.paragraph_lines(child)
+            elif tag == qn("w:tbl"):
+                for row in child.iterchildren(qn("w:tr")):
+                    yield from self.row_lines(row)
+            elif tag in {qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:smartTag")}:
+                yield from self.lines(child)
+
+    def row_lines(self, row: Any) -> Iterator[SourceLine]:
+        """Lines of a table row, cell by cell.
+
+        Tables of items often put the number in a cell of its own ("1" |
+        "牵头组织……"); such a number is joined to the next cell's first line
+        so that the row reads like a numbered paragraph.
+        """
+        cells = [list(self.lines(cell)) for cell in row.iterchildren(qn("w:tc"))]
+        cells = [[line for line in cell if line.text.strip()] or cell for cell in cells]
+        if len(cells) >= 2 and cells[0] and cells[1]:
+            first = cells[0]
+            number = first[0].text.strip()
+            head = cells[1][0]
+            if len(first) == 1 and _BARE_NUMBER.match(number):
+                digits = "".join(char for char in number if char.isdigit())
+                cells = [[SourceLine(f"{digits}.{head.text}"), *cells[1][1:]], *cells[2:]]
+            elif len(first) == 1 and not number and first[0].auto_numbered:
+                cells = [[SourceLine(head.text, auto_numbered=True), *cells[1][1:]], *cells[2:]]
+        for cell in cells:
+            yield from cell
+
+
+def read_docx_lines(data: bytes) -> list[SourceLine]:
+    """Source lines of a .docx; raises DocumentError("unreadable_docx")."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise DocumentError(REASON_UNREADABLE_DOCX, "The .docx file is not a Word document.")
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many types for broken packages
+        raise DocumentError(
+            REASON_UNREADABLE_DOCX, "The .docx file could not be read as a Word document."
+        ) from error
+    styles = {
+        style.get(qn("w:styleId")): style
+        for style in document.styles.element.iterchildren(qn("w:style"))
+    }
+    default_style_id = next(
+        (
+            style_id
+            for style_id, style in styles.items()
+            if style.get(qn("w:type")) == "paragraph"
+            and style.get(qn("w:default")) in {"1", "true"}
+        ),
+        None,
+    )
+    return list(_Reader(styles, default_style_id).lines(document.element.body))

@@ -1,0 +1,467 @@
+"""Structure of an assessment document: sections, departments, items.
+
+The document (Annex 3 of a district's plan) looks like::
+
+    附件3
+    区直单位及市垂直管理单位生态环境保护工作目标考核要点
+    一、通用考核内容
+    1.专题研究部署……不少于2次；                      -> G1
+    二、A类部门考核内容
+    （一）
+    区发展改革局                                       -> department 1
+    1.牵头组织做好燃煤整治工作；                      -> A1.1
+    （十一）区两型社会建设服务中心                     -> department 11
+    按要求牵头完成……治理项目。                        -> A11.1 (single, unnumbered)
+    三、B类部门考核内容
+    根据各自职责，……相关工作。                        -> B1
+
+Lines are first normalised (:mod:`core.assessment.importer.text`), then read by a small
+state machine. Rules, in the order they are tried for each line:
+
+1. Blank lines are skipped.
+2. Before the first section: an "附件3" line and one title line (it names
+   考核/要点/目标/方案 ...) are recognised.
+3. A section heading is a short line with a Chinese numeral ("一、", "二." or
+   none at all) whose text names 通用, A类 or B类. A numbered heading without
+   those keywords starts a section we do not know: it and its lines are
+   unplaced.
+4. Right after a bare department heading ("（一）"), a short line without
+   clause punctuation is the department's name.
+5. A department heading is "（一）" .. "（十七）", optionally followed by the
+   name on the same line, inside the A (or B) section. Departments are numbered
+   1..n in document order, whatever numeral the heading shows.
+6. A numbered line ("1." "1、" "1．" "（1）" "1）" "①", or a Word list
+   paragraph whose number is not in its text) is the next item of the current
+   scope (general section, department, B section). Items are numbered 1..n in
+   order within the scope, so a typo in a number cannot create duplicate
+   codes. A numbered line in a *different* numbering style than the scope's
+   items, right after an item ending in "：" (or after such a sub-point), is a
+   sub-point of that item and joins it with its number ("（1）建立台账；").
+7. An unnumbered line continues the previous item when that item's text does
+   not yet end with a sentence end (；。; ! ?): Word copies sometimes break one
+   item over several lines. After ；or 。 a new unnumbered line is *not*
+   joined -- it could be anything, and the admin must see it as unplaced.
+8. An unnumbered line in a scope without items yet is that scope's single
+   item (e.g. （十四）区市政设施维护中心 has one item with no number: A14.1).
+9. Anything else is unplaced, verbatim (stripped).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from core.assessment.importer.deadlines import detect_year, find_deadline
+from core.assessment.importer.model import (
+    KIND_B_CLASS,
+    KIND_DEPARTMENT,
+    KIND_GENERAL,
+    REASON_BINARY,
+    REASON_EMPTY,
+    REASON_NO_ITEMS,
+    DocumentError,
+    ParsedDepartment,
+    ParsedDocument,
+    ParsedItem,
+)
+from core.assessment.importer.targets import find_targets
+from core.assessment.importer.text import normalise_line, strip_bookmarks
+
+_CN_NUMERAL = "一二三四五六七八九十百零〇两"
+
+_ANNEX = re.compile(rf"^附件\s*[0-9{_CN_NUMERAL}]+\s*[：:]?$")
+_ANNEX_PREFIX = re.compile(rf"^附件\s*[0-9{_CN_NUMERAL}]+\s*[：:]?\s*")
+_TITLE_WORDS = re.compile(r"考核|要点|目标|方案|细则|清单|任务|责任")
+# "一、通用考核内容", "二．A类部门考核内容", "三B类部门" (spaces between Chinese
+# characters are removed by normalisation, so the separator is optional).
+_SECTION_NUMBERED = re.compile(rf"^([{_CN_NUMERAL}]{{1,3}})\s*[、.．]?\s*(.+)$")
+_SECTION_WORDS = re.compile(r"考核|内容|部门|单位|要点|要求")
+_DEPARTMENT = re.compile(rf"^（([{_CN_NUMERAL}]{{1,4}})）\s*(.*)$")
+# Item numbering styles; the group names the style so that sub-points in
+# another style can be told apart.
+_ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "2.5万吨" at the start of a wrapped line is a decimal, not item 2; but
+    # "2.6月底前完成" is item 2 about June.
+    (
+        "dot",
+        re.compile(r"^(\d{1,3})\s*(?:、|[.．](?!\d+(?!\d*(?:月|年|日|号|季度|个月|天))))\s*(.*)$"),
+    ),
+    ("paren", re.compile(r"^（(\d{1,3})）\s*(.*)$")),
+    ("half_paren", re.compile(r"^(\d{1,3})）\s*(.*)$")),
+    ("circled", re.compile(r"^([\u2460-\u2473])\s*(.*)$")),
+)
+_CLAUSE_PUNCT = re.compile(r"[，；。：,;:！？!?]")
+_SENTENCE_END = ("；", "。", ";", ".", "！", "？", "!", "?")
+_TRAILING_PUNCT = "；;。.，,、 "
+# Organisation names end like this; used to spot a department heading that is
+# a Word list paragraph (its "（一）" being the list number).
+_ORG_SUFFIX = re.compile(
+    r"(局|委|办|办公室|中心|大队|支队|分局|队|站|所|院|室|处|科|部|会|公司|集团|街道|镇|乡|园区|政府)$"
+)
+
+_TITLE_MAX = 24
+_NAME_MAX = 40
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line of the source document.
+
+    ``auto_numbered`` marks a Word list paragraph: Word draws its number, so
+    the number is not part of ``text``.
+    """
+
+    text: str
+    auto_numbered: bool = False
+
+
+@dataclass
+class _Item:
+    kind: str
+    department_number: int | None
+    parts: list[str] = field(default_factory=list)
+    raw: list[str] = field(default_factory=list)
+    code: str = ""
+    sub_style: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def append(self, text: str, raw: str) -> None:
+        # Chinese needs no space between joined lines; Latin words do.
+        previous = self.parts[-1][-1:] if self.parts else ""
+        if _is_latin(previous) and _is_latin(text[:1]):
+            text = " " + text
+        self.parts.append(text)
+        self.raw.append(raw)
+
+
+@dataclass
+class _Scope:
+    """Where items go: the general section, a department, or the B section."""
+
+    kind: str
+    department_number: int | None = None
+    items: list[_Item] = field(default_factory=list)
+    style: str | None = None  # numbering style of the scope's first item
+
+
+@dataclass
+class _Department:
+    number: int
+    name: str
+    dept_class: str
+    scope: _Scope
+
+
+def _is_latin(char: str) -> bool:
+    # Letters only: a number broken over two lines ("20" / "20年") joins as is.
+    return char.isascii() and char.isalpha()
+
+
+def _is_name_like(text: str) -> bool:
+    return 0 < len(text) <= _NAME_MAX and not _CLAUSE_PUNCT.search(text) and _numbered(text) is None
+
+
+def _numbered(text: str) -> tuple[str, str] | None:
+    """(style, text without its number) if the line starts with item numbering."""
+    for style, pattern in _ITEM_STYLES:
+        match = pattern.match(text)
+        if match:
+            return style, match.group(2).strip()
+    return None
+
+
+def _section_kind(text: str) -> str | None:
+    """Kind of a section heading line, None if the line is no section heading.
+
+    "general" / "A" / "B" by keyword; "other" for a numbered heading such as
+    "四、考核说明" that names none of them.
+    """
+    text = text.rstrip("：:")  # "一、通用考核内容："
+    if len(text) > 30 or _CLAUSE_PUNCT.search(text):
+        return None
+    upper = text.upper()
+    keyword: str | None = None
+    if "通用" in text:
+        keyword = "general"
+    elif "A类" in upper:
+        keyword = "A"
+    elif "B类" in upper:
+        keyword = "B"
+    match = _SECTION_NUMBERED.match(text)
+    numbered = match is not None and _SECTION_WORDS.search(match.group(2)) is not None
+    if keyword and (numbered or _SECTION_WORDS.search(text)):
+        return keyword
+    if numbered and match is not None and re.match(r"[、.．]", text[len(match.group(1)) :]):
+        # "四、考核说明": clearly a heading, but of a section we do not know.
+        return "other"
+    return None
+
+
+def _clean_text(text: str) -> str:
+    return text.strip().rstrip(_TRAILING_PUNCT).strip()
+
+
+# A leading clause that only says on whose authority ("按照市住建局有关部署，") names
+# nothing; the title skips it when a clause follows.
+_AUTHORITY_CLAUSE = re.compile(r"^(按照|根据|按职责|按要求|依照|遵照)")
+
+
+def _short_title(text: str) -> str:
+    clauses = [c.strip() for c in _CLAUSE_PUNCT.split(text) if c.strip()]
+    while len(clauses) > 1 and _AUTHORITY_CLAUSE.match(clauses[0]) and len(clauses[0]) <= 16:
+        clauses.pop(0)
+    clause = clauses[0] if clauses else text
+    if len(clause) > _TITLE_MAX:
+        return clause[: _TITLE_MAX - 1] + "…"
+    return clause
+
+
+class _Parser:
+    def __init__(self) -> None:
+        self.title: str | None = None
+        self.seen_section = False
+        self.section: str | None = None
+        self.scope: _Scope | None = None
+        self.departments: list[_Department] = []
+        self.items: list[_Item] = []
+        self.unplaced: list[str] = []
+        self.pending_name: _Department | None = None
+        self.b_scope: _Scope | None = None
+
+    # -- scopes ---------------------------------------------------------
+
+    def _start_section(self, kind: str) -> None:
+        self.seen_section = True
+        self.section = kind
+        self.pending_name = None
+        if kind == "general":
+            self.scope = _Scope(KIND_GENERAL)
+        elif kind == "B":
+            self.b_scope = self.b_scope or _Scope(KIND_B_CLASS)
+            self.scope = self.b_scope
+        else:
+            # Items of the A section belong to departments; until the first
+            # department heading there is nowhere to put them.
+            self.scope = None
+
+    def _start_department(self, name: str) -> _Department:
+        number = len(self.departments) + 1
+        if self.section == "B":
+            # Should a copy name B-class departments, their items keep the
+            # section's running B codes (B1, B2, ...).
+            scope = _Scope(KIND_B_CLASS, number)
+            dept_class = "B"
+        else:
+            scope = _Scope(KIND_DEPARTMENT, number)
+            dept_class = "A"
+        department = _Department(number, name, dept_class, scope)
+        self.departments.append(department)
+        self.scope = scope
+        return department
+
+    def _add_item(self, text: str, raw: str, style: str) -> None:
+        assert self.scope is not None
+        scope = self.scope
+        item = _Item(scope.kind, scope.department_number)
+        item.append(text, raw)
+        scope.items.append(item)
+        if scope.style is None:
+            scope.style = style
+        self.items.append(item)
+
+    # -- lines ----------------------------------------------------------
+
+    def feed(self, source: SourceLine) -> None:
+        raw = strip_bookmarks(source.text).strip(" \t\r\n\u3000\u00a0\ufeff")
+        line = normalise_line(source.text)
+        if not line:
+            return
+        if self._preamble(line):
+            return
+        kind = _section_kind(line)
+        if kind is not None and not (source.auto_numbered and kind == "other"):
+            self._start_section(kind)
+            if kind == "other":
+                self.unplaced.append(raw)
+            return
+        if self.pending_name is not None:
+            department, self.pending_name = self.pending_name, None
+            name = line.rstrip("：:")
+            if not source.auto_numbered and _is_name_like(name):
+                department.name = name
+                return
+        if self._department_heading(line, source.auto_numbered):
+            return
+        numbered = _numbered(line)
+        if numbered is not None or source.auto_numbered:
+            style, text = numbered if numbered is not None else ("auto", line)
+            self._numbered_line(line, text, raw, style)
+            return
+        self._plain_line(line, raw)
+
+    def _preamble(self, line: str) -> bool:
+        if self.seen_section:
+            return False
+        if _ANNEX.match(line):
+            return True
+        # "附件3 区直单位……考核要点": the annex number in front of the title.
+        annex = _ANNEX_PREFIX.match(line)
+        if annex is not None and annex.end() < len(line):
+            line = line[annex.end() :]
+        if (
+            self.title is None
+            and len(line) <= 80
+            and _TITLE_WORDS.search(line)
+            and not line.endswith(_SENTENCE_END)
+            and _section_kind(line) is None
+        ):
+            self.title = line
+            return True
+        return False
+
+    def _department_heading(self, line: str, auto_numbered: bool) -> bool:
+        if self.section not in {"A", "B"}:
+            return False
+        match = _DEPARTMENT.match(line)
+        if match is not None:
+            rest = match.group(2).strip().rstrip("：:").strip()
+            department = self._start_department(rest)
+            if not rest:
+                self.pending_name = department
+            return True
+        # A Word list paragraph that only names an organisation: the list's
+        # "（一）" is drawn by Word.
+        if auto_numbered and _is_name_like(line) and _ORG_SUFFIX.search(line):
+            self._start_department(line.rstrip("：:"))
+            return True
+        return False
+
+    def _numbered_line(self, line: str, text: str, raw: str, style: str) -> None:
+        scope = self.scope
+        if scope is None:
+            self.unplaced.append(raw)
+            return
+        last = scope.items[-1] if scope.items else None
+        if (
+            last is not None
+            and style != scope.style
+            and (last.sub_style == style or (last.sub_style is None and last.text.endswith("：")))
+        ):
+            # "（1）" under "1.做好以下工作：": a sub-point; it keeps its
+            # number inside the item's text.
+            last.sub_style = style
+            last.append(line if style != "auto" else text, raw)
+            return
+        # A number alone on its line gets its text from the next line.
+        self._add_item(text, raw, style)
+
+    def _plain_line(self, line: str, raw: str) -> None:
+        scope = self.scope
+        if scope is None:
+            self.unplaced.append(raw)
+            return
+        last = scope.items[-1] if scope.items else None
+        if last is not None and not last.text.endswith(_SENTENCE_END):
+            last.append(line, raw)
+            return
+        if last is None:
+            self._add_item(line, raw, scope.style or "single")
+            return
+        self.unplaced.append(raw)
+
+    # -- result ---------------------------------------------------------
+
+    def result(self, year: int | None) -> ParsedDocument:
+        # Items that never got text (a lone "1.") cannot be stored.
+        kept: list[_Item] = []
+        for item in self.items:
+            if _clean_text(item.text):
+                kept.append(item)
+            else:
+                self.unplaced.extend(item.raw)
+        if not kept:
+            raise DocumentError(
+                REASON_NO_ITEMS,
+                "No assessment items found: expected a section heading such as "
+                "'一、通用考核内容' followed by numbered items.",
+            )
+        counters: dict[str, int] = {}
+        department_codes: dict[int, list[str]] = {}
+        for item in kept:
+            if item.kind == KIND_GENERAL:
+                key = "G"
+            elif item.kind == KIND_B_CLASS:
+                key = "B"
+            else:
+                key = f"A{item.department_number}."
+            counters[key] = counters.get(key, 0) + 1
+            item.code = f"{key}{counters[key]}"
+            if item.department_number is not None:
+                department_codes.setdefault(item.department_number, []).append(item.code)
+        parsed_items = tuple(
+            ParsedItem(
+                code=item.code,
+                kind=item.kind,
+                text=_clean_text(item.text),
+                title=_short_title(_clean_text(item.text)),
+                deadline=find_deadline(item.text, year),
+                targets=find_targets(item.text),
+                department_number=item.department_number,
+            )
+            for item in kept
+        )
+        departments = tuple(
+            ParsedDepartment(
+                number=department.number,
+                name=department.name,
+                dept_class=department.dept_class,
+                item_codes=tuple(department_codes.get(department.number, [])),
+            )
+            for department in self.departments
+        )
+        return ParsedDocument(
+            year=year,
+            title=self.title,
+            departments=departments,
+            items=parsed_items,
+            unplaced=tuple(self.unplaced),
+        )
+
+
+def _looks_binary(text: str) -> bool:
+    """Text with NULs or many control characters is no document."""
+    if "\x00" in text:
+        return True
+    sample = text[:20000]
+    controls = sum(
+        1 for char in sample if (ord(char) < 32 and char not in "\t\n\r\f\v") or char == "\ufffd"
+    )
+    return controls > max(2, len(sample) // 100)
+
+
+def parse_lines(lines: Sequence[SourceLine], *, year: int | None = None) -> ParsedDocument:
+    """Parse normalisable source lines into a document (see module docstring).
+
+    Raises :class:`DocumentError` (``empty``, ``binary``, ``no_items``).
+    """
+    if not any(line.text.strip() for line in lines):
+        raise DocumentError(REASON_EMPTY, "The document is empty.")
+    if _looks_binary("\n".join(line.text for line in lines)):
+        raise DocumentError(
+            REASON_BINARY, "The document is binary data, not text; send a .docx or .txt file."
+        )
+    parser = _Parser()
+    for line in lines:
+        parser.feed(line)
+    if year is None:
+        year = detect_year(parser.title, (normalise_line(line.text) for line in lines))
+    return parser.result(year)
+
+
+def parse_plain_text(text: str, *, year: int | None = None) -> ParsedDocument:
+    """Parse a document given as one string (any line endings)."""
+    return parse_lines([SourceLine(line) for line in text.splitlines()], year=year)

@@ -1,0 +1,95 @@
+"""Human-readable dry-run summary of a parsed document.
+
+The bot shows this before anything is saved, so the admin can check what was
+found and, above all, what could not be placed. Every literal goes through the
+gettext function passed in, as a msgid with ``{placeholders}`` formatted
+*after* translation, so that translators see stable msgids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from core.assessment.importer.model import KIND_B_CLASS, KIND_GENERAL, ParsedDocument, Target
+
+_OP_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈"}
+
+
+def _number(value: Decimal) -> str:
+    # "90" rather than "90.0"/"9E+1"; keeps real decimals ("0.5").
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def format_target(target: Target) -> str:
+    """Render a target as "秸秆综合利用率 ≥ 90%"; symbols need no translation."""
+    symbol = _OP_SYMBOLS.get(target.op, target.op)
+    return f"{target.metric} {symbol} {_number(target.value)}{target.unit}".strip()
+
+
+def format_summary(doc: ParsedDocument, _: Callable[[str], str]) -> str:
+    """The dry-run report: year, title, counts, departments, targets, unplaced lines."""
+    general = [item.code for item in doc.items if item.kind == KIND_GENERAL]
+    b_class = [item.code for item in doc.items if item.kind == KIND_B_CLASS]
+    department_items = sum(len(department.item_codes) for department in doc.departments)
+    with_deadline = sum(1 for item in doc.items if item.deadline is not None)
+
+    lines: list[str] = []
+    year = str(doc.year) if doc.year is not None else _("unknown")
+    lines.append(_("Year: {year}").format(year=year))
+    lines.append(_("Title: {title}").format(title=doc.title or _("(none)")))
+    lines.append(
+        _(
+            "Items found: {items} ({general} general, {department_items} in "
+            "{departments} departments, {b_class} for B-class departments)"
+        ).format(
+            items=len(doc.items),
+            general=len(general),
+            department_items=department_items,
+            departments=len(doc.departments),
+            b_class=len(b_class),
+        )
+    )
+    lines.append(_("Items with a deadline: {count}").format(count=with_deadline))
+    if general:
+        lines.append(_("General items: {codes}").format(codes=", ".join(general)))
+
+    if doc.departments:
+        lines.append("")
+        lines.append(_("Departments:"))
+    for department in doc.departments:
+        lines.append(
+            _("{number}. {name} (class {dept_class}), {count} item(s): {codes}").format(
+                number=department.number,
+                name=department.name or _("(no name)"),
+                dept_class=department.dept_class,
+                count=len(department.item_codes),
+                codes=", ".join(department.item_codes) or _("(none)"),
+            )
+        )
+    if b_class:
+        lines.append(_("B-class items: {codes}").format(codes=", ".join(b_class)))
+
+    lines.append("")
+    with_targets = [item for item in doc.items if item.targets]
+    if with_targets:
+        lines.append(_("Targets:"))
+        for item in with_targets:
+            for target in item.targets:
+                lines.append(
+                    _("{code}  {target}").format(code=item.code, target=format_target(target))
+                )
+    else:
+        lines.append(_("No numeric targets found."))
+
+    lines.append("")
+    if doc.unplaced:
+        lines.append(_("Lines that could not be placed: {count}").format(count=len(doc.unplaced)))
+        for line in doc.unplaced:
+            lines.append(_("  ? {line}").format(line=line))
+    else:
+        lines.append(_("Every line was placed."))
+    return "\n".join(lines)

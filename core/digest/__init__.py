@@ -1,0 +1,1 @@
+"""The morning digest: its figures, its messages and its chart."""

@@ -1,0 +1,1 @@
+"""The year-end export: the workbook and the evidence package."""

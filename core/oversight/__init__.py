@@ -1,0 +1,1 @@
+"""What the office and leaders watch: overview counts, colours, overdue, urges, reminders."""

@@ -1,0 +1,341 @@
+"""Reminders to liaisons, and the weekly summary to leaders: what is due, to whom, in words.
+
+A *round* (run by the scheduler every few minutes, see bot/scheduling.py) asks
+`plan_liaison_reminders` what is due now. Nothing is due outside the reminder hours
+(REMINDER_EARLIEST..REMINDER_LATEST, default 08:00-21:00 local) or on a day that is not a
+working day (`core.scheduling.workdays.is_working_day`, the hook for the Chinese calendar).
+
+For each item of a department that is not done (and not waiting for the office's review):
+
+* **silent**: nothing reported for REMINDER_DAYS (counted from the campaign's creation
+  if never reported). The period is the silence's start plus how many REMINDER_DAYS have
+  passed, so a silent item is told once after 7 days, once more after 14, and so on,
+  and a new report starts over.
+* **deadline**: 30, 7 and 1 days ahead (the tightest mark reached; each once).
+
+Each liaison gets one message per round listing all their items. A liaison on leave
+(`Leave`) gets nothing; a deputy liaison gets reminders only while every main liaison
+of the department is on leave (or the department has none), or when a main liaison was
+reminded of an item a period ago and it is still silent (not answering). `ReminderSent` (unique
+user, kind, subject, period) is claimed before sending, so nothing goes out twice.
+
+Leaders get a weekly summary on the first working day of the week (Monday, unless it is
+a holiday), once per ISO week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.digest.data import DigestData
+from core.digest.messages import esc, percent
+from core.oversight.overview import DONE, PENDING_REVIEW, effective_status
+from core.people.leave import on_leave
+from core.scheduling.once import ReminderKey
+from core.scheduling.times import iso_week, local_today
+from core.scheduling.workdays import first_working_day_of_week, is_working_day
+from core.text.formatting import shorten
+from core.text.i18n import Translate, normalize_locale
+from core.text.matching import code_key
+from core.text.split import split_sections
+from storage import repositories as repo
+from storage.models import (
+    ROLE_LEADER,
+    ROLE_LIAISON,
+    Binding,
+    Department,
+    Item,
+    ReminderSent,
+    User,
+)
+
+SILENT, DEADLINE, WEEKLY = "silent", "deadline", "weekly"
+DEADLINE_MARKS = (1, 7, 30)
+TITLE_LIMIT = 30
+
+WorkingDay = Callable[[dt.date], bool]
+
+
+def deadline_mark(days_left: int) -> int | None:
+    """The tightest of 30 / 7 / 1 days ahead that `days_left` has reached, if any."""
+    for mark in DEADLINE_MARKS:
+        if 0 <= days_left <= mark:
+            return mark
+    return None
+
+
+def silent_period(since: dt.date, today: dt.date, reminder_days: int) -> str | None:
+    """The period of a silence that started on `since`, or None if not yet long enough."""
+    days = (today - since).days
+    if days < reminder_days:
+        return None
+    return f"{since.isoformat()}/{days // reminder_days}"
+
+
+@dataclass(frozen=True)
+class DueItem:
+    kind: str
+    subject: str  # the binding id
+    period: str
+    code: str
+    title: str
+    last_reported_at: dt.datetime | None = None
+    deadline: dt.date | None = None
+    days_left: int | None = None
+
+
+@dataclass(frozen=True)
+class LiaisonReminder:
+    user_tg_id: int
+    locale: str
+    department: str
+    items: tuple[DueItem, ...]
+
+    def keys(self) -> list[ReminderKey]:
+        return [ReminderKey(self.user_tg_id, i.kind, i.subject, i.period) for i in self.items]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_tg_id: int
+    locale: str
+
+
+async def _told(
+    session: AsyncSession, tg_ids: list[int], kinds: tuple[str, ...]
+) -> set[tuple[int, str, str, str]]:
+    if not tg_ids:
+        return set()
+    rows = await session.execute(
+        select(
+            ReminderSent.user_tg_id, ReminderSent.kind, ReminderSent.subject, ReminderSent.period
+        ).where(ReminderSent.user_tg_id.in_(tg_ids), ReminderSent.kind.in_(kinds))
+    )
+    return {tuple(row) for row in rows}  # type: ignore[misc]
+
+
+async def plan_liaison_reminders(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    reminder_days: int,
+    default_locale: str,
+    is_working: WorkingDay = is_working_day,
+) -> list[LiaisonReminder]:
+    """The reminders due now that nobody was told yet: one per liaison (4 queries)."""
+    today = local_today(now, tz)
+    campaign = await repo.active_campaign(session)
+    if campaign is None or not is_working(today):
+        return []
+    rows = await session.execute(
+        select(
+            Binding.id,
+            Binding.department_id,
+            Binding.status,
+            Binding.review_state,
+            Binding.last_reported_at,
+            Item.code,
+            Item.title,
+            Item.deadline,
+        )
+        .join(Item, Item.id == Binding.item_id)
+        .where(Binding.campaign_id == campaign.id)
+    )
+    due: dict[int, list[DueItem]] = defaultdict(list)
+    # Items silent for two periods or more: the main liaison may not be answering.
+    long_silent: dict[int, set[str]] = defaultdict(set)
+    for binding_id, department_id, status, review, last, code, title, deadline in rows:
+        if effective_status(status, review) in (DONE, PENDING_REVIEW):
+            continue  # done, or the next step is the office's
+        since = (last or campaign.created_at).astimezone(tz).date()
+        if (today - since).days >= 2 * reminder_days:
+            long_silent[department_id].add(str(binding_id))
+        period = silent_period(since, today, reminder_days)
+        if period is not None:
+            due[department_id].append(
+                DueItem(SILENT, str(binding_id), period, code, title, last_reported_at=last)
+            )
+        if deadline is not None:
+            days_left = (deadline - today).days
+            mark = deadline_mark(days_left)
+            if mark is not None:
+                due[department_id].append(
+                    DueItem(
+                        DEADLINE,
+                        str(binding_id),
+                        f"d{mark}",
+                        code,
+                        title,
+                        deadline=deadline,
+                        days_left=days_left,
+                    )
+                )
+    if not due:
+        return []
+
+    people = (
+        await session.execute(
+            select(User, Department.name)
+            .join(Department, Department.id == User.department_id)
+            .where(User.role == ROLE_LIAISON, User.department_id.in_(list(due)))
+            .order_by(User.id)
+        )
+    ).all()
+    tg_ids = [user.tg_id for user, _ in people]
+    away = await on_leave(session, tg_ids, today)
+    told = await _told(session, tg_ids, (SILENT, DEADLINE))
+
+    by_department: dict[int, list[tuple[User, str]]] = defaultdict(list)
+    for user, name in people:
+        by_department[user.department_id].append((user, name))  # type: ignore[index]
+    # Main liaisons reminded of a still-silent item at least a period ago: not answering.
+    ignored = {
+        (tg_id, subject)
+        for tg_id, subject in await session.execute(
+            select(ReminderSent.user_tg_id, ReminderSent.subject).where(
+                ReminderSent.user_tg_id.in_(tg_ids),
+                ReminderSent.kind == SILENT,
+                ReminderSent.sent_at <= now - dt.timedelta(days=reminder_days),
+            )
+        )
+    }
+    planned: list[LiaisonReminder] = []
+    for department_id, members in by_department.items():
+        present = [(u, n) for u, n in members if u.tg_id not in away]
+        main = [(u, n) for u, n in present if not u.is_deputy]
+        deputies = [(u, n) for u, n in present if u.is_deputy]
+        unanswered = any(
+            (u.tg_id, subject) in ignored
+            for u, _ in main
+            for subject in long_silent.get(department_id, ())
+        )
+        # A deputy is reminded when every main liaison is away, or they have not answered.
+        recipients = main + deputies if unanswered else (main or present)
+        for user, name in recipients:
+            items = tuple(
+                sorted(
+                    (
+                        i
+                        for i in due[department_id]
+                        if (user.tg_id, i.kind, i.subject, i.period) not in told
+                    ),
+                    key=lambda i: (i.kind != SILENT, code_key(i.code)),
+                )
+            )
+            if items:
+                locale = normalize_locale(user.locale, default_locale)
+                planned.append(LiaisonReminder(user.tg_id, locale, name, items))
+    return planned
+
+
+async def plan_weekly(
+    session: AsyncSession,
+    *,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    default_locale: str,
+    is_working: WorkingDay = is_working_day,
+) -> tuple[str, list[Recipient]]:
+    """(the ISO week, the leaders not told its summary yet) on the week's first working day."""
+    today = local_today(now, tz)
+    week = iso_week(today)
+    if first_working_day_of_week(today, is_working) != today:
+        return week, []
+    leaders = list(await session.scalars(select(User).where(User.role == ROLE_LEADER)))
+    tg_ids = [u.tg_id for u in leaders]
+    away = await on_leave(session, tg_ids, today)
+    told = await _told(session, tg_ids, (WEEKLY,))
+    return week, [
+        Recipient(u.tg_id, normalize_locale(u.locale, default_locale))
+        for u in leaders
+        if u.tg_id not in away and (u.tg_id, WEEKLY, "summary", week) not in told
+    ]
+
+
+def weekly_key(recipient: Recipient, week: str) -> ReminderKey:
+    return ReminderKey(recipient.user_tg_id, WEEKLY, "summary", week)
+
+
+# ---------------------------------------------------------------- words
+
+
+def _deadline_words(item: DueItem, _: Translate) -> str:
+    date = item.deadline.isoformat() if item.deadline else "?"
+    if item.days_left == 0:
+        return _("deadline {date}, today").format(date=date)
+    if item.days_left == 1:
+        return _("deadline {date}, tomorrow").format(date=date)
+    return _("deadline {date}, in {days} days").format(date=date, days=item.days_left)
+
+
+def reminder_messages(
+    reminder: LiaisonReminder, _: Translate, tz: ZoneInfo, reminder_days: int
+) -> list[str]:
+    """One liaison's reminder (HTML), split only if a department has very many items."""
+    head = _("Reminder for {department}").format(department=reminder.department)
+    sections = [f"<b>⏰ {esc(head)}</b>"]
+    silent = [i for i in reminder.items if i.kind == SILENT]
+    coming = [i for i in reminder.items if i.kind == DEADLINE]
+    if silent:
+        lines = [
+            "<b>"
+            + esc(_("Nothing reported for {days} days or more:").format(days=reminder_days))
+            + "</b>"
+        ]
+        for item in silent:
+            when = (
+                _("last report {date}").format(
+                    date=item.last_reported_at.astimezone(tz).date().isoformat()
+                )
+                if item.last_reported_at
+                else _("no report yet")
+            )
+            lines.append(
+                f"• {esc(item.code)} {esc(shorten(item.title, TITLE_LIMIT))} — {esc(when)}"
+            )
+        sections.append("\n".join(lines))
+    if coming:
+        lines = ["<b>" + esc(_("Deadlines coming:")) + "</b>"]
+        for item in coming:
+            lines.append(
+                f"• {esc(item.code)} {esc(shorten(item.title, TITLE_LIMIT))} — "
+                f"{esc(_deadline_words(item, _))}"
+            )
+        sections.append("\n".join(lines))
+    sections.append(esc(_("Report with /report, or see all your items with /items.")))
+    return [chunk.text for chunk in split_sections(sections)]
+
+
+def weekly_text(data: DigestData, week: str, _: Translate) -> str:
+    """The leaders' Monday summary: a few figures and where to look (departments only)."""
+    departments = len({c.department_id for c in data.changes})
+    lines = [
+        "<b>📊 " + esc(_("Weekly summary, {week}").format(week=week)) + "</b>",
+        esc(
+            _("Reports in the last 7 days: {reports}, departments: {departments}").format(
+                reports=data.report_count, departments=departments
+            )
+        ),
+        esc(
+            _("Overall completion: {rate} ({done}/{total})").format(
+                rate=percent(data.rate), done=data.done, total=data.total
+            )
+        ),
+        esc(_("Items past deadline and not done: {count}").format(count=len(data.overdue))),
+        esc(
+            _("Departments silent for {days} days or more: {count}").format(
+                days=data.silent_days, count=len(data.silent)
+            )
+        ),
+        esc(_("Reports awaiting review: {count} (/review)").format(count=data.pending_reviews)),
+        esc(_("/status shows every department.")),
+    ]
+    return "\n".join(lines)

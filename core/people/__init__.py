@@ -1,0 +1,1 @@
+"""Who is who: actors and roles, permissions, invites, the roster, handover and leave."""

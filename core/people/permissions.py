@@ -1,0 +1,118 @@
+"""Who may use which command: one table, command x role, read by handlers, /help and menus.
+
+A command's row says which roles may run it and in which chats. Handlers ask
+`check(command, actor, chat_kind)` and turn a refusal into a polite reply; /help and
+Telegram's command menus are built from the same table, so what a user is shown is
+exactly what they may do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.text.i18n import N_
+
+
+class Role(StrEnum):
+    STRANGER = "stranger"
+    LIAISON = "liaison"
+    LEADER = "leader"
+    ADMIN = "admin"
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+
+
+ALL = frozenset(Role)
+STAFF = frozenset({Role.LEADER, Role.ADMIN})
+ADMIN = frozenset({Role.ADMIN})
+LIAISON = frozenset({Role.LIAISON})
+READERS = frozenset({Role.LIAISON, Role.LEADER, Role.ADMIN})
+PRIVATE = frozenset({ChatKind.PRIVATE})
+ANYWHERE = frozenset(ChatKind)
+
+
+@dataclass(frozen=True)
+class CommandRule:
+    name: str
+    roles: frozenset[Role]
+    chats: frozenset[ChatKind]
+    description: str  # an English msgid, translated when shown
+    args: str = ""  # how to call it, shown in /help
+
+
+# The order is the order of /help and of the command menu.
+COMMANDS: tuple[CommandRule, ...] = (
+    CommandRule("start", ALL, ANYWHERE, N_("welcome and what you can do")),
+    CommandRule("help", ALL, ANYWHERE, N_("the commands you may use")),
+    CommandRule(
+        "join", frozenset({Role.STRANGER}), PRIVATE, N_("join with an invite code"), "CODE"
+    ),
+    CommandRule("items", LIAISON, PRIVATE, N_("your department's items")),
+    CommandRule("report", LIAISON, PRIVATE, N_("report progress on an item"), "[CODE]"),
+    CommandRule("evidence", READERS, PRIVATE, N_("the evidence of an item"), "CODE"),
+    CommandRule("history", READERS, PRIVATE, N_("the reports of an item"), "CODE"),
+    CommandRule("leave", LIAISON, PRIVATE, N_("days without reminders"), "START END"),
+    CommandRule(
+        "handover",
+        frozenset({Role.LIAISON, Role.ADMIN}),
+        PRIVATE,
+        N_("hand the liaison role to another person"),
+        "[FROM] TO",
+    ),
+    CommandRule("status", STAFF, ANYWHERE, N_("overview of all departments")),
+    CommandRule("dept", STAFF, ANYWHERE, N_("one department in detail"), "NAME"),
+    CommandRule("item", STAFF, ANYWHERE, N_("one item across departments"), "CODE"),
+    CommandRule("overdue", STAFF, ANYWHERE, N_("items past deadline or silent")),
+    CommandRule(
+        "invite", ADMIN, PRIVATE, N_("an invite code for a liaison or leader"), "DEPT|leader"
+    ),
+    CommandRule("users", ADMIN, PRIVATE, N_("liaisons and leaders by department")),
+    CommandRule("revoke", ADMIN, PRIVATE, N_("remove a user's role"), "USER"),
+    CommandRule(
+        "setgroup", ADMIN, frozenset({ChatKind.GROUP}), N_("make this group the office group")
+    ),
+    CommandRule("digest", ADMIN, ANYWHERE, N_("send today's digest now")),
+    CommandRule("urge", ADMIN, PRIVATE, N_("urge a department (催办)"), "DEPT [text]"),
+    CommandRule("review", ADMIN, PRIVATE, N_("reports awaiting review")),
+    CommandRule("export", ADMIN, PRIVATE, N_("the campaign as an Excel workbook"), "[YEAR]"),
+    CommandRule("import", ADMIN, PRIVATE, N_("send a .docx/.txt with this caption to import")),
+    CommandRule("adddept", ADMIN, PRIVATE, N_("add a department to the campaign"), "NAME [B]"),
+    CommandRule("bind", ADMIN, PRIVATE, N_("bind an item to a department"), "DEPT CODE"),
+    CommandRule("unbind", ADMIN, PRIVATE, N_("remove an item from a department"), "DEPT CODE"),
+    CommandRule("deadline", ADMIN, PRIVATE, N_("set an item's deadline"), "CODE YYYY-MM-DD"),
+    CommandRule(
+        "needevidence", ADMIN, PRIVATE, N_("whether an item's reports need evidence"), "CODE on|off"
+    ),
+    CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
+    CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
+)
+RULES = {rule.name: rule for rule in COMMANDS}
+
+
+class Decision(StrEnum):
+    ALLOWED = "allowed"
+    UNKNOWN_COMMAND = "unknown"
+    ROLE = "role"  # this role may not use it
+    CHAT = "chat"  # allowed, but not in this kind of chat
+
+
+def check(command: str, role: Role, chat: ChatKind) -> Decision:
+    rule = RULES.get(command)
+    if rule is None:
+        return Decision.UNKNOWN_COMMAND
+    if role not in rule.roles:
+        return Decision.ROLE
+    if chat not in rule.chats:
+        return Decision.CHAT
+    return Decision.ALLOWED
+
+
+def commands_for(role: Role, chat: ChatKind | None = None) -> list[CommandRule]:
+    """The commands this role may use (in this kind of chat, if given), in menu order."""
+    return [
+        rule for rule in COMMANDS if role in rule.roles and (chat is None or chat in rule.chats)
+    ]

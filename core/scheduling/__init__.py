@@ -1,0 +1,1 @@
+"""When scheduled work is due, working days, and exactly-once sends."""

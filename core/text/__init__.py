@@ -1,0 +1,1 @@
+"""Words as users read and type them: translations, formatting, splitting, matching."""

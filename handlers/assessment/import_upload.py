@@ -1,0 +1,348 @@
+"""/import by document upload (admin, private chat).
+
+/import: a .docx or .txt sent with the caption `/import [YEAR]` is downloaded and parsed;
+the dry-run summary comes back with "create campaign" / "cancel" buttons. Nothing is
+saved but the pending upload, a `conversation_draft` row (name "import") holding the
+file id, file name, year, the parse's fingerprint and a one-time token. On confirm the
+file is downloaded and parsed again and must give the same fingerprint. Keeping the
+file id rather than the parsed JSON keeps one code path from bytes to campaign (the
+importer's types have no JSON reader, and a JSON copy could drift from what the parser
+does), keeps the draft small, and Telegram file ids do not expire; the fingerprint
+check catches a parser changed by an upgrade between upload and confirm.
+
+Callback data: `imp:y:<token>` create, `imp:n:<token>` cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import re
+import secrets
+import unicodedata
+from pathlib import PurePath
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, TelegramError
+
+from core.assessment.importer import (
+    REASON_BINARY,
+    REASON_EMPTY,
+    REASON_NO_ITEMS,
+    REASON_UNREADABLE_DOCX,
+    DocumentError,
+    ParsedDocument,
+    format_summary,
+    load_document,
+)
+from core.assessment.switch import Switched, already_imported, import_as_active
+from core.reporting.evidence import MAX_DOWNLOAD_BYTES
+from core.text.i18n import Translate
+from handlers.base import Turn, use_case
+from storage.models import Campaign, ConversationDraft
+
+DRAFT_NAME = "import"
+DRAFT_TTL = dt.timedelta(days=1)
+IMPORT_TYPES = (".docx", ".txt")
+MESSAGE_LIMIT = 4000  # under Telegram's 4096
+CAPTION_PATTERN = r"^/import(@\w+)?(\s|$)"
+_CAPTION = re.compile(r"^/import(?:@\w+)?\s*(.*)$", re.DOTALL)
+
+
+class _Unusable(Exception):
+    """The upload cannot be imported; `text` is the reply."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+def document_error_text(reason: str, _: Translate) -> str:
+    texts = {
+        REASON_EMPTY: _("The file is empty. Nothing was imported."),
+        REASON_BINARY: _(
+            "This file is not a text document; send the assessment document as .docx or "
+            ".txt. Nothing was imported."
+        ),
+        REASON_NO_ITEMS: _(
+            "No assessment items were found in this document. Nothing was imported."
+        ),
+        REASON_UNREADABLE_DOCX: _(
+            "This Word file cannot be read (damaged, or not really .docx). Nothing was imported."
+        ),
+    }
+    return texts.get(
+        reason, _("Only .docx or .txt documents can be imported. Nothing was imported.")
+    )
+
+
+def caption_year(caption: str | None, _: Translate) -> int | None:
+    """The YEAR of `/import YEAR`, None without one; _Unusable for anything else."""
+    match = _CAPTION.match((caption or "").strip())
+    rest = unicodedata.normalize("NFKC", match.group(1)).strip() if match else ""
+    if not rest:
+        return None
+    if re.fullmatch(r"[0-9]{4}", rest) and 2000 <= int(rest) <= 2100:
+        return int(rest)
+    raise _Unusable(
+        _("Send the document with the caption /import, or /import YEAR (e.g. /import 2021).")
+    )
+
+
+def split_text(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Messages of at most `limit` characters, cut at blank lines, then at lines."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip() or not chunks:
+        chunks.append(current)
+    return chunks
+
+
+async def _download(turn: Turn, file_id: str) -> bytes:
+    _ = turn._
+    too_big = _("This file is larger than 20 MB, which bots cannot download. Nothing was imported.")
+    try:
+        telegram_file = await turn.context.bot.get_file(file_id)
+    except BadRequest as exc:
+        if "too big" in str(exc).lower():
+            raise _Unusable(too_big) from exc
+        raise
+    if telegram_file.file_size and telegram_file.file_size > MAX_DOWNLOAD_BYTES:
+        raise _Unusable(too_big)
+    return bytes(await telegram_file.download_as_bytearray())
+
+
+def _check_document(document: Document, _: Translate) -> str:
+    name = document.file_name or ""
+    if PurePath(name).suffix.lower() not in IMPORT_TYPES:
+        raise _Unusable(_("Only .docx or .txt documents can be imported. Nothing was imported."))
+    if document.file_size and document.file_size > MAX_DOWNLOAD_BYTES:
+        raise _Unusable(
+            _("This file is larger than 20 MB, which bots cannot download. Nothing was imported.")
+        )
+    return name
+
+
+async def _parse(data: bytes, name: str, year: int | None, _: Translate) -> ParsedDocument:
+    try:
+        return await asyncio.to_thread(load_document, data, name, year=year)
+    except DocumentError as exc:
+        raise _Unusable(document_error_text(exc.reason_code, _)) from exc
+
+
+def campaign_label(campaign: Campaign) -> str:
+    return f"{campaign.year or '?'} {campaign.title}".strip()
+
+
+# ---------------------------------------------------------------- upload and dry run
+
+
+@use_case("import")
+async def import_command(turn: Turn) -> None:
+    """/import typed as a command: the document must come with it."""
+    await turn.reply(
+        turn._(
+            "Send the assessment document (.docx or .txt) as a file with the caption /import "
+            "(or /import YEAR). You will see what was found before anything is saved."
+        )
+    )
+
+
+@use_case("import")
+async def import_upload(turn: Turn) -> None:
+    """A document captioned /import: parse it and show the dry run with two buttons."""
+    _ = turn._
+    message = turn.message
+    assert message is not None
+    if message.document is None:
+        await turn.reply(_("Only .docx or .txt documents can be imported. Nothing was imported."))
+        return
+    try:
+        year = caption_year(message.caption, _)
+        name = _check_document(message.document, _)
+        data = await _download(turn, message.document.file_id)
+        doc = await _parse(data, name, year, _)
+    except _Unusable as exc:
+        await turn.reply(exc.text)
+        return
+
+    existing = await already_imported(turn.session, doc)
+    if existing is not None:
+        await turn.reply(
+            _("This document was already imported as the campaign {campaign}. Nothing new.").format(
+                campaign=campaign_label(existing)
+            )
+        )
+        return
+
+    token = secrets.token_urlsafe(6)
+    key = (DRAFT_NAME, message.chat_id, turn.actor.tg_id)
+    draft = await turn.session.get(ConversationDraft, key)
+    if draft is None:
+        # One pending import per admin: a new upload replaces the last (its buttons die).
+        draft = ConversationDraft(name=DRAFT_NAME, chat_id=key[1], user_id=key[2], state=0)
+        turn.session.add(draft)
+    draft.data = {
+        "token": token,
+        "file_id": message.document.file_id,
+        "file_name": name,
+        "year": year,
+        "fingerprint": doc.fingerprint(),
+    }
+    draft.updated_at = turn.now
+    await turn.session.commit()
+
+    head = _("Dry run of {file}: nothing is saved until you press “Create campaign”.").format(
+        file=name
+    )
+    chunks = split_text(f"{head}\n\n{format_summary(doc, _)}")
+    buttons = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Create campaign"), callback_data=f"imp:y:{token}"),
+                InlineKeyboardButton(_("Cancel"), callback_data=f"imp:n:{token}"),
+            ]
+        ]
+    )
+    for position, chunk in enumerate(chunks):
+        last = position == len(chunks) - 1
+        await turn.reply(chunk, reply_markup=buttons if last else None)
+
+
+# ---------------------------------------------------------------- confirm or cancel
+
+
+async def _drop_buttons(turn: Turn) -> None:
+    query = turn.update.callback_query
+    if query is None or query.message is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+
+
+@use_case("import")
+async def import_button(turn: Turn) -> None:
+    """imp:y:<token> creates the campaign; imp:n:<token> drops the pending upload."""
+    _ = turn._
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None and query.message is not None
+    await query.answer()
+    _prefix, choice, token = query.data.split(":", 2)
+    key = (DRAFT_NAME, query.message.chat.id, turn.actor.tg_id)
+    draft = await turn.session.get(ConversationDraft, key)
+    data: dict[str, Any] = dict(draft.data or {}) if draft else {}
+    if draft is None or data.get("token") != token:
+        await turn.reply(_("This import is no longer pending. Send the document again."))
+        await _drop_buttons(turn)
+        return
+    if choice == "n" or draft.updated_at + DRAFT_TTL < turn.now:
+        await turn.session.delete(draft)
+        await turn.session.commit()
+        if choice == "n":
+            await turn.reply(_("Import cancelled. Nothing was saved."))
+        else:
+            await turn.reply(_("This import waited too long. Send the document again."))
+        await _drop_buttons(turn)
+        return
+
+    name = str(data.get("file_name") or "document.txt")
+    try:
+        content = await _download(turn, str(data["file_id"]))
+        doc = await _parse(content, name, data.get("year"), _)
+    except BadRequest:  # Telegram no longer knows the file
+        await turn.session.delete(draft)
+        await turn.session.commit()
+        await turn.reply(_("This import is no longer pending. Send the document again."))
+        await _drop_buttons(turn)
+        return
+    except TelegramError:  # network trouble: the upload stays pending, the button works
+        await turn.reply(_("Could not download the document again. Please press the button again."))
+        return
+    except _Unusable as exc:
+        await turn.session.delete(draft)
+        await turn.session.commit()
+        await turn.reply(exc.text)
+        await _drop_buttons(turn)
+        return
+    if doc.fingerprint() != data.get("fingerprint"):
+        await turn.session.delete(draft)
+        await turn.session.commit()
+        await turn.reply(
+            _("The document now reads differently. Send it again to see a new dry run.")
+        )
+        await _drop_buttons(turn)
+        return
+
+    # Dropping the draft is committed with the campaign: one commit, all or nothing.
+    await turn.session.delete(draft)
+    try:
+        switched = await import_as_active(
+            turn.session, doc, source_name=name, actor_tg_id=turn.actor.tg_id
+        )
+    except IntegrityError:  # another process imported the same document a moment ago
+        await turn.session.rollback()
+        switched = None
+        await turn.session.execute(
+            delete(ConversationDraft).where(
+                ConversationDraft.name == DRAFT_NAME,
+                ConversationDraft.chat_id == key[1],
+                ConversationDraft.user_id == key[2],
+            )
+        )
+    if switched is None or not switched.created:
+        await turn.session.commit()
+        await turn.reply(_("This document was already imported. Nothing new was created."))
+        await _drop_buttons(turn)
+        return
+    await turn.reply(confirmation_text(switched, doc, _))
+    await _drop_buttons(turn)
+
+
+def confirmation_text(switched: Switched, doc: ParsedDocument, _: Translate) -> str:
+    outcome, moved = switched.outcome, switched.moved
+    lines = [
+        _(
+            "Campaign {year} created and now active: {departments} departments, {items} "
+            "items, {bindings} bindings."
+        ).format(
+            year=doc.year or "?",
+            departments=outcome.departments,
+            items=outcome.items,
+            bindings=outcome.bindings,
+        )
+    ]
+    if switched.previous is not None:
+        lines.append(
+            _(
+                "The previous campaign ({campaign}) is kept unchanged and can still be exported."
+            ).format(campaign=campaign_label(switched.previous))
+        )
+    lines.append(
+        _("Liaisons moved to the new campaign's departments: {count}.").format(count=moved.moved)
+    )
+    if moved.unmoved:
+        lines.append(
+            _(
+                "Liaisons not moved, their department is not in the new document: {count} "
+                "({departments}). Add such a department with /adddept NAME [B] and its "
+                "liaisons follow."
+            ).format(count=moved.unmoved, departments="、".join(moved.unmoved_departments))
+        )
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Telegram adapters for the office group and the digest."""

@@ -1,0 +1,105 @@
+"""/setgroup (admin, in a group) and /digest (admin): the office group and its digest.
+
+/setgroup makes the group it is sent in the office group (Setting `office_chat_id`,
+audit-logged). /digest sends today's digest to the office group at once; it counts as
+the day's digest only if none was sent yet (the same claim as the scheduled one). If it
+was sent already, an admin asking in private gets a copy for themselves; the group never
+gets a second one.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram.constants import ParseMode
+
+from bot.delivery import (
+    Outcome,
+    deliver_digest,
+    instance_owner,
+    make_digest,
+    office_chat,
+    send_parts,
+)
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY
+from core.people.permissions import ChatKind
+from core.scheduling.once import digest_row
+from core.scheduling.times import local_today
+from core.text.formatting import local_datetime
+from handlers.base import Turn, use_case
+from storage import repositories as repo
+from storage.models import AuditLog
+
+
+@use_case("setgroup")
+async def setgroup_command(turn: Turn) -> None:
+    """Make this group the office group (the permission table allows it in groups only)."""
+    _ = turn._
+    chat = turn.update.effective_chat
+    assert chat is not None
+    settings = turn.services.settings
+    previous = await repo.get_setting(turn.session, OFFICE_CHAT_KEY)
+    if previous == str(chat.id):
+        await turn.reply(_("This group is already the office group."))
+        return
+    await repo.put_setting(turn.session, OFFICE_CHAT_KEY, str(chat.id))
+    await repo.put_setting(turn.session, OFFICE_SET_AT_KEY, turn.now.isoformat())
+    turn.session.add(
+        AuditLog(
+            at=turn.now,
+            actor_tg_id=turn.actor.tg_id,
+            action="setgroup",
+            detail={"chat_id": chat.id, "title": chat.title or "", "previous": previous},
+        )
+    )
+    await turn.session.commit()
+    await turn.reply(
+        _(
+            "This group is now the office group: the digest comes here every day at "
+            "{time} ({zone})."
+        ).format(time=settings.digest_time.strftime("%H:%M"), zone=settings.timezone)
+    )
+
+
+@use_case("digest")
+async def digest_command(turn: Turn) -> None:
+    """Send today's digest to the office group now (once per day, like the scheduled one)."""
+    _ = turn._
+    svc = turn.services
+    chat_id, _set_at = await office_chat(svc)
+    if chat_id is None:
+        await turn.reply(
+            _("There is no office group yet: send /setgroup in the office's group first.")
+        )
+        return
+    today = local_today(turn.now, svc.settings.tz)
+    outcome = await deliver_digest(turn.context.bot, svc, chat_id, today, owner=instance_owner(svc))
+    here = turn.update.effective_chat
+    in_office_group = here is not None and here.id == chat_id
+    if outcome is Outcome.SENT:
+        if not in_office_group:
+            await turn.reply(_("Today's digest was sent to the office group."))
+        return
+    if outcome is Outcome.FAILED:
+        await turn.reply(_("The digest could not be sent to the office group; it will be retried."))
+        return
+    async with svc.db.session() as session:
+        row = await digest_row(session, chat_id, today)
+    if row is None or row.sent_at is None:
+        await turn.reply(_("Today's digest is being sent right now."))
+        return
+    sent_at = local_datetime(row.sent_at, svc.settings.tz)
+    if turn.chat is ChatKind.GROUP:
+        await turn.reply(_("Today's digest was already sent at {time}.").format(time=sent_at))
+        return
+    await turn.reply(
+        html.escape(
+            _(
+                "Today's digest was already sent to the office group at {time}; "
+                "here it is again, for you only."
+            ).format(time=sent_at)
+        ),
+        parse_mode=ParseMode.HTML,
+    )
+    built = await make_digest(svc, chat_id, today)
+    await send_parts(turn.context.bot, turn.actor.tg_id, built.parts)

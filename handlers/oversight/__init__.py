@@ -1,0 +1,1 @@
+"""Telegram adapters for the office and leader screens and for urging."""

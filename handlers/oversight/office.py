@@ -1,0 +1,374 @@
+"""Office and leader screens: /status, /dept NAME, /item CODE, /overdue.
+
+Each screen is one query's worth of data (see `core.oversight.overview`) rendered as sections (a
+header, then one block per department or item) and sent as one message, or several
+split at section boundaries when it would pass Telegram's limit. Values are always shown
+against their targets, a miss marked. Nothing here names a person, so every screen may
+be shown in the office group.
+
+Callback data:
+    dept:<department id>   a department's screen (buttons of /status, /item, /overdue)
+    item:<binding id>      an item's card (handled by handlers.reporting.liaison; staff see any)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from telegram import InlineKeyboardButton
+from telegram.constants import ParseMode
+
+from core.oversight.overview import (
+    EFFECTIVE_ORDER,
+    DepartmentSummary,
+    OverdueItem,
+    campaign_overview,
+    code_key,
+    colour_counts,
+    effective_status,
+    format_rate,
+    overdue_items,
+    tally,
+)
+from core.people.invites import find_department
+from core.reporting import reports
+from core.reporting.reports import ItemView
+from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
+from core.text.i18n import Translate
+from core.text.matching import normalize_code
+from handlers.base import Turn, use_case
+from handlers.oversight.screens import (
+    button_allowed,
+    callback_id,
+    colour_legend,
+    colour_mark,
+    counts_icons,
+    counts_legend,
+    done_line,
+    effective_label,
+    esc,
+    keyboard,
+    send_screen,
+    short_name,
+    today_of,
+    value_lines,
+)
+from storage import repositories as repo
+from storage.models import REVIEW_RETURNED, Campaign, Department
+
+# ---------------------------------------------------------------- /status
+
+
+def department_section(
+    rank: int, summary: DepartmentSummary, turn: Turn, colours: dict[str, int] | None = None
+) -> str:
+    _ = turn._
+    counts = summary.counts
+    head = f"<b>{rank}. {esc(summary.name)}</b> — " + esc(
+        _("{rate} ({done}/{total})").format(
+            rate=format_rate(counts), done=counts.done, total=counts.total
+        )
+    )
+    detail = (
+        counts_icons(counts)
+        + " · "
+        + esc(
+            _("last report {date}").format(
+                date=local_date(summary.last_reported_at, turn.services.settings.tz)
+            )
+        )
+    )
+    if colours and (colours.get("red") or colours.get("yellow")):
+        # Three-colour warnings: how many of the department's items are red and yellow.
+        detail += f" · 🔴{colours.get('red', 0)} 🟡{colours.get('yellow', 0)}"
+    return f"{head}\n{detail}"
+
+
+@use_case("status")
+async def status_command(turn: Turn) -> None:
+    """/status: per department, how many items are in each state; worst first."""
+    _ = turn._
+    campaign = await repo.active_campaign(turn.session)
+    if campaign is None:
+        await turn.reply(_("There is no active campaign yet."))
+        return
+    overview = await campaign_overview(turn.session, campaign)
+    settings = turn.services.settings
+    colours = await colour_counts(
+        turn.session,
+        campaign,
+        today=turn.now.astimezone(settings.tz).date(),
+        tz=settings.tz,
+        yellow_days=settings.yellow_days,
+        silent_days=settings.silent_days,
+    )
+    header = "\n".join(
+        [
+            "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
+            esc(_("Overall: {line}").format(line=done_line(overview.totals, _))),
+            esc(counts_legend(overview.totals, _)),
+            esc(
+                _("As of {time}; departments with the lowest rate first.").format(
+                    time=local_datetime(turn.now, turn.services.settings.tz)
+                )
+            ),
+        ]
+    )
+    sections = [header]
+    buttons: dict[int, list[InlineKeyboardButton]] = {}
+    for rank, summary in enumerate(overview.departments, start=1):
+        sections.append(department_section(rank, summary, turn, colours.get(summary.id)))
+        buttons[rank] = [
+            InlineKeyboardButton(short_name(summary.name), callback_data=f"dept:{summary.id}")
+        ]
+    await send_screen(turn, sections, buttons)
+
+
+# ---------------------------------------------------------------- /dept
+
+
+def item_section(view: ItemView, turn: Turn, campaign: Campaign | None, today: dt.date) -> str:
+    _ = turn._
+    effective = effective_status(view.status, view.review_state)
+    state = effective_label(effective, _)
+    if view.review_state == REVIEW_RETURNED:
+        state += " (" + _("returned") + ")"
+    parts = [
+        esc(state),
+        esc(
+            _("last report {date}").format(
+                date=local_date(view.last_reported_at, turn.services.settings.tz)
+            )
+        ),
+    ]
+    if view.deadline:
+        parts.append(esc(_("deadline {date}").format(date=view.deadline.isoformat())))
+    lines = [
+        colour_mark(view, turn, campaign, today)
+        + f"<b>{esc(view.code)}</b> {esc(shorten(view.title, 40))}",
+        "   " + " · ".join(parts),
+    ]
+    lines.extend(value_lines(view, _))
+    return "\n".join(lines)
+
+
+async def show_department(turn: Turn, department: Department) -> None:
+    _ = turn._
+    views = await reports.department_items(turn.session, department.id)
+    views.sort(
+        key=lambda v: (
+            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
+            code_key(v.code),
+        )
+    )
+    counts = tally((v.status, v.review_state) for v in views)
+    last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
+    header = "\n".join(
+        [
+            f"<b>{esc(department.name)}</b> "
+            + esc(_("(class {dept_class})").format(dept_class=department.dept_class)),
+            esc(done_line(counts, _))
+            + " · "
+            + esc(_("last report {date}").format(date=local_date(last, turn.services.settings.tz))),
+            esc(counts_legend(counts, _)),
+            esc(colour_legend(turn)),
+        ]
+    )
+    if not views:
+        await turn.reply(
+            header + "\n\n" + esc(_("This department has no items.")), parse_mode=ParseMode.HTML
+        )
+        return
+    today = today_of(turn)
+    campaign = await turn.session.get(Campaign, department.campaign_id)
+    sections = [header] + [item_section(v, turn, campaign, today) for v in views]
+    buttons = {
+        index: [InlineKeyboardButton(view.code, callback_data=f"item:{view.binding_id}")]
+        for index, view in enumerate(views, start=1)
+    }
+    await send_screen(turn, sections, buttons, per_row=4)
+
+
+@use_case("dept")
+async def dept_command(turn: Turn) -> None:
+    """/dept NAME: one department's items with status, last report and values."""
+    _ = turn._
+    query = " ".join(turn.args).strip()
+    if not query:
+        await turn.reply(_("Usage: /dept NAME (part of a department's name), e.g. /dept 农业"))
+        return
+    choice = await find_department(turn.session, query)
+    if choice.found is not None:
+        await show_department(turn, choice.found)
+        return
+    if not choice.candidates:
+        await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
+        return
+    buttons = [
+        InlineKeyboardButton(d.name, callback_data=f"dept:{d.id}") for d in choice.candidates[:40]
+    ]
+    await turn.reply(
+        _("Several departments match “{query}”. Which one?").format(query=query[:40]),
+        reply_markup=keyboard(buttons, 1),
+    )
+
+
+@use_case()
+async def dept_button(turn: Turn) -> None:
+    """A department's screen from a button (staff only, like /dept)."""
+    if not await button_allowed(turn, "dept"):
+        return
+    query = turn.update.callback_query
+    assert query is not None
+    department = await turn.session.get(Department, callback_id(turn))
+    if department is None:
+        await query.answer(turn._("This department no longer exists."), show_alert=True)
+        return
+    await query.answer()
+    await show_department(turn, department)
+
+
+# ---------------------------------------------------------------- /item
+
+
+def binding_section(view: ItemView, name: str, turn: Turn, colour: str) -> str:
+    _ = turn._
+    effective = effective_status(view.status, view.review_state)
+    state = effective_label(effective, _)
+    if view.review_state == REVIEW_RETURNED:
+        state += " (" + _("returned") + ")"
+    line = f"<b>{esc(name)}</b>: {esc(state)} · " + esc(
+        _("last report {date}").format(
+            date=local_date(view.last_reported_at, turn.services.settings.tz)
+        )
+    )
+    return "\n".join([line, *value_lines(view, _)])
+
+
+@use_case("item")
+async def item_command(turn: Turn) -> None:
+    """/item CODE: one item in every department it is bound to, side by side."""
+    _ = turn._
+    if not turn.args:
+        await turn.reply(_("Usage: /item CODE, e.g. /item A5.1"))
+        return
+    code = normalize_code(turn.args[0])
+    campaign = await repo.active_campaign(turn.session)
+    views = await reports.item_bindings(turn.session, code) if code and campaign else []
+    if not views or campaign is None:
+        await turn.reply(_("There is no item {code}.").format(code=shorten(turn.args[0], 20)))
+        return
+    names = {d.id: d for d in await repo.departments(turn.session, campaign.id)}
+    views.sort(
+        key=lambda v: (
+            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
+            names[v.department_id].number or 10_000 if v.department_id in names else 10_000,
+            v.department_id,
+        )
+    )
+    first = views[0]
+    counts = tally((v.status, v.review_state) for v in views)
+    header = [f"<b>{esc(first.code)}</b> {esc(shorten(first.text, 400))}"]
+    for target in first.targets:
+        header.append("🎯 " + esc(target_text(target.metric, target.op, target.value, target.unit)))
+    if first.deadline:
+        settings = turn.services.settings
+        shown = deadline_text(first.deadline, _, settings.workdays_calendar, turn.actor.locale)
+        header.append(esc(_("Deadline: {date}").format(date=shown)))
+    header.append(
+        esc(
+            _("{done} of {total} departments done ({rate})").format(
+                done=counts.done, total=counts.total, rate=format_rate(counts)
+            )
+        )
+    )
+    header.append(esc(counts_legend(counts, _)))
+    sections = ["\n".join(header)]
+    buttons: dict[int, list[InlineKeyboardButton]] = {}
+    today = today_of(turn)
+    for index, view in enumerate(views, start=1):
+        department = names.get(view.department_id)
+        name = department.name if department else "?"
+        colour = colour_mark(view, turn, campaign, today)
+        sections.append(binding_section(view, name, turn, colour))
+        buttons[index] = [
+            InlineKeyboardButton(short_name(name), callback_data=f"dept:{view.department_id}")
+        ]
+    await send_screen(turn, sections, buttons)
+
+
+# ---------------------------------------------------------------- /overdue
+
+
+def overdue_line(entry: OverdueItem, _: Translate) -> str:
+    reasons = []
+    if entry.past_deadline and entry.deadline is not None:
+        reasons.append(_("deadline {date}").format(date=entry.deadline.isoformat()))
+    if entry.silent_days is not None:
+        if entry.last_reported_at is None:
+            reasons.append(_("never reported ({days} days)").format(days=entry.silent_days))
+        else:
+            reasons.append(_("no report for {days} days").format(days=entry.silent_days))
+    icon = "🔴" if entry.past_deadline else "🟡"
+    return (
+        f"{icon} <b>{esc(entry.code)}</b> {esc(shorten(entry.title, 30))} · "
+        + esc(" · ".join(reasons))
+        + " · "
+        + esc(effective_label(entry.status, _))
+    )
+
+
+@use_case("overdue")
+async def overdue_command(turn: Turn) -> None:
+    """/overdue: items past their deadline and not done, or silent, by department."""
+    _ = turn._
+    settings = turn.services.settings
+    campaign = await repo.active_campaign(turn.session)
+    if campaign is None:
+        await turn.reply(_("There is no active campaign yet."))
+        return
+    today = today_of(turn)
+    entries = await overdue_items(
+        turn.session,
+        campaign.id,
+        now=turn.now,
+        today=today,
+        silent_days=settings.silent_days,
+        campaign_year=campaign.year,
+    )
+    if not entries:
+        await turn.reply(
+            _(
+                "Nothing is overdue: no item is past its deadline, and none has gone "
+                "{days} days without a report."
+            ).format(days=settings.silent_days)
+        )
+        return
+    groups: dict[int, list[OverdueItem]] = {}
+    for entry in entries:
+        groups.setdefault(entry.department_id, []).append(entry)
+    past = sum(1 for e in entries if e.past_deadline)
+    silent = sum(1 for e in entries if e.silent_days is not None)
+    header = "\n".join(
+        [
+            "<b>"
+            + esc(_("Overdue and silent items, {date}").format(date=today.isoformat()))
+            + "</b>",
+            esc(
+                _(
+                    "🔴 past its deadline and not done: {past} · 🟡 no report for {days} days "
+                    "or more: {silent}"
+                ).format(past=past, days=settings.silent_days, silent=silent)
+            ),
+        ]
+    )
+    sections = [header]
+    buttons: dict[int, list[InlineKeyboardButton]] = {}
+    for index, (department_id, group) in enumerate(groups.items(), start=1):
+        name = group[0].department_name
+        lines = [f"<b>{esc(name)}</b> ({len(group)})"] + [overdue_line(e, _) for e in group]
+        sections.append("\n".join(lines))
+        buttons[index] = [
+            InlineKeyboardButton(short_name(name), callback_data=f"dept:{department_id}")
+        ]
+    await send_screen(turn, sections, buttons)

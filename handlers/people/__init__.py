@@ -1,0 +1,1 @@
+"""Telegram adapters for people: invites, the roster, handover, leave."""

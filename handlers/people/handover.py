@@ -1,0 +1,191 @@
+"""/handover: moving a department's liaison role to another person.
+
+    /handover FROM TO   (office)   at once; FROM and TO are Telegram user ids or names
+    /handover TO        (liaison)  a request the office confirms with a button
+
+Callback data: `ho:y:<from id>` confirm, `ho:n:<from id>` refuse.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from core.people.handover import (
+    HandedOver,
+    HandoverRefused,
+    admin_ids,
+    drop_request,
+    hand_over,
+    request_handover,
+    requested_target,
+)
+from core.people.permissions import Role
+from core.text.i18n import Translate, translator
+from core.text.matching import normalize
+from handlers.base import Turn, use_case
+from storage import repositories as repo
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+
+async def person_id(turn: Turn, query: str) -> int | None:
+    """A Telegram user id, or the id of the one known user whose name matches."""
+    text = query.strip()
+    if text.lstrip("-").isdigit() and len(text) < 19:
+        return int(text)
+    wanted = normalize(text.lstrip("@＠"))
+    if not wanted:
+        return None
+    users = (await turn.session.scalars(select(User))).all()
+    exact = [u for u in users if normalize(u.display_name or "") == wanted]
+    matches = exact or [u for u in users if wanted in normalize(u.display_name or "")]
+    return matches[0].tg_id if len(matches) == 1 else None
+
+
+def refusal_text(reason: str, _: Translate) -> str:
+    return {
+        "not_liaison": _("That person is not a department liaison."),
+        "same_person": _("That is the same person."),
+        "target_is_staff": _(
+            "That person is office staff or a leader; they cannot become a liaison."
+        ),
+        "no_request": _("There is no pending handover request."),
+    }.get(reason, _("The handover could not be done."))
+
+
+async def tell(turn: Turn, tg_id: int, make_text: object) -> None:
+    """A private message to `tg_id` in their own language; silence if they never started the bot."""
+    user = await repo.user_by_tg_id(turn.session, tg_id)
+    _ = translator(user.locale if user and user.locale else turn.services.settings.default_locale)
+    try:
+        await turn.context.bot.send_message(tg_id, make_text(_))  # type: ignore[operator]
+    except TelegramError as exc:
+        log.info("could not notify a user about a handover: %s", exc)
+
+
+async def announce(turn: Turn, done: HandedOver) -> None:
+    from bot.app import set_user_menu
+
+    await tell(
+        turn,
+        done.from_tg_id,
+        lambda _: _(
+            "Your liaison role for {department} was handed over. Anything you had not "
+            "finished with /done was closed and not saved; your earlier reports stay."
+        ).format(department=done.department_name),
+    )
+    await tell(
+        turn,
+        done.to_tg_id,
+        lambda _: _("You are now the liaison of {department}. /items lists its items.").format(
+            department=done.department_name
+        ),
+    )
+    await set_user_menu(turn.context.bot, done.to_tg_id, Role.LIAISON)
+    await set_user_menu(turn.context.bot, done.from_tg_id, Role.STRANGER)
+
+
+async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
+    """Hand over (one commit), then tell the office, the old and the new liaison."""
+    _ = turn._
+    try:
+        done = await hand_over(
+            turn.session,
+            from_tg_id=from_id,
+            to_tg_id=to_id,
+            actor_tg_id=turn.actor.tg_id,
+            now=turn.now,
+        )
+    except HandoverRefused as exc:
+        await turn.reply(refusal_text(exc.reason, _))
+        return
+    await turn.reply(
+        _("Done: {department} has a new liaison.").format(department=done.department_name)
+    )
+    await announce(turn, done)
+
+
+@use_case("handover")
+async def handover_command(turn: Turn) -> None:
+    _ = turn._
+    args = turn.args
+    if turn.actor.role is Role.ADMIN:
+        if len(args) != 2:
+            await turn.reply(_("Usage: /handover FROM TO (Telegram user ids or names)"))
+            return
+        from_id, to_id = await person_id(turn, args[0]), await person_id(turn, args[1])
+        if from_id is None or to_id is None:
+            await turn.reply(_("I could not tell who is meant; use Telegram user ids."))
+            return
+        await carry_out(turn, from_id, to_id)
+        return
+    # A liaison asks; the office confirms.
+    if len(args) != 1:
+        await turn.reply(_("Usage: /handover TO (the Telegram user id of the new liaison)"))
+        return
+    to_id = await person_id(turn, args[0])
+    if to_id is None:
+        await turn.reply(_("I could not tell who is meant; use Telegram user ids."))
+        return
+    try:
+        department = await request_handover(
+            turn.session, from_tg_id=turn.actor.tg_id, to_tg_id=to_id, now=turn.now
+        )
+    except HandoverRefused as exc:
+        await turn.reply(refusal_text(exc.reason, _))
+        return
+    await turn.reply(_("Your request was sent to the office for confirmation."))
+    for admin in await admin_ids(turn.session, turn.services.admin_ids):
+        user = await repo.user_by_tg_id(turn.session, admin)
+        locale = user.locale if user and user.locale else turn.services.settings.default_locale
+        text, markup = confirmation_request(translator(locale), department, turn.actor.tg_id, to_id)
+        try:
+            await turn.context.bot.send_message(admin, text, reply_markup=markup)
+        except TelegramError as exc:
+            log.info("could not ask an admin to confirm a handover: %s", exc)
+
+
+def confirmation_request(
+    _: Translate, department: str, from_id: int, to_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    markup = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Confirm"), callback_data=f"ho:y:{from_id}"),
+                InlineKeyboardButton(_("Refuse"), callback_data=f"ho:n:{from_id}"),
+            ]
+        ]
+    )
+    text = _("The liaison of {department} asks to hand the role to user {to}.").format(
+        department=department, to=to_id
+    )
+    return text, markup
+
+
+@use_case("handover")
+async def handover_button(turn: Turn) -> None:
+    """The office confirms or refuses a liaison's request."""
+    _ = turn._
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    if turn.actor.role is not Role.ADMIN:
+        return
+    _prefix, decision, raw = query.data.split(":")
+    from_id = int(raw)
+    try:
+        to_id = await requested_target(turn.session, from_id)
+    except HandoverRefused as exc:
+        await turn.reply(refusal_text(exc.reason, _))
+        return
+    if decision == "n":
+        await drop_request(turn.session, from_id)
+        await turn.reply(_("Refused; nothing changed."))
+        await tell(turn, from_id, lambda _: _("The office did not confirm your handover request."))
+        return
+    await carry_out(turn, from_id, to_id)

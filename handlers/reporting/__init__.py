@@ -1,0 +1,1 @@
+"""Telegram adapters for liaison work: /items, /report, quick reports, files, review."""

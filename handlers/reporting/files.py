@@ -1,0 +1,65 @@
+"""Receiving evidence from Telegram: check type and size, download, stage in the store."""
+
+from __future__ import annotations
+
+import asyncio
+
+from telegram import Bot, Message
+from telegram.error import BadRequest
+
+from core.reporting.evidence import (
+    EvidenceRejected,
+    EvidenceStore,
+    accepted_document_type,
+    check_size,
+)
+from core.reporting.reports import NewEvidence
+from core.text.i18n import Translate
+
+
+def is_evidence_message(message: Message) -> bool:
+    return bool(message.photo or message.document)
+
+
+async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> NewEvidence:
+    """Download the message's photo or document into staging; EvidenceRejected if unfit."""
+    if message.photo:
+        photo = message.photo[-1]  # the largest size Telegram made
+        check_size(photo.file_size)
+        kind, file_id, unique_id = "photo", photo.file_id, photo.file_unique_id
+        mime, extension, name = "image/jpeg", "jpg", ""
+    elif message.document:
+        document = message.document
+        mime, extension = accepted_document_type(document.mime_type, document.file_name)
+        check_size(document.file_size)
+        kind, file_id, unique_id = "document", document.file_id, document.file_unique_id
+        name = document.file_name or ""
+    else:
+        raise EvidenceRejected("type")
+    try:
+        telegram_file = await bot.get_file(file_id)
+    except BadRequest as exc:
+        if "too big" in str(exc).lower():
+            raise EvidenceRejected("too_big") from exc
+        raise
+    check_size(telegram_file.file_size)
+    content = bytes(await telegram_file.download_as_bytearray())
+    staged = await asyncio.to_thread(store.stage, content, extension)
+    return NewEvidence(
+        kind=kind,
+        file_id=file_id,
+        file_unique_id=unique_id,
+        mime_type=mime,
+        file_name=name,
+        media_group_id=message.media_group_id,
+        staged=staged,
+    )
+
+
+def rejection_text(reason: str, _: Translate) -> str:
+    if reason == "too_big":
+        return _("This file is larger than 20 MB, which bots cannot download. Nothing was saved.")
+    return _(
+        "This kind of file cannot be evidence. Please send photos, or PDF, Word, Excel or "
+        "image documents. Nothing was saved."
+    )

@@ -1,0 +1,426 @@
+"""Liaison screens: /join, /items (paged, with item cards), /history and /evidence.
+
+Callback data (all well under Telegram's 64 bytes):
+    items:<page>          a page of /items
+    item:<binding>        an item's card
+    hist:<binding>:<off>  a page of an item's history
+    ev:<binding>          an item's evidence
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaDocument,
+    InputMediaPhoto,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from core.people.invites import JoinError, JoinFailure, find_department, join
+from core.people.permissions import Role
+from core.reporting import reports
+from core.reporting.reports import ItemView
+from core.reporting.values import format_number
+from core.text.formatting import (
+    deadline_text,
+    local_date,
+    local_datetime,
+    shorten,
+    status_label,
+    status_with_icon,
+    target_text,
+    value_against_target,
+)
+from core.text.matching import normalize_code
+from handlers.base import Turn, use_case
+
+ITEMS_PAGE_SIZE = 8
+HISTORY_PAGE_SIZE = 5
+
+
+# ---------------------------------------------------------------- /join
+
+
+@use_case("join")
+async def join_command(turn: Turn) -> None:
+    """/join CODE: become a liaison or leader with a one-time invite code."""
+    _ = turn._
+    if not turn.args:
+        await turn.reply(_("Please send the code with the command: /join CODE"))
+        return
+    user = turn.update.effective_user
+    assert user is not None
+    try:
+        joined = await join(
+            turn.session,
+            tg_id=user.id,
+            display_name=user.full_name,
+            code_text=" ".join(turn.args),
+            now=turn.now,
+        )
+    except JoinError as exc:
+        messages = {
+            JoinFailure.UNKNOWN: _(
+                "This invite code is not valid. Please check it with the office."
+            ),
+            JoinFailure.USED: _(
+                "This invite code has already been used. Ask the office for a new one."
+            ),
+            JoinFailure.EXPIRED: _("This invite code has expired. Ask the office for a new one."),
+            JoinFailure.TOO_MANY_TRIES: _(
+                "Too many wrong codes. Please wait 15 minutes and try again."
+            ),
+            JoinFailure.NO_CODE: _("Please send the code with the command: /join CODE"),
+        }
+        await turn.reply(messages[exc.failure])
+        return
+    if joined.department_name:
+        text = _(
+            "Welcome! You are now the liaison of {department}, which has {count} items this year.\n"
+            "/items lists them; /report reports progress."
+        ).format(department=joined.department_name, count=joined.item_count)
+    else:
+        text = _("Welcome! You now have leader access. /status shows the overview.")
+    await turn.reply(text)
+    from bot.app import set_user_menu
+
+    role = Role.LIAISON if joined.department_name else Role.LEADER
+    await set_user_menu(turn.context.bot, user.id, role)
+
+
+# ---------------------------------------------------------------- /items
+
+
+def item_line(view: ItemView, turn: Turn) -> str:
+    _ = turn._
+    tz = turn.services.settings.tz
+    parts = [f"<b>{html.escape(view.code)}</b> {html.escape(shorten(view.title, 24))}"]
+    state = status_with_icon(view.status, _)
+    if view.review_state == "pending":
+        state += " · " + _("awaiting review")
+    parts.append(
+        "   "
+        + state
+        + " · "
+        + _("last report {date}").format(date=local_date(view.last_reported_at, tz))
+    )
+    for target in view.targets:
+        parts.append(
+            "   🎯 "
+            + html.escape(target.metric)
+            + ": "
+            + html.escape(
+                value_against_target(target.last_value, target.op, target.value, target.unit, _)
+            )
+        )
+    return "\n".join(parts)
+
+
+def items_page(views: list[ItemView], page: int, turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
+    _ = turn._
+    pages = max(1, math.ceil(len(views) / ITEMS_PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    chunk = views[page * ITEMS_PAGE_SIZE : (page + 1) * ITEMS_PAGE_SIZE]
+    done = sum(1 for v in views if v.status == "done")
+    header = _("Your items: {done} of {total} done (page {page}/{pages})").format(
+        done=done, total=len(views), page=page + 1, pages=pages
+    )
+    text = html.escape(header) + "\n\n" + "\n\n".join(item_line(v, turn) for v in chunk)
+    buttons = [
+        [
+            InlineKeyboardButton(v.code, callback_data=f"item:{v.binding_id}")
+            for v in chunk[i : i + 4]
+        ]
+        for i in range(0, len(chunk), 4)
+    ]
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀ " + _("previous"), callback_data=f"items:{page - 1}"))
+    if page < pages - 1:
+        nav.append(InlineKeyboardButton(_("next") + " ▶", callback_data=f"items:{page + 1}"))
+    if nav:
+        buttons.append(nav)
+    return text, InlineKeyboardMarkup(buttons)
+
+
+@use_case("items")
+async def items_command(turn: Turn) -> None:
+    """/items: the liaison's department's items, outstanding first, paged."""
+    assert turn.actor.department_id is not None
+    views = await reports.department_items(turn.session, turn.actor.department_id)
+    if not views:
+        await turn.reply(turn._("Your department has no items in the active campaign."))
+        return
+    text, markup = items_page(views, 0, turn)
+    await turn.reply(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+
+@use_case("items")
+async def items_page_button(turn: Turn) -> None:
+    """Paging buttons of /items: edit the list in place."""
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None and turn.actor.department_id is not None
+    await query.answer()
+    page = int(query.data.split(":")[1])
+    views = await reports.department_items(turn.session, turn.actor.department_id)
+    text, markup = items_page(views, page, turn)
+    await _edit(query, text, markup)
+
+
+async def _edit(query, text: str, markup: InlineKeyboardMarkup | None) -> None:  # type: ignore[no-untyped-def]
+    try:
+        await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    except BadRequest as exc:  # pressing the same page twice: "message is not modified"
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+async def visible_binding(turn: Turn, binding_id: int) -> ItemView | None:
+    """The binding's view if this user may see it: own department, or staff."""
+    if turn.actor.role is Role.LIAISON:
+        views = await reports.views_where(
+            turn.session,
+            (reports.Binding.id == binding_id)
+            & (reports.Binding.department_id == turn.actor.department_id),
+        )
+    elif turn.actor.is_staff:
+        views = await reports.views_where(turn.session, reports.Binding.id == binding_id)
+    else:
+        views = []
+    return views[0] if views else None
+
+
+def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
+    _ = turn._
+    tz = turn.services.settings.tz
+    lines = [
+        f"<b>{html.escape(view.code)}</b>" + (f" · {html.escape(department)}" if department else "")
+    ]
+    lines.append(html.escape(view.text))
+    lines.append("")
+    lines.append(_("Status: {status}").format(status=status_label(view.status, _)))
+    if view.deadline:
+        settings = turn.services.settings
+        shown = deadline_text(view.deadline, _, settings.workdays_calendar, turn.actor.locale)
+        lines.append(_("Deadline: {date}").format(date=shown))
+    for target in view.targets:
+        lines.append(
+            "🎯 "
+            + html.escape(target_text(target.metric, target.op, target.value, target.unit))
+            + " — "
+            + html.escape(
+                value_against_target(target.last_value, target.op, target.value, target.unit, _)
+            )
+        )
+    lines.append(
+        _("Reports: {reports} · evidence files: {evidence} · last report: {date}").format(
+            reports=view.report_count,
+            evidence=view.evidence_count,
+            date=local_datetime(view.last_reported_at, tz),
+        )
+    )
+    return "\n".join(lines)
+
+
+def card_buttons(view: ItemView, turn: Turn) -> InlineKeyboardMarkup:
+    _ = turn._
+    row = []
+    if turn.actor.role is Role.LIAISON:
+        row.append(InlineKeyboardButton(_("Report"), callback_data=f"rep:{view.binding_id}"))
+    row.append(InlineKeyboardButton(_("History"), callback_data=f"hist:{view.binding_id}:0"))
+    if view.evidence_count:
+        row.append(InlineKeyboardButton(_("Evidence"), callback_data=f"ev:{view.binding_id}"))
+    return InlineKeyboardMarkup([row])
+
+
+@use_case()
+async def item_button(turn: Turn) -> None:
+    """An item's card: full text, targets, counts, and what to do next."""
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None
+    view = await visible_binding(turn, int(query.data.split(":")[1]))
+    if view is None:
+        await query.answer(turn._("This item is not available to you."), show_alert=True)
+        return
+    await query.answer()
+    await turn.reply(
+        item_card(view, turn), parse_mode=ParseMode.HTML, reply_markup=card_buttons(view, turn)
+    )
+
+
+# ---------------------------------------------------------------- /history and /evidence
+
+
+async def resolve_code(turn: Turn, command: str) -> ItemView | None:
+    """The binding a /history or /evidence CODE [DEPT] means for this user, or a reply why not."""
+    _ = turn._
+    if not turn.args:
+        await turn.reply(_("Please add an item code, e.g. /{command} A5.1").format(command=command))
+        return None
+    code = normalize_code(turn.args[0])
+    if code is None or not await reports.code_exists(turn.session, code):
+        await turn.reply(_("There is no item {code}.").format(code=shorten(turn.args[0], 20)))
+        return None
+    if turn.actor.role is Role.LIAISON:
+        assert turn.actor.department_id is not None
+        view = await reports.own_item(turn.session, turn.actor.department_id, code)
+        if view is None:
+            await turn.reply(
+                _("Item {code} is not one of your department's items.").format(code=code)
+            )
+        return view
+    views = await reports.item_bindings(turn.session, code)
+    if len(views) == 1:
+        return views[0]
+    if len(turn.args) > 1:
+        choice = await find_department(turn.session, " ".join(turn.args[1:]))
+        if choice.found is not None:
+            for view in views:
+                if view.department_id == choice.found.id:
+                    return view
+    await turn.reply(
+        _("Item {code} belongs to {count} departments; add one: /{command} {code} DEPT").format(
+            code=code, count=len(views), command=command
+        )
+    )
+    return None
+
+
+async def send_history(turn: Turn, view: ItemView, offset: int) -> None:
+    _ = turn._
+    tz = turn.services.settings.tz
+    entries, total = await reports.history(
+        turn.session, view.binding_id, offset=offset, limit=HISTORY_PAGE_SIZE
+    )
+    if total == 0:
+        await turn.reply(_("No reports yet for {code}.").format(code=view.code))
+        return
+    lines = [
+        html.escape(
+            _("Reports of {code}, newest first ({first}-{last} of {total}):").format(
+                code=view.code, first=offset + 1, last=offset + len(entries), total=total
+            )
+        )
+    ]
+    for entry in entries:
+        head = f"• {local_datetime(entry.created_at, tz)} — {status_label(entry.status, _)}"
+        if entry.review_state in ("pending", "accepted", "returned"):
+            from core.text.formatting import REVIEW_LABELS
+
+            head += f" ({_(REVIEW_LABELS[entry.review_state])})"
+        lines.append(html.escape(head))
+        for metric, value in entry.values:
+            lines.append("   " + html.escape(f"{metric}: {format_number(value)}"))
+        if entry.text:
+            lines.append("   " + html.escape(shorten(entry.text, 300)))
+        if entry.evidence_count:
+            lines.append(
+                "   📎 " + html.escape(_("{count} files").format(count=entry.evidence_count))
+            )
+    nav = []
+    if offset > 0:
+        nav.append(
+            InlineKeyboardButton(
+                "◀ " + _("newer"),
+                callback_data=f"hist:{view.binding_id}:{max(0, offset - HISTORY_PAGE_SIZE)}",
+            )
+        )
+    if offset + HISTORY_PAGE_SIZE < total:
+        nav.append(
+            InlineKeyboardButton(
+                _("older") + " ▶",
+                callback_data=f"hist:{view.binding_id}:{offset + HISTORY_PAGE_SIZE}",
+            )
+        )
+    await turn.reply(
+        "\n".join(lines),
+        parse_mode=ParseMode.HTML,
+        reply_markup=InlineKeyboardMarkup([nav]) if nav else None,
+    )
+
+
+@use_case("history")
+async def history_command(turn: Turn) -> None:
+    """/history CODE: an item's reports, newest first, paged."""
+    view = await resolve_code(turn, "history")
+    if view is not None:
+        await send_history(turn, view, 0)
+
+
+@use_case()
+async def history_button(turn: Turn) -> None:
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None
+    _, binding, offset = query.data.split(":")
+    view = await visible_binding(turn, int(binding))
+    if view is None:
+        await query.answer(turn._("This item is not available to you."), show_alert=True)
+        return
+    await query.answer()
+    await send_history(turn, view, max(0, int(offset)))
+
+
+async def send_evidence(turn: Turn, view: ItemView) -> None:
+    """The item's evidence as albums: photos together, documents together, 10 at a time."""
+    _ = turn._
+    tz = turn.services.settings.tz
+    entries = await reports.evidence_of(turn.session, view.binding_id)
+    if not entries:
+        await turn.reply(_("No evidence yet for {code}.").format(code=view.code))
+        return
+    chat_id = turn.update.effective_chat.id  # type: ignore[union-attr]
+    bot = turn.context.bot
+    await turn.reply(
+        _("Evidence of {code}: {count} files.").format(code=view.code, count=len(entries))
+    )
+    for kind in ("photo", "document"):
+        group = [e for e in entries if e.kind == kind]
+        for start in range(0, len(group), 10):
+            chunk = group[start : start + 10]
+            captions = [
+                shorten(
+                    _("{code} · report #{report} · {date}").format(
+                        code=view.code, report=e.report_id, date=local_date(e.created_at, tz)
+                    ),
+                    1024,
+                )
+                for e in chunk
+            ]
+            if len(chunk) == 1:
+                if kind == "photo":
+                    await bot.send_photo(chat_id, chunk[0].file_id, caption=captions[0])
+                else:
+                    await bot.send_document(chat_id, chunk[0].file_id, caption=captions[0])
+                continue
+            media = [
+                InputMediaPhoto(e.file_id, caption=c)
+                if kind == "photo"
+                else InputMediaDocument(e.file_id, caption=c)
+                for e, c in zip(chunk, captions, strict=True)
+            ]
+            await bot.send_media_group(chat_id, media)
+
+
+@use_case("evidence")
+async def evidence_command(turn: Turn) -> None:
+    """/evidence CODE: an item's photos and documents, as albums."""
+    view = await resolve_code(turn, "evidence")
+    if view is not None:
+        await send_evidence(turn, view)
+
+
+@use_case()
+async def evidence_button(turn: Turn) -> None:
+    query = turn.update.callback_query
+    assert query is not None and query.data is not None
+    view = await visible_binding(turn, int(query.data.split(":")[1]))
+    if view is None:
+        await query.answer(turn._("This item is not available to you."), show_alert=True)
+        return
+    await query.answer()
+    await send_evidence(turn, view)

@@ -1,0 +1,211 @@
+"""Returning a report (rv:r:<report>) with a comment: a small persistent conversation.
+
+The button asks for the comment; the admin's next text message is it, and the report is
+returned with it in one commit (core.reporting.review.decide); /cancel keeps the report awaiting
+review. The draft lives in `conversation_draft` under the name "review", so a restart in
+between keeps it. The conversation is registered in group -1 and stops further handling
+of the updates it takes: otherwise the general /cancel and stray-text handlers of group 0
+would answer the comment too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import warnings
+from collections.abc import Awaitable, Callable
+from enum import IntEnum
+from typing import Any
+
+from sqlalchemy import delete
+from telegram import Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from core.reporting.review import ReviewRefused, check_pending, decide, pending_reports
+from core.text.i18n import translator
+from handlers.base import Turn, services, use_case
+from handlers.oversight.screens import button_allowed, callback_id
+from handlers.reporting.review import refusal_text, tell_and_confirm
+from storage.models import REVIEW_RETURNED, ConversationDraft
+
+NAME = "review"
+END = ConversationHandler.END
+
+
+class Step(IntEnum):
+    COMMENT = 0
+
+
+def _key(turn: Turn) -> tuple[int, int]:
+    return turn.update.effective_chat.id, turn.update.effective_user.id  # type: ignore[union-attr]
+
+
+async def _drop_draft(turn: Turn) -> None:
+    chat_id, user_id = _key(turn)
+    await turn.session.execute(
+        delete(ConversationDraft).where(
+            ConversationDraft.name == NAME,
+            ConversationDraft.chat_id == chat_id,
+            ConversationDraft.user_id == user_id,
+        )
+    )
+
+
+@use_case()
+async def return_button(turn: Turn) -> int | None:
+    """↩️ Return: remember which report, and ask for the comment."""
+    if not await button_allowed(turn, "review"):
+        return None
+    query = turn.update.callback_query
+    assert query is not None
+    await query.answer()
+    _ = turn._
+    report_id = callback_id(turn)
+    found, _total = await pending_reports(turn.session, limit=1, report_id=report_id)
+    if not found:
+        # A draft of an earlier return would otherwise come back after a restart.
+        await _drop_draft(turn)
+        await turn.session.commit()
+        try:
+            await check_pending(turn.session, report_id)
+        except ReviewRefused as exc:
+            await turn.reply(refusal_text(exc, report_id, _))
+        return END
+    chat_id, user_id = _key(turn)
+    await _drop_draft(turn)
+    turn.session.add(
+        ConversationDraft(
+            name=NAME,
+            chat_id=chat_id,
+            user_id=user_id,
+            state=int(Step.COMMENT),
+            data={"report_id": report_id},
+            updated_at=turn.now,
+        )
+    )
+    await turn.session.commit()
+    await turn.reply(
+        _(
+            "Returning {code} of {department}. Send your comment for the liaison in one "
+            "message; /cancel keeps the report awaiting review."
+        ).format(code=found[0].code, department=found[0].department_name)
+    )
+    return Step.COMMENT
+
+
+@use_case("review")
+async def comment_typed(turn: Turn) -> int:
+    """The comment: return the report with it, in one commit; then tell the liaisons."""
+    _ = turn._
+    chat_id, user_id = _key(turn)
+    draft = await turn.session.get(ConversationDraft, (NAME, chat_id, user_id))
+    timeout = dt.timedelta(minutes=turn.services.settings.conversation_timeout_minutes)
+    if draft is None or draft.updated_at < turn.now - timeout:
+        await _drop_draft(turn)
+        await turn.session.commit()
+        await turn.reply(_("That return is no longer open; press Return on the report again."))
+        return END
+    report_id = int((draft.data or {}).get("report_id", 0))
+    comment = (turn.message.text if turn.message and turn.message.text else "").strip()
+    # The draft goes in the decision's own commit: the return and its end are one change.
+    await turn.session.delete(draft)
+    try:
+        decided = await decide(
+            turn.session,
+            report_id=report_id,
+            decision=REVIEW_RETURNED,
+            comment=comment,
+            reviewer_tg_id=turn.actor.tg_id,
+            now=turn.now,
+        )
+    except ReviewRefused as exc:
+        await turn.session.rollback()
+        await _drop_draft(turn)
+        await turn.session.commit()
+        await turn.reply(refusal_text(exc, report_id, _))
+        return END
+    await tell_and_confirm(turn, decided)
+    return END
+
+
+@use_case()
+async def cancel_return(turn: Turn) -> int:
+    """/cancel while a comment is awaited: nothing changes."""
+    await _drop_draft(turn)
+    await turn.session.commit()
+    await turn.reply(turn._("The report was not returned; it still awaits review."))
+    return END
+
+
+async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """No comment in time: drop the draft and say the report still awaits review."""
+    svc = services(context)
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
+        return
+    async with svc.db.session() as session:
+        await session.execute(
+            delete(ConversationDraft).where(
+                ConversationDraft.name == NAME,
+                ConversationDraft.chat_id == chat.id,
+                ConversationDraft.user_id == user.id,
+            )
+        )
+        await session.commit()
+        from core.people.actors import load_actor
+
+        actor = await load_actor(
+            session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
+        )
+    _ = translator(actor.locale)
+    await context.bot.send_message(
+        chat.id,
+        _("No comment came in time, so the report was not returned; it still awaits review."),
+    )
+
+
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+
+
+def stopping(callback: Callback) -> Callback:
+    """Run the callback, then stop other handler groups from seeing this update."""
+
+    @functools.wraps(callback)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        state = await callback(update, context)
+        raise ApplicationHandlerStop(state)
+
+    return run
+
+
+def return_conversation(timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
+    """The return-with-comment conversation; register it in group -1 (see the docstring)."""
+    private = filters.ChatType.PRIVATE
+    text = private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # Tracked per chat and user on purpose: the comment is a message, not a button.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CallbackQueryHandler(return_button, pattern=r"^rv:r:\d+$")],
+            states={
+                Step.COMMENT: [MessageHandler(text, stopping(comment_typed))],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
+            },
+            fallbacks=[CommandHandler("cancel", stopping(cancel_return), filters=private)],
+            name=NAME,
+            persistent=True,
+            per_chat=True,
+            per_user=True,
+            allow_reentry=True,
+            conversation_timeout=dt.timedelta(minutes=timeout_minutes),
+        )
