@@ -2,12 +2,13 @@
 #   make run    create the virtual environment, upgrade the database, import the bundled
 #               2020 document on first start, start polling (needs TELEGRAM_BOT_TOKEN)
 #   make test   create the virtual environment with the dev extra and run every test
+#   make check  the gates CI runs next to the tests: ruff (lint, format) and mypy
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint format i18n bench clean
+.PHONY: run test check lint typecheck format i18n bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +29,16 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
+# The gates CI runs beside the tests: lint, format, types.
+check: lint typecheck
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.installed-dev
+	$(BIN)/mypy --strict core storage
+	$(BIN)/mypy bot handlers
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

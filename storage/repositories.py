@@ -11,9 +11,10 @@ from storage.models import Campaign, Department, Setting, User
 
 
 async def active_campaign(session: AsyncSession) -> Campaign | None:
-    return await session.scalar(
+    campaign: Campaign | None = await session.scalar(
         select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id.desc()).limit(1)
     )
+    return campaign
 
 
 async def campaign_count(session: AsyncSession) -> int:
@@ -21,7 +22,8 @@ async def campaign_count(session: AsyncSession) -> int:
 
 
 async def user_by_tg_id(session: AsyncSession, tg_id: int) -> User | None:
-    return await session.scalar(select(User).where(User.tg_id == tg_id))
+    user: User | None = await session.scalar(select(User).where(User.tg_id == tg_id))
+    return user
 
 
 async def get_or_create_user(session: AsyncSession, tg_id: int, display_name: str = "") -> User:

@@ -51,7 +51,8 @@ async def last_urge(
     # The window holds a handful of rows: filtering the JSON detail here stays portable.
     for at, detail in rows:
         if isinstance(detail, dict) and detail.get("department_id") == department_id:
-            return at
+            urged_at: dt.datetime = at
+            return urged_at
     return None
 
 

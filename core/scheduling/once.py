@@ -125,9 +125,10 @@ async def claim_digest(
 
 
 async def digest_row(session: AsyncSession, chat_id: int, local_date: dt.date) -> DigestSent | None:
-    return await session.scalar(
+    row: DigestSent | None = await session.scalar(
         select(DigestSent).where(DigestSent.chat_id == chat_id, DigestSent.local_date == local_date)
     )
+    return row
 
 
 async def _update_claimed(session: AsyncSession, claim: DigestClaim, **values: Any) -> bool:

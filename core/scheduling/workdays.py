@@ -59,7 +59,8 @@ def holiday_name(day: dt.date, calendar: str = "cn", locale: str = "zh") -> str 
         return None
     if not on_holiday or not name:
         return None
-    return HOLIDAY_NAMES_ZH.get(name, name) if locale == "zh" else name
+    text = str(name)
+    return HOLIDAY_NAMES_ZH.get(text, text) if locale == "zh" else text
 
 
 def first_working_day_of_week(

@@ -22,18 +22,22 @@ if not config.get_main_option("sqlalchemy.url"):
 
 def _configure(connection: Connection | None = None) -> None:
     is_sqlite = config.get_main_option("sqlalchemy.url", "").startswith("sqlite")
-    options = {
-        "target_metadata": target_metadata,
-        "compare_type": True,
-        # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
-        "render_as_batch": is_sqlite,
-    }
+    # SQLite cannot ALTER most things: batch mode rebuilds tables instead.
     if connection is None:
         context.configure(
-            url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **options
+            url=config.get_main_option("sqlalchemy.url"),
+            literal_binds=True,
+            target_metadata=target_metadata,
+            compare_type=True,
+            render_as_batch=is_sqlite,
         )
     else:
-        context.configure(connection=connection, **options)
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            compare_type=True,
+            render_as_batch=is_sqlite,
+        )
 
 
 def _run_sync(connection: Connection) -> None:
