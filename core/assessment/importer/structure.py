@@ -132,6 +132,8 @@ _ORG_SUFFIX = re.compile(
     r"(局|委|办|办公室|中心|大队|支队|分局|队|站|所|院|室|处|科|部|会|公司|集团|街道|镇|乡|园区|政府)$"
 )
 
+_CONTINUED_TABLE = re.compile(r"^[（(]?续表\s*[0-9一二三四五六七八九十]*[）)]?[：:]?$")
+
 _TITLE_MAX = 24
 _NAME_MAX = 40
 
@@ -329,6 +331,8 @@ class _Parser:
             return
         if self._preamble(line):
             return
+        if _CONTINUED_TABLE.match(line):
+            return  # "（续表）" between the parts of a table split over pages
         kind = _section_kind(line)
         if kind is not None and not (source.auto_numbered and kind == "other"):
             self._start_section(kind)

@@ -93,7 +93,7 @@ _LABEL_ROLE = {label: role for role, labels in _LABELS.items() for label in labe
 _LABEL_SUFFIX = re.compile(r"[（(][^）)]*[）)]$")
 
 # Cells that mean "every unit": a general item.
-_ALL_UNITS = re.compile(r"^(各|所有|全部|全体|区直各|区直)(责任|相关|考核)?(单位|部门)")
+_ALL_UNITS = re.compile(r"^(各|所有|全部|全体|区直各|区直)(责任|相关|考核|[AB]类)?(单位|部门)")
 # Unit lists: "区发展改革局、区财政局", one per line, "；" or "，" between.
 _UNIT_SPLIT = re.compile(r"[、，,；;/\n]+")
 # Markers inside a unit cell: "区发展改革局（牵头）", "牵头单位：……；配合单位：……".
@@ -255,4 +255,15 @@ def split_units(text: str, default_role: str) -> list[tuple[str, str]]:
             name = name.strip(" 。.：:")
             if name:
                 units.append((name, unit_role))
+    marked = _LEAD_MARK.search(text) is not None
+    if marked and _ROLE_PREFIX.search(text) is None:
+        # "甲（牵头）、乙": marking one unit as lead makes the unmarked ones supporting.
+        units = [
+            (name, role if role != default_role or _marked_lead(text, name) else ROLE_SUPPORTING)
+            for name, role in units
+        ]
     return units
+
+
+def _marked_lead(text: str, name: str) -> bool:
+    return re.search(re.escape(name) + r"\s*[（(]\s*牵头", normalise_line(text)) is not None
