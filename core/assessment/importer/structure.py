@@ -80,6 +80,7 @@ from core.assessment.importer.model import (
 from core.assessment.importer.tables import (
     COL_CATEGORY,
     COL_DEADLINE,
+    COL_NUMBER,
     COL_SCORE,
     COL_STANDARD,
     COL_SUPPORTING,
@@ -133,6 +134,9 @@ _ORG_SUFFIX = re.compile(
 )
 
 _CONTINUED_TABLE = re.compile(r"^[（(]?续表\s*[0-9一二三四五六七八九十]*[）)]?[：:]?$")
+
+# Cells that only a row of its own fills (a row split by a page break has them empty).
+_ROW_KEYS = (COL_CATEGORY, COL_UNIT, COL_SUPPORTING, COL_NUMBER, COL_SCORE, COL_DEADLINE)
 
 _TITLE_MAX = 24
 _NAME_MAX = 40
@@ -446,15 +450,58 @@ class _Parser:
                 assert isinstance(line, SourceLine)
                 self.feed(line)
             return
-        if header.rows:
+        if self.header is None or header.columns != self.header.columns:
+            # Another kind of table: nothing of the last one is "same as above" here.
             self.category = self.lead_text = self.supporting_text = ""
+        continued = (
+            self.last_table_item
+            if self.header is not None and header.columns == self.header.columns
+            else None
+        )
         self.header = header
         self.seen_section = True
         self.last_table_item = None
         for row_index in range(start):
             self._row_above_header(grid, row_index)
-        for row_index in range(start + header.rows, len(grid.rows)):
+        first = start + header.rows
+        if (
+            continued is not None
+            and first < len(grid.rows)
+            and self._split_row(grid, first, header, continued)
+        ):
+            first += 1
+        for row_index in range(first, len(grid.rows)):
             self._table_row(grid, row_index, header)
+
+    def _split_row(self, grid: TableGrid, row_index: int, header: Header, item: _Item) -> bool:
+        """A page break splits a row of a PDF table: the rest of the last item comes first,
+        with nothing in its number, unit, score and deadline cells."""
+        values = read_row(grid.rows[row_index], row_index, header)
+        if any(
+            values.text(role).strip()
+            for role in (
+                COL_CATEGORY,
+                COL_UNIT,
+                COL_SUPPORTING,
+                COL_NUMBER,
+                COL_SCORE,
+                COL_DEADLINE,
+            )
+        ):
+            return False
+        text = normalise_line(values.text(COL_TEXT))
+        standard = normalise_line(values.text(COL_STANDARD))
+        if not text and not standard:
+            return False
+        if text:
+            item.append(text, text)
+        if standard:
+            if item.standard:
+                item.standard[-1] += standard
+            else:
+                item.standard.append(standard)
+        self.last_table_item = item
+        return True
 
     def _cell_unplaced(self, grid: TableGrid, row_index: int, column: int, text: str) -> None:
         self.unplaced_cells.append(
@@ -691,6 +738,21 @@ class _Parser:
             ):
                 units.append(BoundUnit(department.number, role))
         return tuple(units)
+
+
+def starts_new_line(text: str) -> bool:
+    """Whether a line begins something of its own (an item, a department, a section).
+
+    Readers that must guess where the page wrapped a line (PDF) never join such
+    a line to the one before it.
+    """
+    line = normalise_line(text)
+    return (
+        _numbered(line) is not None
+        or _DEPARTMENT.match(line) is not None
+        or _section_kind(line) is not None
+        or _ANNEX.match(line) is not None
+    )
 
 
 def _own_cells(row: list[Cell], row_index: int) -> list[tuple[int, Cell]]:
