@@ -32,7 +32,7 @@ _ZIP = b"PK\x03\x04"
 def needs_docx_message(suffix: str) -> str:
     return (
         f"A {suffix} file needs LibreOffice to be read, which is not installed here; open it "
-        "in WPS or Word, save it as .docx (文件 → 另存为 → .docx) and send that."
+        "in WPS or Word, use Save As with the .docx format and send that file."
     )
 
 
