@@ -140,7 +140,7 @@ class _Reader:
     def table_grid(self, table: Any, number: int) -> TableGrid:
         """The table as a grid: a merged cell is the same Cell in each position it covers."""
         rows: list[list[Cell]] = []
-        fallback: list[object] = []
+        fallback: list[SourceLine] = []
         above: list[Cell] = []
         for row_index, tr in enumerate(table.iterchildren(qn("w:tr"))):
             fallback.extend(self.row_lines(tr))

@@ -75,7 +75,7 @@ def _grid(rows: list[list[str | None]], number: int) -> TableGrid:
                 cells.append(Cell("".join((text or "").split("\n")), (row_index, column)))
         grid.append(cells)
     lines = [SourceLine(cell.text) for row in grid for cell in dict.fromkeys(row) if cell.text]
-    return TableGrid(number, grid, list(lines))
+    return TableGrid(number, grid, lines)
 
 
 def _page_blocks(page: Any, tables_seen: int) -> list[tuple[float, _Line | TableGrid]]:

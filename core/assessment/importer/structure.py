@@ -447,7 +447,6 @@ class _Parser:
             header, start = Header(self.header.columns, 0, width), 0
         if header is None:
             for line in grid.fallback_lines:
-                assert isinstance(line, SourceLine)
                 self.feed(line)
             return
         if self.header is None or header.columns != self.header.columns:
@@ -652,10 +651,10 @@ class _Parser:
                 item.score = score if item.score is None else item.score + score
         deadline = values.first(COL_DEADLINE)
         if deadline is not None and deadline[1].text.strip() and item.deadline_cell is None:
-            cell = UnplacedCell(
+            where = UnplacedCell(
                 grid.number, row_index + 1, deadline[0] + 1, normalise_line(deadline[1].text)
             )
-            item.deadline_cell = (cell.text, cell)
+            item.deadline_cell = (where.text, where)
 
     # -- result ---------------------------------------------------------
 

@@ -27,9 +27,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core.assessment.importer.model import ROLE_LEAD, ROLE_SUPPORTING
 from core.assessment.importer.text import normalise_line
+
+if TYPE_CHECKING:  # structure imports this module
+    from core.assessment.importer.structure import SourceLine
 
 # Column roles.
 COL_CATEGORY = "category"
@@ -120,7 +124,7 @@ class TableGrid:
 
     number: int  # 1-based, in document order
     rows: list[list[Cell]]
-    fallback_lines: list[object] = field(default_factory=list)  # SourceLine, see docx_reader
+    fallback_lines: list[SourceLine] = field(default_factory=list)
 
 
 def _label_role(text: str) -> str | None:
