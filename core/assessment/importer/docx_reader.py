@@ -105,7 +105,7 @@ class _Reader:
                 style_id = p_style.get(qn("w:val"))
         numbered = _num_pr_active(p_pr)
         if numbered is None:
-            numbered = _style_numbered(self.styles.get(style_id), self.styles)
+            numbered = _style_numbered(self.styles.get(style_id or ""), self.styles)
         # A line break inside a paragraph starts a new line; only the first
         # carries Word's list number.
         return [
