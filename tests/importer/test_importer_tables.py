@@ -12,10 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.assessment.importer import (
     ROLE_SUPPORTING,
     BoundUnit,
+    DocumentError,
     ParsedDocument,
     UnplacedCell,
     format_summary,
@@ -206,3 +209,50 @@ def test_a_table_without_item_header_reads_as_lines() -> None:
     lines = [SourceLine("一、通用考核内容"), SourceLine("1.做好工作。")]
     doc = parse_lines([TableGrid(1, [[Cell("无关", (0, 0))]], list(lines))])
     assert [i.code for i in doc.items] == ["G1"]
+
+
+_WORDS = ["", "类别", "责任单位", "配合单位", "考核内容", "分值", "完成时限", "备注", "通用", "A类"]
+_WORDS += [
+    "B类",
+    "各单位",
+    "区财政局",
+    "发改局",
+    "做好工作",
+    "5",
+    "优秀",
+    "年底前",
+    "全年",
+    "（续表）",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    tables=st.lists(
+        st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=6), min_size=1, max_size=6),
+        min_size=1,
+        max_size=3,
+    ),
+    merge_down=st.booleans(),
+)
+def test_any_grid_parses_or_is_refused_cleanly(
+    tables: list[list[list[str]]], merge_down: bool
+) -> None:
+    """Ragged rows, cells merged down anywhere, headers anywhere: never a crash."""
+    blocks: list[SourceLine | TableGrid] = [SourceLine("2021年度考核细则")]
+    for number, rows in enumerate(tables, 1):
+        table = grid(rows, number)
+        if merge_down:
+            for r in range(1, len(table.rows)):
+                above = table.rows[r - 1]
+                if above and len(table.rows[r]) > 0:
+                    table.rows[r][0] = above[0]
+        blocks.append(table)
+    try:
+        doc = parse_lines(blocks)
+    except DocumentError as error:
+        assert error.reason_code in {"no_items", "empty"}
+        return
+    codes = [item.code for item in doc.items]
+    assert len(codes) == len(set(codes))
+    assert all(item.text for item in doc.items)

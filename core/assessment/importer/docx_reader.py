@@ -78,12 +78,16 @@ def _paragraph_text(paragraph: Any) -> str:
     return "".join(parts)
 
 
+# No real table is wider; a hostile w:gridSpan="1000000" must not build a huge grid.
+_MAX_COLUMNS = 64
+
+
 def _int_val(element: Any) -> int:
     """The integer w:val of an element such as w:gridSpan; 1 without one (0 for none)."""
     if element is None:
         return 0
     try:
-        return int(element.get(qn("w:val")) or 1)
+        return max(0, min(int(element.get(qn("w:val")) or 1), _MAX_COLUMNS))
     except ValueError:
         return 1
 
