@@ -4,9 +4,9 @@ pdfplumber (on pdfminer.six, both MIT) gives each page's text lines with
 their positions, and its tables as rows of cells. From that this module
 rebuilds the document's lines:
 
-- page furniture is dropped: a line in the page's top or bottom margin, a
-  line repeated at the same height on several pages (the page header), and a
-  page number ("- 3 -", "第3页", "3/8") as a page's first or last line;
+- page furniture is dropped: a page's first or last line when it stands in
+  the top or bottom margin or is a page number ("- 3 -", "第3页", "3/8"), and
+  a line repeated at the same height near the top or bottom of several pages;
 - a line that runs to the right edge of the text block continues on the next
   line (also across a page break), unless the next one starts a numbered
   item or a heading: the page wrapped it, the author did not;
@@ -107,8 +107,10 @@ def _furniture(pages: list[tuple[float, list[tuple[float, _Line | TableGrid]]]])
         lines = [block for _top, block in blocks if isinstance(block, _Line)]
         for index, line in enumerate(lines):
             text = line.text.strip()
-            in_margin = line.top < height * _MARGIN or line.top > height * (1 - _MARGIN)
-            page_number = _PAGE_NUMBER.match(text) and index in {0, len(lines) - 1}
+            # Only a page's first or last line: a page with narrow margins keeps its text.
+            edge = index in {0, len(lines) - 1}
+            in_margin = edge and (line.top < height * _MARGIN or line.top > height * (1 - _MARGIN))
+            page_number = edge and _PAGE_NUMBER.match(text) is not None
             header = len(pages) > 1 and repeated[(text, round(line.top))] > 1
             if in_margin or page_number or header:
                 dropped.add(id(line))
