@@ -32,8 +32,8 @@ IMPORT_SUFFIXES = (".docx", ".txt", ".pdf", ".doc", ".wps")
 _BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"PK\x03\x04", "a ZIP/Word file; if it is a Word document, send it as .docx"),
     (b"PK\x05\x06", "a ZIP file"),
-    (b"%PDF-", "a PDF file; send the document as .docx or .txt"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word (.doc) file; save it as .docx"),
+    (b"%PDF-", "a PDF file; send it named .pdf"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Word or WPS file; send it named .doc"),
     (b"{\\rtf", "an RTF file; save it as .docx"),
 )
 
@@ -87,7 +87,7 @@ def parse_docx(data: bytes, *, year: int | None = None) -> ParsedDocument:
 
 def parse_pdf(data: bytes, *, year: int | None = None) -> ParsedDocument:
     """Parse an assessment document given as the bytes of a PDF with a text layer."""
-    if not data.lstrip()[:5] == b"%PDF-":
+    if b"%PDF-" not in data[:1024]:  # the header may follow a few stray bytes
         raise DocumentError(REASON_UNREADABLE_PDF, "The .pdf file is not a PDF document.")
     blocks = read_pdf_blocks(data)
     try:
