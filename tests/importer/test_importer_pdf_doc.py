@@ -59,14 +59,22 @@ def test_text_pdf_of_the_2020_document_imports_exactly_as_its_txt(
     assert len(doc.items) == 86 and doc.unplaced == ()
 
 
-def test_table_pdf_imports_as_its_docx() -> None:
-    """A table split over pages (header repeated, a row broken by the page) reads whole."""
-    from_pdf, from_docx = load("table-2021.pdf"), load("table-2021.docx")
+@pytest.mark.parametrize("name", ["table-2021", "table-features", "mixed-list-table"])
+def test_table_pdf_imports_as_its_docx(name: str) -> None:
+    """Merges down and across, a two-row header, blank "same as above" cells, lists
+    around a table; and a table split over pages (header repeated, a row broken by the
+    page) reads whole."""
+    from_pdf, from_docx = load(f"{name}.pdf"), load(f"{name}.docx")
     assert from_pdf.items == from_docx.items
     assert from_pdf.departments == from_docx.departments
-    assert from_pdf.unplaced_cells == () and from_pdf.unplaced == ()
+    assert from_pdf.unplaced_cells == from_docx.unplaced_cells
+    assert from_pdf.unplaced == ()
+
+
+def test_table_pdf_fixture_is_split_over_pages() -> None:
     with pdfplumber.open(FIXTURES / "table-2021.pdf") as pdf:
-        assert len(pdf.pages) >= 2  # the split is really there
+        assert len(pdf.pages) >= 2
+        assert pdf.pages[1].extract_text().split("\n")[0] == "雨花区生态环境保护委员会办公室"
 
 
 def test_scanned_pdf_is_refused_with_one_line() -> None:

@@ -10,9 +10,8 @@ rebuilds the document's lines:
 - a line that runs to the right edge of the text block continues on the next
   line (also across a page break), unless the next one starts a numbered
   item or a heading: the page wrapped it, the author did not;
-- a table becomes a :class:`TableGrid`; a cell pdfplumber reports as ``None``
-  is covered by a merged cell, taken to be the one above it (merges down are
-  what item tables have).
+- a table becomes a :class:`TableGrid`; a slot pdfplumber reports as ``None``
+  is covered by a merged cell (down or across), the one whose box holds it.
 
 A PDF without a text layer (a scan) or whose glyphs map to no characters
 (``(cid:12)``) cannot be read: :class:`DocumentError` ``pdf_no_text``.
@@ -39,6 +38,7 @@ _PAGE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _UNMAPPED = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
+Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom
 # At least this many readable characters make a text layer.
 _MIN_TEXT = 20
 
@@ -61,21 +61,49 @@ def _inside(obj: dict[str, Any], boxes: list[tuple[float, float, float, float]])
     return any(x0 <= centre_x <= x1 and top <= centre_y <= bottom for x0, top, x1, bottom in boxes)
 
 
-def _grid(rows: list[list[str | None]], number: int) -> TableGrid:
-    """pdfplumber's rows as a grid; None (covered by a merged cell) is the cell above."""
+def _grid(table: Any, number: int) -> TableGrid | None:
+    """pdfplumber's table as a grid; a slot it leaves empty (None) is covered by a merged
+    cell, found by position: the cell whose box holds the slot's centre."""
+    texts: list[list[str | None]] = table.extract()
+    boxes: list[list[Bbox | None]] = [list(row.cells) for row in table.rows]
+    if not texts or len(texts) != len(boxes):
+        return None
+    width = max(len(row) for row in boxes)
+    edges = sorted({round(box[0], 1) for row in boxes for box in row if box is not None})
+    right = max(box[2] for row in boxes for box in row if box is not None)
+    columns = [*edges, right] if len(edges) == width else None
+    starts: list[tuple[Bbox, Cell]] = []
     grid: list[list[Cell]] = []
-    for row_index, row in enumerate(rows):
+    for row_index, (row_texts, row_boxes) in enumerate(zip(texts, boxes, strict=True)):
         cells: list[Cell] = []
-        for column, text in enumerate(row):
-            above = grid[-1][column] if grid and column < len(grid[-1]) else None
-            if text is None and above is not None:
-                cells.append(above)
-            else:
+        for column, text in enumerate(row_texts):
+            box = row_boxes[column] if column < len(row_boxes) else None
+            if text is not None and box is not None:
                 # Lines in a cell are the page's wrapping: join them as written.
-                cells.append(Cell("".join((text or "").split("\n")), (row_index, column)))
+                cell = Cell("".join(text.split("\n")), (row_index, column))
+                starts.append((box, cell))
+            else:
+                cell = _covering(starts, columns, column, table.rows[row_index].bbox)
+                if cell is None:
+                    above = grid[-1][column] if grid and column < len(grid[-1]) else None
+                    cell = above or Cell("", (row_index, column))
+            cells.append(cell)
         grid.append(cells)
     lines = [SourceLine(cell.text) for row in grid for cell in dict.fromkeys(row) if cell.text]
     return TableGrid(number, grid, lines)
+
+
+def _covering(
+    starts: list[tuple[Bbox, Cell]], columns: list[float] | None, column: int, row_box: Bbox
+) -> Cell | None:
+    if columns is None:
+        return None
+    x = (columns[column] + columns[column + 1]) / 2
+    y = (row_box[1] + row_box[3]) / 2
+    for (x0, top, x1, bottom), cell in reversed(starts):
+        if x0 <= x <= x1 and top <= y <= bottom:
+            return cell
+    return None
 
 
 def _page_blocks(page: Any, tables_seen: int) -> list[tuple[float, _Line | TableGrid]]:
@@ -83,9 +111,9 @@ def _page_blocks(page: Any, tables_seen: int) -> list[tuple[float, _Line | Table
     boxes = [table.bbox for table in found]
     placed: list[tuple[float, _Line | TableGrid]] = []
     for offset, table in enumerate(found):
-        rows = table.extract()
-        if rows:
-            placed.append((table.bbox[1], _grid(rows, tables_seen + offset + 1)))
+        grid = _grid(table, tables_seen + offset + 1)
+        if grid is not None:
+            placed.append((table.bbox[1], grid))
     text_page = page.filter(lambda obj: not _inside(obj, boxes)) if boxes else page
     for line in text_page.extract_text_lines(return_chars=True):
         widths = [char["x1"] - char["x0"] for char in line["chars"] if char["text"].strip()]
