@@ -74,3 +74,16 @@ async def test_wps_is_converted_and_doc_without_libreoffice_gets_save_as(
     scan = await upload(rig, (FIXTURES / "scanned.pdf").read_bytes(), "扫描.pdf", mime="x/pdf")
     assert "This PDF has no readable text" in (scan.plain_text or "")
     assert await counts(rig) == before
+
+
+async def test_supporting_units_are_bound_and_marked_in_item(sqlite_rig: DubanRig) -> None:
+    rig = sqlite_rig
+    await rig.ask(ADMIN, "/lang en")
+    dry_run = await upload(rig, (FIXTURES / "table-features.docx").read_bytes(), "细则.docx")
+    shown = dry_run.plain_text or ""
+    assert "A1.1  score 4 · due 2021-06-30 · supporting: 区财政局" in shown
+    assert "  ? table 1, row 9, column 7: 优秀" in shown
+    await press(rig, dry_run, dry_run.callback_data[0])
+    item = (await rig.ask(ADMIN, "/item A1.1")).plain_text or ""
+    assert "区发展改革局" in item and "区财政局 (supporting)" in item
+    assert "区发展改革局 (supporting)" not in item
