@@ -2,7 +2,7 @@
 
     python -m bot                      run the bot (long polling)
     python -m bot db upgrade           apply database migrations
-    python -m bot import PATH          import an assessment document (.docx / .txt)
+    python -m bot import PATH          import an assessment document (.docx .pdf .doc .wps .txt)
     python -m bot invite DEPT          make a liaison invite code (or --leader)
     python -m bot backup PATH          a consistent copy of the SQLite database (+ manifest)
     python -m bot restore PATH         check a backup and put it in place
@@ -67,7 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply all database migrations")
     upgrade.set_defaults(handler=cmd_db_upgrade)
 
-    imp = sub.add_parser("import", help="import an assessment document (.docx or .txt)")
+    imp = sub.add_parser(
+        "import", help="import an assessment document (.docx, .pdf, .doc, .wps or .txt)"
+    )
     imp.add_argument("path", type=Path)
     imp.add_argument("--year", type=int, help="campaign year (default: from the document)")
     imp.add_argument("--dry-run", action="store_true", help="show what was found; save nothing")
@@ -144,7 +146,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(f"duban: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
-        doc = load_document(data, path.name, year=args.year)
+        doc = load_document(data, path.name, year=args.year, soffice=settings.soffice_path)
     except DocumentError as exc:
         print(f"duban: {path.name}: {exc}", file=sys.stderr)
         return 1

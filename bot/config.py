@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # Reminders go out only between these local times (issue 5).
     reminder_earliest: dt.time = dt.time(8, 0)
     reminder_latest: dt.time = dt.time(21, 0)
+    # LibreOffice, which converts .doc / .wps uploads to .docx (issue 14); a name on
+    # PATH or a full path. Without it such files get "save it as .docx".
+    soffice_path: str = "soffice"
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"

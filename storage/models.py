@@ -70,6 +70,8 @@ class Base(DeclarativeBase):
 
 # Roles and states are plain strings (portable, readable in exports); these are the values.
 ROLE_ADMIN, ROLE_LEADER, ROLE_LIAISON = "admin", "leader", "liaison"
+# A binding's unit role (牵头单位 / 配合单位), as the importer names them.
+BINDING_LEAD, BINDING_SUPPORTING = "lead", "supporting"
 STATUS_NOT_STARTED, STATUS_IN_PROGRESS, STATUS_DONE, STATUS_BLOCKED = (
     "not_started",
     "in_progress",
@@ -135,6 +137,9 @@ class Item(Base):
     text: Mapped[str] = mapped_column(Text)
     deadline: Mapped[dt.date | None] = mapped_column(Date)
     evidence_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # From table documents (issue 14): 分值 and 考核标准; list documents have neither.
+    score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    standard: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     campaign: Mapped[Campaign] = relationship(back_populates="items")
     targets: Mapped[list[Target]] = relationship(
@@ -175,6 +180,8 @@ class Binding(Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(12), default=STATUS_NOT_STARTED)
     review_state: Mapped[str] = mapped_column(String(10), default=REVIEW_NONE)
+    # 牵头单位 "lead" or 配合单位 "supporting" (issue 14); both answer for the item.
+    role: Mapped[str] = mapped_column(String(12), default=BINDING_LEAD, server_default=BINDING_LEAD)
     # Plain id, not a foreign key: report -> binding already points the other way, and a
     # cycle of foreign keys makes SQLite migrations and bulk loads needlessly awkward.
     last_report_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+from pathlib import Path
 
 from docx import Document
 from openpyxl import load_workbook
@@ -22,6 +23,7 @@ FARM = u.TgUser(id=620_001, first_name="农业联络员")
 DEV = u.TgUser(id=620_002, first_name="发改联络员")
 NEWCOMER = u.TgUser(id=620_003, first_name="新联络员")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+SCANNED_PDF = Path(__file__).resolve().parent / "importer" / "fixtures" / "scanned.pdf"
 
 
 def next_year_docx(year: int = 2021) -> bytes:
@@ -214,7 +216,9 @@ async def test_bad_files_get_a_clear_reply_and_write_nothing(sqlite_rig: DubanRi
     before = await counts(rig)
     cases = [
         (os.urandom(3000), "要点.txt", "text/plain", "not a text document"),
-        (b"%PDF-1.4\n%fake", "要点.pdf", "application/pdf", "Only .docx or .txt"),
+        (b"%PDF-1.4\n%fake", "要点.pdf", "application/pdf", "This PDF file cannot be read"),
+        (SCANNED_PDF.read_bytes(), "扫描件.pdf", "application/pdf", "has no readable text"),
+        (b"PK\x03\x04", "要点.xlsx", "application/zip", "Only .docx, .pdf, .doc, .wps or .txt"),
         (b"PK\x03\x04 not really a zip", "要点.docx", DOCX, "cannot be read"),
         (b"", "empty.txt", "text/plain", "The file is empty"),
         ("没有任何考核要点的文字。\n".encode(), "note.txt", "text/plain", "No assessment items"),

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.assessment.importer import ParsedDocument, load_document
+from core.text.matching import Named, normalize
 from storage.models import AuditLog, Binding, Campaign, Department, Item, Target
 
 BUNDLED_DOCUMENT = (
@@ -68,14 +69,16 @@ async def create_campaign(
     session.add(campaign)
     await session.flush()
 
+    known = await _known_departments(session, campaign.id)
     departments: dict[int, Department] = {}
     for parsed in doc.departments:
+        name, aliases = _matched_name(parsed.name, known)
         department = Department(
             campaign_id=campaign.id,
             number=parsed.number,
-            name=parsed.name,
+            name=name,
             dept_class=parsed.dept_class,
-            aliases=default_aliases(parsed.name),
+            aliases=aliases,
         )
         session.add(department)
         departments[parsed.number] = department
@@ -93,6 +96,8 @@ async def create_campaign(
             title=parsed_item.title[:120],
             text=parsed_item.text,
             deadline=parsed_item.deadline,
+            score=parsed_item.score,
+            standard=parsed_item.standard,
             targets=[
                 Target(position=i, metric=t.metric[:120], op=t.op, value=t.value, unit=t.unit)
                 for i, t in enumerate(parsed_item.targets)
@@ -110,6 +115,20 @@ async def create_campaign(
                     Binding(campaign_id=campaign.id, department_id=department.id, item_id=item.id)
                 )
                 bindings += 1
+    # A table's further lead units and 配合单位 answer for the item too (role kept).
+    for item, parsed_item in zip(items, doc.items, strict=True):
+        for unit in parsed_item.units:
+            other = departments.get(unit.department_number)
+            if other is not None and not _binds(item, other):
+                session.add(
+                    Binding(
+                        campaign_id=campaign.id,
+                        department_id=other.id,
+                        item_id=item.id,
+                        role=unit.role,
+                    )
+                )
+                bindings += 1
     session.add(
         AuditLog(
             actor_tg_id=actor_tg_id,
@@ -119,6 +138,42 @@ async def create_campaign(
     )
     await session.commit()
     return ImportOutcome(campaign.id, True, len(departments), len(items), bindings)
+
+
+async def _known_departments(session: AsyncSession, campaign_id: int) -> list[Named]:
+    """Departments of earlier campaigns, newest first: a new document's 发改局 is last
+    year's 区发展改革局, so its liaisons follow it (core.assessment.switch)."""
+    rows = await session.execute(
+        select(Department.id, Department.name, Department.aliases)
+        .where(Department.campaign_id != campaign_id)
+        .order_by(Department.campaign_id.desc())
+    )
+    known: list[Named] = []
+    seen: set[str] = set()
+    for department_id, name, aliases in rows:
+        if normalize(name) not in seen:
+            seen.add(normalize(name))
+            known.append(Named(department_id, name, tuple(aliases or ())))
+    return known
+
+
+def _matched_name(name: str, known: list[Named]) -> tuple[str, list[str]]:
+    """The existing department's name and aliases if `name` is its name or one of its
+    aliases (the newest campaign's first); else `name` and its default aliases. Exact
+    only: a looser match could hand 区水利局's liaisons to 区水利局服务中心."""
+    wanted = normalize(name)
+    found = [
+        named
+        for named in known
+        if wanted in {normalize(named.name), *(normalize(alias) for alias in named.aliases)}
+    ]
+    if found:
+        match = found[0]
+        aliases = [*match.aliases]
+        if normalize(name) != normalize(match.name) and name not in aliases:
+            aliases.append(name)
+        return match.name, aliases or default_aliases(match.name)
+    return name, default_aliases(name)
 
 
 def _binds(item: Item, department: Department) -> bool:

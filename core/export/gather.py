@@ -93,6 +93,7 @@ class BindingRow:
     evidence_count: int
     review_state: str
     bound_at: dt.datetime | None = None  # for the three-colour warning when never reported
+    score: Decimal | None = None  # 分值 of a table document's item (issue 14)
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ def _binding_rows(
                     code=item.code,
                     text=item.text,
                     deadline=item.deadline,
+                    score=item.score,
                     targets="；".join(
                         target_text(t.metric, t.op, t.value, t.unit) for t in item_targets
                     ),

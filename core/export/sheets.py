@@ -65,6 +65,7 @@ ITEM_COLUMNS = (
     ("最近汇报日期", 14),
     ("佐证材料数", 10),
     ("审核状态", 9),
+    ("分值", 8),  # from table documents (issue 14)
 )
 REPORT_COLUMNS = (
     ("时间", 17),
@@ -277,6 +278,7 @@ def write_workbook(
                 sheet.cell(_dash(local(b.last_reported_at, tz)), number_format=DATE_FORMAT),
                 b.evidence_count,
                 REVIEW_WORDS.get(b.review_state, b.review_state),
+                _dash(b.score),
             ]
         )
     sheet.close()

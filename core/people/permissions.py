@@ -79,7 +79,9 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule("urge", ADMIN, PRIVATE, N_("urge a department (催办)"), "DEPT [text]"),
     CommandRule("review", ADMIN, PRIVATE, N_("reports awaiting review")),
     CommandRule("export", ADMIN, PRIVATE, N_("the campaign as an Excel workbook"), "[YEAR]"),
-    CommandRule("import", ADMIN, PRIVATE, N_("send a .docx/.txt with this caption to import")),
+    CommandRule(
+        "import", ADMIN, PRIVATE, N_("send a .docx/.pdf/.doc/.wps/.txt with this caption to import")
+    ),
     CommandRule("adddept", ADMIN, PRIVATE, N_("add a department to the campaign"), "NAME [B]"),
     CommandRule("bind", ADMIN, PRIVATE, N_("bind an item to a department"), "DEPT CODE"),
     CommandRule("unbind", ADMIN, PRIVATE, N_("remove an item from a department"), "DEPT CODE"),

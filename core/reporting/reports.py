@@ -22,6 +22,7 @@ from core.reporting.values import meets
 from core.text.matching import code_key
 from storage import repositories as repo
 from storage.models import (
+    BINDING_LEAD,
     REVIEW_NONE,
     REVIEW_PENDING,
     STATUS_BLOCKED,
@@ -74,6 +75,10 @@ class ItemView:
     evidence_count: int
     evidence_required: bool
     targets: tuple[TargetView, ...] = field(default_factory=tuple)
+    # From table documents (issue 14): 分值, 考核标准, and lead or supporting unit.
+    score: Decimal | None = None
+    standard: str = ""
+    role: str = BINDING_LEAD
 
 
 async def views_where(session: AsyncSession, condition: object) -> list[ItemView]:
@@ -127,6 +132,9 @@ async def views_where(session: AsyncSession, condition: object) -> list[ItemView
                 )
                 for t in targets.get(item.id, [])
             ),
+            score=item.score,
+            standard=item.standard,
+            role=binding.role,
         )
         for binding, item in rows
     ]

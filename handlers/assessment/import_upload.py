@@ -1,6 +1,7 @@
 """/import by document upload (admin, private chat).
 
-/import: a .docx or .txt sent with the caption `/import [YEAR]` is downloaded and parsed;
+/import: a .docx, .pdf, .doc, .wps or .txt sent with the caption `/import [YEAR]` is
+downloaded and parsed (.doc / .wps converted by LibreOffice, SOFFICE_PATH);
 the dry-run summary comes back with "create campaign" / "cancel" buttons. Nothing is
 saved but the pending upload, a `conversation_draft` row (name "import") holding the
 file id, file name, year, the parse's fingerprint and a one-time token. On confirm the
@@ -30,10 +31,15 @@ from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
 from core.assessment.importer import (
+    IMPORT_SUFFIXES,
     REASON_BINARY,
     REASON_EMPTY,
+    REASON_NEEDS_DOCX,
     REASON_NO_ITEMS,
+    REASON_PDF_NO_TEXT,
+    REASON_UNREADABLE_DOC,
     REASON_UNREADABLE_DOCX,
+    REASON_UNREADABLE_PDF,
     DocumentError,
     ParsedDocument,
     format_summary,
@@ -47,7 +53,7 @@ from storage.models import Campaign, ConversationDraft
 
 DRAFT_NAME = "import"
 DRAFT_TTL = dt.timedelta(days=1)
-IMPORT_TYPES = (".docx", ".txt")
+IMPORT_TYPES = IMPORT_SUFFIXES
 MESSAGE_LIMIT = 4000  # under Telegram's 4096
 CAPTION_PATTERN = r"^/import(@\w+)?(\s|$)"
 _CAPTION = re.compile(r"^/import(?:@\w+)?\s*(.*)$", re.DOTALL)
@@ -74,9 +80,25 @@ def document_error_text(reason: str, _: Translate) -> str:
         REASON_UNREADABLE_DOCX: _(
             "This Word file cannot be read (damaged, or not really .docx). Nothing was imported."
         ),
+        REASON_PDF_NO_TEXT: _(
+            "This PDF has no readable text (a scan, or its text cannot be extracted); send "
+            "the document as .docx. Nothing was imported."
+        ),
+        REASON_UNREADABLE_PDF: _(
+            "This PDF file cannot be read (damaged, or not really a PDF). Nothing was imported."
+        ),
+        REASON_NEEDS_DOCX: _(
+            "This .doc/.wps file cannot be read here: open it in WPS or Word, choose Save As, "
+            "pick the .docx format and send that file. Nothing was imported."
+        ),
+        REASON_UNREADABLE_DOC: _(
+            "This .doc/.wps file could not be converted (damaged?); save it as .docx and send "
+            "that file. Nothing was imported."
+        ),
     }
     return texts.get(
-        reason, _("Only .docx or .txt documents can be imported. Nothing was imported.")
+        reason,
+        _("Only .docx, .pdf, .doc, .wps or .txt documents can be imported. Nothing was imported."),
     )
 
 
@@ -132,7 +154,12 @@ async def _download(turn: Turn, file_id: str) -> bytes:
 def _check_document(document: Document, _: Translate) -> str:
     name = document.file_name or ""
     if PurePath(name).suffix.lower() not in IMPORT_TYPES:
-        raise _Unusable(_("Only .docx or .txt documents can be imported. Nothing was imported."))
+        raise _Unusable(
+            _(
+                "Only .docx, .pdf, .doc, .wps or .txt documents can be imported. Nothing was "
+                "imported."
+            )
+        )
     if document.file_size and document.file_size > MAX_DOWNLOAD_BYTES:
         raise _Unusable(
             _("This file is larger than 20 MB, which bots cannot download. Nothing was imported.")
@@ -140,11 +167,13 @@ def _check_document(document: Document, _: Translate) -> str:
     return name
 
 
-async def _parse(data: bytes, name: str, year: int | None, _: Translate) -> ParsedDocument:
+async def _parse(turn: Turn, data: bytes, name: str, year: int | None) -> ParsedDocument:
     try:
-        return await asyncio.to_thread(load_document, data, name, year=year)
+        return await asyncio.to_thread(
+            load_document, data, name, year=year, soffice=turn.services.settings.soffice_path
+        )
     except DocumentError as exc:
-        raise _Unusable(document_error_text(exc.reason_code, _)) from exc
+        raise _Unusable(document_error_text(exc.reason_code, turn._)) from exc
 
 
 def campaign_label(campaign: Campaign) -> str:
@@ -159,7 +188,8 @@ async def import_command(turn: Turn) -> None:
     """/import typed as a command: the document must come with it."""
     await turn.reply(
         turn._(
-            "Send the assessment document (.docx or .txt) as a file with the caption /import "
+            "Send the assessment document (.docx, .pdf, .doc, .wps or .txt) as a file with the "
+            "caption /import "
             "(or /import YEAR). You will see what was found before anything is saved."
         )
     )
@@ -172,13 +202,18 @@ async def import_upload(turn: Turn) -> None:
     message = turn.message
     assert message is not None
     if message.document is None:
-        await turn.reply(_("Only .docx or .txt documents can be imported. Nothing was imported."))
+        await turn.reply(
+            _(
+                "Only .docx, .pdf, .doc, .wps or .txt documents can be imported. Nothing was "
+                "imported."
+            )
+        )
         return
     try:
         year = caption_year(message.caption, _)
         name = _check_document(message.document, _)
         data = await _download(turn, message.document.file_id)
-        doc = await _parse(data, name, year, _)
+        doc = await _parse(turn, data, name, year)
     except _Unusable as exc:
         await turn.reply(exc.text)
         return
@@ -265,7 +300,7 @@ async def import_button(turn: Turn) -> None:
     name = str(data.get("file_name") or "document.txt")
     try:
         content = await _download(turn, str(data["file_id"]))
-        doc = await _parse(content, name, data.get("year"), _)
+        doc = await _parse(turn, content, name, data.get("year"))
     except BadRequest:  # Telegram no longer knows the file
         await turn.session.delete(draft)
         await turn.session.commit()

@@ -33,6 +33,7 @@ from core.oversight.overview import (
 from core.people.invites import find_department
 from core.reporting import reports
 from core.reporting.reports import ItemView
+from core.reporting.values import format_number
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
@@ -54,7 +55,7 @@ from handlers.oversight.screens import (
     value_lines,
 )
 from storage import repositories as repo
-from storage.models import REVIEW_RETURNED, Campaign, Department
+from storage.models import BINDING_SUPPORTING, REVIEW_RETURNED, Campaign, Department
 
 # ---------------------------------------------------------------- /status
 
@@ -275,6 +276,10 @@ async def item_command(turn: Turn) -> None:
         settings = turn.services.settings
         shown = deadline_text(first.deadline, _, settings.workdays_calendar, turn.actor.locale)
         header.append(esc(_("Deadline: {date}").format(date=shown)))
+    if first.score is not None:
+        header.append(esc(_("Score: {score}").format(score=format_number(first.score))))
+    if first.standard:
+        header.append(esc(_("Standard: {text}").format(text=shorten(first.standard, 300))))
     header.append(
         esc(
             _("{done} of {total} departments done ({rate})").format(
@@ -289,6 +294,8 @@ async def item_command(turn: Turn) -> None:
     for index, view in enumerate(views, start=1):
         department = names.get(view.department_id)
         name = department.name if department else "?"
+        if view.role == BINDING_SUPPORTING:
+            name = _("{name} (supporting)").format(name=name)
         colour = colour_mark(view, turn, campaign, today)
         sections.append(binding_section(view, name, turn, colour))
         buttons[index] = [

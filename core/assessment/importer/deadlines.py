@@ -82,6 +82,18 @@ def find_deadline(text: str, campaign_year: int | None) -> date | None:
     return max(found) if found else None
 
 
+# A 完成时限 cell that means the whole year: due at its end.
+_WHOLE_YEAR = re.compile(r"^(全年|全年度|年度|本年度|长期|持续|常态化|长期坚持|持续推进)")
+
+
+def find_column_deadline(text: str, campaign_year: int | None) -> date | None:
+    """The deadline a 完成时限 cell states: as :func:`find_deadline`, and "全年" = year end."""
+    found = find_deadline(text, campaign_year)
+    if found is None and campaign_year is not None and _WHOLE_YEAR.match(text.strip()):
+        return date(campaign_year, 12, 31)
+    return found
+
+
 def detect_year(title: str | None, lines: Iterable[str]) -> int | None:
     """The campaign year a document is about.
 

@@ -1,7 +1,10 @@
-"""Read a Word (.docx) file into source lines for the structure parser.
+"""Read a Word (.docx) file into source lines and tables for the structure parser.
 
-Paragraphs are read in body order, including those inside tables (each cell
-once, even when merged) and content controls. Word list paragraphs -- whose
+Paragraphs are read in body order, including those inside content controls.
+Each table of the body becomes a :class:`TableGrid` whose merged cells
+(``w:gridSpan`` across, ``w:vMerge`` down) are one cell object in every
+position they cover; it also carries the table's text as lines (each cell
+once), which is how a table without an item header is read. Word list paragraphs -- whose
 number Word draws, so it is not in the paragraph's text -- are marked
 ``auto_numbered``; the structure parser numbers them 1..n per department.
 """
@@ -18,7 +21,8 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from core.assessment.importer.model import REASON_UNREADABLE_DOCX, DocumentError
-from core.assessment.importer.structure import SourceLine
+from core.assessment.importer.structure import Block, SourceLine
+from core.assessment.importer.tables import Cell, TableGrid
 
 _LIST_STYLE_PREFIXES = ("List Number", "List Bullet")
 # A table cell holding only an item number: "1", "1.", "（1）", full-width too.
@@ -74,12 +78,27 @@ def _paragraph_text(paragraph: Any) -> str:
     return "".join(parts)
 
 
+# No real table is wider; a hostile w:gridSpan="1000000" must not build a huge grid.
+_MAX_COLUMNS = 64
+
+
+def _int_val(element: Any) -> int:
+    """The integer w:val of an element such as w:gridSpan; 1 without one (0 for none)."""
+    if element is None:
+        return 0
+    try:
+        return max(0, min(int(element.get(qn("w:val")) or 1), _MAX_COLUMNS))
+    except ValueError:
+        return 1
+
+
 class _Reader:
-    """Walks a document body and yields its lines in reading order."""
+    """Walks a document body and yields its lines and tables in reading order."""
 
     def __init__(self, styles: dict[str, Any], default_style_id: str | None) -> None:
         self.styles = styles
         self.default_style_id = default_style_id
+        self.tables = 0
 
     def paragraph_lines(self, paragraph: Any) -> list[SourceLine]:
         p_pr = paragraph.find(qn("w:pPr"))
@@ -90,7 +109,7 @@ class _Reader:
                 style_id = p_style.get(qn("w:val"))
         numbered = _num_pr_active(p_pr)
         if numbered is None:
-            numbered = _style_numbered(self.styles.get(style_id), self.styles)
+            numbered = _style_numbered(self.styles.get(style_id or ""), self.styles)
         # A line break inside a paragraph starts a new line; only the first
         # carries Word's list number.
         return [
@@ -98,7 +117,20 @@ class _Reader:
             for index, text in enumerate(_paragraph_text(paragraph).split("\n"))
         ]
 
+    def blocks(self, container: Any) -> Iterator[Block]:
+        """The body's lines, and each table of the body as one grid."""
+        for child in container.iterchildren():
+            tag = child.tag
+            if tag == qn("w:p"):
+                yield from self.paragraph_lines(child)
+            elif tag == qn("w:tbl"):
+                self.tables += 1
+                yield self.table_grid(child, self.tables)
+            elif tag in {qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:smartTag")}:
+                yield from self.blocks(child)
+
     def lines(self, container: Any) -> Iterator[SourceLine]:
+        """Lines only: a table inside a cell reads as its cells' lines."""
         for child in container.iterchildren():
             tag = child.tag
             if tag == qn("w:p"):
@@ -108,6 +140,34 @@ class _Reader:
                     yield from self.row_lines(row)
             elif tag in {qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"), qn("w:smartTag")}:
                 yield from self.lines(child)
+
+    def table_grid(self, table: Any, number: int) -> TableGrid:
+        """The table as a grid: a merged cell is the same Cell in each position it covers."""
+        rows: list[list[Cell]] = []
+        fallback: list[SourceLine] = []
+        above: list[Cell] = []
+        for row_index, tr in enumerate(table.iterchildren(qn("w:tr"))):
+            fallback.extend(self.row_lines(tr))
+            row: list[Cell] = []
+            tr_pr = tr.find(qn("w:trPr"))
+            before = tr_pr.find(qn("w:gridBefore")) if tr_pr is not None else None
+            for _skipped in range(_int_val(before)):
+                row.append(Cell("", (row_index, len(row))))
+            for tc in tr.iterchildren(qn("w:tc")):
+                tc_pr = tc.find(qn("w:tcPr"))
+                span = _int_val(tc_pr.find(qn("w:gridSpan")) if tc_pr is not None else None)
+                v_merge = tc_pr.find(qn("w:vMerge")) if tc_pr is not None else None
+                column = len(row)
+                continues = v_merge is not None and v_merge.get(qn("w:val")) in {None, "continue"}
+                if continues and column < len(above):
+                    cell = above[column]
+                else:
+                    text = "\n".join(line.text for line in self.lines(tc) if line.text.strip())
+                    cell = Cell(text, (row_index, column))
+                row.extend([cell] * max(span, 1))
+            rows.append(row)
+            above = row
+        return TableGrid(number, rows, fallback)
 
     def row_lines(self, row: Any) -> Iterator[SourceLine]:
         """Lines of a table row, cell by cell.
@@ -131,8 +191,8 @@ class _Reader:
             yield from cell
 
 
-def read_docx_lines(data: bytes) -> list[SourceLine]:
-    """Source lines of a .docx; raises DocumentError("unreadable_docx")."""
+def read_docx_lines(data: bytes) -> list[Block]:
+    """Source lines and tables of a .docx; raises DocumentError("unreadable_docx")."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise DocumentError(REASON_UNREADABLE_DOCX, "The .docx file is not a Word document.")
     try:
@@ -154,4 +214,4 @@ def read_docx_lines(data: bytes) -> list[SourceLine]:
         ),
         None,
     )
-    return list(_Reader(styles, default_style_id).lines(document.element.body))
+    return list(_Reader(styles, default_style_id).blocks(document.element.body))

@@ -25,6 +25,18 @@ REASON_BINARY = "binary"
 REASON_NO_ITEMS = "no_items"
 REASON_UNREADABLE_DOCX = "unreadable_docx"
 REASON_UNSUPPORTED_TYPE = "unsupported_type"
+#: A PDF without a usable text layer (scanned, or glyphs not mapped to characters).
+REASON_PDF_NO_TEXT = "pdf_no_text"
+#: A PDF that cannot be opened at all.
+REASON_UNREADABLE_PDF = "unreadable_pdf"
+#: A .doc / .wps file and no LibreOffice to convert it: it must be saved as .docx.
+REASON_NEEDS_DOCX = "needs_docx"
+#: LibreOffice could not convert a .doc / .wps file (damaged, or timed out).
+REASON_UNREADABLE_DOC = "unreadable_doc"
+
+#: Roles of a unit bound to an item: 牵头单位 (lead) and 配合单位 (supporting).
+ROLE_LEAD = "lead"
+ROLE_SUPPORTING = "supporting"
 
 
 class DocumentError(Exception):
@@ -66,6 +78,30 @@ class Target:
 
 
 @dataclass(frozen=True)
+class BoundUnit:
+    """A department an item binds beyond its owner: another lead unit or a 配合单位."""
+
+    department_number: int
+    role: str  # ROLE_LEAD | ROLE_SUPPORTING
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"department": self.department_number, "role": self.role}
+
+
+@dataclass(frozen=True)
+class UnplacedCell:
+    """A table cell the importer could not place; numbers are 1-based, as people count."""
+
+    table: int
+    row: int
+    column: int
+    text: str
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "row": self.row, "column": self.column, "text": self.text}
+
+
+@dataclass(frozen=True)
 class ParsedItem:
     """One assessment item (考核要点) with its code, e.g. ``A5.1``."""
 
@@ -76,9 +112,13 @@ class ParsedItem:
     deadline: date | None
     targets: tuple[Target, ...]
     department_number: int | None
+    # What table documents add (考核标准, 分值, 配合单位); list documents have none.
+    standard: str = ""
+    score: Decimal | None = None
+    units: tuple[BoundUnit, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "code": self.code,
             "kind": self.kind,
             "title": self.title,
@@ -86,6 +126,15 @@ class ParsedItem:
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "targets": [target.to_json_dict() for target in self.targets],
         }
+        # Only when present: a list document keeps the fingerprint it had before
+        # these fields existed, so re-importing it finds its campaign.
+        if self.standard:
+            data["standard"] = self.standard
+        if self.score is not None:
+            data["score"] = _json_number(self.score)
+        if self.units:
+            data["units"] = [unit.to_json_dict() for unit in self.units]
+        return data
 
 
 @dataclass(frozen=True)
@@ -115,6 +164,7 @@ class ParsedDocument:
     departments: tuple[ParsedDepartment, ...]
     items: tuple[ParsedItem, ...]
     unplaced: tuple[str, ...]
+    unplaced_cells: tuple[UnplacedCell, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +173,7 @@ class ParsedDocument:
             "departments": [department.to_json_dict() for department in self.departments],
             "items": [item.to_json_dict() for item in self.items],
             "unplaced": list(self.unplaced),
+            "unplaced_cells": [cell.to_json_dict() for cell in self.unplaced_cells],
         }
 
     def fingerprint(self) -> str:

@@ -44,6 +44,12 @@ state machine. Rules, in the order they are tried for each line:
 8. An unnumbered line in a scope without items yet is that scope's single
    item (e.g. （十四）区市政设施维护中心 has one item with no number: A14.1).
 9. Anything else is unplaced, verbatim (stripped).
+
+Tables of items (:mod:`core.assessment.importer.tables`) are read row by row
+by :meth:`_Parser.feed_table`: the row's category and unit cells say whose
+item it is (general, a department's, the B-class item), its text, standard,
+score and deadline cells what it is. Cells that fit nowhere are reported with
+their table, row and column.
 """
 
 from __future__ import annotations
@@ -51,8 +57,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
-from core.assessment.importer.deadlines import detect_year, find_deadline
+from core.assessment.importer.deadlines import detect_year, find_column_deadline, find_deadline
 from core.assessment.importer.model import (
     KIND_B_CLASS,
     KIND_DEPARTMENT,
@@ -60,13 +68,38 @@ from core.assessment.importer.model import (
     REASON_BINARY,
     REASON_EMPTY,
     REASON_NO_ITEMS,
+    ROLE_LEAD,
+    ROLE_SUPPORTING,
+    BoundUnit,
     DocumentError,
     ParsedDepartment,
     ParsedDocument,
     ParsedItem,
+    UnplacedCell,
+)
+from core.assessment.importer.tables import (
+    COL_CATEGORY,
+    COL_DEADLINE,
+    COL_NUMBER,
+    COL_SCORE,
+    COL_STANDARD,
+    COL_SUPPORTING,
+    COL_TEXT,
+    COL_UNIT,
+    Cell,
+    Header,
+    RowValues,
+    TableGrid,
+    is_all_units,
+    is_label_row,
+    is_section_row,
+    read_header,
+    read_row,
+    split_units,
 )
 from core.assessment.importer.targets import find_targets
 from core.assessment.importer.text import normalise_line, strip_bookmarks
+from core.text.matching import Named, match_names, normalize
 
 _CN_NUMERAL = "一二三四五六七八九十百零〇两"
 
@@ -100,6 +133,11 @@ _ORG_SUFFIX = re.compile(
     r"(局|委|办|办公室|中心|大队|支队|分局|队|站|所|院|室|处|科|部|会|公司|集团|街道|镇|乡|园区|政府)$"
 )
 
+_CONTINUED_TABLE = re.compile(r"^[（(]?续表\s*[0-9一二三四五六七八九十]*[）)]?[：:]?$")
+
+# Cells that only a row of its own fills (a row split by a page break has them empty).
+_ROW_KEYS = (COL_CATEGORY, COL_UNIT, COL_SUPPORTING, COL_NUMBER, COL_SCORE, COL_DEADLINE)
+
 _TITLE_MAX = 24
 _NAME_MAX = 40
 
@@ -124,6 +162,12 @@ class _Item:
     raw: list[str] = field(default_factory=list)
     code: str = ""
     sub_style: str | None = None
+    # Table items only: 考核标准, 分值, the 完成时限 cell, units beyond the owner.
+    standard: list[str] = field(default_factory=list)
+    score: Decimal | None = None
+    deadline_cell: tuple[str, UnplacedCell] | None = None
+    unit_names: list[tuple[str, str]] = field(default_factory=list)
+    text_cell: Cell | None = None
 
     @property
     def text(self) -> str:
@@ -231,6 +275,15 @@ class _Parser:
         self.unplaced: list[str] = []
         self.pending_name: _Department | None = None
         self.b_scope: _Scope | None = None
+        self.unplaced_cells: list[UnplacedCell] = []
+        # Table state: the header in force (a table split over pages keeps it), and
+        # the category and units of the row above ("same as above").
+        self.header: Header | None = None
+        self.category = ""
+        self.lead_text = ""
+        self.supporting_text = ""
+        self.last_table_item: _Item | None = None
+        self.general_scope: _Scope | None = None
 
     # -- scopes ---------------------------------------------------------
 
@@ -282,6 +335,8 @@ class _Parser:
             return
         if self._preamble(line):
             return
+        if _CONTINUED_TABLE.match(line):
+            return  # "（续表）" between the parts of a table split over pages
         kind = _section_kind(line)
         if kind is not None and not (source.auto_numbered and kind == "other"):
             self._start_section(kind)
@@ -373,6 +428,234 @@ class _Parser:
             return
         self.unplaced.append(raw)
 
+    # -- tables ---------------------------------------------------------
+
+    def feed_table(self, grid: TableGrid) -> None:
+        """Read a table: an item table by its header, any other table as lines."""
+        if not grid.rows:
+            return
+        width = max(len(row) for row in grid.rows)
+        header: Header | None = None
+        start = 0
+        # A title row merged across the table may stand above the header.
+        for start in range(min(3, len(grid.rows))):
+            header = read_header(grid, start)
+            if header is not None:
+                break
+        if header is None and self.header is not None and self.header.width == width:
+            # The same table continued on the next page, without its header.
+            header, start = Header(self.header.columns, 0, width), 0
+        if header is None:
+            for line in grid.fallback_lines:
+                self.feed(line)
+            return
+        if self.header is None or header.columns != self.header.columns:
+            # Another kind of table: nothing of the last one is "same as above" here.
+            self.category = self.lead_text = self.supporting_text = ""
+        continued = (
+            self.last_table_item
+            if self.header is not None and header.columns == self.header.columns
+            else None
+        )
+        self.header = header
+        self.seen_section = True
+        self.last_table_item = None
+        for row_index in range(start):
+            self._row_above_header(grid, row_index)
+        first = start + header.rows
+        if (
+            continued is not None
+            and first < len(grid.rows)
+            and self._split_row(grid, first, header, continued)
+        ):
+            first += 1
+        for row_index in range(first, len(grid.rows)):
+            self._table_row(grid, row_index, header)
+
+    def _split_row(self, grid: TableGrid, row_index: int, header: Header, item: _Item) -> bool:
+        """A page break splits a row of a PDF table: the rest of the last item comes first,
+        with nothing in its number, unit, score and deadline cells."""
+        values = read_row(grid.rows[row_index], row_index, header)
+        if any(
+            values.text(role).strip()
+            for role in (
+                COL_CATEGORY,
+                COL_UNIT,
+                COL_SUPPORTING,
+                COL_NUMBER,
+                COL_SCORE,
+                COL_DEADLINE,
+            )
+        ):
+            return False
+        text = normalise_line(values.text(COL_TEXT))
+        standard = normalise_line(values.text(COL_STANDARD))
+        if not text and not standard:
+            return False
+        if text:
+            item.append(text, text)
+        if standard:
+            if item.standard:
+                item.standard[-1] += standard
+            else:
+                item.standard.append(standard)
+        self.last_table_item = item
+        return True
+
+    def _cell_unplaced(self, grid: TableGrid, row_index: int, column: int, text: str) -> None:
+        self.unplaced_cells.append(
+            UnplacedCell(grid.number, row_index + 1, column + 1, normalise_line(text))
+        )
+
+    def _row_above_header(self, grid: TableGrid, row_index: int) -> None:
+        section = is_section_row(grid.rows[row_index])
+        text = normalise_line(section.text) if section is not None else ""
+        if section is not None and self.title is None and _TITLE_WORDS.search(text):
+            self.title = text
+            return
+        for column, cell in _own_cells(grid.rows[row_index], row_index):
+            self._cell_unplaced(grid, row_index, column, cell.text)
+
+    def _table_row(self, grid: TableGrid, row_index: int, header: Header) -> None:
+        row = grid.rows[row_index]
+        if not any(cell.text.strip() for cell in row) or is_label_row(row, row_index):
+            return
+        section = is_section_row(row)
+        if section is not None:
+            text = normalise_line(section.text).rstrip("：:")
+            if _category_kind(text) is not None or _section_kind(text) is not None:
+                self.category, self.lead_text, self.supporting_text = text, "", ""
+            elif _is_name_like(text) and _ORG_SUFFIX.search(text):
+                self.lead_text, self.supporting_text = text, ""
+            else:
+                self._cell_unplaced(grid, row_index, 0, section.text)
+            return
+        values = read_row(row, row_index, header)
+        category = values.first(COL_CATEGORY)
+        if category is not None and category[1].text.strip():
+            text = normalise_line(category[1].text)
+            if text != self.category:
+                self.category, self.lead_text, self.supporting_text = text, "", ""
+        unit = normalise_line(values.text(COL_UNIT))
+        supporting = normalise_line(values.text(COL_SUPPORTING))
+        if unit:
+            if unit != self.lead_text:
+                self.supporting_text = ""
+            self.lead_text = unit
+        if supporting:
+            self.supporting_text = supporting
+
+        text_cell = values.first(COL_TEXT)
+        text = normalise_line(text_cell[1].text) if text_cell is not None else ""
+        last = self.last_table_item
+        if (
+            text_cell is not None
+            and last is not None
+            and last.text_cell is text_cell[1]
+            and text_cell[1].origin[0] != row_index
+        ):
+            # The item's text cell is merged down: this row adds to its standard and score.
+            self._item_details(last, grid, values)
+            return
+        if not text:
+            for role in (COL_STANDARD, COL_SCORE, COL_DEADLINE):
+                for column, cell in values.values.get(role, []):
+                    if cell.origin[0] == row_index and cell.text.strip():
+                        self._cell_unplaced(grid, row_index, column, cell.text)
+            for column, cell in values.stray:
+                self._cell_unplaced(grid, row_index, column, cell.text)
+            return
+        numbered = _numbered(text)
+        if numbered is not None:
+            text = numbered[1]
+        scope = self._table_scope()
+        if scope is None:
+            assert text_cell is not None
+            self._cell_unplaced(grid, row_index, text_cell[0], text_cell[1].text)
+            return
+        item = _Item(scope.kind, scope.department_number)
+        item.append(text, text)
+        item.text_cell = text_cell[1] if text_cell is not None else None
+        if scope.kind == KIND_DEPARTMENT:
+            item.unit_names = self._units()[1:]
+        scope.items.append(item)
+        self.items.append(item)
+        self.last_table_item = item
+        self._item_details(item, grid, values)
+        for column, cell in values.stray:
+            self._cell_unplaced(grid, row_index, column, cell.text)
+
+    def _units(self) -> list[tuple[str, str]]:
+        """The row's units, the owner (first lead) first."""
+        units = split_units(self.lead_text, ROLE_LEAD) + split_units(
+            self.supporting_text, ROLE_SUPPORTING
+        )
+        units = [unit for unit in units if not is_all_units(unit[0])]
+        leads = [unit for unit in units if unit[1] == ROLE_LEAD]
+        if leads:
+            units.remove(leads[0])
+            units.insert(0, leads[0])
+        return units
+
+    def _table_scope(self) -> _Scope | None:
+        """Where the current row's item goes, by its category and units."""
+        kind = _category_kind(self.category)
+        if kind is None and self.section in {"general", "A", "B"}:
+            kind = self.section
+        units = self._units()
+        if kind == "B":
+            for name, _role in units:
+                self._find_department(name, create_class="B")
+            self.b_scope = self.b_scope or _Scope(KIND_B_CLASS)
+            return self.b_scope
+        if not units:
+            if kind in {"general", None}:
+                self.general_scope = self.general_scope or _Scope(KIND_GENERAL)
+                return self.general_scope
+            return None
+        department = self._find_department(units[0][0], create_class="A")
+        assert department is not None
+        return department.scope
+
+    def _find_department(self, name: str, create_class: str | None) -> _Department | None:
+        """The department a unit cell names: same name, else a unique abbreviation (发改局)."""
+        wanted = normalize(name)
+        for department in self.departments:
+            if normalize(department.name) == wanted:
+                return department
+        candidates = [Named(d.number, d.name) for d in self.departments]
+        found = match_names(name, candidates)
+        if len(found) == 1 and len(wanted) < len(normalize(found[0].name)):
+            return self.departments[found[0].id - 1]
+        if create_class is None:
+            return None
+        number = len(self.departments) + 1
+        kind = KIND_B_CLASS if create_class == "B" else KIND_DEPARTMENT
+        department = _Department(number, name, create_class, _Scope(kind, number))
+        self.departments.append(department)
+        return department
+
+    def _item_details(self, item: _Item, grid: TableGrid, values: RowValues) -> None:
+        row_index = values.row_index
+        standard = normalise_line(values.text(COL_STANDARD))
+        if standard and standard not in item.standard:
+            item.standard.append(standard)
+        for column, cell in values.values.get(COL_SCORE, []):
+            text = normalise_line(cell.text)
+            if not text or cell.origin[0] != row_index:
+                continue
+            score = _score(text)
+            if score is None:
+                self._cell_unplaced(grid, row_index, column, cell.text)
+            else:
+                item.score = score if item.score is None else item.score + score
+        deadline = values.first(COL_DEADLINE)
+        if deadline is not None and deadline[1].text.strip() and item.deadline_cell is None:
+            where = UnplacedCell(
+                grid.number, row_index + 1, deadline[0] + 1, normalise_line(deadline[1].text)
+            )
+            item.deadline_cell = (where.text, where)
+
     # -- result ---------------------------------------------------------
 
     def result(self, year: int | None) -> ParsedDocument:
@@ -408,9 +691,12 @@ class _Parser:
                 kind=item.kind,
                 text=_clean_text(item.text),
                 title=_short_title(_clean_text(item.text)),
-                deadline=find_deadline(item.text, year),
+                deadline=self._deadline(item, year),
                 targets=find_targets(item.text),
                 department_number=item.department_number,
+                standard="；".join(_clean_text(part) for part in item.standard),
+                score=item.score,
+                units=self._bound_units(item),
             )
             for item in kept
         )
@@ -429,7 +715,79 @@ class _Parser:
             departments=departments,
             items=parsed_items,
             unplaced=tuple(self.unplaced),
+            unplaced_cells=tuple(self.unplaced_cells),
         )
+
+    def _deadline(self, item: _Item, year: int | None) -> date | None:
+        if item.deadline_cell is None:
+            return find_deadline(item.text, year)
+        text, cell = item.deadline_cell
+        found = find_column_deadline(text, year)
+        if found is None and year is not None:
+            self.unplaced_cells.append(cell)  # a 完成时限 we cannot read
+        return found
+
+    def _bound_units(self, item: _Item) -> tuple[BoundUnit, ...]:
+        units: list[BoundUnit] = []
+        for name, role in item.unit_names:
+            department = self._find_department(name, create_class="A")
+            assert department is not None
+            if department.number != item.department_number and all(
+                unit.department_number != department.number for unit in units
+            ):
+                units.append(BoundUnit(department.number, role))
+        return tuple(units)
+
+
+def starts_new_line(text: str) -> bool:
+    """Whether a line begins something of its own (an item, a department, a section).
+
+    Readers that must guess where the page wrapped a line (PDF) never join such
+    a line to the one before it.
+    """
+    line = normalise_line(text)
+    return (
+        _numbered(line) is not None
+        or _DEPARTMENT.match(line) is not None
+        or _section_kind(line) is not None
+        or _ANNEX.match(line) is not None
+    )
+
+
+def _own_cells(row: list[Cell], row_index: int) -> list[tuple[int, Cell]]:
+    """Filled cells that start in this row, each once, with its first grid column."""
+    seen: set[int] = set()
+    cells: list[tuple[int, Cell]] = []
+    for column, cell in enumerate(row):
+        if id(cell) not in seen and cell.origin[0] == row_index and cell.text.strip():
+            seen.add(id(cell))
+            cells.append((column, cell))
+    return cells
+
+
+def _category_kind(text: str) -> str | None:
+    """ "general" / "A" / "B" for a category cell (通用, A类部门, B类), None for others."""
+    upper = text.upper()
+    if "B类" in upper:
+        return "B"
+    if "A类" in upper:
+        return "A"
+    if any(word in text for word in ("通用", "共性", "共同")):
+        return "general"
+    return None
+
+
+_SCORE = re.compile(r"^(\d+(?:\.\d+)?)\s*分?$")
+
+
+def _score(text: str) -> Decimal | None:
+    match = _SCORE.match(text.replace(" ", ""))
+    if match is None:
+        return None
+    try:
+        return Decimal(match.group(1))
+    except InvalidOperation:
+        return None
 
 
 def _looks_binary(text: str) -> bool:
@@ -443,22 +801,41 @@ def _looks_binary(text: str) -> bool:
     return controls > max(2, len(sample) // 100)
 
 
-def parse_lines(lines: Sequence[SourceLine], *, year: int | None = None) -> ParsedDocument:
-    """Parse normalisable source lines into a document (see module docstring).
+Block = SourceLine | TableGrid
+
+
+def _block_texts(blocks: Sequence[Block]) -> list[str]:
+    """Every text of the blocks, a table's cell by cell (a merged cell once)."""
+    texts: list[str] = []
+    for block in blocks:
+        if isinstance(block, SourceLine):
+            texts.append(block.text)
+            continue
+        for row_index, row in enumerate(block.rows):
+            texts.extend(cell.text for _column, cell in _own_cells(row, row_index))
+    return texts
+
+
+def parse_lines(lines: Sequence[Block], *, year: int | None = None) -> ParsedDocument:
+    """Parse source lines and tables into a document (see module docstring).
 
     Raises :class:`DocumentError` (``empty``, ``binary``, ``no_items``).
     """
-    if not any(line.text.strip() for line in lines):
+    texts = _block_texts(lines)
+    if not any(text.strip() for text in texts):
         raise DocumentError(REASON_EMPTY, "The document is empty.")
-    if _looks_binary("\n".join(line.text for line in lines)):
+    if _looks_binary("\n".join(texts)):
         raise DocumentError(
             REASON_BINARY, "The document is binary data, not text; send a .docx or .txt file."
         )
     parser = _Parser()
-    for line in lines:
-        parser.feed(line)
+    for block in lines:
+        if isinstance(block, SourceLine):
+            parser.feed(block)
+        else:
+            parser.feed_table(block)
     if year is None:
-        year = detect_year(parser.title, (normalise_line(line.text) for line in lines))
+        year = detect_year(parser.title, (normalise_line(text) for text in texts))
     return parser.result(year)
 
 

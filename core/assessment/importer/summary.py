@@ -11,7 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from core.assessment.importer.model import KIND_B_CLASS, KIND_GENERAL, ParsedDocument, Target
+from core.assessment.importer.model import (
+    KIND_B_CLASS,
+    KIND_GENERAL,
+    ROLE_LEAD,
+    ParsedDocument,
+    Target,
+)
 
 _OP_SYMBOLS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "~": "≈"}
 
@@ -31,7 +37,11 @@ def format_target(target: Target) -> str:
 
 
 def format_summary(doc: ParsedDocument, _: Callable[[str], str]) -> str:
-    """The dry-run report: year, title, counts, departments, targets, unplaced lines."""
+    """The dry-run report: year, title, counts, departments, targets, unplaced lines.
+
+    A table document adds each item's score, deadline and further units, and the
+    table cells it could not place with their table, row and column.
+    """
     general = [item.code for item in doc.items if item.kind == KIND_GENERAL]
     b_class = [item.code for item in doc.items if item.kind == KIND_B_CLASS]
     department_items = sum(len(department.item_codes) for department in doc.departments)
@@ -85,11 +95,58 @@ def format_summary(doc: ParsedDocument, _: Callable[[str], str]) -> str:
     else:
         lines.append(_("No numeric targets found."))
 
+    details = _item_details(doc, _)
+    if details:
+        lines.append("")
+        lines.append(_("Scores and deadlines:"))
+        lines.extend(details)
+
     lines.append("")
     if doc.unplaced:
         lines.append(_("Lines that could not be placed: {count}").format(count=len(doc.unplaced)))
         for line in doc.unplaced:
             lines.append(_("  ? {line}").format(line=line))
-    else:
+    if doc.unplaced_cells:
+        lines.append(
+            _("Table cells that could not be placed: {count}").format(count=len(doc.unplaced_cells))
+        )
+        for cell in doc.unplaced_cells:
+            lines.append(
+                _("  ? table {table}, row {row}, column {column}: {text}").format(
+                    table=cell.table, row=cell.row, column=cell.column, text=cell.text
+                )
+            )
+    if not doc.unplaced and not doc.unplaced_cells:
         lines.append(_("Every line was placed."))
     return "\n".join(lines)
+
+
+def _item_details(doc: ParsedDocument, _: Callable[[str], str]) -> list[str]:
+    """One line per item of a table document: score, deadline, further units.
+
+    A list document (no scores, standards or units anywhere) gets none: its
+    summary stays as it was.
+    """
+    if not any(item.score is not None or item.standard or item.units for item in doc.items):
+        return []
+    names = {department.number: department.name for department in doc.departments}
+    lines: list[str] = []
+    for item in doc.items:
+        parts = [
+            _("score {score}").format(score=_number(item.score))
+            if item.score is not None
+            else _("no score"),
+            _("due {date}").format(date=item.deadline.isoformat())
+            if item.deadline is not None
+            else _("no deadline"),
+        ]
+        lead = [names.get(u.department_number, "?") for u in item.units if u.role == ROLE_LEAD]
+        supporting = [
+            names.get(u.department_number, "?") for u in item.units if u.role != ROLE_LEAD
+        ]
+        if lead:
+            parts.append(_("also lead: {names}").format(names="、".join(lead)))
+        if supporting:
+            parts.append(_("supporting: {names}").format(names="、".join(supporting)))
+        lines.append(_("{code}  {details}").format(code=item.code, details=" · ".join(parts)))
+    return lines
