@@ -82,7 +82,8 @@ async def lang(turn: Turn) -> None:
         await turn.reply(turn._("Usage: /lang zh or /lang en"))
         return
     user = turn.update.effective_user
-    assert user is not None
+    if user is None:
+        return
     await set_locale(turn.session, user.id, choice, user.full_name)
     _ = translator(choice)
     await turn.reply(

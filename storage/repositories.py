@@ -33,6 +33,14 @@ async def get_or_create_user(session: AsyncSession, tg_id: int, display_name: st
     return user
 
 
+async def department_by_id(session: AsyncSession, department_id: int) -> Department | None:
+    return await session.get(Department, department_id)
+
+
+async def campaign_by_id(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
 async def departments(session: AsyncSession, campaign_id: int) -> Sequence[Department]:
     result = await session.scalars(
         select(Department)

@@ -46,7 +46,7 @@ async def hand_over(
     actor_tg_id: int,
     now: dt.datetime,
 ) -> HandedOver:
-    """Move `from_tg_id`'s liaison role to `to_tg_id`, and commit."""
+    """Move `from_tg_id`'s liaison role to `to_tg_id` (flushed; the caller commits)."""
     if from_tg_id == to_tg_id:
         raise HandoverRefused("same_person")
     old = await repo.user_by_tg_id(session, from_tg_id)
@@ -82,7 +82,7 @@ async def hand_over(
             detail={"department_id": department.id, "from": from_tg_id, "to": to_tg_id},
         )
     )
-    await session.commit()
+    await session.flush()
     return HandedOver(
         department.id,
         department.name,
@@ -111,7 +111,7 @@ async def request_handover(
     draft.data = {"to": to_tg_id}
     draft.updated_at = now
     department = await session.get(Department, old.department_id)
-    await session.commit()
+    await session.flush()
     return department.name if department else "?"
 
 
@@ -128,7 +128,7 @@ async def drop_request(session: AsyncSession, from_tg_id: int) -> None:
             ConversationDraft.name == REQUEST, ConversationDraft.user_id == from_tg_id
         )
     )
-    await session.commit()
+    await session.flush()
 
 
 async def admin_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:

@@ -50,7 +50,8 @@ async def export_command(turn: Turn) -> None:
             detail={"campaign_id": data.campaign.id, "reports": len(data.reports)},
         )
     )
-    await turn.session.commit()
+    # Committed by the use case when the workbook has gone out (an export that failed to
+    # send leaves no audit entry).
 
     local_day = turn.now.astimezone(settings.tz).strftime("%Y%m%d")
     file_name = f"考核汇总-{data.campaign.year or data.campaign.id}-{local_day}.xlsx"
@@ -65,7 +66,8 @@ async def export_command(turn: Turn) -> None:
         evidence=len(data.evidence),
     )
     chat = turn.update.effective_chat
-    assert chat is not None
+    if chat is None:
+        return
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "export.xlsx"
         await asyncio.to_thread(

@@ -12,6 +12,7 @@ from core.people.permissions import Role
 from core.people.roster import Person, RevokeFailure, RevokeRefused, people, revoke
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
+from handlers.menu import set_user_menu
 from handlers.oversight.screens import esc, send_screen
 
 
@@ -106,6 +107,4 @@ async def revoke_command(turn: Turn) -> None:
         + (f" · {revoked.department_name}" if revoked.department_name else ""),
     )
     await turn.reply(text)
-    from bot.app import set_user_menu  # the menu lives with the application wiring
-
-    await set_user_menu(turn.context.bot, revoked.tg_id, Role.STRANGER)
+    await turn.after_commit(lambda: set_user_menu(turn.context.bot, revoked.tg_id, Role.STRANGER))
