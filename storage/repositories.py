@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Department, Setting, User
+from storage.models import Binding, Campaign, Department, Setting, User
 
 
 async def active_campaign(session: AsyncSession) -> Campaign | None:
@@ -48,6 +49,17 @@ async def departments(session: AsyncSession, campaign_id: int) -> Sequence[Depar
         .order_by(Department.dept_class, Department.number, Department.id)
     )
     return result.all()
+
+
+async def mark_red_reported(
+    session: AsyncSession, binding_ids: Sequence[int], at: dt.datetime
+) -> None:
+    """Note that the digest has named these bindings as newly red (each is named once)."""
+    await session.execute(
+        update(Binding)
+        .where(Binding.id.in_(binding_ids), Binding.red_reported_at.is_(None))
+        .values(red_reported_at=at)
+    )
 
 
 async def get_setting(session: AsyncSession, key: str) -> str | None:

@@ -25,7 +25,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from sqlalchemy import update
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
@@ -57,7 +56,6 @@ from core.scheduling.workdays import working_day_rule
 from core.text.i18n import translator
 from runtime.services import Services
 from storage import repositories as repo
-from storage.models import Binding
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +184,7 @@ async def deliver_digest(
                     await save_summary(session, claim, summary)
                 newly_red = summary.get("newly_red") or []
                 if newly_red:  # told once: later digests only count them
-                    await session.execute(
-                        update(Binding)
-                        .where(Binding.id.in_(newly_red), Binding.red_reported_at.is_(None))
-                        .values(red_reported_at=svc.clock())
-                    )
+                    await repo.mark_red_reported(session, newly_red, svc.clock())
                 await mark_sent(session, claim, svc.clock(), summary)
                 log.info("digest of %s sent to the office group", local_date)
                 return Outcome.SENT
