@@ -207,6 +207,8 @@ def register_handlers(app: Application, settings: Settings) -> None:
             common.stray_message,
         )
     )
+    # A button no handler knows (an old keyboard, a game button, odd data): stop the spinner.
+    app.add_handler(CallbackQueryHandler(common.unknown_button))
     app.add_error_handler(common.on_error)
 
 

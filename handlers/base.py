@@ -101,9 +101,11 @@ class Turn:
         """The number at `position` of the button's ":"-separated data, None if there is none."""
         parts = self.callback_data.split(":")
         try:
-            return int(parts[position])
+            number = int(parts[position])
         except (IndexError, ValueError):
             return None
+        # Ids are database integers: anything wider would be refused by the database.
+        return number if abs(number) < 2**63 else None
 
     @property
     def key(self) -> tuple[int, int] | None:
@@ -197,10 +199,11 @@ async def bookkeeping_after_send(
 
 async def usable_query(update: Update) -> bool:
     """False for a callback query none of our buttons can send: one without `data` (a game
-    button) or without `message` (from an inline message). It is answered, so the
-    client's spinner stops, and goes no further; every other update is usable."""
+    button; PTB offers those, and empty data, to every pattern's handler) or without
+    `message` (from an inline message). It is answered, so the client's spinner stops,
+    and goes no further; every other update is usable."""
     query = update.callback_query
-    if query is None or (isinstance(query.data, str) and query.message is not None):
+    if query is None or (isinstance(query.data, str) and query.data and query.message):
         return True
     with contextlib.suppress(TelegramError):
         await query.answer()
@@ -273,4 +276,7 @@ async def refuse(turn: Turn, decision: Decision) -> None:
             text = _("This command works only in a group.")
     else:
         text = _("This command is not available to you. /help shows what you can do.")
+    if turn.query is not None:  # a button: stop its spinner too
+        with contextlib.suppress(TelegramError):
+            await turn.query.answer()
     await turn.reply(text)

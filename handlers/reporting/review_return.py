@@ -41,6 +41,7 @@ from storage.models import REVIEW_RETURNED
 
 NAME = "review"
 END = ConversationHandler.END
+RETURN_PATTERN = r"^rv:r:\d+$"
 
 
 class Step(IntEnum):
@@ -151,7 +152,7 @@ def return_conversation(timeout_minutes: float) -> ConversationHandler:  # type:
         # Tracked per chat and user on purpose: the comment is a message, not a button.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CallbackQueryHandler(return_button, pattern=r"^rv:r:\d+$")],
+            entry_points=[CallbackQueryHandler(return_button, pattern=RETURN_PATTERN)],
             states={
                 Step.COMMENT: [MessageHandler(text, stopping(comment_typed))],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
