@@ -11,13 +11,23 @@ repository, these functions stage and flush; the use case commits.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationDraft
+
+# The conversations' names, the first part of a draft's key: in one place, because more
+# than one module needs them (a handover closes the old liaison's /report and albums).
+REPORT = "report"
+REVIEW_RETURN = "review"
+URGE = "urge"
+IMPORT = "import"
+HANDOVER_REQUEST = "handover"
+ALBUM_PREFIX = "album:"  # + the album's media_group_id
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,21 @@ async def drop(session: AsyncSession, key: DraftKey) -> None:
     if draft is not None:
         await session.delete(draft)
         await session.flush()
+
+
+async def drop_users(
+    session: AsyncSession, user_id: int, *, names: Sequence[str] = (), prefixes: Sequence[str] = ()
+) -> int:
+    """Remove user `user_id`'s drafts of the named conversations (in any chat), and those
+    whose name starts with one of `prefixes`; how many there were."""
+    conditions = [ConversationDraft.name.in_(names)] if names else []
+    conditions += [ConversationDraft.name.startswith(p, autoescape=True) for p in prefixes]
+    if not conditions:
+        return 0
+    result = await session.execute(
+        delete(ConversationDraft).where(ConversationDraft.user_id == user_id, or_(*conditions))
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def due_at(draft: ConversationDraft, timeout: dt.timedelta) -> dt.datetime:

@@ -46,7 +46,7 @@ from storage.db import DuplicateRow
 from storage.drafts import DraftKey
 from storage.models import Campaign
 
-DRAFT_NAME = "import"
+DRAFT_NAME = drafts.IMPORT
 DRAFT_TTL = dt.timedelta(days=1)
 IMPORT_TYPES = (".docx", ".txt")
 MESSAGE_LIMIT = 4000  # under Telegram's 4096

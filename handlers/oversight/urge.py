@@ -37,7 +37,7 @@ from storage.models import Department
 
 log = logging.getLogger(__name__)
 
-NAME = "urge"
+NAME = drafts.URGE
 CHOOSING, CONFIRMING = 1, 2
 OFFICE_CHAT_KEY = "office_chat_id"
 ITEMS_SHOWN = 15

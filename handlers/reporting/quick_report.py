@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 ALBUM_SETTLE_SECONDS = 2.0
 
 
-ALBUM_PREFIX = "album:"
+ALBUM_PREFIX = drafts.ALBUM_PREFIX
 
 
 def album_name(media_group_id: str) -> str:

@@ -52,7 +52,7 @@ from storage import drafts
 from storage.db import AsyncSession
 from storage.models import STATUSES, ConversationDraft
 
-NAME = "report"
+NAME = drafts.REPORT  # the draft store's name and the ConversationHandler's
 ITEM_PAGE = 8
 
 

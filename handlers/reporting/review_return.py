@@ -39,7 +39,7 @@ from handlers.reporting.review import refusal_text, tell_and_confirm
 from storage import drafts
 from storage.models import REVIEW_RETURNED
 
-NAME = "review"
+NAME = drafts.REVIEW_RETURN
 END = ConversationHandler.END
 RETURN_PATTERN = r"^rv:r:\d+$"
 
