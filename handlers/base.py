@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -210,12 +210,13 @@ async def usable_query(update: Update) -> bool:
     return False
 
 
-def use_case(
-    command: str | None = None,
-) -> Callable[[Callback[T]], Callable[..., Awaitable[T | None]]]:
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, T | None]]
+
+
+def use_case(command: str | None = None) -> Callable[[Callback[T]], Handler[T]]:
     """Open one session for the update, load the actor, check `command`'s permission."""
 
-    def decorate(func: Callback[T]) -> Callable[..., Awaitable[T | None]]:
+    def decorate(func: Callback[T]) -> Handler[T]:
         @functools.wraps(func)
         async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> T | None:
             user = update.effective_user

@@ -11,10 +11,10 @@ minutes, and drop the draft.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from core.text.i18n import Translate
-from handlers.base import Turn, use_case
+from handlers.base import Handler, Turn, use_case
 from storage import drafts
 from storage.drafts import DraftKey
 from storage.models import ConversationDraft
@@ -50,7 +50,7 @@ async def expire_if_due(turn: Turn, draft: ConversationDraft, hint: Hint) -> boo
     return True
 
 
-def on_timeout(name: str, hint: Hint) -> Callable[..., Awaitable[None]]:
+def on_timeout(name: str, hint: Hint) -> Handler[None]:
     """The ConversationHandler.TIMEOUT callback of conversation `name`: drop, then say so."""
 
     @use_case()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationDraft
@@ -76,7 +76,7 @@ async def drop_users(
 ) -> int:
     """Remove user `user_id`'s drafts of the named conversations (in any chat), and those
     whose name starts with one of `prefixes`; how many there were."""
-    conditions = [ConversationDraft.name.in_(names)] if names else []
+    conditions: list[ColumnElement[bool]] = [ConversationDraft.name.in_(names)] if names else []
     conditions += [ConversationDraft.name.startswith(p, autoescape=True) for p in prefixes]
     if not conditions:
         return 0

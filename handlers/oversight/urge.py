@@ -247,7 +247,7 @@ async def urge_button(turn: Turn) -> None:
     if state != expected or (kind == "y" and data.get("department_id") != department_id):
         await turn.reply(_("That urge is no longer open; send /urge again."))
         return
-    department = await repo.department_by_id(turn.session, department_id)
+    department = await repo.department_by_id(turn.session, department_id) if department_id else None
     if department is None:
         await turn.reply(_("This department no longer exists."))
         return

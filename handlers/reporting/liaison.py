@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import math
-from datetime import tzinfo
+from zoneinfo import ZoneInfo
 
 from telegram import (
     Bot,
@@ -399,7 +399,7 @@ async def _send_albums(
     view: ItemView,
     entries: list[reports.EvidenceEntry],
     _: Translate,
-    tz: tzinfo,
+    tz: ZoneInfo,
 ) -> None:
     for kind in ("photo", "document"):
         group = [e for e in entries if e.kind == kind]

@@ -23,9 +23,10 @@ from core.reporting.evidence import EvidenceRejected
 from core.reporting.quick import QuickCaption, parse_caption
 from core.reporting.reports import NewEvidence, ReportRefused
 from core.text.i18n import translator
-from handlers.base import Services, Turn, job_use_case, send_reliably, use_case
+from handlers.base import Turn, job_use_case, send_reliably, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
 from handlers.reporting.report import summary
+from runtime.services import Services
 from storage import drafts
 from storage.db import AsyncSession
 from storage.drafts import DraftKey
