@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Binding, Campaign, Department, Setting, User
+from storage.models import AuditLog, Binding, Campaign, Department, Setting, User
 
 
 async def active_campaign(session: AsyncSession) -> Campaign | None:
@@ -60,6 +61,18 @@ async def mark_red_reported(
         .where(Binding.id.in_(binding_ids), Binding.red_reported_at.is_(None))
         .values(red_reported_at=at)
     )
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    at: dt.datetime,
+    actor_tg_id: int | None,
+    action: str,
+    detail: dict[str, Any],
+) -> None:
+    """Stage one audit-log entry (committed with the use case that did the thing)."""
+    session.add(AuditLog(at=at, actor_tg_id=actor_tg_id, action=action, detail=detail))
 
 
 async def get_setting(session: AsyncSession, key: str) -> str | None:

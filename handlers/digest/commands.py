@@ -28,7 +28,6 @@ from handlers.digest.delivery import (
     send_parts,
 )
 from storage import repositories as repo
-from storage.models import AuditLog
 
 
 @use_case("setgroup")
@@ -45,13 +44,12 @@ async def setgroup_command(turn: Turn) -> None:
         return
     await repo.put_setting(turn.session, OFFICE_CHAT_KEY, str(chat.id))
     await repo.put_setting(turn.session, OFFICE_SET_AT_KEY, turn.now.isoformat())
-    turn.session.add(
-        AuditLog(
-            at=turn.now,
-            actor_tg_id=turn.actor.tg_id,
-            action="setgroup",
-            detail={"chat_id": chat.id, "title": chat.title or "", "previous": previous},
-        )
+    repo.audit(
+        turn.session,
+        at=turn.now,
+        actor_tg_id=turn.actor.tg_id,
+        action="setgroup",
+        detail={"chat_id": chat.id, "title": chat.title or "", "previous": previous},
     )
     await turn.reply(
         _(

@@ -16,7 +16,7 @@ from pathlib import Path
 from core.export.gather import ExportData, NoCampaign, campaign_of_year, gather_export
 from core.export.sheets import write_workbook
 from handlers.base import Turn, use_case
-from storage.models import AuditLog
+from storage import repositories as repo
 
 
 @use_case("export")
@@ -42,13 +42,12 @@ async def export_command(turn: Turn) -> None:
     except NoCampaign:
         await turn.reply(_("There is no campaign to export yet; import a document first."))
         return
-    turn.session.add(
-        AuditLog(
-            at=turn.now,
-            actor_tg_id=turn.actor.tg_id,
-            action="export",
-            detail={"campaign_id": data.campaign.id, "reports": len(data.reports)},
-        )
+    repo.audit(
+        turn.session,
+        at=turn.now,
+        actor_tg_id=turn.actor.tg_id,
+        action="export",
+        detail={"campaign_id": data.campaign.id, "reports": len(data.reports)},
     )
     # Committed by the use case when the workbook has gone out (an export that failed to
     # send leaves no audit entry).
