@@ -83,8 +83,7 @@ async def revoke_command(turn: Turn) -> None:
             actor_tg_id=turn.actor.tg_id,
             now=turn.now,
         )
-    except RevokeRefused as exc:
-        await turn.session.rollback()
+    except RevokeRefused as exc:  # refused before anything was staged
         messages = {
             RevokeFailure.NOT_FOUND: _("No user matches “{query}”. /users lists them."),
             RevokeFailure.AMBIGUOUS: _("Several users match “{query}”; use the number:"),
