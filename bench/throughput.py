@@ -42,6 +42,7 @@ async def prepare_database(url: str, users: list[u.TgUser]) -> None:
     db = Database(url)
     async with db.session() as session:
         await create_campaign(session, load_file(BUNDLED_DOCUMENT), source_name="annex3")
+        await session.commit()
     async with db.session() as session:
         campaign = await repo.active_campaign(session)
         assert campaign is not None

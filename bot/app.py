@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -24,17 +24,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.config import Settings
 from bot.persistence import DraftPersistence
 from core.people.actors import ensure_admins
-from core.people.permissions import ChatKind, Role, commands_for
+from core.people.permissions import Role
 from core.reporting.evidence import EvidenceStore
-from core.text.i18n import translator
 from handlers import common
 from handlers.assessment import evidence_policy
-from handlers.base import SERVICES_KEY, Services, system_clock
+from handlers.base import SERVICES_KEY
+from handlers.menu import menu, set_user_menu
 from handlers.people import handover, invites, leave
 from handlers.reporting import liaison, quick_report, report
+from runtime.config import Settings
+from runtime.services import Services, system_clock
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ def build_application(
         )
         async with db.session() as session:
             await ensure_admins(session, settings.admin_ids)
+            await session.commit()
         await set_command_menus(app, settings)
         await quick_report.finish_leftover_albums(app)
         # -- scheduling: digests and reminders (issue 5) --
@@ -205,6 +207,8 @@ def register_handlers(app: Application, settings: Settings) -> None:
             common.stray_message,
         )
     )
+    # A button no handler knows (an old keyboard, a game button, odd data): stop the spinner.
+    app.add_handler(CallbackQueryHandler(common.unknown_button))
     app.add_error_handler(common.on_error)
 
 
@@ -221,24 +225,6 @@ async def set_command_menus(app: Application, settings: Settings) -> None:
             log.warning("could not set the default command menu: %s", exc)
     for admin_id in sorted(settings.admin_ids):
         await set_user_menu(app.bot, admin_id, Role.ADMIN)
-
-
-async def set_user_menu(bot: Bot, user_id: int, role: Role) -> None:
-    """The command menu of one user's private chat with the bot, in both languages."""
-    for locale, language_code in (("zh", None), ("en", "en")):
-        try:
-            await bot.set_my_commands(
-                menu(role, locale), scope=BotCommandScopeChat(user_id), language_code=language_code
-            )
-        except TelegramError as exc:  # e.g. the user has not opened a chat with the bot yet
-            log.info("could not set the command menu of a user: %s", exc)
-
-
-def menu(role: Role, locale: str) -> list[BotCommand]:
-    _ = translator(locale)
-    return [
-        BotCommand(rule.name, _(rule.description)) for rule in commands_for(role, ChatKind.PRIVATE)
-    ]
 
 
 ALLOWED_UPDATES = Update.ALL_TYPES

@@ -164,6 +164,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         try:
             async with db.session() as session:
                 outcome = await create_campaign(session, doc, source_name=path.name)
+                await session.commit()
         finally:
             await db.close()
         state = "created" if outcome.created else "already imported, nothing new"

@@ -42,6 +42,7 @@ def make_invite_offline(settings: Settings, department_query: str | None, *, lea
                     now=dt.datetime.now(dt.UTC),
                     ttl=dt.timedelta(days=settings.invite_ttl_days),
                 )
+                await session.commit()
         finally:
             await db.close()
         who = made.department_name or "leader"

@@ -1,19 +1,18 @@
 """Conversation state in the project's database, so a /report survives a restart.
 
 Only conversations are persisted (no user/chat/bot data): the callbacks themselves
-write the answers and the next state into `conversation_draft` in the same commit,
-so this class only reads them back at start.
+write the answers and the next state into the draft store (`storage.drafts`) in their
+use case's one commit, so this class only reads them back at start.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from telegram.ext import BasePersistence, PersistenceInput
 
+from storage import drafts
 from storage.db import Database
-from storage.models import ConversationDraft
 
 # PTB's own aliases live in a private module; these are the same shapes.
 ConversationKey = tuple[int | str, ...]
@@ -33,12 +32,8 @@ class DraftPersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any,
 
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self.db.session() as session:
-            rows = await session.execute(
-                select(
-                    ConversationDraft.chat_id, ConversationDraft.user_id, ConversationDraft.state
-                ).where(ConversationDraft.name == name)
-            )
-            return {(chat_id, user_id): state for chat_id, user_id, state in rows}
+            found = await drafts.states(session, name)
+        return {(chat_id, user_id): state for (chat_id, user_id), state in found.items()}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None

@@ -25,6 +25,7 @@ async def seed_first_campaign(database_url: str) -> None:
                 return
             doc = load_file(BUNDLED_DOCUMENT)
             outcome = await create_campaign(session, doc, source_name=BUNDLED_DOCUMENT.name)
+            await session.commit()
             log.info(
                 "first start: imported the bundled %s document as campaign %s (%s items)",
                 doc.year,

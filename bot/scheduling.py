@@ -26,7 +26,8 @@ from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
 from bot.delivery import Outcome, deliver_due_digest, instance_owner, reminder_round
-from handlers.base import SERVICES_KEY, Services
+from handlers.base import SERVICES_KEY
+from runtime.services import Services
 
 log = logging.getLogger(__name__)
 

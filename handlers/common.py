@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import re
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from core.people.actors import set_locale
 from core.people.permissions import ChatKind, Decision, Role, check, commands_for
 from core.text.i18n import SUPPORTED_LOCALES, Translate, translator
 from handlers.base import Turn, chat_kind, services, use_case
+from handlers.reporting.review_return import RETURN_PATTERN
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +86,8 @@ async def lang(turn: Turn) -> None:
         await turn.reply(turn._("Usage: /lang zh or /lang en"))
         return
     user = turn.update.effective_user
-    assert user is not None
+    if user is None:
+        return
     await set_locale(turn.session, user.id, choice, user.full_name)
     _ = translator(choice)
     await turn.reply(
@@ -138,6 +143,17 @@ async def edited_message(turn: Turn) -> None:
             "To correct a report, send a new one: history keeps both."
         )
     )
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button press nothing else took: answer it quietly, change nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    if isinstance(query.data, str) and re.match(RETURN_PATTERN, query.data):
+        return  # the review-return conversation (handler group -1) took it
+    with contextlib.suppress(TelegramError):
+        await query.answer()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,12 +14,18 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+
+# Re-exported (the `as` form) so handlers can name the session type, and catch a unique
+# key's refusal, without importing SQLAlchemy, which they may not (pyproject.toml, TID251).
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+
+DuplicateRow = IntegrityError  # a unique key refused the row (e.g. a campaign imported twice)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 

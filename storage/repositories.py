@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Campaign, Department, Setting, User
+from storage.models import AuditLog, Binding, Campaign, Department, Setting, User
 
 
 async def active_campaign(session: AsyncSession) -> Campaign | None:
@@ -35,6 +37,14 @@ async def get_or_create_user(session: AsyncSession, tg_id: int, display_name: st
     return user
 
 
+async def department_by_id(session: AsyncSession, department_id: int) -> Department | None:
+    return await session.get(Department, department_id)
+
+
+async def campaign_by_id(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
 async def departments(session: AsyncSession, campaign_id: int) -> Sequence[Department]:
     result = await session.scalars(
         select(Department)
@@ -42,6 +52,29 @@ async def departments(session: AsyncSession, campaign_id: int) -> Sequence[Depar
         .order_by(Department.dept_class, Department.number, Department.id)
     )
     return result.all()
+
+
+async def mark_red_reported(
+    session: AsyncSession, binding_ids: Sequence[int], at: dt.datetime
+) -> None:
+    """Note that the digest has named these bindings as newly red (each is named once)."""
+    await session.execute(
+        update(Binding)
+        .where(Binding.id.in_(binding_ids), Binding.red_reported_at.is_(None))
+        .values(red_reported_at=at)
+    )
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    at: dt.datetime,
+    actor_tg_id: int | None,
+    action: str,
+    detail: dict[str, Any],
+) -> None:
+    """Stage one audit-log entry (committed with the use case that did the thing)."""
+    session.add(AuditLog(at=at, actor_tg_id=actor_tg_id, action=action, detail=detail))
 
 
 async def get_setting(session: AsyncSession, key: str) -> str | None:

@@ -70,6 +70,7 @@ async def report(rig: DubanRig, department: str, code: str, status: str, when: d
             source="test",
             now=when,
         )
+        await session.commit()
 
 
 async def some_reports(rig: DubanRig) -> None:

@@ -79,6 +79,7 @@ async def report(
             source="test",
             now=at or rig.clock(),
         )
+        await session.commit()
         return recorded.report_id
 
 
@@ -92,6 +93,7 @@ async def accept(rig: DubanRig, report_id: int) -> None:
             reviewer_tg_id=ADMIN.id,
             now=rig.clock(),
         )
+        await session.commit()
 
 
 async def speak_english(rig: DubanRig, *users: u.TgUser) -> None:

@@ -205,6 +205,7 @@ async def test_unbind_refuses_a_binding_with_reports(sqlite_rig: DubanRig) -> No
             source="test",
             now=rig.clock(),
         )
+        await session.commit()
     before = await state(rig)
     reply = await rig.ask(ADMIN, "/unbind 农业 A5.1")
     assert reply.plain_text == (

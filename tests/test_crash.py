@@ -62,6 +62,7 @@ async def test_sigkill_mid_burst_loses_nothing_that_was_confirmed(
     db = Database(sqlite_url)
     async with db.session() as session:
         await create_campaign(session, load_file(BUNDLED_DOCUMENT), source_name="annex3")
+        await session.commit()
     async with db.session() as session:
         for user, (department, _) in LIAISONS.items():
             choice = await find_department(session, department)

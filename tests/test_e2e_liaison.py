@@ -244,7 +244,7 @@ async def test_silence_ends_the_conversation(sqlite_rig: DubanRig) -> None:
     await rig.ask(FARM, "/report A5.1")
     rig.clock.advance(minutes=31)
     reply = await rig.ask(FARM, "推进中")
-    assert "30 分钟" in reply.plain_text
+    assert "30 分钟内没有收到回复" in reply.plain_text
     assert await reports_count(rig) == 0
 
 
@@ -426,7 +426,9 @@ async def test_silence_times_out_with_a_message(
         await rig.join(FARM, "农业")
         since = rig.api.mark()
         await rig.ask(FARM, "/report A5.1")
-        told = await rig.api.wait_for(contains="30 分钟", chat_id=FARM.id, since=since, timeout=15)
+        told = await rig.api.wait_for(
+            contains="0.03 分钟", chat_id=FARM.id, since=since, timeout=15
+        )
         assert "未保存" in told.plain_text
         async with rig.session() as session:
             assert await session.scalar(select(func.count()).select_from(ConversationDraft)) == 0

@@ -132,6 +132,7 @@ async def seed(db: Database, store: EvidenceStore) -> Seeded:
                 source="test",
                 now=T0 + dt.timedelta(hours=step),
             )
+            await session.commit()
             seeded.reports[label] = recorded.report_id
     async with db.session() as session:
         # The office accepts A5.3 (as /review does: the review, the report, the binding).

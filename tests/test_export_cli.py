@@ -47,6 +47,7 @@ def setup(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
                 await create_campaign(
                     session, load_file(BUNDLED_DOCUMENT), source_name=BUNDLED_DOCUMENT.name
                 )
+                await session.commit()
             return await seed(db, EvidenceStore(evidence_dir))
         finally:
             await db.close()

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from storage.models import Binding, Evidence, Report
 from tests.support import updates as u
-from tests.support.duban import ADMIN, DubanRig
+from tests.support.duban import ADMIN, LEADER, DubanRig
 
 FARM = u.TgUser(id=640_001, first_name="农业联络员")
 STRANGER = u.TgUser(id=640_002, first_name="路人")
@@ -214,3 +214,79 @@ async def test_random_captions(probe: Probe, caption: str) -> None:
     await probe.run(
         u.photo_message(FARM, ref, caption=caption[:1024] or None), expect_reply_in=FARM.id
     )
+
+
+# Every button pattern the bot registers, with real-looking, stale and odd values.
+BUTTON_DATA = [
+    "items:0",
+    "items:99999999999999999999",
+    "item:0",
+    "item:1",
+    "hist:1:99999",
+    "ev:1",
+    "rep:1",
+    "rep:99999999999999999999",
+    "rp:i:1",
+    "rp:p:7",
+    "rp:s:done",
+    "dept:1",
+    "dept:0",
+    "inv:1",
+    "ho:y:1",
+    "ho:n:640001",
+    "rv:a:1",
+    "rv:r:1",
+    "rv:e:1",
+    "ug:n",
+    "ug:y:1",
+    "ug:d:1",
+    "imp:y:abc",
+    "imp:n:abc",
+    "adj:b:1:A5.1",
+    "adj:u:1:Z9.9",
+    "",
+    "x" * 64,
+    "\u202eitems:1",
+    "items:1\n",
+]
+
+
+def without(query_update: dict[str, Any], *fields: str, **extra: Any) -> dict[str, Any]:
+    """The callback query of `query_update` without `fields`, with `extra` ones added."""
+    query = {k: v for k, v in query_update["callback_query"].items() if k not in fields}
+    return {"callback_query": query | extra}
+
+
+async def test_callback_queries_with_missing_and_odd_fields(probe: Probe) -> None:
+    """From every role: a button without data (a game button), without a message (an
+    inline message), and with odd or stale data never raises, always stops the spinner
+    (answerCallbackQuery), and changes nothing that should not change."""
+    rig = probe.rig
+    await rig.join(LEADER, None)
+    for user in (STRANGER, FARM, LEADER, ADMIN):
+        shown = await rig.ask(user, "/help")  # a real bot message to press buttons on
+        presses = [u.callback_query(user, data, shown) for data in BUTTON_DATA]
+        sample = u.callback_query(user, "items:0", shown)
+        presses += [
+            without(sample, "data", game_short_name="duban_game"),
+            without(sample, "data"),
+            without(sample, "message", inline_message_id="AAAAAgAAAA"),
+            without(sample, "message", "data", inline_message_id="AAAAAgAAAA"),
+        ]
+        for press in presses:
+            query_id = press["callback_query"]["id"]
+            data = press["callback_query"].get("data")
+            try:
+                await probe.run(press, expect_reply_in=None)
+            except AssertionError as exc:
+                raise AssertionError(f"{user.first_name} pressed {data!r}: {exc}") from exc
+            answered = [
+                c
+                for c in rig.api.callback_answers()
+                if c.params.get("callback_query_id") == query_id
+            ]
+            assert answered, (
+                f"{user.first_name}: no answer to {press['callback_query'].get('data')!r}"
+            )
+    async with rig.session() as session:
+        assert await session.scalar(select(func.count(Report.id))) == 0

@@ -2,7 +2,8 @@
 set an item's deadline.
 
 Each use case checks everything first and raises `AdjustRefused` (nothing staged), or
-makes its change, writes one audit-log row and commits once; the caller replies after.
+makes its change and writes one audit-log row (flushed); the caller's use case commits
+and replies after.
 Reports are never deleted: a binding that has reports cannot be removed.
 """
 
@@ -136,7 +137,7 @@ async def add_department(
             },
         )
     )
-    await session.commit()
+    await session.flush()
     return DepartmentAdded(department.id, name, dept_class, bindings, campaign.year, moved)
 
 
@@ -195,7 +196,7 @@ async def bind(
             detail={"department_id": department.id, "item_id": item.id, "code": item.code},
         )
     )
-    await session.commit()
+    await session.flush()
     return BindingChanged(department.name, item.code, item.title)
 
 
@@ -232,7 +233,7 @@ async def unbind(
             detail={"department_id": department.id, "item_id": item.id, "code": item.code},
         )
     )
-    await session.commit()
+    await session.flush()
     return BindingChanged(department.name, item.code, item.title)
 
 
@@ -287,5 +288,5 @@ async def set_deadline(
             },
         )
     )
-    await session.commit()
+    await session.flush()
     return DeadlineSet(item.code, item.title, old, deadline)

@@ -50,7 +50,7 @@ async def create_campaign(
     actor_tg_id: int | None = None,
     activate: bool = True,
 ) -> ImportOutcome:
-    """Save the document as a campaign (or find the one it already is) and commit."""
+    """Save the document as a campaign (or find the one it already is), flushed, not committed."""
     fingerprint = doc.fingerprint()
     existing = await session.scalar(select(Campaign).where(Campaign.fingerprint == fingerprint))
     if existing is not None:
@@ -136,7 +136,7 @@ async def create_campaign(
             detail={"campaign_id": campaign.id, "source": source_name, "year": doc.year},
         )
     )
-    await session.commit()
+    await session.flush()
     return ImportOutcome(campaign.id, True, len(departments), len(items), bindings)
 
 

@@ -33,5 +33,5 @@ async def set_evidence_required(
             detail={"code": code, "required": required},
         )
     )
-    await session.commit()
+    await session.flush()
     return True

@@ -9,17 +9,16 @@ until an admin adds it with /adddept, which moves them then. The old campaign's 
 never changed: it stays readable and exportable as it was.
 
 `import_as_active` saves the document with `core.assessment.campaigns.create_campaign` and moves
-the people in the same commit, so there is no moment where the new campaign is active
-and its liaisons still see last year's items.
+the people in the same unit of work (the caller's one commit), so there is no moment where
+the new campaign is active and its liaisons still see last year's items.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -42,9 +41,9 @@ class Moved:
 
 def follow_active_campaign(session: Session, campaign_id: int, actor_tg_id: int | None) -> Moved:
     """Move liaisons and unused invites of other campaigns' departments to `campaign_id`'s
-    department of the same name. Synchronous (runs inside a commit hook, or through
-    `AsyncSession.run_sync`); stages the changes, never commits. Three queries and one
-    UPDATE per receiving department."""
+    department of the same name. Synchronous (called through `AsyncSession.run_sync`,
+    where the sync session API is usable under asyncio); stages the changes, never
+    commits. Three queries and one UPDATE per receiving department."""
     targets = {
         normalize(name): department_id
         for department_id, name in session.execute(
@@ -122,10 +121,10 @@ async def already_imported(session: AsyncSession, doc: ParsedDocument) -> Campai
 async def import_as_active(
     session: AsyncSession, doc: ParsedDocument, *, source_name: str, actor_tg_id: int | None
 ) -> Switched:
-    """Create the campaign, make it active and move the liaisons, in one commit.
+    """Create the campaign, make it active and move the liaisons; staged, not committed.
 
     Whatever else the caller staged in `session` (e.g. dropping the pending upload) is
-    committed with it. A document imported before creates nothing and commits nothing.
+    committed with it by the caller. A document imported before creates nothing.
     """
     previous = await repo.active_campaign(session)
     existing = await already_imported(session, doc)
@@ -133,25 +132,10 @@ async def import_as_active(
         outcome = await create_campaign(session, doc, source_name=source_name, activate=True)
         return Switched(outcome, previous)
 
-    fingerprint = doc.fingerprint()
-    results: list[Moved] = []
-
-    # create_campaign commits at its end; moving the people in its before_commit hook
-    # puts both in that one transaction (the hook runs inside the commit, where the sync
-    # session API is usable under asyncio).
-    def move_people(sync_session: Session, *_args: Any) -> None:
-        campaign_id = sync_session.scalar(
-            select(Campaign.id).where(Campaign.fingerprint == fingerprint)
-        )
-        if campaign_id is not None and not results:
-            results.append(follow_active_campaign(sync_session, campaign_id, actor_tg_id))
-
-    target = session.sync_session
-    event.listen(target, "before_commit", move_people)
-    try:
-        outcome = await create_campaign(
-            session, doc, source_name=source_name, actor_tg_id=actor_tg_id, activate=True
-        )
-    finally:
-        event.remove(target, "before_commit", move_people)
-    return Switched(outcome, previous, results[0] if results else Moved())
+    outcome = await create_campaign(
+        session, doc, source_name=source_name, actor_tg_id=actor_tg_id, activate=True
+    )
+    # Moving the people is an explicit second step of the same unit of work: the caller
+    # commits both together, so the new campaign is never active without its liaisons.
+    moved = await session.run_sync(follow_active_campaign, outcome.campaign_id, actor_tg_id)
+    return Switched(outcome, previous, moved)

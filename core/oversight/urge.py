@@ -86,7 +86,7 @@ async def record_urge(
     liaison_count: int,
     now: dt.datetime,
 ) -> None:
-    """Write the urge to the audit log, with whatever else the session holds; commits."""
+    """Write the urge to the audit log, staged and flushed; the caller commits."""
     session.add(
         AuditLog(
             at=now,
@@ -95,4 +95,4 @@ async def record_urge(
             detail={"department_id": department_id, "text": text, "liaison_count": liaison_count},
         )
     )
-    await session.commit()
+    await session.flush()

@@ -55,10 +55,10 @@ async def ensure_admins(session: AsyncSession, admin_ids: frozenset[int]) -> Non
         user = await repo.get_or_create_user(session, tg_id)
         user.role = ROLE_ADMIN
         user.department_id = None
-    await session.commit()
+    await session.flush()
 
 
 async def set_locale(session: AsyncSession, tg_id: int, locale: str, display_name: str) -> None:
     user = await repo.get_or_create_user(session, tg_id, display_name)
     user.locale = locale
-    await session.commit()
+    await session.flush()

@@ -12,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import drafts
 from storage import repositories as repo
-from storage.models import ROLE_ADMIN, ROLE_LIAISON, AuditLog, ConversationDraft, Department, User
+from storage.drafts import DraftKey
+from storage.models import ROLE_ADMIN, ROLE_LIAISON, AuditLog, Department, User
 
-REQUEST = "handover"  # ConversationDraft name of a liaison's pending request
+REQUEST = drafts.HANDOVER_REQUEST  # the draft of a liaison's pending request
 
 
 class HandoverRefused(Exception):
@@ -46,7 +48,7 @@ async def hand_over(
     actor_tg_id: int,
     now: dt.datetime,
 ) -> HandedOver:
-    """Move `from_tg_id`'s liaison role to `to_tg_id`, and commit."""
+    """Move `from_tg_id`'s liaison role to `to_tg_id` (flushed; the caller commits)."""
     if from_tg_id == to_tg_id:
         raise HandoverRefused("same_person")
     old = await repo.user_by_tg_id(session, from_tg_id)
@@ -63,17 +65,10 @@ async def hand_over(
     old.role = None
     old.department_id = None
     old.is_deputy = False
-    closed = await session.execute(
-        delete(ConversationDraft).where(
-            ConversationDraft.user_id == from_tg_id,
-            or_(ConversationDraft.name == "report", ConversationDraft.name.like("album:%")),
-        )
+    closed = await drafts.drop_users(
+        session, from_tg_id, names=[drafts.REPORT], prefixes=[drafts.ALBUM_PREFIX]
     )
-    await session.execute(
-        delete(ConversationDraft).where(
-            ConversationDraft.name == REQUEST, ConversationDraft.user_id == from_tg_id
-        )
-    )
+    await drafts.drop_users(session, from_tg_id, names=[REQUEST])
     session.add(
         AuditLog(
             at=now,
@@ -82,13 +77,13 @@ async def hand_over(
             detail={"department_id": department.id, "from": from_tg_id, "to": to_tg_id},
         )
     )
-    await session.commit()
+    await session.flush()
     return HandedOver(
         department.id,
         department.name,
         from_tg_id,
         to_tg_id,
-        int(closed.rowcount or 0),  # type: ignore[attr-defined]
+        closed,
     )
 
 
@@ -104,31 +99,27 @@ async def request_handover(
     target = await repo.user_by_tg_id(session, to_tg_id)
     if target is not None and target.role not in (None, ROLE_LIAISON):
         raise HandoverRefused("target_is_staff")
-    draft = await session.get(ConversationDraft, (REQUEST, from_tg_id, from_tg_id))
-    if draft is None:
-        draft = ConversationDraft(name=REQUEST, chat_id=from_tg_id, user_id=from_tg_id, state=0)
-        session.add(draft)
-    draft.data = {"to": to_tg_id}
-    draft.updated_at = now
+    await drafts.save(session, request_key(from_tg_id), 0, {"to": to_tg_id}, now)
     department = await session.get(Department, old.department_id)
-    await session.commit()
+    await session.flush()
     return department.name if department else "?"
 
 
 async def requested_target(session: AsyncSession, from_tg_id: int) -> int:
-    draft = await session.get(ConversationDraft, (REQUEST, from_tg_id, from_tg_id))
+    draft = await drafts.load(session, request_key(from_tg_id))
     if draft is None or "to" not in (draft.data or {}):
         raise HandoverRefused("no_request")
     return int(draft.data["to"])
 
 
 async def drop_request(session: AsyncSession, from_tg_id: int) -> None:
-    await session.execute(
-        delete(ConversationDraft).where(
-            ConversationDraft.name == REQUEST, ConversationDraft.user_id == from_tg_id
-        )
-    )
-    await session.commit()
+    await drafts.drop_users(session, from_tg_id, names=[REQUEST])
+    await session.flush()
+
+
+def request_key(from_tg_id: int) -> DraftKey:
+    """A liaison's pending request lives in their private chat with the bot."""
+    return DraftKey(REQUEST, from_tg_id, from_tg_id)
 
 
 async def admin_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:

@@ -99,7 +99,7 @@ async def make_invite(
             detail={"role": role, "department_id": invite.department_id},
         )
     )
-    await session.commit()
+    await session.flush()
     return MadeInvite(code, role, department.name if department else None, invite.expires_at)
 
 
@@ -153,7 +153,7 @@ async def join(
         session.add(
             AuditLog(at=now, actor_tg_id=tg_id, action="join_failed", detail={"why": str(failure)})
         )
-        await session.commit()
+        await session.flush()
         raise JoinError(failure or JoinFailure.UNKNOWN)
 
     # Claim the invite atomically: of two people racing for one code, one wins.
@@ -163,7 +163,7 @@ async def join(
         .values(used_by=tg_id, used_at=now)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        await session.rollback()
+        # Nothing was changed: the conditional UPDATE matched no row.
         raise JoinError(JoinFailure.USED)
 
     user = await repo.get_or_create_user(session, tg_id, display_name)
@@ -191,5 +191,5 @@ async def join(
             detail={"role": invite.role, "department_id": invite.department_id},
         )
     )
-    await session.commit()
+    await session.flush()
     return Joined(invite.role or ROLE_LEADER, department_name, item_count)

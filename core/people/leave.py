@@ -64,7 +64,7 @@ async def add_leave(
             detail={"start": start.isoformat(), "end": end.isoformat()},
         )
     )
-    await session.commit()
+    await session.flush()
     return LeavePeriod(start, end)
 
 
@@ -84,7 +84,7 @@ async def cancel_leave(session: AsyncSession, tg_id: int, today: dt.date, now: d
         delete(Leave).where(Leave.user_tg_id == tg_id, Leave.end_date >= today)
     )
     session.add(AuditLog(at=now, actor_tg_id=tg_id, action="leave_cancelled", detail={}))
-    await session.commit()
+    await session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

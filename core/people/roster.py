@@ -129,11 +129,12 @@ class Revoked:
     department_name: str | None
 
 
-async def find_user(session: AsyncSession, query: str) -> list[User]:
+async def find_user(session: AsyncSession, query: str, *, with_role: bool = True) -> list[User]:
     """Users meant by `query`: a Telegram user id, or (with or without @) a display name.
 
     A name matches exactly (after normalising width, spaces and case) or, failing that,
-    as a unique part of one name; only users with a role are searched by name.
+    as a unique part of one name; only users with a role are searched by name, unless
+    `with_role` is False (a handover's new liaison has none yet).
     """
     text = query.strip()
     digits = text.lstrip("-")
@@ -143,9 +144,10 @@ async def find_user(session: AsyncSession, query: str) -> list[User]:
     wanted = normalize(text.lstrip("@＠"))
     if not wanted:
         return []
-    named = (
-        await session.scalars(select(User).where(User.role.is_not(None)).order_by(User.id))
-    ).all()
+    searched = select(User).order_by(User.id)
+    if with_role:
+        searched = searched.where(User.role.is_not(None))
+    named = (await session.scalars(searched)).all()
     exact = [u for u in named if normalize(u.display_name or "") == wanted]
     if exact:
         return exact
@@ -160,7 +162,8 @@ async def revoke(
     actor_tg_id: int,
     now: dt.datetime,
 ) -> Revoked:
-    """Remove the role and department of the user `query` names; audit-logged; commits."""
+    """Remove the role and department of the user `query` names; audit-logged; flushed,
+    the caller commits."""
     users = await find_user(session, query)
     if not users:
         raise RevokeRefused(RevokeFailure.NOT_FOUND)
@@ -196,5 +199,5 @@ async def revoke(
     user.role = None
     user.department_id = None
     user.is_deputy = False
-    await session.commit()
+    await session.flush()
     return revoked

@@ -2,8 +2,8 @@
 
 `record_report` is the one way a report is written: it checks the binding belongs to
 the liaison's department, places evidence files in the store, writes the report, its
-values and evidence, updates the binding's latest state, and commits once. Only after
-it returns may anyone be told the report is recorded.
+values and evidence, updates the binding's latest state, and flushes. Only after the
+caller's use case has committed may anyone be told the report is recorded.
 """
 
 from __future__ import annotations
@@ -155,6 +155,17 @@ async def own_item(session: AsyncSession, department_id: int, code: str) -> Item
     return views[0] if views else None
 
 
+async def binding_view(
+    session: AsyncSession, binding_id: int, *, department_id: int | None = None
+) -> ItemView | None:
+    """One binding as an item view; with `department_id`, only if it is that department's."""
+    condition = Binding.id == binding_id
+    if department_id is not None:
+        condition = condition & (Binding.department_id == department_id)
+    views = await views_where(session, condition)
+    return views[0] if views else None
+
+
 async def item_bindings(session: AsyncSession, code: str) -> list[ItemView]:
     """One item of the active campaign across the departments it is bound to."""
     campaign = await repo.active_campaign(session)
@@ -257,7 +268,7 @@ async def record_report(
     now: dt.datetime,
     source_message: tuple[int, int] | None = None,
 ) -> Recorded:
-    """Write one report with its values and evidence, and commit. See module docstring.
+    """Write one report with its values and evidence, and flush. See module docstring.
 
     `source_message` (chat id, message id) makes it idempotent: if that message already
     saved a report (an update delivered again after a crash), that report is returned.
@@ -335,7 +346,7 @@ async def record_report(
     binding.last_reported_at = now
     binding.report_count = (binding.report_count or 0) + 1
     binding.evidence_count = (binding.evidence_count or 0) + len(pieces)
-    await session.commit()
+    await session.flush()
 
     return Recorded(
         report_id=report.id,

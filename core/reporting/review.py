@@ -3,8 +3,9 @@
 A report marked done is `pending` until office staff accept or return it. A decision
 writes a `Review` row, sets the report's review state and, when the report is still its
 binding's latest, the binding's too (so the item counts as done only once accepted; see
-`core.oversight.overview.effective_status`), and commits once. Two reviewers deciding the same
-report at the same moment cannot both win: the report's state changes only from pending.
+`core.oversight.overview.effective_status`), and flushes; the caller's use case commits.
+Two reviewers deciding the same report at the same moment cannot both win: the report's
+state changes only from pending.
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ async def decide(
     reviewer_tg_id: int,
     now: dt.datetime,
 ) -> Decided:
-    """Accept or return a pending report, in one commit (see the module docstring)."""
+    """Accept or return a pending report, staged and flushed (see the module docstring)."""
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
     report = await check_pending(session, report_id)
@@ -218,7 +219,7 @@ async def decide(
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        await session.rollback()
+        # Nothing was changed: the conditional UPDATE matched no row.
         raise ReviewRefused(ReviewFailure.ALREADY)
     binding = await session.get(Binding, report.binding_id)
     assert binding is not None
@@ -247,7 +248,7 @@ async def decide(
         )
     )
     liaisons = await liaisons_of(session, department.id)
-    await session.commit()
+    await session.flush()
     return Decided(
         report_id=report_id,
         decision=decision,

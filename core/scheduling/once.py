@@ -28,6 +28,12 @@ is recorded before and after each message to keep that window small.
 
 Reminders (`ReminderSent`, unique on user, kind, subject, period) use the same claim:
 the row is inserted before the message is sent, so they go out at most once per period.
+
+**The one exception to "core functions flush, never commit".** Everywhere else a use case
+commits once, in `handlers.base.finish`. The claim protocol cannot wait for that: a claim
+is only a claim once other processes can see it, and each message's progress must be
+durable before the next is sent, so these functions commit their own small transactions
+(and are called from scheduled jobs with a session of their own, never inside a use case).
 """
 
 from __future__ import annotations

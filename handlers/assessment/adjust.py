@@ -162,11 +162,15 @@ async def unbind_button(turn: Turn) -> None:
 
 
 async def _button(turn: Turn) -> None:
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
+    query = turn.query
+    if query is None:
+        return
     await query.answer()
-    _prefix, action, department_id, code = query.data.split(":", 3)
-    await _change(turn, action, int(department_id), code)
+    parts = turn.callback_data.split(":", 3)
+    department_id = turn.callback_int(2)
+    if len(parts) != 4 or department_id is None:  # the button patterns allow nothing else
+        return
+    await _change(turn, parts[1], department_id, parts[3])
 
 
 # ---------------------------------------------------------------- /deadline

@@ -1,15 +1,15 @@
 """/import by document upload (admin, private chat).
 
 /import: a .docx, .pdf, .doc, .wps or .txt sent with the caption `/import [YEAR]` is
-downloaded and parsed (.doc / .wps converted by LibreOffice, SOFFICE_PATH);
-the dry-run summary comes back with "create campaign" / "cancel" buttons. Nothing is
-saved but the pending upload, a `conversation_draft` row (name "import") holding the
+downloaded and parsed (.doc / .wps converted by LibreOffice, SOFFICE_PATH); the dry-run
+summary comes back with "create campaign" / "cancel" buttons. Nothing is saved but the
+pending upload, a draft in the draft store (`storage.drafts`, name "import") holding the
 file id, file name, year, the parse's fingerprint and a one-time token. On confirm the
-file is downloaded and parsed again and must give the same fingerprint. Keeping the
-file id rather than the parsed JSON keeps one code path from bytes to campaign (the
-importer's types have no JSON reader, and a JSON copy could drift from what the parser
-does), keeps the draft small, and Telegram file ids do not expire; the fingerprint
-check catches a parser changed by an upgrade between upload and confirm.
+file is downloaded and parsed again and must give the same fingerprint. Keeping the file
+id rather than the parsed JSON keeps one code path from bytes to campaign (the importer's
+types have no JSON reader, and a JSON copy could drift from what the parser does), keeps
+the draft small, and Telegram file ids do not expire; the fingerprint check catches a
+parser changed by an upgrade between upload and confirm.
 
 Callback data: `imp:y:<token>` create, `imp:n:<token>` cancel.
 """
@@ -25,8 +25,6 @@ import unicodedata
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
@@ -49,9 +47,12 @@ from core.assessment.switch import Switched, already_imported, import_as_active
 from core.reporting.evidence import MAX_DOWNLOAD_BYTES
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
-from storage.models import Campaign, ConversationDraft
+from storage import drafts
+from storage.db import DuplicateRow
+from storage.drafts import DraftKey
+from storage.models import Campaign
 
-DRAFT_NAME = "import"
+DRAFT_NAME = drafts.IMPORT
 DRAFT_TTL = dt.timedelta(days=1)
 IMPORT_TYPES = IMPORT_SUFFIXES
 MESSAGE_LIMIT = 4000  # under Telegram's 4096
@@ -200,7 +201,8 @@ async def import_upload(turn: Turn) -> None:
     """A document captioned /import: parse it and show the dry run with two buttons."""
     _ = turn._
     message = turn.message
-    assert message is not None
+    if message is None:
+        return
     if message.document is None:
         await turn.reply(
             _(
@@ -228,21 +230,20 @@ async def import_upload(turn: Turn) -> None:
         return
 
     token = secrets.token_urlsafe(6)
-    key = (DRAFT_NAME, message.chat_id, turn.actor.tg_id)
-    draft = await turn.session.get(ConversationDraft, key)
-    if draft is None:
-        # One pending import per admin: a new upload replaces the last (its buttons die).
-        draft = ConversationDraft(name=DRAFT_NAME, chat_id=key[1], user_id=key[2], state=0)
-        turn.session.add(draft)
-    draft.data = {
-        "token": token,
-        "file_id": message.document.file_id,
-        "file_name": name,
-        "year": year,
-        "fingerprint": doc.fingerprint(),
-    }
-    draft.updated_at = turn.now
-    await turn.session.commit()
+    # One pending import per admin: a new upload replaces the last (its buttons die).
+    await drafts.save(
+        turn.session,
+        DraftKey(DRAFT_NAME, message.chat_id, turn.actor.tg_id),
+        0,
+        {
+            "token": token,
+            "file_id": message.document.file_id,
+            "file_name": name,
+            "year": year,
+            "fingerprint": doc.fingerprint(),
+        },
+        turn.now,
+    )
 
     head = _("Dry run of {file}: nothing is saved until you press “Create campaign”.").format(
         file=name
@@ -265,31 +266,36 @@ async def import_upload(turn: Turn) -> None:
 
 
 async def _drop_buttons(turn: Turn) -> None:
-    query = turn.update.callback_query
+    """Take the buttons off the dry run, after the commit (with the replies, in order)."""
+    query = turn.query
     if query is None or query.message is None:
         return
-    with contextlib.suppress(BadRequest):
-        await query.edit_message_reply_markup(None)
+
+    async def drop() -> None:
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+
+    await turn.after_commit(drop)
 
 
 @use_case("import")
 async def import_button(turn: Turn) -> None:
     """imp:y:<token> creates the campaign; imp:n:<token> drops the pending upload."""
     _ = turn._
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None and query.message is not None
+    query, chat = turn.query, turn.update.effective_chat
+    if query is None or chat is None:
+        return
     await query.answer()
-    _prefix, choice, token = query.data.split(":", 2)
-    key = (DRAFT_NAME, query.message.chat.id, turn.actor.tg_id)
-    draft = await turn.session.get(ConversationDraft, key)
+    _prefix, choice, token = [*turn.callback_data.split(":", 2), "", ""][:3]
+    key = DraftKey(DRAFT_NAME, chat.id, turn.actor.tg_id)
+    draft = await drafts.load(turn.session, key)
     data: dict[str, Any] = dict(draft.data or {}) if draft else {}
     if draft is None or data.get("token") != token:
         await turn.reply(_("This import is no longer pending. Send the document again."))
         await _drop_buttons(turn)
         return
-    if choice == "n" or draft.updated_at + DRAFT_TTL < turn.now:
-        await turn.session.delete(draft)
-        await turn.session.commit()
+    if choice == "n" or drafts.expired(draft, turn.now, DRAFT_TTL):
+        await drafts.drop(turn.session, key)
         if choice == "n":
             await turn.reply(_("Import cancelled. Nothing was saved."))
         else:
@@ -302,8 +308,7 @@ async def import_button(turn: Turn) -> None:
         content = await _download(turn, str(data["file_id"]))
         doc = await _parse(turn, content, name, data.get("year"))
     except BadRequest:  # Telegram no longer knows the file
-        await turn.session.delete(draft)
-        await turn.session.commit()
+        await drafts.drop(turn.session, key)
         await turn.reply(_("This import is no longer pending. Send the document again."))
         await _drop_buttons(turn)
         return
@@ -311,14 +316,12 @@ async def import_button(turn: Turn) -> None:
         await turn.reply(_("Could not download the document again. Please press the button again."))
         return
     except _Unusable as exc:
-        await turn.session.delete(draft)
-        await turn.session.commit()
+        await drafts.drop(turn.session, key)
         await turn.reply(exc.text)
         await _drop_buttons(turn)
         return
     if doc.fingerprint() != data.get("fingerprint"):
-        await turn.session.delete(draft)
-        await turn.session.commit()
+        await drafts.drop(turn.session, key)
         await turn.reply(
             _("The document now reads differently. Send it again to see a new dry run.")
         )
@@ -326,23 +329,17 @@ async def import_button(turn: Turn) -> None:
         return
 
     # Dropping the draft is committed with the campaign: one commit, all or nothing.
-    await turn.session.delete(draft)
+    await drafts.drop(turn.session, key)
     try:
         switched = await import_as_active(
             turn.session, doc, source_name=name, actor_tg_id=turn.actor.tg_id
         )
-    except IntegrityError:  # another process imported the same document a moment ago
+    except DuplicateRow:  # another process imported the same document a moment ago
+        # The failed flush spoiled the transaction: start again, dropping only the draft.
         await turn.session.rollback()
         switched = None
-        await turn.session.execute(
-            delete(ConversationDraft).where(
-                ConversationDraft.name == DRAFT_NAME,
-                ConversationDraft.chat_id == key[1],
-                ConversationDraft.user_id == key[2],
-            )
-        )
+        await drafts.drop(turn.session, key)
     if switched is None or not switched.created:
-        await turn.session.commit()
         await turn.reply(_("This document was already imported. Nothing new was created."))
         await _drop_buttons(turn)
         return

@@ -13,7 +13,13 @@ import html
 
 from telegram.constants import ParseMode
 
-from bot.delivery import (
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY
+from core.people.permissions import ChatKind
+from core.scheduling.once import digest_row
+from core.scheduling.times import local_today
+from core.text.formatting import local_datetime
+from handlers.base import Turn, use_case
+from handlers.digest.delivery import (
     Outcome,
     deliver_digest,
     instance_owner,
@@ -21,14 +27,7 @@ from bot.delivery import (
     office_chat,
     send_parts,
 )
-from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY
-from core.people.permissions import ChatKind
-from core.scheduling.once import digest_row
-from core.scheduling.times import local_today
-from core.text.formatting import local_datetime
-from handlers.base import Turn, use_case
 from storage import repositories as repo
-from storage.models import AuditLog
 
 
 @use_case("setgroup")
@@ -36,7 +35,8 @@ async def setgroup_command(turn: Turn) -> None:
     """Make this group the office group (the permission table allows it in groups only)."""
     _ = turn._
     chat = turn.update.effective_chat
-    assert chat is not None
+    if chat is None:
+        return
     settings = turn.services.settings
     previous = await repo.get_setting(turn.session, OFFICE_CHAT_KEY)
     if previous == str(chat.id):
@@ -44,15 +44,13 @@ async def setgroup_command(turn: Turn) -> None:
         return
     await repo.put_setting(turn.session, OFFICE_CHAT_KEY, str(chat.id))
     await repo.put_setting(turn.session, OFFICE_SET_AT_KEY, turn.now.isoformat())
-    turn.session.add(
-        AuditLog(
-            at=turn.now,
-            actor_tg_id=turn.actor.tg_id,
-            action="setgroup",
-            detail={"chat_id": chat.id, "title": chat.title or "", "previous": previous},
-        )
+    repo.audit(
+        turn.session,
+        at=turn.now,
+        actor_tg_id=turn.actor.tg_id,
+        action="setgroup",
+        detail={"chat_id": chat.id, "title": chat.title or "", "previous": previous},
     )
-    await turn.session.commit()
     await turn.reply(
         _(
             "This group is now the office group: the digest comes here every day at "
@@ -102,4 +100,5 @@ async def digest_command(turn: Turn) -> None:
         parse_mode=ParseMode.HTML,
     )
     built = await make_digest(svc, chat_id, today)
-    await send_parts(turn.context.bot, turn.actor.tg_id, built.parts)
+    bot = turn.context.bot
+    await turn.after_commit(lambda: send_parts(bot, turn.actor.tg_id, built.parts))

@@ -16,7 +16,7 @@ from pathlib import Path
 from core.export.gather import ExportData, NoCampaign, campaign_of_year, gather_export
 from core.export.sheets import write_workbook
 from handlers.base import Turn, use_case
-from storage.models import AuditLog
+from storage import repositories as repo
 
 
 @use_case("export")
@@ -42,15 +42,15 @@ async def export_command(turn: Turn) -> None:
     except NoCampaign:
         await turn.reply(_("There is no campaign to export yet; import a document first."))
         return
-    turn.session.add(
-        AuditLog(
-            at=turn.now,
-            actor_tg_id=turn.actor.tg_id,
-            action="export",
-            detail={"campaign_id": data.campaign.id, "reports": len(data.reports)},
-        )
+    repo.audit(
+        turn.session,
+        at=turn.now,
+        actor_tg_id=turn.actor.tg_id,
+        action="export",
+        detail={"campaign_id": data.campaign.id, "reports": len(data.reports)},
     )
-    await turn.session.commit()
+    # Committed by the use case when the workbook has gone out (an export that failed to
+    # send leaves no audit entry).
 
     local_day = turn.now.astimezone(settings.tz).strftime("%Y%m%d")
     file_name = f"考核汇总-{data.campaign.year or data.campaign.id}-{local_day}.xlsx"
@@ -65,7 +65,8 @@ async def export_command(turn: Turn) -> None:
         evidence=len(data.evidence),
     )
     chat = turn.update.effective_chat
-    assert chat is not None
+    if chat is None:
+        return
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "export.xlsx"
         await asyncio.to_thread(

@@ -181,7 +181,7 @@ async def show_department(turn: Turn, department: Department) -> None:
         )
         return
     today = today_of(turn)
-    campaign = await turn.session.get(Campaign, department.campaign_id)
+    campaign = await repo.campaign_by_id(turn.session, department.campaign_id)
     sections = [header] + [item_section(v, turn, campaign, today) for v in views]
     buttons = {
         index: [InlineKeyboardButton(view.code, callback_data=f"item:{view.binding_id}")]
@@ -219,9 +219,10 @@ async def dept_button(turn: Turn) -> None:
     """A department's screen from a button (staff only, like /dept)."""
     if not await button_allowed(turn, "dept"):
         return
-    query = turn.update.callback_query
-    assert query is not None
-    department = await turn.session.get(Department, callback_id(turn))
+    query = turn.query
+    if query is None:
+        return
+    department = await repo.department_by_id(turn.session, callback_id(turn))
     if department is None:
         await query.answer(turn._("This department no longer exists."), show_alert=True)
         return

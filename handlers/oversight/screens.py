@@ -102,9 +102,10 @@ async def button_allowed(turn: Turn, command: str) -> bool:
     """A button acts like `command`: refuse it (as a pop-up, nothing in the chat) if the
     presser may not use that command here."""
     query = turn.update.callback_query
-    assert query is not None
     if check(command, turn.actor.role, turn.chat) is Decision.ALLOWED:
         return True
+    if query is None:
+        return False
     await query.answer(
         turn._("This command is not available to you. /help shows what you can do."),
         show_alert=True,
@@ -113,9 +114,8 @@ async def button_allowed(turn: Turn, command: str) -> bool:
 
 
 def callback_id(turn: Turn) -> int:
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
-    return int(query.data.rsplit(":", 1)[1])
+    """The id at the end of the pressed button's data (0, matching nothing, if there is none)."""
+    return turn.callback_int(-1) or 0
 
 
 def colour_mark(view: ItemView, turn: Turn, campaign: Campaign | None, today: dt.date) -> str:

@@ -5,7 +5,8 @@ office's text and the department's outstanding items; the office group gets a no
 names the department only (never a person, never the text, which may name people). The
 urge is audit-logged (core.oversight.urge). Urging the same department again within the hour asks
 to confirm first. What waits for a choice (which department, or the confirmation) is kept
-in a `conversation_draft` row named "urge", so a restart in between loses nothing.
+in the draft store (`storage.drafts`) under the name "urge", so a restart in between loses
+nothing.
 
 Callback data:
     ug:d:<department>  the department, when the typed name matched several
@@ -15,11 +16,9 @@ Callback data:
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import delete
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
@@ -29,14 +28,16 @@ from core.scheduling.workdays import holiday_name, working_day_rule
 from core.text.formatting import local_datetime, shorten
 from core.text.i18n import Translate, translator
 from handlers.base import Turn, use_case
+from handlers.conversation import draft_key, timeout_of
 from handlers.notify import tell_privately
 from handlers.oversight.screens import button_allowed, effective_label, esc, keyboard
+from storage import drafts
 from storage import repositories as repo
-from storage.models import ConversationDraft, Department
+from storage.models import Department
 
 log = logging.getLogger(__name__)
 
-NAME = "urge"
+NAME = drafts.URGE
 CHOOSING, CONFIRMING = 1, 2
 OFFICE_CHAT_KEY = "office_chat_id"
 ITEMS_SHOWN = 15
@@ -45,41 +46,22 @@ ITEMS_SHOWN = 15
 # ---------------------------------------------------------------- drafts
 
 
-def _key(turn: Turn) -> tuple[int, int]:
-    return turn.update.effective_chat.id, turn.update.effective_user.id  # type: ignore[union-attr]
-
-
 async def save_draft(turn: Turn, state: int, data: dict[str, Any]) -> None:
-    chat_id, user_id = _key(turn)
-    draft = await turn.session.get(ConversationDraft, (NAME, chat_id, user_id))
-    if draft is None:
-        draft = ConversationDraft(name=NAME, chat_id=chat_id, user_id=user_id, state=state)
-        turn.session.add(draft)
-    draft.state = state
-    draft.data = dict(data)
-    draft.updated_at = turn.now
-    await turn.session.commit()
+    key = draft_key(turn, NAME)
+    if key is not None:
+        await drafts.save(turn.session, key, state, data, turn.now)
 
 
 async def take_draft(turn: Turn) -> tuple[int, dict[str, Any]] | None:
-    """The waiting draft's (state, data) if fresh; removed in its own commit either way,
-    so a choice is used once."""
-    chat_id, user_id = _key(turn)
-    draft = await turn.session.get(ConversationDraft, (NAME, chat_id, user_id))
-    if draft is None:
+    """The waiting draft's (state, data) if fresh; removed either way (with the use case's
+    commit), so a choice is used once."""
+    key = draft_key(turn, NAME)
+    draft = await drafts.load(turn.session, key) if key is not None else None
+    if draft is None or key is None:
         return None
-    fresh = draft.updated_at >= turn.now - dt.timedelta(
-        minutes=turn.services.settings.conversation_timeout_minutes
-    )
+    fresh = not drafts.expired(draft, turn.now, timeout_of(turn))
     state, data = draft.state, dict(draft.data or {})
-    await turn.session.execute(
-        delete(ConversationDraft).where(
-            ConversationDraft.name == NAME,
-            ConversationDraft.chat_id == chat_id,
-            ConversationDraft.user_id == user_id,
-        )
-    )
-    await turn.session.commit()
+    await drafts.drop(turn.session, key)
     return (state, data) if fresh else None
 
 
@@ -124,10 +106,9 @@ def group_text(department: str, plan: UrgePlan, _: Translate) -> str:
 # ---------------------------------------------------------------- the urge
 
 
-async def note_in_group(turn: Turn, department: str, plan: UrgePlan) -> str:
+async def note_in_group(turn: Turn, chat_id: str | None, department: str, plan: UrgePlan) -> str:
     """Send the group note; the sentence telling the admin what happened to it."""
     _ = turn._
-    chat_id = await repo.get_setting(turn.session, OFFICE_CHAT_KEY)
     if not chat_id or not chat_id.lstrip("-").isdigit():
         return _("No office group is set (/setgroup in the group), so the group note was skipped.")
     group_ = translator(turn.services.settings.default_locale)
@@ -140,8 +121,7 @@ async def note_in_group(turn: Turn, department: str, plan: UrgePlan) -> str:
 
 
 async def carry_out(turn: Turn, department: Department, plan: UrgePlan, note: str) -> None:
-    """Record (commit), then tell the liaisons and the group, then the admin."""
-    _ = turn._
+    """Record the urge; once committed, tell the liaisons and the group, then the admin."""
     await record_urge(
         turn.session,
         actor_tg_id=turn.actor.tg_id,
@@ -150,20 +130,27 @@ async def carry_out(turn: Turn, department: Department, plan: UrgePlan, note: st
         liaison_count=len(plan.liaisons),
         now=turn.now,
     )
-    told = await tell_privately(
-        turn.context.bot,
-        plan.liaisons,
-        lambda their: liaison_text(department.name, plan, note, their),
-        default_locale=turn.services.settings.default_locale,
-    )
-    group = await note_in_group(turn, department.name, plan)
-    await turn.reply(
-        _("Urged {department}: {told} of {count} liaisons told privately.").format(
-            department=department.name, told=told, count=len(plan.liaisons)
+    office_chat = await repo.get_setting(turn.session, OFFICE_CHAT_KEY)
+    name = department.name
+
+    async def tell_everyone() -> None:
+        _ = turn._
+        told = await tell_privately(
+            turn.context.bot,
+            plan.liaisons,
+            lambda their: liaison_text(name, plan, note, their),
+            default_locale=turn.services.settings.default_locale,
         )
-        + " "
-        + group
-    )
+        group = await note_in_group(turn, office_chat, name, plan)
+        await turn.reply(
+            _("Urged {department}: {told} of {count} liaisons told privately.").format(
+                department=name, told=told, count=len(plan.liaisons)
+            )
+            + " "
+            + group
+        )
+
+    await turn.after_commit(tell_everyone)
 
 
 async def start_urge(turn: Turn, department: Department, note: str) -> None:
@@ -244,22 +231,23 @@ async def urge_button(turn: Turn) -> None:
     """ug:d (which department), ug:y (urge again), ug:n (don't)."""
     if not await button_allowed(turn, "urge"):
         return
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
+    query = turn.query
+    if query is None:
+        return
     await query.answer()
     _ = turn._
     draft = await take_draft(turn)
-    if query.data == "ug:n":
+    if turn.callback_data == "ug:n":
         await turn.reply(_("Nothing was sent."))
         return
-    _prefix, kind, raw_id = query.data.split(":")
-    department_id = int(raw_id)
+    kind = turn.callback_data.split(":")[1]
+    department_id = turn.callback_int(2)
     state, data = draft if draft else (None, {})
     expected = CONFIRMING if kind == "y" else CHOOSING
     if state != expected or (kind == "y" and data.get("department_id") != department_id):
         await turn.reply(_("That urge is no longer open; send /urge again."))
         return
-    department = await turn.session.get(Department, department_id)
+    department = await repo.department_by_id(turn.session, department_id) if department_id else None
     if department is None:
         await turn.reply(_("This department no longer exists."))
         return

@@ -9,8 +9,8 @@ Callback data: `ho:y:<from id>` confirm, `ho:n:<from id>` refuse.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
@@ -24,11 +24,11 @@ from core.people.handover import (
     requested_target,
 )
 from core.people.permissions import Role
+from core.people.roster import find_user
 from core.text.i18n import Translate, translator
-from core.text.matching import normalize
 from handlers.base import Turn, use_case
+from handlers.menu import set_user_menu
 from storage import repositories as repo
-from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,7 @@ async def person_id(turn: Turn, query: str) -> int | None:
     text = query.strip()
     if text.lstrip("-").isdigit() and len(text) < 19:
         return int(text)
-    wanted = normalize(text.lstrip("@＠"))
-    if not wanted:
-        return None
-    users = (await turn.session.scalars(select(User))).all()
-    exact = [u for u in users if normalize(u.display_name or "") == wanted]
-    matches = exact or [u for u in users if wanted in normalize(u.display_name or "")]
+    matches = await find_user(turn.session, text, with_role=False)
     return matches[0].tg_id if len(matches) == 1 else None
 
 
@@ -58,19 +53,17 @@ def refusal_text(reason: str, _: Translate) -> str:
     }.get(reason, _("The handover could not be done."))
 
 
-async def tell(turn: Turn, tg_id: int, make_text: object) -> None:
+async def tell(turn: Turn, tg_id: int, make_text: Callable[[Translate], str]) -> None:
     """A private message to `tg_id` in their own language; silence if they never started the bot."""
     user = await repo.user_by_tg_id(turn.session, tg_id)
     _ = translator(user.locale if user and user.locale else turn.services.settings.default_locale)
     try:
-        await turn.context.bot.send_message(tg_id, make_text(_))  # type: ignore[operator]
+        await turn.context.bot.send_message(tg_id, make_text(_))
     except TelegramError as exc:
         log.info("could not notify a user about a handover: %s", exc)
 
 
 async def announce(turn: Turn, done: HandedOver) -> None:
-    from bot.app import set_user_menu
-
     await tell(
         turn,
         done.from_tg_id,
@@ -107,7 +100,7 @@ async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
     await turn.reply(
         _("Done: {department} has a new liaison.").format(department=done.department_name)
     )
-    await announce(turn, done)
+    await turn.after_commit(lambda: announce(turn, done))
 
 
 @use_case("handover")
@@ -140,6 +133,11 @@ async def handover_command(turn: Turn) -> None:
         await turn.reply(refusal_text(exc.reason, _))
         return
     await turn.reply(_("Your request was sent to the office for confirmation."))
+    await turn.after_commit(lambda: ask_the_office(turn, department, to_id))
+
+
+async def ask_the_office(turn: Turn, department: str, to_id: int) -> None:
+    """After the request is committed: each admin gets the confirm / refuse buttons."""
     for admin in await admin_ids(turn.session, turn.services.admin_ids):
         user = await repo.user_by_tg_id(turn.session, admin)
         locale = user.locale if user and user.locale else turn.services.settings.default_locale
@@ -171,13 +169,15 @@ def confirmation_request(
 async def handover_button(turn: Turn) -> None:
     """The office confirms or refuses a liaison's request."""
     _ = turn._
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
+    query = turn.query
+    if query is None:
+        return
     await query.answer()
     if turn.actor.role is not Role.ADMIN:
         return
-    _prefix, decision, raw = query.data.split(":")
-    from_id = int(raw)
+    decision, from_id = turn.callback_data.split(":")[1], turn.callback_int(2)
+    if from_id is None:
+        return
     try:
         to_id = await requested_target(turn.session, from_id)
     except HandoverRefused as exc:
@@ -186,6 +186,10 @@ async def handover_button(turn: Turn) -> None:
     if decision == "n":
         await drop_request(turn.session, from_id)
         await turn.reply(_("Refused; nothing changed."))
-        await tell(turn, from_id, lambda _: _("The office did not confirm your handover request."))
+        await turn.after_commit(
+            lambda: tell(
+                turn, from_id, lambda _: _("The office did not confirm your handover request.")
+            )
+        )
         return
     await carry_out(turn, from_id, to_id)

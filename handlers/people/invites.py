@@ -15,6 +15,7 @@ from core.people.invites import MadeInvite, find_department, make_invite
 from core.text.formatting import local_datetime
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
+from storage import repositories as repo
 from storage.models import ROLE_LEADER, ROLE_LIAISON, Department
 
 
@@ -92,10 +93,12 @@ async def invite_command(turn: Turn) -> None:
 
 @use_case("invite")
 async def invite_button(turn: Turn) -> None:
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
+    query = turn.query
+    if query is None:
+        return
     await query.answer()
-    department = await turn.session.get(Department, int(query.data.split(":")[1]))
+    department_id = turn.callback_int(1)
+    department = await repo.department_by_id(turn.session, department_id) if department_id else None
     if department is None:
         await turn.reply(turn._("No department matches “{query}”.").format(query="?"))
         return

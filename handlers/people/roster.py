@@ -12,6 +12,7 @@ from core.people.permissions import Role
 from core.people.roster import Person, RevokeFailure, RevokeRefused, people, revoke
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
+from handlers.menu import set_user_menu
 from handlers.oversight.screens import esc, send_screen
 
 
@@ -82,8 +83,7 @@ async def revoke_command(turn: Turn) -> None:
             actor_tg_id=turn.actor.tg_id,
             now=turn.now,
         )
-    except RevokeRefused as exc:
-        await turn.session.rollback()
+    except RevokeRefused as exc:  # refused before anything was staged
         messages = {
             RevokeFailure.NOT_FOUND: _("No user matches “{query}”. /users lists them."),
             RevokeFailure.AMBIGUOUS: _("Several users match “{query}”; use the number:"),
@@ -106,6 +106,4 @@ async def revoke_command(turn: Turn) -> None:
         + (f" · {revoked.department_name}" if revoked.department_name else ""),
     )
     await turn.reply(text)
-    from bot.app import set_user_menu  # the menu lives with the application wiring
-
-    await set_user_menu(turn.context.bot, revoked.tg_id, Role.STRANGER)
+    await turn.after_commit(lambda: set_user_menu(turn.context.bot, revoked.tg_id, Role.STRANGER))

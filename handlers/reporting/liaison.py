@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import html
 import math
+from zoneinfo import ZoneInfo
 
 from telegram import (
+    Bot,
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaDocument,
@@ -36,8 +39,10 @@ from core.text.formatting import (
     target_text,
     value_against_target,
 )
+from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from handlers.base import Turn, use_case
+from handlers.menu import set_user_menu
 
 ITEMS_PAGE_SIZE = 8
 HISTORY_PAGE_SIZE = 5
@@ -54,7 +59,8 @@ async def join_command(turn: Turn) -> None:
         await turn.reply(_("Please send the code with the command: /join CODE"))
         return
     user = turn.update.effective_user
-    assert user is not None
+    if user is None:
+        return
     try:
         joined = await join(
             turn.session,
@@ -87,10 +93,8 @@ async def join_command(turn: Turn) -> None:
     else:
         text = _("Welcome! You now have leader access. /status shows the overview.")
     await turn.reply(text)
-    from bot.app import set_user_menu
-
     role = Role.LIAISON if joined.department_name else Role.LEADER
-    await set_user_menu(turn.context.bot, user.id, role)
+    await turn.after_commit(lambda: set_user_menu(turn.context.bot, user.id, role))
 
 
 # ---------------------------------------------------------------- /items
@@ -151,7 +155,8 @@ def items_page(views: list[ItemView], page: int, turn: Turn) -> tuple[str, Inlin
 @use_case("items")
 async def items_command(turn: Turn) -> None:
     """/items: the liaison's department's items, outstanding first, paged."""
-    assert turn.actor.department_id is not None
+    if turn.actor.department_id is None:  # a liaison always has one
+        return
     views = await reports.department_items(turn.session, turn.actor.department_id)
     if not views:
         await turn.reply(turn._("Your department has no items in the active campaign."))
@@ -163,16 +168,17 @@ async def items_command(turn: Turn) -> None:
 @use_case("items")
 async def items_page_button(turn: Turn) -> None:
     """Paging buttons of /items: edit the list in place."""
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None and turn.actor.department_id is not None
+    query = turn.query
+    if query is None or turn.actor.department_id is None:
+        return
     await query.answer()
-    page = int(query.data.split(":")[1])
+    page = turn.callback_int(1) or 0
     views = await reports.department_items(turn.session, turn.actor.department_id)
     text, markup = items_page(views, page, turn)
-    await _edit(query, text, markup)
+    await turn.after_commit(lambda: _edit(query, text, markup))
 
 
-async def _edit(query, text: str, markup: InlineKeyboardMarkup | None) -> None:  # type: ignore[no-untyped-def]
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     try:
         await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     except BadRequest as exc:  # pressing the same page twice: "message is not modified"
@@ -180,19 +186,19 @@ async def _edit(query, text: str, markup: InlineKeyboardMarkup | None) -> None: 
             raise
 
 
-async def visible_binding(turn: Turn, binding_id: int) -> ItemView | None:
+async def visible_binding(turn: Turn, binding_id: int | None) -> ItemView | None:
     """The binding's view if this user may see it: own department, or staff."""
+    if binding_id is None:
+        return None
     if turn.actor.role is Role.LIAISON:
-        views = await reports.views_where(
-            turn.session,
-            (reports.Binding.id == binding_id)
-            & (reports.Binding.department_id == turn.actor.department_id),
+        if turn.actor.department_id is None:
+            return None
+        return await reports.binding_view(
+            turn.session, binding_id, department_id=turn.actor.department_id
         )
-    elif turn.actor.is_staff:
-        views = await reports.views_where(turn.session, reports.Binding.id == binding_id)
-    else:
-        views = []
-    return views[0] if views else None
+    if turn.actor.is_staff:
+        return await reports.binding_view(turn.session, binding_id)
+    return None
 
 
 def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
@@ -241,9 +247,10 @@ def card_buttons(view: ItemView, turn: Turn) -> InlineKeyboardMarkup:
 @use_case()
 async def item_button(turn: Turn) -> None:
     """An item's card: full text, targets, counts, and what to do next."""
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
-    view = await visible_binding(turn, int(query.data.split(":")[1]))
+    query = turn.query
+    if query is None:
+        return
+    view = await visible_binding(turn, turn.callback_int(1))
     if view is None:
         await query.answer(turn._("This item is not available to you."), show_alert=True)
         return
@@ -267,8 +274,11 @@ async def resolve_code(turn: Turn, command: str) -> ItemView | None:
         await turn.reply(_("There is no item {code}.").format(code=shorten(turn.args[0], 20)))
         return None
     if turn.actor.role is Role.LIAISON:
-        assert turn.actor.department_id is not None
-        view = await reports.own_item(turn.session, turn.actor.department_id, code)
+        view = (
+            await reports.own_item(turn.session, turn.actor.department_id, code)
+            if turn.actor.department_id is not None
+            else None
+        )
         if view is None:
             await turn.reply(
                 _("Item {code} is not one of your department's items.").format(code=code)
@@ -354,15 +364,15 @@ async def history_command(turn: Turn) -> None:
 
 @use_case()
 async def history_button(turn: Turn) -> None:
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
-    _, binding, offset = query.data.split(":")
-    view = await visible_binding(turn, int(binding))
+    query = turn.query
+    if query is None:
+        return
+    view = await visible_binding(turn, turn.callback_int(1))
     if view is None:
         await query.answer(turn._("This item is not available to you."), show_alert=True)
         return
     await query.answer()
-    await send_history(turn, view, max(0, int(offset)))
+    await send_history(turn, view, max(0, turn.callback_int(2) or 0))
 
 
 async def send_evidence(turn: Turn, view: ItemView) -> None:
@@ -373,11 +383,24 @@ async def send_evidence(turn: Turn, view: ItemView) -> None:
     if not entries:
         await turn.reply(_("No evidence yet for {code}.").format(code=view.code))
         return
-    chat_id = turn.update.effective_chat.id  # type: ignore[union-attr]
-    bot = turn.context.bot
+    chat = turn.update.effective_chat
+    if chat is None:
+        return
+    chat_id, bot = chat.id, turn.context.bot
     await turn.reply(
         _("Evidence of {code}: {count} files.").format(code=view.code, count=len(entries))
     )
+    await turn.after_commit(lambda: _send_albums(bot, chat_id, view, entries, _, tz))
+
+
+async def _send_albums(
+    bot: Bot,
+    chat_id: int,
+    view: ItemView,
+    entries: list[reports.EvidenceEntry],
+    _: Translate,
+    tz: ZoneInfo,
+) -> None:
     for kind in ("photo", "document"):
         group = [e for e in entries if e.kind == kind]
         for start in range(0, len(group), 10):
@@ -416,9 +439,10 @@ async def evidence_command(turn: Turn) -> None:
 
 @use_case()
 async def evidence_button(turn: Turn) -> None:
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None
-    view = await visible_binding(turn, int(query.data.split(":")[1]))
+    query = turn.query
+    if query is None:
+        return
+    view = await visible_binding(turn, turn.callback_int(1))
     if view is None:
         await query.answer(turn._("This item is not available to you."), show_alert=True)
         return

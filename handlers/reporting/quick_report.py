@@ -2,8 +2,9 @@
 
 A single photo or document is recorded at once. An album arrives as separate updates
 sharing a media_group_id, its caption on the first; each part is staged and kept in
-`conversation_draft` (name `album:<id>`), and a job two seconds after the last part
-records them all as one report. Drafts left by a restart are finished at start.
+the draft store (`storage.drafts`, name `album:<id>`), and a job two seconds after the
+last part records them all as one report, in one commit with the end of the draft.
+Drafts left by a restart are finished at start.
 """
 
 from __future__ import annotations
@@ -13,28 +14,33 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, ContextTypes
 
 from core.people.actors import load_actor
 from core.people.permissions import Role
 from core.reporting import reports
 from core.reporting.evidence import EvidenceRejected
-from core.reporting.quick import parse_caption
+from core.reporting.quick import QuickCaption, parse_caption
 from core.reporting.reports import NewEvidence, ReportRefused
 from core.text.i18n import translator
-from handlers.base import Services, Turn, send_reliably, services, use_case
+from handlers.base import Turn, job_use_case, send_reliably, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
 from handlers.reporting.report import summary
-from storage.models import STATUS_IN_PROGRESS, ConversationDraft
+from runtime.services import Services
+from storage import drafts
+from storage.db import AsyncSession
+from storage.drafts import DraftKey
+from storage.models import STATUS_IN_PROGRESS
 
 log = logging.getLogger(__name__)
 ALBUM_SETTLE_SECONDS = 2.0
 
 
+ALBUM_PREFIX = drafts.ALBUM_PREFIX
+
+
 def album_name(media_group_id: str) -> str:
-    return f"album:{media_group_id}"[:40]
+    return f"{ALBUM_PREFIX}{media_group_id}"[:40]
 
 
 @use_case()
@@ -42,7 +48,8 @@ async def media_received(turn: Turn) -> None:
     """A photo/document outside /report: a quick report if captioned #CODE (or part of one)."""
     _ = turn._
     message = turn.message
-    assert message is not None
+    if message is None:
+        return
     if turn.actor.role is not Role.LIAISON:
         if turn.actor.role is Role.STRANGER:
             await turn.reply(_("Send /join CODE with the invite code from your office, or /help."))
@@ -69,25 +76,28 @@ async def media_received(turn: Turn) -> None:
     except EvidenceRejected as exc:
         await turn.reply(rejection_text(exc.reason, _))
         return
-    await _record(
+    text = await _record(
         turn.services,
         turn.session,
         turn.actor.tg_id,
-        turn.actor.department_id,
         view,
-        caption_text=message.caption or "",
+        caption=caption,
         pieces=[piece],
         chat_id=message.chat_id,
-        bot=turn.context.bot,
         now=turn.now,
         source_message_id=message.message_id,
     )
+    await turn.reply(text)
 
 
 async def _own_view(turn: Turn, code: str) -> reports.ItemView | None:
     _ = turn._
-    assert turn.actor.department_id is not None
-    view = await reports.own_item(turn.session, turn.actor.department_id, code)
+    department_id = turn.actor.department_id
+    view = (
+        await reports.own_item(turn.session, department_id, code)
+        if department_id is not None
+        else None
+    )
     if view is None:
         if await reports.code_exists(turn.session, code):
             await turn.reply(
@@ -108,10 +118,12 @@ async def album_part(turn: Turn) -> None:
     """Stage one part of an album and (re)schedule the album's completion."""
     _ = turn._
     message = turn.message
-    assert message is not None and message.media_group_id is not None
+    if message is None or message.media_group_id is None:
+        return
     user_id, chat_id = turn.actor.tg_id, message.chat_id
     name = album_name(message.media_group_id)
-    draft = await turn.session.get(ConversationDraft, (name, chat_id, user_id))
+    key = DraftKey(name, chat_id, user_id)
+    draft = await drafts.load(turn.session, key)
     data: dict[str, Any] = dict(draft.data) if draft else {"files": [], "rejected": 0}
     try:
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
@@ -125,18 +137,29 @@ async def album_part(turn: Turn) -> None:
     data["first_message_id"] = min(
         int(data.get("first_message_id") or message.message_id), message.message_id
     )
-    if draft is None:
-        draft = ConversationDraft(name=name, chat_id=chat_id, user_id=user_id, state=0)
-        turn.session.add(draft)
-    draft.data = data
-    draft.updated_at = turn.now
-    await turn.session.commit()
-    schedule_album(turn.context.application, name, chat_id, user_id, ALBUM_SETTLE_SECONDS)
+    await drafts.save(turn.session, key, 0, data, turn.now)
+    app = turn.context.application
+    # Scheduled only once the part is committed: the job reads it back from the database.
+    await turn.after_commit(
+        lambda: _schedule_now(app, name, chat_id, user_id, ALBUM_SETTLE_SECONDS)
+    )
+
+
+async def _schedule_now(
+    app: Application,  # type: ignore[type-arg]
+    name: str,
+    chat_id: int,
+    user_id: int,
+    delay: float,
+) -> None:
+    schedule_album(app, name, chat_id, user_id, delay)
 
 
 def schedule_album(app: Application, name: str, chat_id: int, user_id: int, delay: float) -> None:  # type: ignore[type-arg]
     jobs = app.job_queue
-    assert jobs is not None
+    if jobs is None:  # built without a job queue (never in the bot): nothing to schedule
+        log.warning("no job queue: album %s is finished at the next start", name)
+        return
     job_name = f"{name}:{chat_id}:{user_id}"
     for job in jobs.get_jobs_by_name(job_name):
         job.schedule_removal()
@@ -153,86 +176,76 @@ def schedule_album(app: Application, name: str, chat_id: int, user_id: int, dela
 async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Record an album's parts as one report (or explain why not), then drop its draft."""
     job = context.job
-    assert job is not None and isinstance(job.data, dict)
-    name, chat_id, user_id = job.data["name"], job.data["chat_id"], job.data["user_id"]
-    svc = services(context)
-    async with svc.db.session() as session:
-        draft = await session.get(ConversationDraft, (name, chat_id, user_id))
-        if draft is None:
-            return
-        data = dict(draft.data or {})
-        actor = await load_actor(
-            session, user_id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
+    if job is None or not isinstance(job.data, dict):
+        return
+    key = DraftKey(job.data["name"], job.data["chat_id"], job.data["user_id"])
+    await job_use_case(context, key.user_id, lambda turn: album_done(turn, key))
+
+
+async def album_done(turn: Turn, key: DraftKey) -> None:
+    """The album's use case: one commit records the report and drops the draft."""
+    draft = await drafts.load(turn.session, key)
+    if draft is None:
+        return
+    data = dict(draft.data or {})
+    actor = turn.actor
+    _ = turn._
+    await drafts.drop(turn.session, key)
+    caption = parse_caption(data.get("caption"))
+    pieces = [NewEvidence.from_json(f) for f in data.get("files", [])]
+    reply: str | None = None
+    view = None
+    if actor.role is not Role.LIAISON or actor.department_id is None:
+        reply = _("Only department liaisons report progress.")
+    elif caption is None:
+        reply = _(
+            "To report with this album, send it again with the caption #CODE on its first "
+            "photo, or use /report."
         )
-        _ = translator(actor.locale)
-        await session.execute(
-            delete(ConversationDraft).where(
-                ConversationDraft.name == name,
-                ConversationDraft.chat_id == chat_id,
-                ConversationDraft.user_id == user_id,
-            )
-        )
-        caption = parse_caption(data.get("caption"))
-        pieces = [NewEvidence.from_json(f) for f in data.get("files", [])]
-        reply: str | None = None
-        view = None
-        if actor.role is not Role.LIAISON or actor.department_id is None:
-            reply = _("Only department liaisons report progress.")
-        elif caption is None:
-            reply = _(
-                "To report with this album, send it again with the caption #CODE on its first "
-                "photo, or use /report."
-            )
-        else:
-            view = await reports.own_item(session, actor.department_id, caption.code)
-            if view is None:
-                if await reports.code_exists(session, caption.code):
-                    reply = _(
-                        "Item {code} is not one of your department's items. Nothing was recorded."
-                    ).format(code=caption.code)
-                else:
-                    reply = _(
-                        "There is no item {code}. Nothing was recorded; /items lists yours."
-                    ).format(code=caption.code)
-            elif not pieces:
-                reply = rejection_text(str(data.get("rejected_reason", "type")), _)
-        if reply is not None or view is None:
-            await session.commit()  # the draft is dropped either way
-            await send_reliably(context.bot, chat_id, reply or "")
-            return
-        await _record(
-            svc,
-            session,
-            user_id,
-            actor.department_id,
+    else:
+        view = await reports.own_item(turn.session, actor.department_id, caption.code)
+        if view is None:
+            if await reports.code_exists(turn.session, caption.code):
+                reply = _(
+                    "Item {code} is not one of your department's items. Nothing was recorded."
+                ).format(code=caption.code)
+            else:
+                reply = _(
+                    "There is no item {code}. Nothing was recorded; /items lists yours."
+                ).format(code=caption.code)
+        elif not pieces:
+            reply = rejection_text(str(data.get("rejected_reason", "type")), _)
+    if reply is None and view is not None and caption is not None:
+        reply = await _record(
+            turn.services,
+            turn.session,
+            key.user_id,
             view,
-            caption_text=data.get("caption", ""),
+            caption=caption,
             pieces=pieces,
             source_message_id=data.get("first_message_id"),
-            chat_id=chat_id,
-            bot=context.bot,
-            now=svc.clock(),
+            chat_id=key.chat_id,
+            now=turn.now,
             rejected=int(data.get("rejected", 0)),
         )
+    bot = turn.context.bot
+    await turn.after_commit(lambda: send_reliably(bot, key.chat_id, reply or ""))
 
 
 async def _record(
     svc: Services,
     session: AsyncSession,
     tg_id: int,
-    department_id: int | None,
     view: reports.ItemView,
     *,
-    caption_text: str,
+    caption: QuickCaption,
     pieces: list[NewEvidence],
     chat_id: int,
-    bot: Any,
     now: dt.datetime,
     rejected: int = 0,
     source_message_id: int | None = None,
-) -> None:
-    caption = parse_caption(caption_text)
-    assert caption is not None and department_id is not None
+) -> str:
+    """Stage the quick report; the reply to send once it is committed."""
     values: dict[int, Decimal] = {}
     if caption.value is not None and view.targets:
         values[view.targets[0].id] = caption.value
@@ -240,12 +253,14 @@ async def _record(
         session, tg_id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
     )
     _ = translator(actor.locale)
+    if actor.department_id is None:
+        return _("Only department liaisons report progress.")
     try:
         recorded = await reports.record_report(
             session,
             svc.evidence_store,
             reporter_tg_id=tg_id,
-            department_id=department_id,
+            department_id=actor.department_id,
             binding_id=view.binding_id,
             status=caption.status or STATUS_IN_PROGRESS,
             values=values,
@@ -255,29 +270,21 @@ async def _record(
             now=now,
             source_message=(chat_id, source_message_id) if source_message_id else None,
         )
-    except ReportRefused:
-        await session.rollback()
-        await send_reliably(bot, chat_id, _("This item is not available to you."))
-        return
-    await session.commit()  # a repeated delivery commits nothing above; drop its album draft
+    except ReportRefused:  # refused before anything was staged
+        return _("This item is not available to you.")
+    # A repeated delivery stages nothing above (the report is found by its source message).
     text = summary(recorded, _)
     if rejected:
         text += "\n" + _("{count} files of the album could not be kept (type or size).").format(
             count=rejected
         )
-    await send_reliably(bot, chat_id, text)
+    return text
 
 
 async def finish_leftover_albums(app: Application) -> None:  # type: ignore[type-arg]
     """At start: albums whose completion job died with the previous process."""
     svc: Services = app.bot_data["services"]
     async with svc.db.session() as session:
-        rows = (
-            await session.execute(
-                select(
-                    ConversationDraft.name, ConversationDraft.chat_id, ConversationDraft.user_id
-                ).where(ConversationDraft.name.like("album:%"))
-            )
-        ).all()
-    for name, chat_id, user_id in rows:
-        schedule_album(app, name, chat_id, user_id, 0.5)
+        keys = await drafts.keys_starting(session, ALBUM_PREFIX)
+    for key in keys:
+        schedule_album(app, key.name, key.chat_id, key.user_id, 0.5)

@@ -3,9 +3,10 @@
     CHOOSING_ITEM -> CHOOSING_STATUS -> TYPING_VALUE (once per target) -> TYPING_TEXT
     -> ADDING_EVIDENCE -> /done saves everything in one transaction, then says so.
 
-Each step's answers live in `conversation_draft` (written in the step's own commit), so
-a restart of the bot resumes where the liaison was. `/cancel` drops the draft at any
-step; 30 minutes of silence ends it with a message.
+Each step's answers live in the draft store (`storage.drafts`, written in the step's own
+commit), so a restart of the bot resumes where the liaison was. `/cancel` drops the draft
+at any step; CONVERSATION_TIMEOUT_MINUTES of silence ends it with the shared timeout
+reply (`handlers.conversation`).
 
 Callback data: `rp:i:<binding>` choose item, `rp:p:<page>` item page, `rp:s:<status>`.
 """
@@ -19,15 +20,14 @@ import warnings
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import delete
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -45,11 +45,14 @@ from core.text.formatting import (
 )
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
-from handlers.base import Turn, send_reliably, services, use_case
+from handlers.base import Turn, bookkeeping_after_send, send_reliably, use_case
+from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.reporting.files import fetch_evidence, rejection_text
+from storage import drafts
+from storage.db import AsyncSession
 from storage.models import STATUSES, ConversationDraft
 
-NAME = "report"
+NAME = drafts.REPORT  # the draft store's name and the ConversationHandler's
 ITEM_PAGE = 8
 
 
@@ -67,43 +70,27 @@ END = ConversationHandler.END
 # ---------------------------------------------------------------- drafts
 
 
-def _key(turn: Turn) -> tuple[int, int]:
-    return turn.update.effective_chat.id, turn.update.effective_user.id  # type: ignore[union-attr]
+def restart_hint(_: Translate) -> str:
+    return _("Nothing was saved. Start again with /report.")
 
 
 async def load_draft(turn: Turn) -> ConversationDraft | None:
-    chat_id, user_id = _key(turn)
-    return await turn.session.get(ConversationDraft, (NAME, chat_id, user_id))
+    key = draft_key(turn, NAME)
+    return await drafts.load(turn.session, key) if key is not None else None
 
 
 async def save_draft(turn: Turn, state: Step, data: dict[str, Any]) -> Step:
-    """Write the answers so far and the next step, in one commit; return the step."""
-    chat_id, user_id = _key(turn)
-    draft = await turn.session.get(ConversationDraft, (NAME, chat_id, user_id))
-    if draft is None:
-        draft = ConversationDraft(name=NAME, chat_id=chat_id, user_id=user_id, state=int(state))
-        turn.session.add(draft)
-    draft.state = int(state)
-    draft.data = dict(data)  # a new object, so the JSON column is seen as changed
-    draft.updated_at = turn.now
-    await turn.session.commit()
+    """Stage the answers so far and the next step (committed with the use case)."""
+    key = draft_key(turn, NAME)
+    if key is not None:
+        await drafts.save(turn.session, key, int(state), data, turn.now)
     return state
 
 
 async def drop_draft(turn: Turn) -> None:
-    chat_id, user_id = _key(turn)
-    await turn.session.execute(
-        delete(ConversationDraft).where(
-            ConversationDraft.name == NAME,
-            ConversationDraft.chat_id == chat_id,
-            ConversationDraft.user_id == user_id,
-        )
-    )
-    await turn.session.commit()
-
-
-def timeout_of(turn: Turn) -> dt.timedelta:
-    return dt.timedelta(minutes=turn.services.settings.conversation_timeout_minutes)
+    key = draft_key(turn, NAME)
+    if key is not None:
+        await drafts.drop(turn.session, key)
 
 
 async def current_draft(turn: Turn) -> dict[str, Any] | None:
@@ -115,18 +102,9 @@ async def current_draft(turn: Turn) -> dict[str, Any] | None:
     if draft is None:
         await turn.reply(turn._("That report is no longer open. Start again with /report."))
         return None
-    if draft.updated_at < turn.now - timeout_of(turn):
-        await drop_draft(turn)
-        await turn.reply(expired_text(turn))
+    if await expire_if_due(turn, draft, restart_hint):
         return None
     return dict(draft.data or {})
-
-
-def expired_text(turn: Turn) -> str:
-    return turn._(
-        "The report was cancelled after 30 minutes without an answer. Nothing was saved. "
-        "Start again with /report."
-    )
 
 
 # ---------------------------------------------------------------- asking
@@ -221,12 +199,12 @@ async def start_item(turn: Turn, view: reports.ItemView) -> Step:
 async def report_command(turn: Turn) -> int:
     """/report [CODE]: stores nothing yet; asks for the item (or, with a code, the status)."""
     _ = turn._
-    assert turn.actor.department_id is not None
+    department_id = turn.actor.department_id
+    if department_id is None:  # a liaison always has one; nothing to report on otherwise
+        return END
     if turn.args:
         code = normalize_code(turn.args[0])
-        view = (
-            await reports.own_item(turn.session, turn.actor.department_id, code) if code else None
-        )
+        view = await reports.own_item(turn.session, department_id, code) if code else None
         if view is None:
             await turn.reply(
                 _("{code} is not one of your department's items. /items lists them.").format(
@@ -235,7 +213,7 @@ async def report_command(turn: Turn) -> int:
             )
             return END
         return await start_item(turn, view)
-    views = await reports.department_items(turn.session, turn.actor.department_id)
+    views = await reports.department_items(turn.session, department_id)
     if not views:
         await turn.reply(_("Your department has no items in the active campaign."))
         return END
@@ -250,19 +228,22 @@ async def report_command(turn: Turn) -> int:
 @use_case("report")
 async def report_button(turn: Turn) -> int:
     """The "Report" button of an item card: like /report CODE."""
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None and turn.actor.department_id is not None
-    await query.answer()
-    binding_id = int(query.data.split(":")[1])
-    views = await reports.views_where(
-        turn.session,
-        (reports.Binding.id == binding_id)
-        & (reports.Binding.department_id == turn.actor.department_id),
-    )
-    if not views:
+    query = turn.query
+    if query is not None:
+        await query.answer()
+    view = await own_binding(turn, turn.callback_int(1))
+    if view is None:
         await turn.reply(turn._("This item is not available to you."))
         return END
-    return await start_item(turn, views[0])
+    return await start_item(turn, view)
+
+
+async def own_binding(turn: Turn, binding_id: int | None) -> reports.ItemView | None:
+    """The binding `binding_id` if it is one of this liaison's department's."""
+    department_id = turn.actor.department_id
+    if binding_id is None or department_id is None:
+        return None
+    return await reports.binding_view(turn.session, binding_id, department_id=department_id)
 
 
 # ---------------------------------------------------------------- CHOOSING_ITEM
@@ -272,25 +253,17 @@ async def report_button(turn: Turn) -> int:
 async def item_chosen(turn: Turn) -> int:
     """A button or a typed code picks the item; stores it and asks for the status."""
     _ = turn._
-    assert turn.actor.department_id is not None
-    if await current_draft(turn) is None:
+    department_id = turn.actor.department_id
+    if department_id is None or await current_draft(turn) is None:
         return END
-    query = turn.update.callback_query
+    query = turn.query
     if query is not None:
         await query.answer()
-        binding_id = int(query.data.split(":")[2])  # type: ignore[union-attr]
-        views = await reports.views_where(
-            turn.session,
-            (reports.Binding.id == binding_id)
-            & (reports.Binding.department_id == turn.actor.department_id),
-        )
-        view = views[0] if views else None
+        view = await own_binding(turn, turn.callback_int(2))
     else:
         text = turn.message.text if turn.message else ""
         code = normalize_code(text or "")
-        view = (
-            await reports.own_item(turn.session, turn.actor.department_id, code) if code else None
-        )
+        view = await reports.own_item(turn.session, department_id, code) if code else None
     if view is None:
         await turn.reply(
             _(
@@ -305,17 +278,20 @@ async def item_chosen(turn: Turn) -> int:
 @use_case("report")
 async def item_page(turn: Turn) -> int:
     """Paging the item buttons; stores the page; keeps asking for the item."""
-    query = turn.update.callback_query
-    assert query is not None and query.data is not None and turn.actor.department_id is not None
+    query = turn.query
+    department_id = turn.actor.department_id
+    if query is None or department_id is None:
+        return Step.CHOOSING_ITEM
     await query.answer()
     data = await current_draft(turn)
     if data is None:
         return END
-    page = int(query.data.split(":")[2])
-    views = await reports.department_items(turn.session, turn.actor.department_id)
+    page = turn.callback_int(2) or 0
+    views = await reports.department_items(turn.session, department_id)
     data["page"] = page
     await save_draft(turn, Step.CHOOSING_ITEM, data)
-    await query.edit_message_reply_markup(item_keyboard(views, page, turn))
+    markup = item_keyboard(views, page, turn)
+    await turn.after_commit(lambda: query.edit_message_reply_markup(markup))
     return Step.CHOOSING_ITEM
 
 
@@ -341,7 +317,7 @@ async def status_chosen(turn: Turn) -> int:
     query = turn.update.callback_query
     if query is not None:
         await query.answer()
-        status = query.data.split(":")[2] if query.data else ""  # type: ignore[union-attr]
+        status = turn.callback_data.split(":")[-1]
     else:
         status = _typed_status(turn.message.text or "", turn) or "" if turn.message else ""
     if status not in STATUSES:
@@ -423,7 +399,8 @@ async def file_received(turn: Turn) -> int:
     if data is None:
         return END
     message = turn.message
-    assert message is not None
+    if message is None:
+        return Step.ADDING_EVIDENCE
     try:
         piece = await fetch_evidence(turn.context.bot, message, store_of(turn))
     except EvidenceRejected as exc:
@@ -435,22 +412,36 @@ async def file_received(turn: Turn) -> int:
     previous_group = data.get("last_group")
     data["last_group"] = message.media_group_id
     await save_draft(turn, Step.ADDING_EVIDENCE, data)
-    count = len(files)
-    text = _("Received {count} files. Send more, or /done to save.").format(count=count)
+    text = _("Received {count} files. Send more, or /done to save.").format(count=len(files))
     # One acknowledgement per album, edited as its photos arrive, not one message each.
     ack_id = data.get("ack_message_id")
-    if message.media_group_id and message.media_group_id == previous_group and ack_id:
-        try:
-            await turn.context.bot.edit_message_text(
-                text, chat_id=message.chat_id, message_id=ack_id
-            )
-            return Step.ADDING_EVIDENCE
-        except Exception:  # the acknowledgement is a courtesy; fall back to a new message
-            pass
-    sent = await turn.reply(text)
-    if sent is not None:
-        data["ack_message_id"] = sent.message_id
-        await save_draft(turn, Step.ADDING_EVIDENCE, data)
+    same_album = bool(message.media_group_id) and message.media_group_id == previous_group
+    bot, chat_id = turn.context.bot, message.chat_id
+
+    async def acknowledge() -> None:
+        if same_album and ack_id:
+            try:
+                await bot.edit_message_text(text, chat_id=chat_id, message_id=ack_id)
+                return
+            except Exception:  # the acknowledgement is a courtesy; fall back to a new message
+                pass
+        sent = await send_reliably(bot, chat_id, text)
+
+        async def note_ack(session: AsyncSession) -> None:
+            key = draft_key(turn, NAME)
+            draft = await drafts.load(session, key) if key is not None else None
+            if draft is not None and key is not None:
+                await drafts.save(
+                    session,
+                    key,
+                    draft.state,
+                    {**(draft.data or {}), "ack_message_id": sent.message_id},
+                    draft.updated_at,
+                )
+
+        await bookkeeping_after_send(turn, note_ack)
+
+    await turn.after_commit(acknowledge)
     return Step.ADDING_EVIDENCE
 
 
@@ -503,12 +494,13 @@ def summary(recorded: Recorded, _: Translate) -> str:
 async def done(turn: Turn) -> int:
     """/done: saves the report and its evidence in one transaction; only then says so."""
     _ = turn._
+    draft = await load_draft(turn)
     data = await current_draft(turn)
-    if data is None:
+    if data is None or draft is None:
         return END
     if "status" not in data:
         await turn.reply(_("Please answer the question above first, or /cancel."))
-        return Step(int((await load_draft(turn)).state))  # type: ignore[union-attr]
+        return Step(int(draft.state))
     from decimal import Decimal
 
     evidence = [NewEvidence.from_json(f) for f in data.get("files", [])]
@@ -517,13 +509,15 @@ async def done(turn: Turn) -> int:
             _("This item needs evidence: please send at least one photo or document, then /done.")
         )
         return Step.ADDING_EVIDENCE
-    assert turn.actor.department_id is not None
+    department_id = turn.actor.department_id
+    if department_id is None:
+        return END
     try:
         recorded = await reports.record_report(
             turn.session,
             store_of(turn),
             reporter_tg_id=turn.actor.tg_id,
-            department_id=turn.actor.department_id,
+            department_id=department_id,
             binding_id=int(data["binding_id"]),
             status=str(data["status"]),
             values={int(k): Decimal(v) for k, v in data.get("values", {}).items()},
@@ -533,11 +527,12 @@ async def done(turn: Turn) -> int:
             now=turn.now,
             source_message=_source(turn),
         )
-    except ReportRefused:
-        await turn.session.rollback()
+    except ReportRefused:  # refused before anything was staged
         await drop_draft(turn)
         await turn.reply(_("This item is not available to you."))
         return END
+    # The report and the end of its draft are one transaction (committed by the use case);
+    # the summary waits for that commit.
     await drop_draft(turn)
     await turn.reply(summary(recorded, turn._))
     return END
@@ -565,37 +560,7 @@ async def not_now(turn: Turn) -> None:
     await turn.reply(turn._("Please answer the question above, or /cancel to stop."))
 
 
-async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """30 minutes of silence: drop the draft and say so."""
-    svc = services(context)
-    chat = update.effective_chat
-    user = update.effective_user
-    if chat is None or user is None:
-        return
-    async with svc.db.session() as session:
-        await session.execute(
-            delete(ConversationDraft).where(
-                ConversationDraft.name == NAME,
-                ConversationDraft.chat_id == chat.id,
-                ConversationDraft.user_id == user.id,
-            )
-        )
-        await session.commit()
-        from core.people.actors import load_actor
-        from core.text.i18n import translator
-
-        actor = await load_actor(
-            session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
-        )
-    _ = translator(actor.locale)
-    await send_reliably(
-        context.bot,
-        chat.id,
-        _(
-            "The report was cancelled after 30 minutes without an answer. Nothing was saved. "
-            "Start again with /report."
-        ),
-    )
+timed_out = on_timeout(NAME, restart_hint)
 
 
 EVIDENCE = filters.PHOTO | filters.Document.ALL
@@ -653,7 +618,7 @@ def _conversation(private: filters.BaseFilter, timeout_minutes: float) -> Conver
                 CommandHandler("done", done),
                 MessageHandler(TEXT, text_while_collecting),
             ],
-            ConversationHandler.TIMEOUT: [MessageHandler(filters.ALL, timed_out)],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],
         },
         fallbacks=[
             CommandHandler("cancel", cancel),

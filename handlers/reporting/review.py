@@ -162,6 +162,10 @@ def liaison_message(decided: Decided, _: Translate) -> str:
 
 async def tell_and_confirm(turn: Turn, decided: Decided) -> None:
     """After the commit: tell the liaisons, then the reviewer how many were told."""
+    await turn.after_commit(lambda: _tell_and_confirm(turn, decided))
+
+
+async def _tell_and_confirm(turn: Turn, decided: Decided) -> None:
     _ = turn._
     told = await tell_privately(
         turn.context.bot,
@@ -197,8 +201,9 @@ async def accept_button(turn: Turn) -> None:
     """✅ Accept: the report, and its binding if it is the latest, become accepted."""
     if not await button_allowed(turn, "review"):
         return
-    query = turn.update.callback_query
-    assert query is not None
+    query = turn.query
+    if query is None:
+        return
     await query.answer()
     report_id = callback_id(turn)
     try:
@@ -214,7 +219,7 @@ async def accept_button(turn: Turn) -> None:
         await turn.reply(refusal_text(exc, report_id, turn._))
         return
     await tell_and_confirm(turn, decided)
-    await drop_buttons(query)
+    await turn.after_commit(lambda: drop_buttons(query))
 
 
 @use_case()
@@ -222,8 +227,9 @@ async def evidence_button(turn: Turn) -> None:
     """📎 The files of this one report, as albums; reused ones are flagged."""
     if not await button_allowed(turn, "review"):
         return
-    query = turn.update.callback_query
-    assert query is not None
+    query, chat = turn.query, turn.update.effective_chat
+    if query is None or chat is None:
+        return
     _ = turn._
     report_id = callback_id(turn)
     code, files = await report_evidence(turn.session, report_id)
@@ -231,7 +237,7 @@ async def evidence_button(turn: Turn) -> None:
     if code is None or not files:
         await turn.reply(_("Report #{report} has no evidence.").format(report=report_id))
         return
-    chat_id = turn.update.effective_chat.id  # type: ignore[union-attr]
+    chat_id = chat.id
     bot = turn.context.bot
     for kind in ("photo", "document"):
         group = [f for f in files if f.kind == kind]

@@ -2,8 +2,8 @@
 
 The button asks for the comment; the admin's next text message is it, and the report is
 returned with it in one commit (core.reporting.review.decide); /cancel keeps the report awaiting
-review. The draft lives in `conversation_draft` under the name "review", so a restart in
-between keeps it. The conversation is registered in group -1 and stops further handling
+review. The draft lives in the draft store (`storage.drafts`) under the name "review", so a
+restart in between keeps it. The conversation is registered in group -1 and stops further handling
 of the updates it takes: otherwise the general /cancel and stray-text handlers of group 0
 would answer the comment too.
 """
@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import delete
 from telegram import Update
 from telegram.ext import (
     ApplicationHandlerStop,
@@ -32,33 +31,31 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from core.reporting.review import ReviewRefused, check_pending, decide, pending_reports
-from core.text.i18n import translator
-from handlers.base import Turn, services, use_case
+from core.text.i18n import Translate
+from handlers.base import Turn, use_case
+from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.oversight.screens import button_allowed, callback_id
 from handlers.reporting.review import refusal_text, tell_and_confirm
-from storage.models import REVIEW_RETURNED, ConversationDraft
+from storage import drafts
+from storage.models import REVIEW_RETURNED
 
-NAME = "review"
+NAME = drafts.REVIEW_RETURN
 END = ConversationHandler.END
+RETURN_PATTERN = r"^rv:r:\d+$"
 
 
 class Step(IntEnum):
     COMMENT = 0
 
 
-def _key(turn: Turn) -> tuple[int, int]:
-    return turn.update.effective_chat.id, turn.update.effective_user.id  # type: ignore[union-attr]
+def still_awaits(_: Translate) -> str:
+    return _("The report was not returned; it still awaits review.")
 
 
 async def _drop_draft(turn: Turn) -> None:
-    chat_id, user_id = _key(turn)
-    await turn.session.execute(
-        delete(ConversationDraft).where(
-            ConversationDraft.name == NAME,
-            ConversationDraft.chat_id == chat_id,
-            ConversationDraft.user_id == user_id,
-        )
-    )
+    key = draft_key(turn, NAME)
+    if key is not None:
+        await drafts.drop(turn.session, key)
 
 
 @use_case()
@@ -66,8 +63,9 @@ async def return_button(turn: Turn) -> int | None:
     """↩️ Return: remember which report, and ask for the comment."""
     if not await button_allowed(turn, "review"):
         return None
-    query = turn.update.callback_query
-    assert query is not None
+    query, key = turn.query, draft_key(turn, NAME)
+    if query is None or key is None:
+        return None
     await query.answer()
     _ = turn._
     report_id = callback_id(turn)
@@ -75,25 +73,12 @@ async def return_button(turn: Turn) -> int | None:
     if not found:
         # A draft of an earlier return would otherwise come back after a restart.
         await _drop_draft(turn)
-        await turn.session.commit()
         try:
             await check_pending(turn.session, report_id)
         except ReviewRefused as exc:
             await turn.reply(refusal_text(exc, report_id, _))
         return END
-    chat_id, user_id = _key(turn)
-    await _drop_draft(turn)
-    turn.session.add(
-        ConversationDraft(
-            name=NAME,
-            chat_id=chat_id,
-            user_id=user_id,
-            state=int(Step.COMMENT),
-            data={"report_id": report_id},
-            updated_at=turn.now,
-        )
-    )
-    await turn.session.commit()
+    await drafts.save(turn.session, key, int(Step.COMMENT), {"report_id": report_id}, turn.now)
     await turn.reply(
         _(
             "Returning {code} of {department}. Send your comment for the liaison in one "
@@ -107,18 +92,17 @@ async def return_button(turn: Turn) -> int | None:
 async def comment_typed(turn: Turn) -> int:
     """The comment: return the report with it, in one commit; then tell the liaisons."""
     _ = turn._
-    chat_id, user_id = _key(turn)
-    draft = await turn.session.get(ConversationDraft, (NAME, chat_id, user_id))
-    timeout = dt.timedelta(minutes=turn.services.settings.conversation_timeout_minutes)
-    if draft is None or draft.updated_at < turn.now - timeout:
-        await _drop_draft(turn)
-        await turn.session.commit()
+    key = draft_key(turn, NAME)
+    draft = await drafts.load(turn.session, key) if key is not None else None
+    if draft is None:
         await turn.reply(_("That return is no longer open; press Return on the report again."))
+        return END
+    if await expire_if_due(turn, draft, still_awaits):
         return END
     report_id = int((draft.data or {}).get("report_id", 0))
     comment = (turn.message.text if turn.message and turn.message.text else "").strip()
     # The draft goes in the decision's own commit: the return and its end are one change.
-    await turn.session.delete(draft)
+    await _drop_draft(turn)
     try:
         decided = await decide(
             turn.session,
@@ -128,10 +112,7 @@ async def comment_typed(turn: Turn) -> int:
             reviewer_tg_id=turn.actor.tg_id,
             now=turn.now,
         )
-    except ReviewRefused as exc:
-        await turn.session.rollback()
-        await _drop_draft(turn)
-        await turn.session.commit()
+    except ReviewRefused as exc:  # refused before anything but the draft's end was staged
         await turn.reply(refusal_text(exc, report_id, _))
         return END
     await tell_and_confirm(turn, decided)
@@ -142,36 +123,11 @@ async def comment_typed(turn: Turn) -> int:
 async def cancel_return(turn: Turn) -> int:
     """/cancel while a comment is awaited: nothing changes."""
     await _drop_draft(turn)
-    await turn.session.commit()
-    await turn.reply(turn._("The report was not returned; it still awaits review."))
+    await turn.reply(still_awaits(turn._))
     return END
 
 
-async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """No comment in time: drop the draft and say the report still awaits review."""
-    svc = services(context)
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
-        return
-    async with svc.db.session() as session:
-        await session.execute(
-            delete(ConversationDraft).where(
-                ConversationDraft.name == NAME,
-                ConversationDraft.chat_id == chat.id,
-                ConversationDraft.user_id == user.id,
-            )
-        )
-        await session.commit()
-        from core.people.actors import load_actor
-
-        actor = await load_actor(
-            session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
-        )
-    _ = translator(actor.locale)
-    await context.bot.send_message(
-        chat.id,
-        _("No comment came in time, so the report was not returned; it still awaits review."),
-    )
+timed_out = on_timeout(NAME, still_awaits)
 
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
@@ -196,7 +152,7 @@ def return_conversation(timeout_minutes: float) -> ConversationHandler:  # type:
         # Tracked per chat and user on purpose: the comment is a message, not a button.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
         return ConversationHandler(
-            entry_points=[CallbackQueryHandler(return_button, pattern=r"^rv:r:\d+$")],
+            entry_points=[CallbackQueryHandler(return_button, pattern=RETURN_PATTERN)],
             states={
                 Step.COMMENT: [MessageHandler(text, stopping(comment_typed))],
                 ConversationHandler.TIMEOUT: [TypeHandler(Update, timed_out)],

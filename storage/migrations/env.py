@@ -15,7 +15,7 @@ config = context.config
 target_metadata = Base.metadata
 if not config.get_main_option("sqlalchemy.url"):
     # Run from the alembic command line: use the bot's own configuration.
-    from bot.config import load_settings
+    from runtime.config import load_settings
 
     config.set_main_option("sqlalchemy.url", load_settings().database_url.replace("%", "%%"))
 

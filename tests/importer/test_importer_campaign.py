@@ -29,6 +29,7 @@ async def test_table_campaign_stores_scores_standards_and_roles(db: Database) ->
         outcome = await create_campaign(
             session, fixture_doc("table-features.docx"), source_name="细则.docx"
         )
+        await session.commit()
     # 3 departments x 2 general items, 4 department items, 3 supporting bindings
     # (A1.1, A1.2 -> 区财政局; A3.1 -> 区发展改革局, 区财政局); no B-class department.
     assert (outcome.departments, outcome.items, outcome.bindings) == (3, 7, 6 + 4 + 4)

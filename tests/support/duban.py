@@ -125,6 +125,7 @@ class DubanRig:
             outcome = await create_campaign(
                 session, load_file(BUNDLED_DOCUMENT), source_name=BUNDLED_DOCUMENT.name
             )
+            await session.commit()
         return outcome.campaign_id
 
     async def invite_code(self, department: str | None) -> str:
@@ -142,6 +143,7 @@ class DubanRig:
                 now=self.clock(),
                 ttl=dt.timedelta(days=7),
             )
+            await session.commit()
         return made.code
 
     async def join(self, user: u.TgUser, department: str | None) -> SentMessage:

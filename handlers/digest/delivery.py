@@ -1,0 +1,327 @@
+"""Sending what the scheduler decided: the digest (exactly once per group and day) and
+reminder rounds, through the bot's rate-limited Telegram client.
+
+The digest follows `core.scheduling.once`: claim, then send each message recording
+progress, then mark sent. A failed attempt is retried with backoff (`RETRY_DELAYS`);
+after the last one the error is recorded and the claim released, so the next periodic
+check (of any process) tries again. `RetryAfter` is honoured: PTB's AIORateLimiter
+already waits and retries it (max_retries=3); if it still comes through, we wait what
+Telegram asked before the next attempt.
+
+Reminders go out one after another (never all at once), so a round for hundreds of
+liaisons stays within Telegram's limits with the limiter's throttling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import secrets
+import socket
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, collect
+from core.digest.messages import BuiltDigest, Part, build_digest
+from core.oversight.reminders import (
+    WorkingDay,
+    plan_liaison_reminders,
+    plan_weekly,
+    reminder_messages,
+    weekly_key,
+    weekly_text,
+)
+from core.scheduling.once import (
+    ReminderKey,
+    claim_digest,
+    claim_reminders,
+    digest_row,
+    mark_sent,
+    record_error,
+    release_failed,
+    save_summary,
+    start_attempt,
+    unclaim_reminders,
+)
+from core.scheduling.times import digest_due, digest_moment, within_hours
+from core.scheduling.workdays import working_day_rule
+from core.text.i18n import translator
+from runtime.services import Services
+from storage import repositories as repo
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0, 9.0)  # between attempts: four attempts in all
+WEEK = 7
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    ALREADY = "already"  # sent before, or another sender holds the claim
+    FAILED = "failed"  # recorded and released; the periodic check retries
+    NOT_DUE = "not_due"
+    NO_GROUP = "no_group"
+
+
+def instance_owner(svc: Services) -> str:
+    """Who claims in the database: this process (host, pid and a random tag)."""
+    owner = svc.extra.get("owner")
+    if owner is None:
+        owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{secrets.token_hex(3)}"
+        svc.extra["owner"] = owner
+    return str(owner)
+
+
+async def office_chat(svc: Services) -> tuple[int | None, str | None]:
+    async with svc.db.session() as session:
+        chat = await repo.get_setting(session, OFFICE_CHAT_KEY)
+        set_at = await repo.get_setting(session, OFFICE_SET_AT_KEY)
+    try:
+        return (int(chat) if chat else None), set_at
+    except ValueError:
+        log.error("the office_chat_id setting is not a chat id: %r", chat)
+        return None, None
+
+
+async def make_digest(svc: Services, chat_id: int | None, local_date: dt.date) -> BuiltDigest:
+    settings = svc.settings
+    async with svc.db.session() as session:
+        return await build_digest(
+            session,
+            chat_id=chat_id,
+            local_date=local_date,
+            now=svc.clock(),
+            tz=settings.tz,
+            at=settings.digest_time,
+            silent_days=settings.silent_days,
+            locale=settings.default_locale,
+        )
+
+
+async def send_part(bot: Bot, chat_id: int, part: Part) -> None:
+    if part.photo is not None:
+        try:
+            await bot.send_photo(
+                chat_id, photo=part.photo, caption=part.text, parse_mode=ParseMode.HTML
+            )
+        except BadRequest as exc:
+            # A chart Telegram refuses (e.g. too tall) must not block the digest's text:
+            # send its caption instead (bench/scale.py found this at 1,000 departments).
+            log.warning("the digest chart was refused (%s); sending the text only", exc)
+            await bot.send_message(chat_id, part.text, parse_mode=ParseMode.HTML)
+    else:
+        await bot.send_message(chat_id, part.text, parse_mode=ParseMode.HTML)
+
+
+async def send_parts(bot: Bot, chat_id: int, parts: Sequence[Part]) -> None:
+    """Send without any bookkeeping (an admin's private copy)."""
+    for part in parts:
+        await send_part(bot, chat_id, part)
+
+
+def _retry_after_seconds(error: RetryAfter) -> float:
+    value = getattr(error, "_retry_after", None)  # PTB 22's public attribute warns when read
+    if not isinstance(value, dt.timedelta):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = error.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _retry_wait(error: TelegramError, delay: float) -> float | None:
+    """How long to wait before trying again, or None for an error retrying cannot cure."""
+    if isinstance(error, RetryAfter):
+        return max(delay, _retry_after_seconds(error))
+    if isinstance(error, BadRequest):  # a subclass of NetworkError, but final
+        return None
+    if isinstance(error, NetworkError):  # includes TimedOut and 5xx answers
+        return delay
+    return None  # e.g. Forbidden (the bot left the group), BadRequest
+
+
+async def deliver_digest(
+    bot: Bot,
+    svc: Services,
+    chat_id: int,
+    local_date: dt.date,
+    *,
+    owner: str,
+    delays: Sequence[float] = RETRY_DELAYS,
+) -> Outcome:
+    """Send the digest of (chat, date) unless it was sent or is being sent: see module doc."""
+    async with svc.db.session() as session:
+        claim = await claim_digest(session, chat_id, local_date, owner=owner, now=svc.clock())
+    if claim is None:
+        return Outcome.ALREADY
+    try:
+        built = await make_digest(svc, chat_id, local_date)
+    except Exception as exc:
+        log.exception("building the digest failed")
+        async with svc.db.session() as session:
+            await release_failed(session, claim, f"build: {exc!r}")
+        return Outcome.FAILED
+    summary = {**built.data.summary(), "parts_sent": claim.parts_sent}
+    parts = built.parts
+    attempts, error = claim.attempts, ""
+    for attempt, delay in enumerate([*delays, None]):
+        attempts += 1
+        async with svc.db.session() as session:
+            if not await start_attempt(session, claim, attempts):
+                return Outcome.ALREADY  # our claim timed out and another sender took it
+            await save_summary(session, claim, summary)
+            try:
+                while summary["parts_sent"] < len(parts):
+                    await send_part(bot, chat_id, parts[summary["parts_sent"]])
+                    summary = {**summary, "parts_sent": summary["parts_sent"] + 1}
+                    await save_summary(session, claim, summary)
+                newly_red = summary.get("newly_red") or []
+                if newly_red:  # told once: later digests only count them
+                    await repo.mark_red_reported(session, newly_red, svc.clock())
+                await mark_sent(session, claim, svc.clock(), summary)
+                log.info("digest of %s sent to the office group", local_date)
+                return Outcome.SENT
+            except TelegramError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                wait = _retry_wait(exc, delay) if delay is not None else None
+                log.warning("digest attempt %s failed: %s", attempt + 1, error)
+                await record_error(session, claim, error)
+        if wait is None:
+            break
+        await asyncio.sleep(wait)
+    async with svc.db.session() as session:
+        await release_failed(session, claim, error)
+    log.error("the digest of %s could not be sent (%s); it will be retried", local_date, error)
+    return Outcome.FAILED
+
+
+async def deliver_due_digest(bot: Bot, svc: Services, *, owner: str | None = None) -> Outcome:
+    """The scheduler's entry: today's digest if it is due now, to the office group."""
+    settings = svc.settings
+    now = svc.clock()
+    local_date = digest_due(now, settings.tz, settings.digest_time)
+    if local_date is None:
+        return Outcome.NOT_DUE
+    chat_id, set_at = await office_chat(svc)
+    if chat_id is None:
+        return Outcome.NO_GROUP
+    # A group made the office group after today's digest time gets its first one tomorrow
+    # (unless an admin asks with /digest).
+    if set_at and set_at > digest_moment(local_date, settings.digest_time, settings.tz).isoformat():
+        return Outcome.NOT_DUE
+    async with svc.db.session() as session:  # the usual case, read without writing
+        row = await digest_row(session, chat_id, local_date)
+        if row is not None and row.sent_at is not None:
+            return Outcome.ALREADY
+    return await deliver_digest(bot, svc, chat_id, local_date, owner=owner or instance_owner(svc))
+
+
+# ---------------------------------------------------------------- reminders
+
+
+@dataclass
+class RoundResult:
+    sent: int = 0
+    failed: int = 0
+
+
+async def send_texts(bot: Bot, chat_id: int, texts: Sequence[str]) -> TelegramError | None:
+    """Send texts in order, honouring RetryAfter; the error that stopped it, if any."""
+    for text in texts:
+        for delay in (*RETRY_DELAYS[:2], None):
+            try:
+                await bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+                break
+            except TelegramError as exc:
+                wait = _retry_wait(exc, delay) if delay is not None else None
+                if wait is None:
+                    return exc
+                await asyncio.sleep(wait)
+    return None
+
+
+async def _send_claimed(
+    bot: Bot, svc: Services, chat_id: int, texts: list[str], row_ids: list[int]
+) -> bool:
+    error = await send_texts(bot, chat_id, texts)
+    if error is None:
+        return True
+    if isinstance(error, NetworkError | RetryAfter):
+        # Passing trouble: forget the claims so the next round tries again.
+        async with svc.db.session() as session:
+            await unclaim_reminders(session, row_ids)
+    log.warning("a reminder could not be delivered: %s", error)
+    return False
+
+
+async def reminder_round(
+    bot: Bot, svc: Services, *, is_working: WorkingDay | None = None
+) -> RoundResult:
+    """Reminders due now to liaisons, and the weekly summary to leaders, one by one."""
+    settings = svc.settings
+    is_working = is_working or working_day_rule(settings.workdays_calendar)
+    now = svc.clock()
+    result = RoundResult()
+    if not within_hours(now, settings.tz, settings.reminder_earliest, settings.reminder_latest):
+        return result
+    async with svc.db.session() as session:
+        plans = await plan_liaison_reminders(
+            session,
+            now=now,
+            tz=settings.tz,
+            reminder_days=settings.reminder_days,
+            default_locale=settings.default_locale,
+            is_working=is_working,
+        )
+    for plan in plans:
+        async with svc.db.session() as session:
+            won = await claim_reminders(session, plan.keys(), now)
+        items = tuple(
+            i
+            for i in plan.items
+            if ReminderKey(plan.user_tg_id, i.kind, i.subject, i.period) in won
+        )
+        if not items:
+            continue  # another process told them meanwhile
+        texts = reminder_messages(
+            replace(plan, items=items), translator(plan.locale), settings.tz, settings.reminder_days
+        )
+        ok = await _send_claimed(bot, svc, plan.user_tg_id, texts, list(won.values()))
+        result.sent += ok
+        result.failed += not ok
+
+    async with svc.db.session() as session:
+        week, leaders = await plan_weekly(
+            session,
+            now=now,
+            tz=settings.tz,
+            default_locale=settings.default_locale,
+            is_working=is_working,
+        )
+        if not leaders:
+            return result
+        data = await collect(
+            session,
+            chat_id=None,
+            local_date=now.astimezone(settings.tz).date(),
+            window=Window(now - dt.timedelta(days=WEEK), now),
+            tz=settings.tz,
+            silent_days=settings.silent_days,
+        )
+    for leader in leaders:
+        async with svc.db.session() as session:
+            won = await claim_reminders(session, [weekly_key(leader, week)], now)
+        if not won:
+            continue
+        text = weekly_text(data, week, translator(leader.locale))
+        ok = await _send_claimed(bot, svc, leader.user_tg_id, [text], list(won.values()))
+        result.sent += ok
+        result.failed += not ok
+    return result

@@ -1,0 +1,170 @@
+"""Duban's configuration: read once from the environment or a `.env` file.
+
+Every setting is validated by pydantic so that a bad value stops the start with one
+line naming the variable (see `load_settings`), instead of failing later inside a
+handler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+_TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A setting is invalid; `str()` is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """All of Duban's settings. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_base_url: str = "https://api.telegram.org/file/bot"
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'duban.sqlite3'}"
+    evidence_dir: Path = DEFAULT_DATA_DIR / "evidence"
+    timezone: str = "Asia/Shanghai"
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    digest_time: dt.time = dt.time(9, 0)
+    default_locale: Literal["zh", "en"] = "zh"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    silent_days: int = Field(default=14, ge=1, le=365)
+    reminder_days: int = Field(default=7, ge=1, le=365)
+    yellow_days: int = Field(default=7, ge=0, le=365)
+    invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    conversation_timeout_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    # Which days reminders go out: the Chinese calendar (holidays, adjusted working
+    # days) or plain Monday-Friday.
+    workdays_calendar: Literal["cn", "none"] = "cn"
+    # Telegram's own limits (30 messages/s, 20/min per group): keep on; off only to
+    # measure the bot's own processing in benchmarks.
+    telegram_rate_limit: bool = True
+    # Reminders go out only between these local times (issue 5).
+    reminder_earliest: dt.time = dt.time(8, 0)
+    reminder_latest: dt.time = dt.time(21, 0)
+    # LibreOffice, which converts .doc / .wps uploads to .docx (issue 14); a name on
+    # PATH or a full path. Without it such files get "save it as .docx".
+    soffice_path: str = "soffice"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _token_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not _TOKEN_SHAPE.match(value.strip()):
+            # Never echo the value: it may be a real token pasted slightly wrong.
+            raise ValueError("must look like 123456:ABC... as given by @BotFather")
+        return value.strip()
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        # Telegram's rule for secret_token; never echo the value.
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_api_base_url", "telegram_file_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must be sqlite+aiosqlite:///PATH or postgresql+asyncpg://...")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone (use an IANA name like Asia/Shanghai)") from exc
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s;]+", value) if p]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError as exc:
+                raise ValueError("must be comma-separated Telegram user ids") from exc
+        return value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _parse_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", value)
+            if not match:
+                raise ValueError("must be HH:MM, e.g. 09:00")
+            hour, minute = int(match[1]), int(match[2])
+            if hour > 23 or minute > 59:
+                raise ValueError("must be HH:MM, e.g. 09:00")
+            return dt.time(hour, minute)
+        return value
+
+    @field_validator("reminder_earliest", "reminder_latest", mode="before")
+    @classmethod
+    def _parse_reminder_time(cls, value: object) -> object:
+        return cls._parse_time(value)
+
+    @field_validator("default_locale", mode="before")
+    @classmethod
+    def _locale(cls, value: object) -> object:
+        return value.strip().lower()[:2] if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def token(self) -> str | None:
+        return self.telegram_bot_token.get_secret_value() if self.telegram_bot_token else None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning pydantic's report into one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = str(error["loc"][0]) if error["loc"] else "?"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"Invalid setting {field.upper()}: {message}") from None
