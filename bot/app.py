@@ -11,7 +11,17 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    MenuButton,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    Update,
+    WebAppInfo,
+)
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -27,7 +37,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.persistence import DraftPersistence
 from core.people.actors import ensure_admins
-from core.people.permissions import ChatKind, Role, commands_for
+from core.people.permissions import ChatKind, Decision, Role, check, commands_for
 from core.reporting.evidence import EvidenceStore
 from core.text.i18n import translator
 from handlers import common
@@ -67,9 +77,18 @@ def build_application(
 
         schedule_jobs(app, settings)
         # -- end scheduling --
+        # -- dashboard: the Mini App's web server beside polling (issue 12) --
+        if settings.webapp_url:
+            from bot.webapp.server import start_dashboard
+
+            await start_dashboard(app)
+        # -- end dashboard --
         log.info("bot ready as @%s", app.bot.username)
 
     async def post_shutdown(app: Application) -> None:
+        from bot.webapp.server import stop_dashboard  # issue 12
+
+        await stop_dashboard(app)
         await db.close()
 
     builder = (
@@ -190,6 +209,12 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("digest", digest_handlers.digest_command))
     # -- end digests --
 
+    # -- dashboard: /dashboard (issue 12) --
+    from handlers.dashboard import command as dashboard
+
+    app.add_handler(CommandHandler("dashboard", dashboard.dashboard_command))
+    # -- end dashboard --
+
     # Photos and documents outside /report: quick reports by caption.
     app.add_handler(
         MessageHandler(
@@ -220,11 +245,23 @@ async def set_command_menus(app: Application, settings: Settings) -> None:
         except TelegramError as exc:  # a menu is a convenience; never block the start on it
             log.warning("could not set the default command menu: %s", exc)
     for admin_id in sorted(settings.admin_ids):
-        await set_user_menu(app.bot, admin_id, Role.ADMIN)
+        await set_user_menu(
+            app.bot,
+            admin_id,
+            Role.ADMIN,
+            webapp_url=settings.webapp_url,
+            locale=settings.default_locale,
+        )
 
 
-async def set_user_menu(bot: Bot, user_id: int, role: Role) -> None:
-    """The command menu of one user's private chat with the bot, in both languages."""
+async def set_user_menu(
+    bot: Bot, user_id: int, role: Role, *, webapp_url: str | None = None, locale: str = "zh"
+) -> None:
+    """The command menu of one user's private chat with the bot, in both languages, and
+    with a dashboard its menu button (leaders, admins, liaisons; strangers get it back to
+    the default)."""
+    if webapp_url:
+        await set_dashboard_button(bot, user_id, role, webapp_url, locale)
     for locale, language_code in (("zh", None), ("en", "en")):
         try:
             await bot.set_my_commands(
@@ -232,6 +269,21 @@ async def set_user_menu(bot: Bot, user_id: int, role: Role) -> None:
             )
         except TelegramError as exc:  # e.g. the user has not opened a chat with the bot yet
             log.info("could not set the command menu of a user: %s", exc)
+
+
+async def set_dashboard_button(
+    bot: Bot, user_id: int, role: Role, webapp_url: str, locale: str
+) -> None:
+    """setChatMenuButton: the dashboard for whoever may use /dashboard (issue 12)."""
+    _ = translator(locale)
+    allowed = check("dashboard", role, ChatKind.PRIVATE) is Decision.ALLOWED
+    button: MenuButton = (
+        MenuButtonWebApp(_("Dashboard"), WebAppInfo(webapp_url)) if allowed else MenuButtonDefault()
+    )
+    try:
+        await bot.set_chat_menu_button(chat_id=user_id, menu_button=button)
+    except TelegramError as exc:  # e.g. the user has not opened a chat with the bot yet
+        log.info("could not set the menu button of a user: %s", exc)
 
 
 def menu(role: Role, locale: str) -> list[BotCommand]:

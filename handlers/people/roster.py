@@ -108,4 +108,10 @@ async def revoke_command(turn: Turn) -> None:
     await turn.reply(text)
     from bot.app import set_user_menu  # the menu lives with the application wiring
 
-    await set_user_menu(turn.context.bot, revoked.tg_id, Role.STRANGER)
+    await set_user_menu(
+        turn.context.bot,
+        revoked.tg_id,
+        Role.STRANGER,
+        webapp_url=turn.services.settings.webapp_url,
+        locale=turn.services.settings.default_locale,
+    )

@@ -90,7 +90,13 @@ async def join_command(turn: Turn) -> None:
     from bot.app import set_user_menu
 
     role = Role.LIAISON if joined.department_name else Role.LEADER
-    await set_user_menu(turn.context.bot, user.id, role)
+    await set_user_menu(
+        turn.context.bot,
+        user.id,
+        role,
+        webapp_url=turn.services.settings.webapp_url,
+        locale=turn.services.settings.default_locale,
+    )
 
 
 # ---------------------------------------------------------------- /items

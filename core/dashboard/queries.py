@@ -1,0 +1,426 @@
+"""The dashboard's read models: every figure the Mini App shows, in one module.
+
+Nothing here decides a rule. Effective status, the done rule, colours and overdue come
+from `core.oversight.overview` and `core.oversight.colours`, the same functions the
+text screens (/status, /dept, /item, /overdue) call, so the dashboard and the screens
+agree. When the status model replaces them, this is the one module to switch.
+
+`scope` is the department a liaison may see (None: every department, for staff); the web
+layer decides the scope from the role, these functions only apply it. Lists are paged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.oversight.colours import Colour, colour_of
+from core.oversight.overview import (
+    DONE,
+    EFFECTIVE_ORDER,
+    Counts,
+    DepartmentSummary,
+    OverdueItem,
+    campaign_overview,
+    colour_counts,
+    effective_status,
+    overdue_items,
+    tally,
+)
+from core.reporting import reports
+from core.reporting.reports import HistoryEntry, ItemView
+from core.text.matching import code_key
+from storage.models import Binding, Campaign, Department, Evidence, Item, Report
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings the colour and overdue rules read, and the moment they are read at."""
+
+    now: dt.datetime
+    tz: ZoneInfo
+    yellow_days: int
+    silent_days: int
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.tz).date()
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+    total: int
+
+
+def page_bounds(offset: int, limit: int) -> tuple[int, int]:
+    return max(0, offset), min(max(1, limit), MAX_PAGE)
+
+
+# ---------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class DepartmentBar:
+    summary: DepartmentSummary
+    red: int
+    yellow: int
+
+    @property
+    def green(self) -> int:
+        return self.summary.counts.total - self.red - self.yellow
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    title: str
+    year: int | None
+    totals: Counts
+    red: int
+    yellow: int
+    departments: tuple[DepartmentBar, ...]  # worst first, one page of them
+    page: Page
+
+    @property
+    def green(self) -> int:
+        return self.totals.total - self.red - self.yellow
+
+
+async def overview(
+    session: AsyncSession, campaign: Campaign, rules: Rules, *, offset: int = 0, limit: int = 30
+) -> OverviewPage:
+    """Overall and per-department counts (as /status), with the three-colour counts."""
+    offset, limit = page_bounds(offset, limit)
+    view = await campaign_overview(session, campaign)
+    colours = await colour_counts(
+        session,
+        campaign,
+        today=rules.today,
+        tz=rules.tz,
+        yellow_days=rules.yellow_days,
+        silent_days=rules.silent_days,
+    )
+    bars = tuple(
+        DepartmentBar(
+            summary,
+            colours.get(summary.id, {}).get("red", 0),
+            colours.get(summary.id, {}).get("yellow", 0),
+        )
+        for summary in view.departments[offset : offset + limit]
+    )
+    return OverviewPage(
+        view.title,
+        view.year,
+        view.totals,
+        sum(c.get("red", 0) for c in colours.values()),
+        sum(c.get("yellow", 0) for c in colours.values()),
+        bars,
+        Page(offset, limit, len(view.departments)),
+    )
+
+
+# ---------------------------------------------------------------- reports per week
+
+
+async def reports_per_week(
+    session: AsyncSession, campaign: Campaign, rules: Rules, *, scope: int | None = None
+) -> list[tuple[dt.date, int]]:
+    """(Monday of the local week, reports made that week), from the campaign's first week
+    to this one, empty weeks included. One aggregate query, grouped by local day."""
+    bindings = select(Binding.id).where(Binding.campaign_id == campaign.id)
+    if scope is not None:
+        bindings = bindings.where(Binding.department_id == scope)
+    if session.get_bind().dialect.name == "postgresql":
+        day = func.date(func.timezone(str(rules.tz), Report.created_at))
+    else:
+        # SQLite keeps UTC without a zone: shift by the zone's offset now (exact for
+        # zones without summer time, such as Asia/Shanghai).
+        offset = rules.now.astimezone(rules.tz).utcoffset() or dt.timedelta()
+        day = func.date(Report.created_at, f"{int(offset.total_seconds() // 60):+d} minutes")
+    rows = await session.execute(
+        select(day, func.count(Report.id))
+        .where(Report.binding_id.in_(bindings.scalar_subquery()))
+        .group_by(day)
+    )
+    weeks: dict[dt.date, int] = {}
+    for value, count in rows:
+        local_day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        monday = local_day - dt.timedelta(days=local_day.weekday())
+        weeks[monday] = weeks.get(monday, 0) + int(count)
+    start_day = campaign.created_at.astimezone(rules.tz).date()
+    if campaign.year is not None:
+        start_day = min(start_day, dt.date(campaign.year, 1, 1))
+    if weeks:
+        start_day = min(start_day, min(weeks))
+    week = start_day - dt.timedelta(days=start_day.weekday())
+    last = max([rules.today, *weeks])
+    series: list[tuple[dt.date, int]] = []
+    while week <= last:
+        series.append((week, weeks.get(week, 0)))
+        week += dt.timedelta(days=7)
+    return series
+
+
+# ---------------------------------------------------------------- department, item
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    view: ItemView
+    department_name: str
+    effective: str
+    colour: Colour
+
+
+def item_colour(view: ItemView, campaign: Campaign, rules: Rules) -> Colour:
+    """The item's colour as /dept shows it (handlers.oversight.screens.colour_mark)."""
+    last = (view.last_reported_at or campaign.created_at).astimezone(rules.tz).date()
+    return colour_of(
+        done=effective_status(view.status, view.review_state) == DONE,
+        deadline=view.deadline,
+        campaign_year=campaign.year,
+        last_activity=last,
+        today=rules.today,
+        yellow_days=rules.yellow_days,
+        silent_days=rules.silent_days,
+    )
+
+
+def _row(view: ItemView, name: str, campaign: Campaign, rules: Rules) -> ItemRow:
+    return ItemRow(
+        view,
+        name,
+        effective_status(view.status, view.review_state),
+        item_colour(view, campaign, rules),
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentPage:
+    id: int
+    name: str
+    dept_class: str
+    counts: Counts
+    last_reported_at: dt.datetime | None
+    items: tuple[ItemRow, ...]  # outstanding first, as /dept
+
+
+async def department_page(
+    session: AsyncSession, department: Department, campaign: Campaign, rules: Rules
+) -> DepartmentPage:
+    """A department's items, in /dept's order: what is outstanding first, then by code."""
+    views = await reports.department_items(session, department.id)
+    views.sort(
+        key=lambda v: (
+            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
+            code_key(v.code),
+        )
+    )
+    last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
+    return DepartmentPage(
+        department.id,
+        department.name,
+        department.dept_class,
+        tally((v.status, v.review_state) for v in views),
+        last,
+        tuple(_row(v, department.name, campaign, rules) for v in views),
+    )
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    code: str
+    title: str
+    text: str
+    deadline: dt.date | None
+    counts: Counts
+    rows: tuple[ItemRow, ...]  # one page of departments, in the document's order
+    page: Page
+
+
+async def item_page(
+    session: AsyncSession,
+    campaign: Campaign,
+    code: str,
+    rules: Rules,
+    *,
+    scope: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> ItemPage | None:
+    """One item across the departments bound to it (a liaison: their own only)."""
+    offset, limit = page_bounds(offset, limit)
+    views = await reports.item_bindings(session, code)
+    if scope is not None:
+        views = [v for v in views if v.department_id == scope]
+    if not views:
+        return None
+    departments = {
+        d_id: (name, number)
+        for d_id, name, number in await session.execute(
+            select(Department.id, Department.name, Department.number).where(
+                Department.id.in_({v.department_id for v in views})
+            )
+        )
+    }
+    views.sort(
+        key=lambda v: (
+            departments[v.department_id][1]
+            if departments[v.department_id][1] is not None
+            else 10_000,
+            v.department_id,
+        )
+    )
+    first = views[0]
+    return ItemPage(
+        first.code,
+        first.title,
+        first.text,
+        first.deadline,
+        tally((v.status, v.review_state) for v in views),
+        tuple(
+            _row(v, departments[v.department_id][0], campaign, rules)
+            for v in views[offset : offset + limit]
+        ),
+        Page(offset, limit, len(views)),
+    )
+
+
+# ---------------------------------------------------------------- overdue
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    rows: tuple[OverdueItem, ...]
+    page: Page
+
+
+async def overdue_page(
+    session: AsyncSession,
+    campaign: Campaign,
+    rules: Rules,
+    *,
+    scope: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> OverduePage:
+    """The /overdue list (past deadline or silent), one page of it."""
+    offset, limit = page_bounds(offset, limit)
+    found = await overdue_items(
+        session,
+        campaign.id,
+        now=rules.now,
+        today=rules.today,
+        silent_days=rules.silent_days,
+        campaign_year=campaign.year,
+    )
+    if scope is not None:
+        found = [o for o in found if o.department_id == scope]
+    return OverduePage(tuple(found[offset : offset + limit]), Page(offset, limit, len(found)))
+
+
+# ---------------------------------------------------------------- reports and evidence
+
+
+@dataclass(frozen=True)
+class BindingRef:
+    binding_id: int
+    department_id: int
+    department_name: str
+    campaign_id: int
+    code: str
+    title: str
+
+
+async def binding_ref(session: AsyncSession, binding_id: int) -> BindingRef | None:
+    row = (
+        await session.execute(
+            select(
+                Binding.id,
+                Binding.department_id,
+                Department.name,
+                Binding.campaign_id,
+                Item.code,
+                Item.title,
+            )
+            .join(Department, Department.id == Binding.department_id)
+            .join(Item, Item.id == Binding.item_id)
+            .where(Binding.id == binding_id)
+        )
+    ).first()
+    return BindingRef(*row) if row else None
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    id: int
+    report_id: int
+    kind: str  # photo / document
+    mime_type: str
+    file_name: str
+    size: int
+    stored_path: str
+    department_id: int
+
+
+@dataclass(frozen=True)
+class ReportsPage:
+    binding: BindingRef
+    reports: tuple[tuple[HistoryEntry, tuple[EvidenceFile, ...]], ...]  # newest first
+    page: Page
+
+
+async def binding_reports(
+    session: AsyncSession, binding: BindingRef, *, offset: int = 0, limit: int = 10
+) -> ReportsPage:
+    """A binding's reports, newest first (as /history), each with its evidence files."""
+    offset, limit = page_bounds(offset, limit)
+    entries, total = await reports.history(session, binding.binding_id, offset=offset, limit=limit)
+    files: dict[int, list[EvidenceFile]] = {}
+    if entries:
+        for evidence in await session.scalars(
+            select(Evidence)
+            .where(Evidence.report_id.in_([e.report_id for e in entries]))
+            .order_by(Evidence.id)
+        ):
+            files.setdefault(evidence.report_id, []).append(
+                _evidence_file(evidence, binding.department_id)
+            )
+    return ReportsPage(
+        binding,
+        tuple((entry, tuple(files.get(entry.report_id, []))) for entry in entries),
+        Page(offset, limit, total),
+    )
+
+
+def _evidence_file(evidence: Evidence, department_id: int) -> EvidenceFile:
+    return EvidenceFile(
+        evidence.id,
+        evidence.report_id,
+        evidence.kind,
+        evidence.mime_type,
+        evidence.file_name,
+        evidence.size,
+        evidence.stored_path,
+        department_id,
+    )
+
+
+async def evidence_file(session: AsyncSession, evidence_id: int) -> EvidenceFile | None:
+    """One evidence file with the department it belongs to (for the permission check)."""
+    row = (
+        await session.execute(
+            select(Evidence, Binding.department_id)
+            .join(Report, Report.id == Evidence.report_id)
+            .join(Binding, Binding.id == Report.binding_id)
+            .where(Evidence.id == evidence_id)
+        )
+    ).first()
+    return _evidence_file(row[0], row[1]) if row else None
