@@ -7,6 +7,7 @@ as `python -m bot` does; requests go to it over real HTTP.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +20,7 @@ from handlers.base import SERVICES_KEY
 from tests.office_support import ECO, FARM, accept, report
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
-from tests.support.duban import LEADER, DubanRig
+from tests.support.duban import LEADER, DubanRig, FakeClock
 
 WEBAPP_URL = "https://duban.example.org/app/"
 
@@ -34,12 +35,18 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 async def dashboard_rig(
-    fake_api: FakeBotAPI, database_url: str, tmp_path: Path, **overrides: object
+    fake_api: FakeBotAPI,
+    database_url: str,
+    tmp_path: Path,
+    *,
+    clock: FakeClock | None = None,
+    **overrides: object,
 ) -> AsyncIterator[DubanRig]:
     rig = DubanRig(
         fake_api,
         database_url,
         tmp_path / "evidence",
+        clock=clock or FakeClock(),
         overrides={"webapp_url": WEBAPP_URL, "webapp_port": 0, **overrides},
     )
     await rig.import_bundled()
@@ -103,3 +110,30 @@ async def get(
 async def get_bytes(rig: DubanRig, path: str) -> tuple[int, str, bytes]:
     async with aiohttp.ClientSession() as client, client.get(base_url(rig) + path) as response:
         return response.status, response.content_type, await response.read()
+
+
+# Mid-campaign: a realistic picture for the screenshots (some items done, some late).
+MID_2020 = dt.datetime(2020, 6, 15, 2, 0, tzinfo=dt.UTC)
+SPREAD = (
+    ("发展改革", ("G1", "done"), ("G2", "done"), ("G3", "in_progress"), ("G4", "blocked")),
+    ("工业和信息化", ("G1", "done"), ("G2", "in_progress"), ("G5", "done")),
+    ("公安", ("G1", "in_progress"), ("G2", "in_progress")),
+    ("住房", ("G1", "done"), ("G3", "done"), ("G4", "done"), ("G6", "in_progress")),
+    ("交通运输", ("G1", "blocked"), ("G2", "done")),
+    ("商务", ("G1", "done")),
+    ("卫生健康", ("G1", "in_progress"), ("G2", "done"), ("G3", "done")),
+    ("文旅", ("G1", "done"), ("G7", "in_progress")),
+)
+
+
+async def seed_mid_campaign(rig: DubanRig) -> None:
+    """Reports spread over the weeks before MID_2020 across several departments; most of
+    the done ones accepted, the rest awaiting review."""
+    step = 0
+    for department, *work in SPREAD:
+        for code, status in work:
+            step += 1
+            at = rig.clock() - dt.timedelta(days=3 + (step * 5) % 90)
+            report_id = await report(rig, department, code, status, text="按计划推进", at=at)
+            if status == "done" and step % 3:
+                await accept(rig, report_id)

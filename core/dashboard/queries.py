@@ -132,8 +132,8 @@ async def overview(
 async def reports_per_week(
     session: AsyncSession, campaign: Campaign, rules: Rules, *, scope: int | None = None
 ) -> list[tuple[dt.date, int]]:
-    """(Monday of the local week, reports made that week), from the campaign's first week
-    to this one, empty weeks included. One aggregate query, grouped by local day."""
+    """(Monday of the local week, reports made that week) over the campaign's year (up to
+    today), empty weeks included. One aggregate query, grouped by local day."""
     bindings = select(Binding.id).where(Binding.campaign_id == campaign.id)
     if scope is not None:
         bindings = bindings.where(Binding.department_id == scope)
@@ -154,13 +154,16 @@ async def reports_per_week(
         local_day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
         monday = local_day - dt.timedelta(days=local_day.weekday())
         weeks[monday] = weeks.get(monday, 0) + int(count)
+    # The campaign's year up to today; widened to any week that has reports.
     start_day = campaign.created_at.astimezone(rules.tz).date()
+    end_day = rules.today
     if campaign.year is not None:
-        start_day = min(start_day, dt.date(campaign.year, 1, 1))
+        start_day = dt.date(campaign.year, 1, 1)
+        end_day = min(end_day, dt.date(campaign.year, 12, 31))
     if weeks:
-        start_day = min(start_day, min(weeks))
+        start_day, end_day = min(start_day, *weeks), max(end_day, *weeks)
     week = start_day - dt.timedelta(days=start_day.weekday())
-    last = max([rules.today, *weeks])
+    last = end_day
     series: list[tuple[dt.date, int]] = []
     while week <= last:
         series.append((week, weeks.get(week, 0)))

@@ -104,6 +104,15 @@
     return response.json();
   }
 
+  function show(...nodes) {
+    document.getElementById("main").replaceChildren(...nodes.filter((node) => node));
+  }
+
+  function weekLabels(weeks) {
+    const years = new Set(weeks.map((w) => w.week.slice(0, 4)));
+    return weeks.map((w) => (years.size > 1 ? w.week : w.week.slice(5)));
+  }
+
   function notice(text) {
     disposeCharts();
     const main = document.getElementById("main");
@@ -166,6 +175,10 @@
     return instance;
   }
 
+  function GRID_LINE() {
+    return { lineStyle: { color: css("--hint"), opacity: 0.25 } };
+  }
+
   function short(name, length) {
     let text = String(name);
     if ((text[0] === "区" || text[0] === "市") && text.length > 3) text = text.slice(1);
@@ -180,7 +193,7 @@
   }
 
   function targets(row) {
-    return row.targets.map((t) => el("div", { class: "target" + (t.met === false ? " miss" : "") }, "🎯 " + t.text));
+    return row.targets.map((t) => el("div", { class: "target" + (t.met === false ? " miss" : "") }, t.text));
   }
 
   // ------------------------------------------------------------ screens
@@ -204,7 +217,7 @@
           el("span", null, S.last_report + " " + d.last_report),
           d.colours.red ? el("span", null, S.colour_red + " " + d.colours.red) : null,
           d.colours.yellow ? el("span", null, S.colour_yellow + " " + d.colours.yellow) : null))));
-    main.replaceChildren(
+    show(
       el("h1", null, data.title),
       el("div", { class: "grid two" },
         el("section", { class: "card", id: "overall" },
@@ -225,7 +238,7 @@
       grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
       legend: { top: 0, itemWidth: 12, itemHeight: 10, textStyle: { color: css("--text") } },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      xAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") } },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
       yAxis: {
         type: "category", inverse: true, data: names,
         axisLabel: { color: css("--text"), formatter: (name) => short(name, narrow ? 6 : 12) },
@@ -240,8 +253,8 @@
     chart(weeksNode, {
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
       tooltip: { trigger: "axis" },
-      xAxis: { type: "category", data: weekly.weeks.map((w) => w.week.slice(5)), axisLabel: { color: css("--hint") } },
-      yAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") } },
+      xAxis: { type: "category", data: weekLabels(weekly.weeks), axisLabel: { color: css("--hint") } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
       series: [{ type: "bar", name: S.reports, itemStyle: { color: css("--button") }, data: weekly.weeks.map((w) => w.reports) }],
     });
   }
@@ -258,12 +271,12 @@
             me.role === "liaison"
               ? el("span", { class: "name" }, row.code)
               : el("a", { class: "name", href: "#/item/" + encodeURIComponent(row.code) }, row.code),
-            el("span", null, row.title),
+            el("span", { class: "title" }, row.title),
             el("a", { class: "right", href: "#/binding/" + row.binding_id }, S.reports + " " + row.reports)),
           itemMeta(row), targets(row))))
       : el("p", { class: "hint" }, S.no_items);
     const weeksNode = me.role === "liaison" ? el("div", { class: "chart", id: "chart-weeks", style: "height:200px" }) : null;
-    main.replaceChildren(
+    show(
       el("h1", { id: "department-name" }, data.name + " ", el("span", { class: "hint" }, fill(S.class, { dept_class: data.dept_class }))),
       el("section", { class: "card", id: "department-summary" },
         el("div", { class: "big" }, data.counts.rate_text),
@@ -275,8 +288,8 @@
     if (weeksNode) {
       chart(weeksNode, {
         grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
-        xAxis: { type: "category", data: weekly.weeks.map((w) => w.week.slice(5)), axisLabel: { color: css("--hint") } },
-        yAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") } },
+        xAxis: { type: "category", data: weekLabels(weekly.weeks), axisLabel: { color: css("--hint") } },
+        yAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
         series: [{ type: "bar", itemStyle: { color: css("--button") }, data: weekly.weeks.map((w) => w.reports) }],
       });
     }
@@ -285,7 +298,7 @@
   async function showItem(code, offset) {
     const data = await api("items/" + encodeURIComponent(code) + "?offset=" + offset);
     disposeCharts();
-    document.getElementById("main").replaceChildren(
+    show(
       el("h1", null, data.code + " " + data.title),
       el("section", { class: "card" },
         el("div", { class: "item-text" }, data.text),
@@ -311,14 +324,14 @@
           el("div", { class: "row-head" },
             el("span", { class: "dot " + (o.past_deadline ? "red" : "yellow") }),
             el("a", { class: "name", href: "#/dept/" + o.department_id }, o.department),
-            el("a", { href: "#/binding/" + o.binding_id }, o.code + " " + o.title)),
+            el("a", { class: "title", href: "#/binding/" + o.binding_id }, o.code + " " + o.title)),
           el("div", { class: "meta" },
             o.past_deadline ? el("span", null, S.past_deadline + " " + (o.deadline || "")) : null,
             o.silent_days !== null ? el("span", null, fill(S.silent_days, { days: o.silent_days })) : null,
             el("span", null, stateLabel(o.status)),
             el("span", null, S.last_report + " " + o.last_report)))))
       : el("p", { class: "hint" }, S.nothing_overdue);
-    document.getElementById("main").replaceChildren(
+    show(
       el("h1", null, S.overdue),
       el("section", { class: "card" }, rows, pager(data.page, (next) => { location.hash = "#/overdue/" + next; })));
   }
@@ -342,7 +355,7 @@
           r.text ? el("div", { class: "report-text" }, r.text) : null,
           r.evidence.length ? el("div", { class: "thumbs" }, r.evidence.map(evidenceTile)) : null)))
       : el("p", { class: "hint" }, S.no_reports);
-    document.getElementById("main").replaceChildren(
+    show(
       el("h1", null, data.code + " " + data.title),
       el("p", null, el("a", { href: "#/dept/" + data.department_id }, data.department)),
       el("section", { class: "card" }, el("h2", null, S.reports), reports,
