@@ -562,11 +562,58 @@ def add_webhook_route(
     web_app.router.add_post("/" + path.lstrip("/"), webhook)
 
 
+async def serve_webhook_with_dashboard(application: Application, url_path: str) -> None:
+    """Webhook mode with a dashboard: one aiohttp server on WEBHOOK_LISTEN:WEBHOOK_PORT
+    serves Telegram's webhook and the Mini App, as PTB's custom-webhook example runs its
+    own web framework. Runs until SIGINT or SIGTERM, then stops as run_webhook would."""
+    import signal
+
+    application.bot_data[MOUNTED_KEY] = True  # post_init: no server of its own
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    services: Services = application.bot_data[SERVICES_KEY]
+    settings = services.settings
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    web_app = build_web_app(services)
+    add_webhook_route(web_app, application, url_path, secret)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        services.extra[WEB_RUNNER_KEY] = runner
+        await application.bot.set_webhook(
+            url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        log.info(
+            "webhook and dashboard served on %s:%s", settings.webhook_listen, settings.webhook_port
+        )
+        await stop.wait()
+    finally:
+        if application.running:
+            await application.stop()
+        await stop_dashboard(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
 # ---------------------------------------------------------------- lifecycle beside polling
 
+MOUNTED_KEY = "webapp_mounted"  # in bot_data: the dashboard rides on the webhook's server
 
-async def start_dashboard(application: Application) -> web.AppRunner:
-    """Start the web server in the bot's event loop (called from post_init)."""
+
+async def start_dashboard(application: Application) -> web.AppRunner | None:
+    """Start the web server in the bot's event loop (called from post_init); nothing
+    when the webhook server carries the dashboard already."""
+    if application.bot_data.get(MOUNTED_KEY):
+        return None
     services: Services = application.bot_data[SERVICES_KEY]
     settings = services.settings
     runner = web.AppRunner(build_web_app(services), access_log=None)
