@@ -51,6 +51,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 SERVICES = web.AppKey("services", Services)
 WEB_RUNNER_KEY = "webapp_runner"  # in Services.extra: the running server, for stop/port
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass(frozen=True)
@@ -543,7 +544,7 @@ API_ENDPOINTS = (
 
 
 def add_webhook_route(
-    web_app: web.Application, application: Application, path: str, secret_token: str
+    web_app: web.Application, application: AnyApplication, path: str, secret_token: str
 ) -> None:
     """Serve Telegram's webhook calls at `path` on the dashboard's server: the secret
     header is checked, the update handed to PTB's queue, 200 answered at once."""
@@ -562,7 +563,7 @@ def add_webhook_route(
     web_app.router.add_post("/" + path.lstrip("/"), webhook)
 
 
-async def serve_webhook_with_dashboard(application: Application, url_path: str) -> None:
+async def serve_webhook_with_dashboard(application: AnyApplication, url_path: str) -> None:
     """Webhook mode with a dashboard: one aiohttp server on WEBHOOK_LISTEN:WEBHOOK_PORT
     serves Telegram's webhook and the Mini App, as PTB's custom-webhook example runs its
     own web framework. Runs until SIGINT or SIGTERM, then stops as run_webhook would."""
@@ -609,7 +610,7 @@ async def serve_webhook_with_dashboard(application: Application, url_path: str) 
 MOUNTED_KEY = "webapp_mounted"  # in bot_data: the dashboard rides on the webhook's server
 
 
-async def start_dashboard(application: Application) -> web.AppRunner | None:
+async def start_dashboard(application: AnyApplication) -> web.AppRunner | None:
     """Start the web server in the bot's event loop (called from post_init); nothing
     when the webhook server carries the dashboard already."""
     if application.bot_data.get(MOUNTED_KEY):
@@ -625,7 +626,7 @@ async def start_dashboard(application: Application) -> web.AppRunner | None:
     return runner
 
 
-async def stop_dashboard(application: Application) -> None:
+async def stop_dashboard(application: AnyApplication) -> None:
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     runner = services.extra.pop(WEB_RUNNER_KEY, None) if services else None
     if runner is not None:
