@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dashboard.py [--departments 1000] [--reports 1000000]
                                         [--database postgres|sqlite] [--no-record]
+                                        [--url DATABASE_URL]
 
 A fresh database is migrated and filled by bench/scale_data.py (1 campaign, 100 items,
 DEPARTMENTS x 100 bindings, REPORTS reports with values, evidence rows and reviews); one
@@ -178,6 +179,31 @@ async def run(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
     from storage.db import upgrade_database
 
     with tempfile.TemporaryDirectory(prefix="duban-dash-bench-") as tmp:
+        if args.url:
+            # An already filled database (bench/scale_data.py), for repeated measurements.
+            from sqlalchemy import func, select
+
+            from storage.db import Database
+            from storage.models import Binding, Department, Evidence, Report
+
+            db = Database(args.url)
+            async with db.session() as session:
+                rows = {
+                    "department": await session.scalar(select(func.count(Department.id))),
+                    "binding": await session.scalar(select(func.count(Binding.id))),
+                    "report": await session.scalar(select(func.count(Report.id))),
+                    "evidence": await session.scalar(select(func.count(Evidence.id))),
+                }
+            await db.close()
+            loaded = {
+                "rows": rows,
+                "fixtures": {
+                    "dept_id": max(1, int(rows["department"] or 0) // 2),
+                    "item_code": "G1",
+                },
+            }
+            results = await measure(args.url, loaded["fixtures"], Path(tmp) / "evidence")
+            return results, loaded, args.url.split("+")[0]
         if args.database == "postgres":
             from sqlalchemy.engine import make_url
 
@@ -204,6 +230,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--database", choices=("postgres", "sqlite"), default="postgres")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--url", help="measure an already filled database instead")
     args = parser.parse_args()
     results, loaded, database = asyncio.run(run(args))
     rows = loaded["rows"]

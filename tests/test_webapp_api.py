@@ -18,7 +18,7 @@ from PIL import Image
 from core.oversight.overview import campaign_overview
 from storage import repositories as repo
 from tests.dashboard_support import PDF, dashboard_rig, get, get_bytes, seed
-from tests.office_support import ECO, FARM, STRANGER, department_id
+from tests.office_support import ECO, FARM, STRANGER, department_id, report
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, LEADER, DubanRig
 from tests.support.webapp import forged_init_data, signed_init_data
@@ -114,9 +114,20 @@ async def test_department_item_overdue_and_weekly_for_a_leader(rig: DubanRig) ->
     assert by_name["区农业农村局"] == "done"
     assert (await get(rig, "/api/items/Z9", as_(rig, LEADER)))[0] == 404
 
+    two_weeks_ago = rig.clock() - dt.timedelta(days=14)
+    await report(rig, "农业", "G2", "in_progress", at=two_weeks_ago)
     weekly = json.loads((await get(rig, "/api/weekly", as_(rig, LEADER)))[2])
-    assert sum(w["reports"] for w in weekly["weeks"]) == 4
-    assert all(dt.date.fromisoformat(w["week"]).weekday() == 0 for w in weekly["weeks"])
+    counts = {w["week"]: w["reports"] for w in weekly["weeks"]}
+    assert sum(counts.values()) == 5
+    assert all(dt.date.fromisoformat(week).weekday() == 0 for week in counts)
+    local = two_weeks_ago.astimezone(rig.settings.tz).date()
+    assert counts[(local - dt.timedelta(days=local.weekday())).isoformat()] == 1
+    # This week's reports count at once (past weeks are kept per process: they are over).
+    await report(rig, "农业", "G3", "in_progress")
+    again = json.loads((await get(rig, "/api/weekly", as_(rig, LEADER)))[2])
+    assert sum(w["reports"] for w in again["weeks"]) == 6
+    farm_only = json.loads((await get(rig, "/api/weekly", as_(rig, FARM)))[2])
+    assert sum(w["reports"] for w in farm_only["weeks"]) == 5  # 生态环境's G1 not counted
 
     overdue = json.loads((await get(rig, "/api/overdue?limit=3", as_(rig, LEADER)))[2])
     assert overdue["page"]["limit"] == 3 and len(overdue["items"]) <= 3
