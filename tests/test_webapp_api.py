@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import update
 
-from core.oversight.overview import campaign_overview
+from core.oversight.overview import campaign_overview, colour_counts
 from storage import repositories as repo
+from storage.models import Item
 from tests.dashboard_support import PDF, dashboard_rig, get, get_bytes, seed
 from tests.office_support import ECO, FARM, STRANGER, department_id, report
 from tests.support.botapi import FakeBotAPI
-from tests.support.duban import ADMIN, LEADER, DubanRig
+from tests.support.duban import ADMIN, LEADER, DubanRig, FakeClock
 from tests.support.webapp import forged_init_data, signed_init_data
 
 ENDPOINTS = [
@@ -39,8 +41,15 @@ ENDPOINTS = [
 
 @pytest.fixture
 async def rig(database_url: str, tmp_path: Path, fake_api: FakeBotAPI) -> AsyncIterator[DubanRig]:
-    async for duban in dashboard_rig(fake_api, database_url, tmp_path):
+    # Late in the campaign, so that items are of every colour.
+    late = FakeClock(dt.datetime(2020, 12, 28, 2, 0, tzinfo=dt.UTC))
+    async for duban in dashboard_rig(fake_api, database_url, tmp_path, clock=late):
         await seed(duban)
+        async with duban.session() as session:  # one item due at mid-year: red by now
+            await session.execute(
+                update(Item).where(Item.code == "G8").values(deadline=dt.date(2020, 6, 30))
+            )
+            await session.commit()
         yield duban
 
 
@@ -92,6 +101,25 @@ async def test_the_leaders_overview_is_the_status_screens_figures(rig: DubanRig)
     assert [d["name"] for d in data["departments"]] == [d.name for d in expected.departments[:5]]
     assert data["page"] == {"offset": 0, "limit": 5, "total": 17}
     assert sum(data["colours"].values()) == totals["total"]
+    # The colours are /status's (core.oversight.overview.colour_counts), per department
+    # and in total, though the dashboard groups bindings before applying the rule.
+    settings = rig.settings
+    async with rig.session() as session:
+        expected_colours = await colour_counts(
+            session,
+            campaign,
+            today=rig.clock().astimezone(settings.tz).date(),
+            tz=settings.tz,
+            yellow_days=settings.yellow_days,
+            silent_days=settings.silent_days,
+        )
+    for department in data["departments"]:
+        want = expected_colours.get(department["id"], {"red": 0, "yellow": 0})
+        got = department["colours"]
+        assert (got["red"], got["yellow"]) == (want["red"], want["yellow"]), department["name"]
+    assert data["colours"]["red"] == sum(c["red"] for c in expected_colours.values())
+    assert data["colours"]["yellow"] == sum(c["yellow"] for c in expected_colours.values())
+    assert min(data["colours"].values()) > 0, data["colours"]  # red, yellow and green
     page2 = json.loads((await get(rig, "/api/overview?offset=15&limit=5", as_(rig, LEADER)))[2])
     assert len(page2["departments"]) == 2
     assert (await get(rig, "/api/overview?limit=x", as_(rig, LEADER)))[0] == 400

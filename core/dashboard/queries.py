@@ -12,7 +12,9 @@ layer decides the scope from the role, these functions only apply it. Lists are 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -26,7 +28,6 @@ from core.oversight.overview import (
     DepartmentSummary,
     OverdueItem,
     campaign_overview,
-    colour_counts,
     effective_status,
     overdue_items,
     tally,
@@ -93,40 +94,98 @@ class OverviewPage:
         return self.totals.total - self.red - self.yellow
 
 
+async def colour_tally(
+    session: AsyncSession,
+    campaign: Campaign,
+    rules: Rules,
+    *,
+    department_ids: Sequence[int] | None = None,
+) -> dict[int | None, dict[str, int]]:
+    """Items per colour (core.oversight.colours.colour_of), per department of
+    `department_ids`, or for the whole campaign under the key None.
+
+    The inputs are colour_counts' (core.oversight.overview): done by effective_status,
+    the item's deadline, and the local date of the last report, else of the binding. The
+    bindings are grouped by exactly those inputs in SQL, so colour_of runs once per
+    group instead of once per binding (100,000 bindings: a few thousand groups).
+    """
+    activity = local_day(
+        session, rules, func.coalesce(Binding.last_reported_at, Binding.created_at)
+    )
+    keys: list[Any] = [Binding.status, Binding.review_state, Item.deadline, activity]
+    query = (
+        select(Item.id)
+        .join(Binding, Binding.item_id == Item.id)
+        .where(Binding.campaign_id == campaign.id)
+    )
+    if department_ids is not None:
+        keys.insert(0, Binding.department_id)
+        query = query.where(Binding.department_id.in_(list(department_ids)))
+    rows = await session.execute(query.with_only_columns(*keys, func.count()).group_by(*keys))
+    tallies: dict[int | None, dict[str, int]] = {}
+    for row in rows:
+        department_id = row[0] if department_ids is not None else None
+        status, review_state, deadline, last, count = row[-5:]
+        colour = colour_of(
+            done=effective_status(status, review_state) == DONE,
+            deadline=deadline,
+            campaign_year=campaign.year,
+            last_activity=_as_date(last),
+            today=rules.today,
+            yellow_days=rules.yellow_days,
+            silent_days=rules.silent_days,
+        )
+        entry = tallies.setdefault(department_id, {c.value: 0 for c in Colour})
+        entry[colour.value] += int(count)
+    return tallies
+
+
 async def overview(
     session: AsyncSession, campaign: Campaign, rules: Rules, *, offset: int = 0, limit: int = 30
 ) -> OverviewPage:
-    """Overall and per-department counts (as /status), with the three-colour counts."""
+    """Overall and per-department counts (as /status), with the three-colour counts of
+    the campaign and of the page's departments."""
     offset, limit = page_bounds(offset, limit)
     view = await campaign_overview(session, campaign)
-    colours = await colour_counts(
-        session,
-        campaign,
-        today=rules.today,
-        tz=rules.tz,
-        yellow_days=rules.yellow_days,
-        silent_days=rules.silent_days,
+    shown = view.departments[offset : offset + limit]
+    overall = (await colour_tally(session, campaign, rules)).get(None, {})
+    by_department = await colour_tally(
+        session, campaign, rules, department_ids=[d.id for d in shown]
     )
     bars = tuple(
         DepartmentBar(
             summary,
-            colours.get(summary.id, {}).get("red", 0),
-            colours.get(summary.id, {}).get("yellow", 0),
+            by_department.get(summary.id, {}).get("red", 0),
+            by_department.get(summary.id, {}).get("yellow", 0),
         )
-        for summary in view.departments[offset : offset + limit]
+        for summary in shown
     )
     return OverviewPage(
         view.title,
         view.year,
         view.totals,
-        sum(c.get("red", 0) for c in colours.values()),
-        sum(c.get("yellow", 0) for c in colours.values()),
+        overall.get("red", 0),
+        overall.get("yellow", 0),
         bars,
         Page(offset, limit, len(view.departments)),
     )
 
 
 # ---------------------------------------------------------------- reports per week
+
+
+def local_day(session: AsyncSession, rules: Rules, moment: Any) -> Any:
+    """SQL: the local date (in the configured zone) of a UTC time column."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(str(rules.tz), moment))
+    # SQLite keeps UTC without a zone: shift by the zone's offset now (exact for zones
+    # without summer time, such as Asia/Shanghai).
+    offset = rules.now.astimezone(rules.tz).utcoffset() or dt.timedelta()
+    return func.date(moment, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 # Reports are appended with the time they were made, so a week that is over keeps its
@@ -152,13 +211,7 @@ async def _reports_by_week(
     bindings = select(Binding.id).where(Binding.campaign_id == campaign.id)
     if scope is not None:
         bindings = bindings.where(Binding.department_id == scope)
-    if session.get_bind().dialect.name == "postgresql":
-        day = func.date(func.timezone(str(rules.tz), Report.created_at))
-    else:
-        # SQLite keeps UTC without a zone: shift by the zone's offset now (exact for
-        # zones without summer time, such as Asia/Shanghai).
-        offset = rules.now.astimezone(rules.tz).utcoffset() or dt.timedelta()
-        day = func.date(Report.created_at, f"{int(offset.total_seconds() // 60):+d} minutes")
+    day = local_day(session, rules, Report.created_at)
     query = select(day, func.count()).where(Report.binding_id.in_(bindings.scalar_subquery()))
     if since is not None:
         query = query.where(Report.created_at >= since)
@@ -166,8 +219,8 @@ async def _reports_by_week(
         query = query.where(Report.created_at < before)
     weeks: dict[dt.date, int] = {}
     for value, count in await session.execute(query.group_by(day)):
-        local_day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-        monday = local_day - dt.timedelta(days=local_day.weekday())
+        reported = _as_date(value)
+        monday = reported - dt.timedelta(days=reported.weekday())
         weeks[monday] = weeks.get(monday, 0) + int(count)
     return weeks
 
@@ -182,7 +235,7 @@ async def reports_per_week(
     # The database and the campaign's creation time too: a campaign id alone may name
     # another campaign in another (or a re-created) database.
     key = (
-        str(session.get_bind().url),
+        str(session.get_bind().engine.url),
         campaign.id,
         campaign.created_at,
         scope,
