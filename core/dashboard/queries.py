@@ -5,6 +5,11 @@ from `core.oversight.overview` and `core.oversight.colours`, the same functions 
 text screens (/status, /dept, /item, /overdue) call, so the dashboard and the screens
 agree. When the status model replaces them, this is the one module to switch.
 
+Two places read more cleverly than the screens, for speed at 100,000 bindings and
+1,000,000 reports (bench/dashboard.py): `colour_tally` applies `colour_of` to bindings
+grouped by its inputs rather than to each binding (a test checks it equals
+`colour_counts`), and `reports_per_week` keeps the counts of weeks that are over.
+
 `scope` is the department a liaison may see (None: every department, for staff); the web
 layer decides the scope from the role, these functions only apply it. Lists are paged.
 """
