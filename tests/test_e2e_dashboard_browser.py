@@ -28,7 +28,14 @@ from core.oversight.overview import campaign_overview, format_rate
 from storage import repositories as repo
 from storage.models import Department
 from tests.dashboard_support import MID_2020, base_url, dashboard_rig, seed, seed_mid_campaign
-from tests.office_support import ECO, FARM, STRANGER, department_id, speak_english
+from tests.office_support import (
+    ECO,
+    FARM,
+    STRANGER,
+    add_departments,
+    department_id,
+    speak_english,
+)
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, LEADER, DubanRig, FakeClock
 from tests.support.updates import TgUser
@@ -296,4 +303,18 @@ async def test_nobody_else_sees_anything(rig: DubanRig, browser: Any, who: str) 
     assert await page.locator("#nav").is_hidden()
     if who == "forged":
         await shot(page, "refused-phone")
+    await context.close()
+
+
+async def test_the_overview_pages_through_many_departments(rig: DubanRig, browser: Any) -> None:
+    await add_departments(rig, 20)  # 37 departments: two pages of 30
+    context, page, _ = await open_page(browser, mini_app_url(rig, init_data_of(rig, LEADER)), PHONE)
+    await wait_screen(page, "overview")
+    assert await page.locator("#departments li").count() == 30
+    assert await page.locator(".pager .hint").inner_text() == "第 1–30 条，共 37 条"
+    await page.locator(".pager button").nth(1).click()
+    await page.wait_for_function("() => location.hash === '#/overview/30'")
+    await page.wait_for_function("() => document.querySelectorAll('#departments li').length === 7")
+    assert await page.locator(".pager .hint").inner_text() == "第 31–37 条，共 37 条"
+    assert await page.locator(".pager button").nth(1).is_disabled()
     await context.close()
