@@ -69,9 +69,18 @@ def build_application(
 
         schedule_jobs(app, settings)
         # -- end scheduling --
+        # -- dashboard: the Mini App's web server beside polling (issue 12) --
+        if settings.webapp_url:
+            from bot.webapp.server import start_dashboard
+
+            await start_dashboard(app)
+        # -- end dashboard --
         log.info("bot ready as @%s", app.bot.username)
 
     async def post_shutdown(app: Application) -> None:
+        from bot.webapp.server import stop_dashboard  # issue 12
+
+        await stop_dashboard(app)
         await db.close()
 
     builder = (
@@ -192,6 +201,12 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("digest", digest_handlers.digest_command))
     # -- end digests --
 
+    # -- dashboard: /dashboard (issue 12) --
+    from handlers.dashboard import command as dashboard
+
+    app.add_handler(CommandHandler("dashboard", dashboard.dashboard_command))
+    # -- end dashboard --
+
     # Photos and documents outside /report: quick reports by caption.
     app.add_handler(
         MessageHandler(
@@ -224,7 +239,13 @@ async def set_command_menus(app: Application, settings: Settings) -> None:
         except TelegramError as exc:  # a menu is a convenience; never block the start on it
             log.warning("could not set the default command menu: %s", exc)
     for admin_id in sorted(settings.admin_ids):
-        await set_user_menu(app.bot, admin_id, Role.ADMIN)
+        await set_user_menu(
+            app.bot,
+            admin_id,
+            Role.ADMIN,
+            webapp_url=settings.webapp_url,
+            locale=settings.default_locale,
+        )
 
 
 ALLOWED_UPDATES = Update.ALL_TYPES

@@ -58,6 +58,17 @@ def run_webhook(settings: Settings) -> int:
     prepare_database(settings)
     app = build_application(settings)
     url_path = urlsplit(settings.webhook_url).path.lstrip("/")
+    if settings.webapp_url:
+        # -- dashboard (issue 12): webhook and Mini App share one aiohttp server --
+        from bot.webapp.server import serve_webhook_with_dashboard
+
+        log.info(
+            "serving the webhook and the dashboard on %s:%s",
+            settings.webhook_listen,
+            settings.webhook_port,
+        )
+        asyncio.run(serve_webhook_with_dashboard(app, url_path))
+        return 0
     log.info("serving the webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
     app.run_webhook(
         listen=settings.webhook_listen,

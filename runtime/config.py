@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # -- dashboard (issue 12): the Mini App's public HTTPS address; unset = no dashboard --
+    webapp_url: str | None = None
+    webapp_listen: str = "127.0.0.1"
+    webapp_port: int = Field(default=8081, ge=0, le=65535)  # 0: any free port (tests)
+    webapp_short_name: str | None = None  # as registered with @BotFather, for t.me links
+    webapp_init_data_max_age: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
+    # -- end dashboard --
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -83,6 +90,24 @@ class Settings(BaseSettings):
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
+
+    @field_validator("webapp_url", mode="before")
+    @classmethod
+    def _webapp_url(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not re.match(r"^https?://[^\s/]+", value.strip()):
+            raise ValueError("must be the dashboard's https:// address, e.g. https://host/app/")
+        return value.strip()
+
+    @field_validator("webapp_short_name", mode="before")
+    @classmethod
+    def _short_name(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_]{3,30}", value.strip()):
+            raise ValueError("must be the Mini App's short name from @BotFather (3-30 of A-z0-9_)")
+        return value.strip()
 
     @field_validator("telegram_api_base_url", "telegram_file_base_url")
     @classmethod

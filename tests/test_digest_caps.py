@@ -9,7 +9,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from core.digest.data import Change, DepartmentFigures, DigestData, Miss, Window
-from core.digest.messages import chart_bars, digest_messages
+from core.digest.messages import chart_bars, chart_caption, digest_messages
 from core.text.i18n import translator
 
 UTC = dt.UTC
@@ -48,3 +48,9 @@ def test_chart_shows_the_lowest_rates_when_there_are_many_departments() -> None:
     bars = chart_bars(big_day())
     assert len(bars) == 30
     assert all(bar.done == 0 for bar in bars)  # n % 7 == 0: the lowest rate
+
+
+def test_the_chart_caption_says_how_many_departments_are_left_out() -> None:
+    data = big_day()
+    caption = chart_caption(data, translator("en"))
+    assert caption.endswith(f"… and {len(data.departments) - 30} more")

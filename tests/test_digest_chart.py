@@ -56,7 +56,7 @@ def test_the_chart_is_a_png_of_sensible_size(tmp_path: Path) -> None:
         width, height = image.size
         pixels = np.asarray(image.convert("L"))
     assert width == 800
-    assert height == int((0.36 * len(bars) + 1.5) * 100)  # 17 departments: a bar each
+    assert height == int((0.36 * len(bars) + 2.0) * 100)  # a bar each, and the legend
     assert (pixels < 128).mean() > 0.02  # bars and words, not an empty canvas
 
 
@@ -103,3 +103,33 @@ def test_the_png_bytes_open_with_matplotlib() -> None:
     png = render_chart([Bar("区商务局", 1, 3)], title=TITLE, axis_label=AXIS)
     array = mpimg.imread(io.BytesIO(png), format="png")
     assert array.shape[1] == 800 and array.shape[0] == 300  # at least 3 inches high
+
+
+def test_bars_are_stacked_by_state_so_an_early_year_chart_is_not_empty() -> None:
+    """Nothing accepted yet, but work under way: the bar shows it (issue 12)."""
+    from core.digest.chart import SEGMENT_COLOURS, SEGMENTS
+
+    legend = {s: f"L-{s}" for s in SEGMENTS}
+    bars = [
+        Bar("区商务局", 0, 10, pending_review=1, in_progress=4, blocked=1),
+        Bar("区公安分局", 2, 4),
+    ]
+    figure = build_figure(bars, title=TITLE, axis_label=AXIS, legend=legend)
+    axes = figure.axes[0]
+    widths = {
+        segment: [round(patch.get_width()) for patch in container]
+        for segment, container in zip(SEGMENTS, axes.containers, strict=True)
+    }
+    assert widths == {
+        "done": [0, 50],
+        "pending_review": [10, 0],
+        "in_progress": [40, 0],
+        "blocked": [10, 0],
+        "not_started": [40, 50],
+    }
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == [legend[s] for s in SEGMENTS]
+    assert "0.0% (0/10)" in [t.get_text() for t in axes.texts]
+    png = render_chart(bars, title=TITLE, axis_label=AXIS, legend=legend)
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    blue = np.array([int(SEGMENT_COLOURS["in_progress"][i : i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(pixels.astype(int) - blue).sum(axis=1) < 30).sum() > 500

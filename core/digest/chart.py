@@ -1,4 +1,9 @@
-"""The digest's chart: the rate of each department as a PNG, with Chinese labels.
+"""The digest's chart: each department's items stacked by state, as a PNG, with Chinese labels.
+
+Each bar is one department's items as shares: accepted, awaiting review, in progress,
+blocked, not started (the states of `core.oversight.overview.effective_status`, in the
+dashboard's colours), labelled with the accepted rate. Early in the year, when little is
+accepted yet, the bars still show what is moving instead of a row of empty bars.
 
 Matplotlib's bundled DejaVu Sans has no CJK glyphs (department names would render as
 boxes), and the deployment machine gets only PyPI packages, no system fonts. The font
@@ -58,53 +63,108 @@ def font_families() -> list[str]:
     return [family, FALLBACK_FAMILY] if family else [FALLBACK_FAMILY]
 
 
+# Segment order and colours: the dashboard's (bot/webapp/static/app.css).
+SEGMENTS = ("done", "pending_review", "in_progress", "blocked", "not_started")
+SEGMENT_COLOURS = {
+    "done": "#2e7d32",
+    "pending_review": "#8e44ad",
+    "in_progress": "#1e88e5",
+    "blocked": "#e65100",
+    "not_started": "#b0b7c3",
+}
+
+
 @dataclass(frozen=True)
 class Bar:
     label: str
-    done: int
+    done: int  # accepted
     total: int
+    pending_review: int = 0
+    in_progress: int = 0
+    blocked: int = 0
 
     @property
     def rate(self) -> float:
         return self.done / self.total if self.total else 0.0
 
+    @property
+    def not_started(self) -> int:
+        return max(
+            0, self.total - self.done - self.pending_review - self.in_progress - self.blocked
+        )
 
-def build_figure(bars: Sequence[Bar], *, title: str, axis_label: str) -> Figure:
-    """A horizontal bar per department, in the order given (the document's order)."""
+    def share(self, segment: str) -> float:
+        """Percent of the department's items in this state."""
+        return 100 * getattr(self, segment) / self.total if self.total else 0.0
+
+
+def build_figure(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    axis_label: str,
+    legend: dict[str, str] | None = None,
+) -> Figure:
+    """A horizontal bar per department, in the order given, stacked by state; `legend`
+    names the states (SEGMENTS) in the reader's language."""
     from matplotlib.figure import Figure
 
     families = font_families()
-    height = max(3.0, 0.36 * len(bars) + 1.5)
+    height = max(3.0, 0.36 * len(bars) + 2.0)
     figure = Figure(figsize=(8.0, height), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     positions = list(range(len(bars)))[::-1]  # the first department at the top
-    rates = [bar.rate * 100 for bar in bars]
-    axes.barh(positions, rates, color="#3a7d44", height=0.62)
+    left = [0.0] * len(bars)
+    for segment in SEGMENTS:
+        widths = [bar.share(segment) for bar in bars]
+        axes.barh(
+            positions,
+            widths,
+            left=left,
+            color=SEGMENT_COLOURS[segment],
+            height=0.62,
+            label=(legend or {}).get(segment, segment),
+        )
+        left = [a + b for a, b in zip(left, widths, strict=True)]
     axes.set_yticks(positions, [bar.label for bar in bars], family=families, fontsize=10)
-    axes.set_xlim(0, 112)
+    axes.set_xlim(0, 122)
     axes.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"], family=families)
     axes.set_xlabel(axis_label, family=families)
     axes.set_title(title, family=families, fontsize=13)
-    for position, bar, rate in zip(positions, bars, rates, strict=True):
+    for position, bar in zip(positions, bars, strict=True):
         axes.text(
-            rate + 1,
+            101,
             position,
-            f"{rate:.1f}% ({bar.done}/{bar.total})",
+            f"{bar.rate * 100:.1f}% ({bar.done}/{bar.total})",
             va="center",
             fontsize=8,
             family=families,
         )
+    # Below the chart, outside the axes: constrained layout makes room for it.
+    figure.legend(
+        loc="outside lower center",
+        ncols=len(SEGMENTS),
+        frameon=False,
+        prop={"family": families, "size": 9},
+    )
+    axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
     axes.grid(axis="x", alpha=0.3)
     return figure
 
 
-def render_chart(bars: Sequence[Bar], *, title: str, axis_label: str) -> bytes:
+def render_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    axis_label: str,
+    legend: dict[str, str] | None = None,
+) -> bytes:
     """The chart as PNG bytes (call it in a thread: drawing takes a few hundred ms)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     with _LOCK:
-        figure = build_figure(bars, title=title, axis_label=axis_label)
+        figure = build_figure(bars, title=title, axis_label=axis_label, legend=legend)
         FigureCanvasAgg(figure)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")

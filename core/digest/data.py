@@ -24,7 +24,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.oversight.overview import DONE, PENDING_REVIEW, effective_status, overdue_reasons
+from core.oversight.overview import (
+    BLOCKED,
+    DONE,
+    IN_PROGRESS,
+    PENDING_REVIEW,
+    effective_status,
+    overdue_reasons,
+)
 from core.people.leave import on_leave
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment, local_today
@@ -115,6 +122,10 @@ class DepartmentFigures:
     done: int
     total: int
     last_report_at: dt.datetime | None
+    # The rest by effective status, for the chart's stacked bars (not started: the rest).
+    pending_review: int = 0
+    in_progress: int = 0
+    blocked: int = 0
 
     @property
     def rate(self) -> float:
@@ -320,6 +331,7 @@ async def collect(
     done: dict[int, int] = defaultdict(int)
     total: dict[int, int] = defaultdict(int)
     outstanding: dict[int, int] = defaultdict(int)  # the department's next step
+    states: dict[tuple[int, str], int] = defaultdict(int)  # (department, effective) -> count
     last_at: dict[int, dt.datetime] = {}
     overdue: list[Overdue] = []
     today = local_today(until, tz)
@@ -327,6 +339,7 @@ async def collect(
         status, review_state, reported_at = latest.get(binding.id, (STATUS_NOT_STARTED, None, None))
         total[binding.department_id] += 1
         effective = effective_status(status, review_state)
+        states[(binding.department_id, effective)] += 1
         if effective == DONE:
             done[binding.department_id] += 1
         elif effective != PENDING_REVIEW:
@@ -351,7 +364,16 @@ async def collect(
             )
 
     figures = tuple(
-        DepartmentFigures(d.id, d.name, done[d.id], total[d.id], last_at.get(d.id))
+        DepartmentFigures(
+            d.id,
+            d.name,
+            done[d.id],
+            total[d.id],
+            last_at.get(d.id),
+            pending_review=states[(d.id, PENDING_REVIEW)],
+            in_progress=states[(d.id, IN_PROGRESS)],
+            blocked=states[(d.id, BLOCKED)],
+        )
         for d in departments
         if total[d.id]
     )

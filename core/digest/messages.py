@@ -78,7 +78,16 @@ def chart_bars(data: DigestData) -> list[Bar]:
     if len(shown) > CHART_DEPARTMENTS:
         shown = sorted(shown, key=lambda d: d.done / d.total if d.total else 1.0)
         shown = shown[:CHART_DEPARTMENTS]
-    return [Bar(d.name, d.done, d.total) for d in shown]
+    return [Bar(d.name, d.done, d.total, d.pending_review, d.in_progress, d.blocked) for d in shown]
+
+
+def chart_legend(_: Translate) -> dict[str, str]:
+    """The chart's states in the reader's words (the labels of the text screens)."""
+    from core.oversight.overview import EFFECTIVE_LABELS
+
+    legend = {state: _(label) for state, label in EFFECTIVE_LABELS.items()}
+    legend["done"] = _("accepted")
+    return legend
 
 
 def _header(data: DigestData, _: Translate, tz: ZoneInfo) -> str:
@@ -229,7 +238,12 @@ def digest_messages(data: DigestData, _: Translate, tz: ZoneInfo) -> list[str]:
 
 
 def chart_caption(data: DigestData, _: Translate) -> str:
-    return _("Completion rate by department, {date}").format(date=data.local_date.isoformat())
+    caption = _("Completion rate by department, {date}").format(date=data.local_date.isoformat())
+    rest = len(data.departments) - CHART_DEPARTMENTS
+    if rest > 0:
+        # The chart shows the lowest CHART_DEPARTMENTS (chart_bars); say how many it leaves out.
+        caption += "\n" + _("… and {count} more").format(count=rest)
+    return caption
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -296,7 +310,8 @@ async def build_digest(
             render_chart,
             chart_bars(data),
             title=caption,
-            axis_label=_("Done and accepted, %"),
+            axis_label=_("Share of the department's items, %"),
+            legend=chart_legend(_),
         )
         parts.insert(0, Part(esc(caption), png))
     return BuiltDigest(data, tuple(parts))

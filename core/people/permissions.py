@@ -67,6 +67,7 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule("dept", STAFF, ANYWHERE, N_("one department in detail"), "NAME"),
     CommandRule("item", STAFF, ANYWHERE, N_("one item across departments"), "CODE"),
     CommandRule("overdue", STAFF, ANYWHERE, N_("items past deadline or silent")),
+    CommandRule("dashboard", READERS, ANYWHERE, N_("the dashboard: charts and figures")),
     CommandRule(
         "invite", ADMIN, PRIVATE, N_("an invite code for a liaison or leader"), "DEPT|leader"
     ),

@@ -79,8 +79,15 @@ async def announce(turn: Turn, done: HandedOver) -> None:
             department=done.department_name
         ),
     )
-    await set_user_menu(turn.context.bot, done.to_tg_id, Role.LIAISON)
-    await set_user_menu(turn.context.bot, done.from_tg_id, Role.STRANGER)
+    settings = turn.services.settings
+    for tg_id, role in ((done.to_tg_id, Role.LIAISON), (done.from_tg_id, Role.STRANGER)):
+        await set_user_menu(
+            turn.context.bot,
+            tg_id,
+            role,
+            webapp_url=settings.webapp_url,
+            locale=settings.default_locale,
+        )
 
 
 async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:

@@ -106,4 +106,13 @@ async def revoke_command(turn: Turn) -> None:
         + (f" · {revoked.department_name}" if revoked.department_name else ""),
     )
     await turn.reply(text)
-    await turn.after_commit(lambda: set_user_menu(turn.context.bot, revoked.tg_id, Role.STRANGER))
+    settings = turn.services.settings
+    await turn.after_commit(
+        lambda: set_user_menu(
+            turn.context.bot,
+            revoked.tg_id,
+            Role.STRANGER,
+            webapp_url=settings.webapp_url,
+            locale=settings.default_locale,
+        )
+    )

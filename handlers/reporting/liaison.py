@@ -94,7 +94,16 @@ async def join_command(turn: Turn) -> None:
         text = _("Welcome! You now have leader access. /status shows the overview.")
     await turn.reply(text)
     role = Role.LIAISON if joined.department_name else Role.LEADER
-    await turn.after_commit(lambda: set_user_menu(turn.context.bot, user.id, role))
+    settings = turn.services.settings
+    await turn.after_commit(
+        lambda: set_user_menu(
+            turn.context.bot,
+            user.id,
+            role,
+            webapp_url=settings.webapp_url,
+            locale=settings.default_locale,
+        )
+    )
 
 
 # ---------------------------------------------------------------- /items

@@ -777,6 +777,7 @@ class FakeBotAPI:
         self._photo_sets: dict[str, list[JSON]] = {}
         self._callback_queries: dict[str, bool] = {}  # id -> answered
         self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self._menu_buttons: dict[str, JSON] = {}  # chat id ("" = the default) -> button
         self._media_group_seq = itertools.count(13_000_000_000_000_000)
 
         self._sent: list[SentMessage] = []
@@ -1486,6 +1487,12 @@ class FakeBotAPI:
         with self._lock:
             return list(self._commands.get((self._scope_key(scope), language_code), []))
 
+    def menu_button(self, chat_id: int | None = None) -> JSON:
+        """The menu button setChatMenuButton left for a private chat (or the default)."""
+        with self._lock:
+            key = "" if chat_id is None else str(chat_id)
+            return dict(self._menu_buttons.get(key) or {"type": "commands"})
+
     @property
     def webhook(self) -> JSON | None:
         with self._lock:
@@ -2117,6 +2124,34 @@ class FakeBotAPI:
             {"command": c["command"], "description": c["description"]} for c in commands
         ]
         return True
+
+    @_api_method("setChatMenuButton")
+    def _m_set_chat_menu_button(self, req: _Request) -> bool:
+        button = req.params.get("menu_button") or {"type": "default"}
+        if not isinstance(button, dict) or button.get("type") not in (
+            "commands",
+            "web_app",
+            "default",
+        ):
+            raise _bad("Bad Request: can't parse menu button JSON object")
+        if button["type"] == "web_app":
+            text = str(button.get("text", ""))
+            web_app = button.get("web_app")
+            if not 1 <= len(text) <= 64 or not isinstance(web_app, dict):
+                raise _bad("Bad Request: BUTTON_TEXT_INVALID")
+            # Telegram opens Mini Apps over HTTPS only.
+            if not str(web_app.get("url", "")).startswith("https://"):
+                raise _bad("Bad Request: BUTTON_URL_INVALID")
+        chat_id = req.params.get("chat_id")
+        self._menu_buttons["" if chat_id is None else str(chat_id)] = dict(button)
+        return True
+
+    @_api_method("getChatMenuButton")
+    def _m_get_chat_menu_button(self, req: _Request) -> JSON:
+        chat_id = req.params.get("chat_id")
+        return dict(
+            self._menu_buttons.get("" if chat_id is None else str(chat_id)) or {"type": "commands"}
+        )
 
     @_api_method("getMyCommands")
     def _m_get_my_commands(self, req: _Request) -> list[JSON]:

@@ -1,0 +1,641 @@
+"""The dashboard's web server (aiohttp): the page under /app/, its data under /api/.
+
+One aiohttp application serves the Mini App and, in webhook mode, Telegram's webhook
+(`add_webhook_route`), so one web library and one port do both. In polling mode
+`start_dashboard` runs it beside polling in the bot's event loop (called from post_init)
+and `stop_dashboard` stops it (post_shutdown).
+
+Every /api/ request is authenticated before anything else: `Authorization: tma
+<initData>` signed by Telegram for this bot (bot.webapp.auth), or for evidence files a
+short-lived signed link. Without it the answer is 401 with no data; a role that may not
+see what was asked gets 403. A liaison sees their own department only. The HTML and
+script hold no data; figures come from core.dashboard.queries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.ext import Application
+
+from bot.webapp import auth
+from bot.webapp.strings import page_strings
+from core.dashboard import queries
+from core.dashboard.thumbnails import icon_of, is_previewable, thumbnail
+from core.digest.chart import cjk_font_path
+from core.oversight.overview import Counts, format_rate
+from core.people.actors import Actor, load_actor
+from core.people.permissions import Role
+from core.reporting.reports import ItemView
+from core.text.formatting import local_date, local_datetime, target_text, value_against_target
+from core.text.i18n import Translate, normalize_locale, translator
+from core.text.matching import normalize_code
+from handlers.base import SERVICES_KEY, Services
+from storage import repositories as repo
+from storage.models import REVIEW_RETURNED, Campaign, Department
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+SERVICES = web.AppKey("services", Services)
+WEB_RUNNER_KEY = "webapp_runner"  # in Services.extra: the running server, for stop/port
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, with one session for this request (as one update has one)."""
+
+    actor: Actor
+    session: AsyncSession
+    services: Services
+    _: Translate
+
+    @property
+    def scope(self) -> int | None:
+        """The department a liaison is limited to; None for staff."""
+        return self.actor.department_id if self.actor.role is Role.LIAISON else None
+
+    def rules(self) -> queries.Rules:
+        settings = self.services.settings
+        return queries.Rules(
+            self.services.clock(), settings.tz, settings.yellow_days, settings.silent_days
+        )
+
+
+def _error(status: type[web.HTTPException], code: str) -> web.HTTPException:
+    # The body names the kind of refusal only, never what exists.
+    return status(
+        text=json.dumps({"error": code}),
+        content_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _json(data: object) -> web.Response:
+    return web.json_response(
+        data,
+        dumps=lambda d: json.dumps(d, ensure_ascii=False),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def _int_query(request: web.Request, name: str, default: int) -> int:
+    try:
+        return int(request.query.get(name, default))
+    except ValueError:
+        raise _error(web.HTTPBadRequest, "bad_request") from None
+
+
+# ---------------------------------------------------------------- authentication
+
+
+def _tg_id_from_header(request: web.Request, services: Services) -> int:
+    header = request.headers.get("Authorization", "")
+    scheme, _, init_data = header.partition(" ")
+    if scheme.lower() != "tma" or not init_data:
+        raise _error(web.HTTPUnauthorized, "unauthorized")
+    token = services.settings.token or ""
+    try:
+        user = auth.verify_init_data(
+            init_data.strip(),
+            token,
+            now=services.clock(),
+            max_age=dt.timedelta(seconds=services.settings.webapp_init_data_max_age),
+        )
+    except auth.InitDataInvalid as exc:
+        log.info("dashboard request refused: %s", exc)
+        raise _error(web.HTTPUnauthorized, "unauthorized") from None
+    return user.tg_id
+
+
+def authenticated(
+    func: Callable[[web.Request, Viewer], Awaitable[web.StreamResponse]],
+    *,
+    link_variant: str | None = None,
+) -> Handler:
+    """Open a session, authenticate (header, or a signed link for `link_variant`), load
+    the actor; strangers get 403 before the endpoint runs."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        services = request.app[SERVICES]
+        if link_variant is not None and "sig" in request.query:
+            try:
+                tg_id = auth.check_link(
+                    int(request.match_info["id"]),
+                    link_variant,
+                    dict(request.query),
+                    services.settings.token or "",
+                    now=services.clock(),
+                )
+            except auth.InitDataInvalid:
+                raise _error(web.HTTPUnauthorized, "unauthorized") from None
+        else:
+            tg_id = _tg_id_from_header(request, services)
+        async with services.db.session() as session:
+            actor = await load_actor(
+                session,
+                tg_id,
+                admin_ids=services.admin_ids,
+                default_locale=services.settings.default_locale,
+            )
+            if actor.role is Role.STRANGER:
+                raise _error(web.HTTPForbidden, "forbidden")
+            return await func(request, Viewer(actor, session, services, translator(actor.locale)))
+
+    return handler
+
+
+async def _campaign(viewer: Viewer) -> Campaign:
+    campaign = await repo.active_campaign(viewer.session)
+    if campaign is None:
+        raise _error(web.HTTPNotFound, "no_campaign")
+    return campaign
+
+
+def _staff_only(viewer: Viewer) -> None:
+    if viewer.scope is not None:
+        raise _error(web.HTTPForbidden, "forbidden")
+
+
+def _may_see_department(viewer: Viewer, department_id: int) -> None:
+    if viewer.scope is not None and viewer.scope != department_id:
+        raise _error(web.HTTPForbidden, "forbidden")
+
+
+# ---------------------------------------------------------------- JSON shapes
+
+
+def _counts(counts: Counts) -> dict[str, Any]:
+    return {
+        "done": counts.done,
+        "pending_review": counts.pending_review,
+        "in_progress": counts.in_progress,
+        "not_started": counts.not_started,
+        "blocked": counts.blocked,
+        "total": counts.total,
+        "rate": counts.rate,
+        "rate_text": format_rate(counts),
+    }
+
+
+def _page(page: queries.Page) -> dict[str, int]:
+    return {"offset": page.offset, "limit": page.limit, "total": page.total}
+
+
+def _targets(view: ItemView, _: Translate) -> list[dict[str, Any]]:
+    return [
+        {
+            "target": target_text(t.metric, t.op, t.value, t.unit),
+            "text": f"{t.metric}: " + value_against_target(t.last_value, t.op, t.value, t.unit, _),
+            "met": t.met,
+        }
+        for t in view.targets
+    ]
+
+
+def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
+    view, tz = row.view, viewer.services.settings.tz
+    return {
+        "binding_id": view.binding_id,
+        "department_id": view.department_id,
+        "department": row.department_name,
+        "code": view.code,
+        "title": view.title,
+        "status": row.effective,
+        "returned": view.review_state == REVIEW_RETURNED,
+        "colour": row.colour.value,
+        "last_report": local_date(view.last_reported_at, tz),
+        "deadline": view.deadline.isoformat() if view.deadline else None,
+        "targets": _targets(view, viewer._),
+        "reports": view.report_count,
+        "evidence": view.evidence_count,
+    }
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+async def me(request: web.Request, viewer: Viewer) -> web.Response:
+    """Who the page is for: role, own department, language and the page's words."""
+    campaign = await repo.active_campaign(viewer.session)
+    return _json(
+        {
+            "role": viewer.actor.role.value,
+            "department_id": viewer.scope,
+            "locale": viewer.actor.locale,
+            "campaign": {"title": campaign.title, "year": campaign.year} if campaign else None,
+            "strings": page_strings(viewer.actor.locale),
+        }
+    )
+
+
+async def overview(request: web.Request, viewer: Viewer) -> web.Response:
+    _staff_only(viewer)
+    campaign = await _campaign(viewer)
+    found = await queries.overview(
+        viewer.session,
+        campaign,
+        viewer.rules(),
+        offset=_int_query(request, "offset", 0),
+        limit=_int_query(request, "limit", 30),
+    )
+    return _json(
+        {
+            "title": found.title,
+            "year": found.year,
+            "totals": _counts(found.totals),
+            "colours": {"red": found.red, "yellow": found.yellow, "green": found.green},
+            "departments": [
+                {
+                    "id": bar.summary.id,
+                    "name": bar.summary.name,
+                    "counts": _counts(bar.summary.counts),
+                    "colours": {"red": bar.red, "yellow": bar.yellow, "green": bar.green},
+                    "last_report": local_date(
+                        bar.summary.last_reported_at, viewer.services.settings.tz
+                    ),
+                }
+                for bar in found.departments
+            ],
+            "page": _page(found.page),
+        }
+    )
+
+
+async def weekly(request: web.Request, viewer: Viewer) -> web.Response:
+    campaign = await _campaign(viewer)
+    series = await queries.reports_per_week(
+        viewer.session, campaign, viewer.rules(), scope=viewer.scope
+    )
+    return _json({"weeks": [{"week": w.isoformat(), "reports": n} for w, n in series]})
+
+
+async def department(request: web.Request, viewer: Viewer) -> web.Response:
+    department_id = int(request.match_info["id"])
+    _may_see_department(viewer, department_id)
+    found = await viewer.session.get(Department, department_id)
+    if found is None:
+        raise _error(web.HTTPNotFound, "not_found")
+    campaign = await viewer.session.get(Campaign, found.campaign_id)
+    assert campaign is not None
+    page = await queries.department_page(viewer.session, found, campaign, viewer.rules())
+    return _json(
+        {
+            "id": page.id,
+            "name": page.name,
+            "dept_class": page.dept_class,
+            "counts": _counts(page.counts),
+            "last_report": local_date(page.last_reported_at, viewer.services.settings.tz),
+            "items": [_item_row(row, viewer) for row in page.items],
+        }
+    )
+
+
+async def item(request: web.Request, viewer: Viewer) -> web.Response:
+    code = normalize_code(request.match_info["code"])
+    campaign = await _campaign(viewer)
+    found = (
+        await queries.item_page(
+            viewer.session,
+            campaign,
+            code,
+            viewer.rules(),
+            scope=viewer.scope,
+            offset=_int_query(request, "offset", 0),
+            limit=_int_query(request, "limit", 50),
+        )
+        if code
+        else None
+    )
+    if found is None:
+        raise _error(web.HTTPNotFound, "not_found")
+    return _json(
+        {
+            "code": found.code,
+            "title": found.title,
+            "text": found.text,
+            "deadline": found.deadline.isoformat() if found.deadline else None,
+            "counts": _counts(found.counts),
+            "departments": [_item_row(row, viewer) for row in found.rows],
+            "page": _page(found.page),
+        }
+    )
+
+
+async def overdue(request: web.Request, viewer: Viewer) -> web.Response:
+    campaign = await _campaign(viewer)
+    found = await queries.overdue_page(
+        viewer.session,
+        campaign,
+        viewer.rules(),
+        scope=viewer.scope,
+        offset=_int_query(request, "offset", 0),
+        limit=_int_query(request, "limit", 50),
+    )
+    tz = viewer.services.settings.tz
+    return _json(
+        {
+            "items": [
+                {
+                    "binding_id": o.binding_id,
+                    "department_id": o.department_id,
+                    "department": o.department_name,
+                    "code": o.code,
+                    "title": o.title,
+                    "deadline": o.deadline.isoformat() if o.deadline else None,
+                    "status": o.status,
+                    "last_report": local_date(o.last_reported_at, tz),
+                    "past_deadline": o.past_deadline,
+                    "silent_days": o.silent_days,
+                }
+                for o in found.rows
+            ],
+            "page": _page(found.page),
+        }
+    )
+
+
+def _evidence_link(evidence_id: int, variant: str, viewer: Viewer) -> str:
+    params = auth.sign_link(
+        evidence_id,
+        variant,
+        viewer.actor.tg_id,
+        viewer.services.settings.token or "",
+        now=viewer.services.clock(),
+    )
+    # Relative to the site root the page resolves it against (works under a path prefix).
+    return f"api/evidence/{evidence_id}/{variant}?{urlencode(params)}"
+
+
+async def binding_reports(request: web.Request, viewer: Viewer) -> web.Response:
+    ref = await queries.binding_ref(viewer.session, int(request.match_info["id"]))
+    if ref is None:
+        raise _error(web.HTTPNotFound, "not_found")
+    _may_see_department(viewer, ref.department_id)
+    found = await queries.binding_reports(
+        viewer.session, ref, offset=_int_query(request, "offset", 0), limit=10
+    )
+    tz = viewer.services.settings.tz
+    return _json(
+        {
+            "binding_id": ref.binding_id,
+            "department_id": ref.department_id,
+            "department": ref.department_name,
+            "code": ref.code,
+            "title": ref.title,
+            "reports": [
+                {
+                    "id": entry.report_id,
+                    "status": entry.status,
+                    "review_state": entry.review_state,
+                    "text": entry.text,
+                    "created_at": local_datetime(entry.created_at, tz),
+                    "evidence": [
+                        {
+                            "id": f.id,
+                            "name": f.file_name,
+                            "icon": icon_of(f.kind, f.mime_type, f.file_name),
+                            "thumb": _evidence_link(f.id, "thumb", viewer)
+                            if is_previewable(f.kind, f.mime_type)
+                            else None,
+                            "file": _evidence_link(f.id, "file", viewer),
+                        }
+                        for f in files
+                    ],
+                }
+                for entry, files in found.reports
+            ],
+            "page": _page(found.page),
+        }
+    )
+
+
+async def _evidence(request: web.Request, viewer: Viewer) -> tuple[queries.EvidenceFile, Path]:
+    found = await queries.evidence_file(viewer.session, int(request.match_info["id"]))
+    if found is None:
+        raise _error(web.HTTPNotFound, "not_found")
+    _may_see_department(viewer, found.department_id)
+    path = viewer.services.evidence_store.path_of(found.stored_path)
+    if not path.is_file():
+        raise _error(web.HTTPNotFound, "not_found")
+    return found, path
+
+
+async def evidence_thumb(request: web.Request, viewer: Viewer) -> web.Response:
+    found, path = await _evidence(request, viewer)
+    if not is_previewable(found.kind, found.mime_type):
+        raise _error(web.HTTPNotFound, "not_found")
+    content = await asyncio.to_thread(thumbnail, path)
+    return web.Response(
+        body=content, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"}
+    )
+
+
+async def evidence_file(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    found, path = await _evidence(request, viewer)
+    name = found.file_name or path.name
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "private, max-age=600",
+        },
+    )
+
+
+# ---------------------------------------------------------------- the page
+
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; connect-src 'self'; font-src 'self'; frame-ancestors *"
+)
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(
+        STATIC_DIR / "index.html",
+        headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"},
+    )
+
+
+async def strings(request: web.Request) -> web.Response:
+    """The page's words before anyone is known (for the "open it in Telegram" notice)."""
+    services = request.app[SERVICES]
+    locale = normalize_locale(request.query.get("lang"), services.settings.default_locale)
+    return _json(page_strings(locale))
+
+
+async def font(request: web.Request) -> web.StreamResponse:
+    """Noto Sans SC, the font the digest chart uses, for devices without a CJK font."""
+    path = cjk_font_path()
+    if path is None:
+        raise web.HTTPNotFound()
+    return web.FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+
+async def to_app(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/app/")
+
+
+@web.middleware
+async def api_first_authenticates(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """An unknown /api/ path answers 401 too when unauthenticated: nothing is revealed,
+    not even which paths exist."""
+    if request.path.startswith("/api/") and request.match_info.http_exception is not None:
+        services = request.app[SERVICES]
+        _tg_id_from_header(request, services)
+    return await handler(request)
+
+
+def build_web_app(services: Services) -> web.Application:
+    """The dashboard as an aiohttp application (mount the webhook on it when needed)."""
+    app = web.Application(middlewares=[api_first_authenticates])
+    app[SERVICES] = services
+    app.router.add_get("/", to_app)
+    app.router.add_get("/app", to_app)
+    app.router.add_get("/app/", index)
+    app.router.add_get("/app/strings.json", strings)
+    app.router.add_get("/app/font/sans.otf", font)
+    app.router.add_static("/app/static/", STATIC_DIR)
+    app.router.add_get("/api/me", authenticated(me))
+    app.router.add_get("/api/overview", authenticated(overview))
+    app.router.add_get("/api/weekly", authenticated(weekly))
+    app.router.add_get(r"/api/departments/{id:\d{1,10}}", authenticated(department))
+    app.router.add_get(r"/api/items/{code:[^/]{1,20}}", authenticated(item))
+    app.router.add_get("/api/overdue", authenticated(overdue))
+    app.router.add_get(r"/api/bindings/{id:\d{1,10}}/reports", authenticated(binding_reports))
+    app.router.add_get(
+        r"/api/evidence/{id:\d{1,10}}/thumb", authenticated(evidence_thumb, link_variant="thumb")
+    )
+    app.router.add_get(
+        r"/api/evidence/{id:\d{1,10}}/file", authenticated(evidence_file, link_variant="file")
+    )
+    return app
+
+
+API_ENDPOINTS = (
+    "/api/me",
+    "/api/overview",
+    "/api/weekly",
+    "/api/departments/{id}",
+    "/api/items/{code}",
+    "/api/overdue",
+    "/api/bindings/{id}/reports",
+    "/api/evidence/{id}/thumb",
+    "/api/evidence/{id}/file",
+)
+
+
+# ---------------------------------------------------------------- webhook on the same server
+
+
+def add_webhook_route(
+    web_app: web.Application, application: AnyApplication, path: str, secret_token: str
+) -> None:
+    """Serve Telegram's webhook calls at `path` on the dashboard's server: the secret
+    header is checked, the update handed to PTB's queue, 200 answered at once."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given, secret_token):
+            raise web.HTTPForbidden()
+        try:
+            data = await request.json()
+        except ValueError:
+            raise web.HTTPBadRequest() from None
+        await application.update_queue.put(Update.de_json(data, application.bot))
+        return web.Response()
+
+    web_app.router.add_post("/" + path.lstrip("/"), webhook)
+
+
+async def serve_webhook_with_dashboard(application: AnyApplication, url_path: str) -> None:
+    """Webhook mode with a dashboard: one aiohttp server on WEBHOOK_LISTEN:WEBHOOK_PORT
+    serves Telegram's webhook and the Mini App, as PTB's custom-webhook example runs its
+    own web framework. Runs until SIGINT or SIGTERM, then stops as run_webhook would."""
+    import signal
+
+    application.bot_data[MOUNTED_KEY] = True  # post_init: no server of its own
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    services: Services = application.bot_data[SERVICES_KEY]
+    settings = services.settings
+    assert settings.webhook_url and settings.webhook_secret
+    secret = settings.webhook_secret.get_secret_value()
+    web_app = build_web_app(services)
+    add_webhook_route(web_app, application, url_path, secret)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
+        services.extra[WEB_RUNNER_KEY] = runner
+        await application.bot.set_webhook(
+            url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        log.info(
+            "webhook and dashboard served on %s:%s", settings.webhook_listen, settings.webhook_port
+        )
+        await stop.wait()
+    finally:
+        if application.running:
+            await application.stop()
+        await stop_dashboard(application)
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+# ---------------------------------------------------------------- lifecycle beside polling
+
+MOUNTED_KEY = "webapp_mounted"  # in bot_data: the dashboard rides on the webhook's server
+
+
+async def start_dashboard(application: AnyApplication) -> web.AppRunner | None:
+    """Start the web server in the bot's event loop (called from post_init); nothing
+    when the webhook server carries the dashboard already."""
+    if application.bot_data.get(MOUNTED_KEY):
+        return None
+    services: Services = application.bot_data[SERVICES_KEY]
+    settings = services.settings
+    runner = web.AppRunner(build_web_app(services), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.webapp_listen, settings.webapp_port)
+    await site.start()
+    services.extra[WEB_RUNNER_KEY] = runner
+    log.info("dashboard served on %s", ", ".join(str(a) for a in runner.addresses))
+    return runner
+
+
+async def stop_dashboard(application: AnyApplication) -> None:
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    runner = services.extra.pop(WEB_RUNNER_KEY, None) if services else None
+    if runner is not None:
+        await runner.cleanup()
+
+
+def dashboard_port(services: Services) -> int | None:
+    """The port the running dashboard listens on (useful when WEBAPP_PORT is 0)."""
+    runner: web.AppRunner | None = services.extra.get(WEB_RUNNER_KEY)
+    if runner is None or not runner.addresses:
+        return None
+    return int(runner.addresses[0][1])

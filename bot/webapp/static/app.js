@@ -1,0 +1,423 @@
+/* Duban dashboard: a Telegram Mini App page (issue 12).
+ *
+ * The page holds no data and no words of its own: it sends Telegram's initData to
+ * /api/ as `Authorization: tma <initData>` and shows what the server answers, in the
+ * words the server translated. initData comes from Telegram's script when Telegram
+ * provides window.Telegram.WebApp, otherwise from the URL fragment (tgWebAppData).
+ * Everything is built with textContent: no server text is ever parsed as HTML.
+ */
+"use strict";
+
+(function () {
+  const ROOT = new URL("../", location.href);
+  const STATES = ["done", "pending_review", "in_progress", "not_started", "blocked"];
+  let initData = "";
+  let S = {};
+  let me = null;
+  let charts = [];
+
+  // ------------------------------------------------------------ Telegram
+
+  function telegram() {
+    return window.Telegram && window.Telegram.WebApp ? window.Telegram.WebApp : null;
+  }
+
+  function store(key, value) {
+    try { sessionStorage.setItem(key, value); } catch (e) { /* private mode */ }
+  }
+
+  function stored(key) {
+    try { return sessionStorage.getItem(key) || ""; } catch (e) { return ""; }
+  }
+
+  function readInitData() {
+    const tg = telegram();
+    if (tg && tg.initData) return tg.initData;
+    const fragment = location.hash.slice(1);
+    if (fragment.indexOf("tgWebAppData=") >= 0) {
+      const params = new URLSearchParams(fragment);
+      store("duban.initData", params.get("tgWebAppData") || "");
+      if (params.get("tgWebAppThemeParams")) store("duban.theme", params.get("tgWebAppThemeParams"));
+      // The fragment is ours from here on: it carries the page's route.
+      history.replaceState(null, "", location.pathname + location.search + "#/");
+    }
+    return stored("duban.initData");
+  }
+
+  function applyTheme() {
+    const tg = telegram();
+    let theme = tg && tg.themeParams ? tg.themeParams : null;
+    if (!theme) {
+      try { theme = JSON.parse(stored("duban.theme") || "null"); } catch (e) { theme = null; }
+    }
+    if (!theme) return;
+    for (const key of Object.keys(theme)) {
+      if (/^[a-z_]+$/.test(key) && /^#[0-9a-fA-F]{3,8}$/.test(String(theme[key]))) {
+        document.documentElement.style.setProperty("--tg-theme-" + key.replace(/_/g, "-"), theme[key]);
+      }
+    }
+  }
+
+  function tellTelegramReady() {
+    const tg = telegram();
+    if (tg) { tg.ready(); tg.expand(); return; }
+    const message = JSON.stringify({ eventType: "web_app_ready", eventData: {} });
+    if (window.TelegramWebviewProxy) window.TelegramWebviewProxy.postEvent("web_app_ready", "{}");
+    else if (window.parent !== window) window.parent.postMessage(message, "https://web.telegram.org");
+  }
+
+  // ------------------------------------------------------------ helpers
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "style") node.setAttribute("style", value);
+      else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value);
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
+  }
+
+  function css(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  async function api(path) {
+    const response = await fetch(new URL("api/" + path, ROOT), {
+      headers: { Authorization: "tma " + initData },
+    });
+    if (!response.ok) {
+      const error = new Error("HTTP " + response.status);
+      error.status = response.status;
+      throw error;
+    }
+    return response.json();
+  }
+
+  function show(...nodes) {
+    document.getElementById("main").replaceChildren(...nodes.filter((node) => node));
+  }
+
+  function weekLabels(weeks) {
+    const years = new Set(weeks.map((w) => w.week.slice(0, 4)));
+    return weeks.map((w) => (years.size > 1 ? w.week : w.week.slice(5)));
+  }
+
+  function notice(text) {
+    disposeCharts();
+    const main = document.getElementById("main");
+    main.replaceChildren(el("p", { class: "notice", id: "notice" }, text));
+  }
+
+  function disposeCharts() {
+    for (const chart of charts) chart.dispose();
+    charts = [];
+  }
+
+  function stateLabel(state) {
+    return S["state_" + state] || state;
+  }
+
+  function stack(counts) {
+    const bar = el("div", { class: "stack", title: STATES.map((s) => stateLabel(s) + " " + counts[s]).join(" · ") });
+    for (const state of STATES) {
+      if (counts[state] && counts.total) {
+        bar.append(el("i", { style: `width:${(100 * counts[state]) / counts.total}%;background:var(--state-${state})` }));
+      }
+    }
+    return bar;
+  }
+
+  function legend(counts) {
+    return el("div", { class: "chips" }, STATES.map((state) =>
+      el("span", { class: "chip" }, el("span", { class: "sw", style: `background:var(--state-${state})` }),
+        stateLabel(state) + " " + counts[state])));
+  }
+
+  function colourChips(colours) {
+    return el("div", { class: "chips" }, ["red", "yellow", "green"].map((colour) =>
+      el("span", { class: "chip colour-" + colour }, el("span", { class: "dot " + colour }),
+        S["colour_" + colour] + " " + colours[colour])));
+  }
+
+  function doneLine(counts) {
+    return fill(S.done_line, { rate: counts.rate_text, done: counts.done, total: counts.total });
+  }
+
+  function pager(page, go) {
+    if (page.total <= page.limit) return null;
+    const first = page.offset + 1;
+    const last = Math.min(page.offset + page.limit, page.total);
+    return el("div", { class: "pager" },
+      el("button", { disabled: page.offset === 0 ? "" : null, onclick: () => go(Math.max(0, page.offset - page.limit)) }, S.previous),
+      el("span", { class: "hint" }, fill(S.page_of, { first, last, total: page.total })),
+      el("button", { disabled: last >= page.total ? "" : null, onclick: () => go(page.offset + page.limit) }, S.next));
+  }
+
+  function chart(node, option) {
+    if (!window.echarts) return;
+    const instance = window.echarts.init(node, null, { renderer: "canvas" });
+    instance.setOption(Object.assign({
+      animation: false,
+      textStyle: { fontFamily: css("--font"), color: css("--text") },
+    }, option));
+    charts.push(instance);
+    return instance;
+  }
+
+  function GRID_LINE() {
+    return { lineStyle: { color: css("--hint"), opacity: 0.25 } };
+  }
+
+  function short(name, length) {
+    let text = String(name);
+    if ((text[0] === "区" || text[0] === "市") && text.length > 3) text = text.slice(1);
+    return text.length > length ? text.slice(0, length - 1) + "…" : text;
+  }
+
+  function itemMeta(row) {
+    return el("div", { class: "meta" },
+      el("span", null, stateLabel(row.status) + (row.returned ? " (" + S.returned + ")" : "")),
+      el("span", null, S.last_report + " " + row.last_report),
+      row.deadline ? el("span", null, S.deadline + " " + row.deadline) : null);
+  }
+
+  function targets(row) {
+    return row.targets.map((t) => el("div", { class: "target" + (t.met === false ? " miss" : "") }, t.text));
+  }
+
+  // ------------------------------------------------------------ screens
+
+  async function showOverview(offset) {
+    const [data, weekly] = await Promise.all([
+      api("overview?offset=" + offset + "&limit=30"),
+      api("weekly"),
+    ]);
+    disposeCharts();
+    const main = document.getElementById("main");
+    const barsNode = el("div", { class: "chart", id: "chart-departments" });
+    const weeksNode = el("div", { class: "chart", id: "chart-weeks", style: "height:220px" });
+    const list = el("ul", { class: "list", id: "departments" }, data.departments.map((d) =>
+      el("li", { "data-department": d.id },
+        el("div", { class: "row-head" },
+          el("a", { class: "name", href: "#/dept/" + d.id }, d.name),
+          el("span", { class: "right" }, d.counts.rate_text + " (" + d.counts.done + "/" + d.counts.total + ")")),
+        stack(d.counts),
+        el("div", { class: "meta" },
+          el("span", null, S.last_report + " " + d.last_report),
+          d.colours.red ? el("span", null, S.colour_red + " " + d.colours.red) : null,
+          d.colours.yellow ? el("span", null, S.colour_yellow + " " + d.colours.yellow) : null))));
+    show(
+      el("h1", null, data.title),
+      el("div", { class: "grid two" },
+        el("section", { class: "card", id: "overall" },
+          el("h2", null, S.overall),
+          el("div", { class: "big" }, data.totals.rate_text),
+          el("div", null, doneLine(data.totals)),
+          legend(data.totals)),
+        el("section", { class: "card", id: "colours" },
+          el("h2", null, S.colours),
+          colourChips(data.colours))),
+      el("section", { class: "card" }, el("h2", null, S.by_department), barsNode,
+        pager(data.page, (next) => { location.hash = "#/overview/" + next; }), list),
+      el("section", { class: "card" }, el("h2", null, S.per_week), weeksNode));
+    const names = data.departments.map((d) => d.name);
+    barsNode.style.height = Math.max(160, 26 * names.length + 70) + "px";
+    const narrow = main.clientWidth < 600;
+    const bars = chart(barsNode, {
+      grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+      legend: { top: 0, itemWidth: 12, itemHeight: 10, textStyle: { color: css("--text") } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      xAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
+      yAxis: {
+        type: "category", inverse: true, data: names,
+        axisLabel: { color: css("--text"), formatter: (name) => short(name, narrow ? 6 : 12) },
+      },
+      series: STATES.map((state) => ({
+        name: stateLabel(state), type: "bar", stack: "all", barMaxWidth: 18,
+        itemStyle: { color: css("--state-" + state) },
+        data: data.departments.map((d) => d.counts[state]),
+      })),
+    });
+    if (bars) bars.on("click", (event) => { location.hash = "#/dept/" + data.departments[event.dataIndex].id; });
+    chart(weeksNode, {
+      grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis" },
+      xAxis: { type: "category", data: weekLabels(weekly.weeks), axisLabel: { color: css("--hint") } },
+      yAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
+      series: [{ type: "bar", name: S.reports, itemStyle: { color: css("--button") }, data: weekly.weeks.map((w) => w.reports) }],
+    });
+  }
+
+  async function showDepartment(id) {
+    const [data, weekly] = await Promise.all([api("departments/" + id), api("weekly")]);
+    disposeCharts();
+    const main = document.getElementById("main");
+    const items = data.items.length
+      ? el("ul", { class: "list", id: "items" }, data.items.map((row) =>
+        el("li", { "data-code": row.code },
+          el("div", { class: "row-head" },
+            el("span", { class: "dot " + row.colour, title: S["colour_" + row.colour] }),
+            me.role === "liaison"
+              ? el("span", { class: "name" }, row.code)
+              : el("a", { class: "name", href: "#/item/" + encodeURIComponent(row.code) }, row.code),
+            el("span", { class: "title" }, row.title),
+            el("a", { class: "right", href: "#/binding/" + row.binding_id }, S.reports + " " + row.reports)),
+          itemMeta(row), targets(row))))
+      : el("p", { class: "hint" }, S.no_items);
+    const weeksNode = me.role === "liaison" ? el("div", { class: "chart", id: "chart-weeks", style: "height:200px" }) : null;
+    show(
+      el("h1", { id: "department-name" }, data.name + " ", el("span", { class: "hint" }, fill(S.class, { dept_class: data.dept_class }))),
+      el("section", { class: "card", id: "department-summary" },
+        el("div", { class: "big" }, data.counts.rate_text),
+        el("div", null, doneLine(data.counts)),
+        el("div", { class: "meta" }, el("span", null, S.last_report + " " + data.last_report)),
+        stack(data.counts), legend(data.counts)),
+      el("section", { class: "card" }, el("h2", null, S.items), items),
+      weeksNode ? el("section", { class: "card" }, el("h2", null, S.per_week), weeksNode) : null);
+    if (weeksNode) {
+      chart(weeksNode, {
+        grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: weekLabels(weekly.weeks), axisLabel: { color: css("--hint") } },
+        yAxis: { type: "value", minInterval: 1, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
+        series: [{ type: "bar", itemStyle: { color: css("--button") }, data: weekly.weeks.map((w) => w.reports) }],
+      });
+    }
+  }
+
+  async function showItem(code, offset) {
+    const data = await api("items/" + encodeURIComponent(code) + "?offset=" + offset);
+    disposeCharts();
+    show(
+      el("h1", null, data.code + " " + data.title),
+      el("section", { class: "card" },
+        el("div", { class: "item-text" }, data.text),
+        data.deadline ? el("div", { class: "meta" }, el("span", null, S.deadline + " " + data.deadline)) : null,
+        el("div", null, doneLine(data.counts)), stack(data.counts), legend(data.counts)),
+      el("section", { class: "card" }, el("h2", null, S.departments),
+        el("ul", { class: "list", id: "bindings" }, data.departments.map((row) =>
+          el("li", { "data-department": row.department_id },
+            el("div", { class: "row-head" },
+              el("span", { class: "dot " + row.colour, title: S["colour_" + row.colour] }),
+              el("a", { class: "name", href: "#/dept/" + row.department_id }, row.department),
+              el("a", { class: "right", href: "#/binding/" + row.binding_id }, S.reports + " " + row.reports)),
+            itemMeta(row), targets(row)))),
+        pager(data.page, (next) => { location.hash = "#/item/" + encodeURIComponent(code) + "/" + next; })));
+  }
+
+  async function showOverdue(offset) {
+    const data = await api("overdue?offset=" + offset + "&limit=50");
+    disposeCharts();
+    const rows = data.items.length
+      ? el("ul", { class: "list", id: "overdue" }, data.items.map((o) =>
+        el("li", null,
+          el("div", { class: "row-head" },
+            el("span", { class: "dot " + (o.past_deadline ? "red" : "yellow") }),
+            el("a", { class: "name", href: "#/dept/" + o.department_id }, o.department),
+            el("a", { class: "title", href: "#/binding/" + o.binding_id }, o.code + " " + o.title)),
+          el("div", { class: "meta" },
+            o.past_deadline ? el("span", null, S.past_deadline + " " + (o.deadline || "")) : null,
+            o.silent_days !== null ? el("span", null, fill(S.silent_days, { days: o.silent_days })) : null,
+            el("span", null, stateLabel(o.status)),
+            el("span", null, S.last_report + " " + o.last_report)))))
+      : el("p", { class: "hint" }, S.nothing_overdue);
+    show(
+      el("h1", null, S.overdue),
+      el("section", { class: "card" }, rows, pager(data.page, (next) => { location.hash = "#/overdue/" + next; })));
+  }
+
+  function evidenceTile(file) {
+    const link = new URL(file.file, ROOT).href;
+    const preview = file.thumb
+      ? el("img", { src: new URL(file.thumb, ROOT).href, alt: file.name, loading: "lazy" })
+      : el("div", { class: "icon" }, ({ pdf: "PDF", word: "DOC", excel: "XLS", image: "IMG" })[file.icon] || "FILE");
+    return el("div", { class: "thumb" }, el("a", { href: link, target: "_blank", rel: "noopener" }, preview),
+      el("a", { href: link, download: file.name || "" }, file.name || S.download));
+  }
+
+  async function showBinding(id, offset) {
+    const data = await api("bindings/" + id + "/reports?offset=" + offset);
+    disposeCharts();
+    const reports = data.reports.length
+      ? el("ul", { class: "list", id: "reports" }, data.reports.map((r) =>
+        el("li", { "data-report": r.id },
+          el("div", { class: "meta" }, el("span", null, r.created_at), el("span", null, S["state_" + r.status] || r.status)),
+          r.text ? el("div", { class: "report-text" }, r.text) : null,
+          r.evidence.length ? el("div", { class: "thumbs" }, r.evidence.map(evidenceTile)) : null)))
+      : el("p", { class: "hint" }, S.no_reports);
+    show(
+      el("h1", null, data.code + " " + data.title),
+      el("p", null, el("a", { href: "#/dept/" + data.department_id }, data.department)),
+      el("section", { class: "card" }, el("h2", null, S.reports), reports,
+        pager(data.page, (next) => { location.hash = "#/binding/" + id + "/" + next; })));
+  }
+
+  // ------------------------------------------------------------ routing
+
+  async function route() {
+    const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+    const [screen, first, second] = parts;
+    const number = (value) => Math.max(0, parseInt(value || "0", 10) || 0);
+    document.getElementById("nav-overview").classList.toggle("active", !screen || screen === "overview");
+    document.getElementById("nav-overdue").classList.toggle("active", screen === "overdue");
+    try {
+      if (screen === "dept") await showDepartment(number(first));
+      else if (screen === "item") await showItem(first, number(second));
+      else if (screen === "overdue") await showOverdue(number(first));
+      else if (screen === "binding") await showBinding(number(first), number(second));
+      else if (me.role === "liaison") { location.replace("#/dept/" + me.department_id); return; }
+      else await showOverview(number(first));
+      document.body.dataset.screen = screen || "overview";
+    } catch (error) {
+      notice(error.status === 403 ? S.not_allowed : S.failed);
+      document.body.dataset.screen = "error";
+    }
+    window.scrollTo(0, 0);
+    if (!performance.getEntriesByName("duban-ready").length) performance.mark("duban-ready");
+    document.body.dataset.ready = "1";
+  }
+
+  async function loadStrings(lang) {
+    const response = await fetch(new URL("app/strings.json?lang=" + encodeURIComponent(lang || ""), ROOT));
+    return response.json();
+  }
+
+  async function start() {
+    applyTheme();
+    tellTelegramReady();
+    initData = readInitData();
+    try {
+      me = await api("me");
+    } catch (error) {
+      const tg = telegram();
+      S = await loadStrings(tg && tg.initDataUnsafe && tg.initDataUnsafe.user ? tg.initDataUnsafe.user.language_code : "");
+      document.title = S.title;
+      notice(!initData || error.status === 401 ? S.open_in_telegram : error.status === 403 ? S.not_allowed : S.failed);
+      document.body.dataset.screen = "refused";
+      document.body.dataset.ready = "1";
+      performance.mark("duban-ready");
+      return;
+    }
+    S = me.strings;
+    document.documentElement.lang = me.locale;
+    document.title = S.title;
+    document.getElementById("nav-overview").textContent = me.role === "liaison" ? S.items : S.overview;
+    document.getElementById("nav-overdue").textContent = S.overdue;
+    document.getElementById("nav").hidden = false;
+    window.addEventListener("hashchange", route);
+    window.addEventListener("resize", () => charts.forEach((c) => c.resize()));
+    await route();
+  }
+
+  start();
+})();

@@ -1,0 +1,54 @@
+"""The words of the dashboard page, translated on the server from locales/.
+
+The page's script holds no text of its own: it asks for these (by key, in the user's
+language) and fills `{name}` placeholders itself. Labels of states and colours reuse the
+msgids of the text screens, so the dashboard says what /status says.
+"""
+
+from __future__ import annotations
+
+from core.oversight.colours import LABELS as COLOUR_LABELS
+from core.oversight.overview import EFFECTIVE_LABELS
+from core.text.i18n import N_, translator
+
+PAGE_STRINGS: dict[str, str] = {
+    "title": N_("Duban dashboard"),
+    "overview": N_("Overview"),
+    "overdue": N_("Overdue"),
+    "open_in_telegram": N_("Open the dashboard from the bot's menu button in Telegram."),
+    "not_allowed": N_("The dashboard is not available to you."),
+    "failed": N_("The dashboard could not load its data. Please try again."),
+    "overall": N_("Overall completion"),
+    "done_line": N_("{rate} done ({done} of {total} items accepted)"),
+    "by_department": N_("Departments, lowest rate first"),
+    "per_week": N_("Reports per week"),
+    "colours": N_("Three-colour warnings"),
+    "class": N_("(class {dept_class})"),
+    "items": N_("Items"),
+    "departments": N_("Departments"),
+    "last_report": N_("Last report"),
+    "deadline": N_("Deadline"),
+    "reports": N_("Reports"),
+    "download": N_("Download"),
+    "no_reports": N_("No reports yet."),
+    "no_items": N_("This department has no items."),
+    "nothing_overdue": N_("Nothing is overdue."),
+    "past_deadline": N_("past its deadline"),
+    "silent_days": N_("silent for {days} days"),
+    "returned": N_("returned"),
+    "previous": N_("Previous"),
+    "next": N_("Next"),
+    "page_of": N_("{first}–{last} of {total}"),
+    "accepted": N_("accepted"),
+}
+
+
+def page_strings(locale: str) -> dict[str, str]:
+    """Every word of the page, plus state and colour labels keyed by their values."""
+    _ = translator(locale)
+    strings = {key: _(message) for key, message in PAGE_STRINGS.items()}
+    strings.update({f"state_{state}": _(label) for state, label in EFFECTIVE_LABELS.items()})
+    # The stacked bar's done segment is what the office accepted: say so.
+    strings["state_done"] = _(PAGE_STRINGS["accepted"])
+    strings.update({f"colour_{colour.value}": _(label) for colour, label in COLOUR_LABELS.items()})
+    return strings

@@ -1,0 +1,532 @@
+"""The dashboard's read models: every figure the Mini App shows, in one module.
+
+Nothing here decides a rule. Effective status, the done rule, colours and overdue come
+from `core.oversight.overview` and `core.oversight.colours`, the same functions the
+text screens (/status, /dept, /item, /overdue) call, so the dashboard and the screens
+agree. When the status model replaces them, this is the one module to switch.
+
+Two places read more cleverly than the screens, for speed at 100,000 bindings and
+1,000,000 reports (bench/dashboard.py): `colour_tally` applies `colour_of` to bindings
+grouped by its inputs rather than to each binding (a test checks it equals
+`colour_counts`), and `reports_per_week` keeps the counts of weeks that are over.
+
+`scope` is the department a liaison may see (None: every department, for staff); the web
+layer decides the scope from the role, these functions only apply it. Lists are paged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.oversight.colours import Colour, colour_of
+from core.oversight.overview import (
+    DONE,
+    EFFECTIVE_ORDER,
+    Counts,
+    DepartmentSummary,
+    OverdueItem,
+    campaign_overview,
+    effective_status,
+    overdue_items,
+    tally,
+)
+from core.reporting import reports
+from core.reporting.reports import HistoryEntry, ItemView
+from core.text.matching import code_key
+from storage.models import Binding, Campaign, Department, Evidence, Item, Report
+
+MAX_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The settings the colour and overdue rules read, and the moment they are read at."""
+
+    now: dt.datetime
+    tz: ZoneInfo
+    yellow_days: int
+    silent_days: int
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(self.tz).date()
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+    total: int
+
+
+def page_bounds(offset: int, limit: int) -> tuple[int, int]:
+    return max(0, offset), min(max(1, limit), MAX_PAGE)
+
+
+# ---------------------------------------------------------------- overview
+
+
+@dataclass(frozen=True)
+class DepartmentBar:
+    summary: DepartmentSummary
+    red: int
+    yellow: int
+
+    @property
+    def green(self) -> int:
+        return self.summary.counts.total - self.red - self.yellow
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    title: str
+    year: int | None
+    totals: Counts
+    red: int
+    yellow: int
+    departments: tuple[DepartmentBar, ...]  # worst first, one page of them
+    page: Page
+
+    @property
+    def green(self) -> int:
+        return self.totals.total - self.red - self.yellow
+
+
+async def colour_tally(
+    session: AsyncSession,
+    campaign: Campaign,
+    rules: Rules,
+    *,
+    department_ids: Sequence[int] | None = None,
+) -> dict[int | None, dict[str, int]]:
+    """Items per colour (core.oversight.colours.colour_of), per department of
+    `department_ids`, or for the whole campaign under the key None.
+
+    The inputs are colour_counts' (core.oversight.overview): done by effective_status,
+    the item's deadline, and the local date of the last report, else of the binding. The
+    bindings are grouped by exactly those inputs in SQL, so colour_of runs once per
+    group instead of once per binding (100,000 bindings: a few thousand groups).
+    """
+    activity = local_day(
+        session, rules, func.coalesce(Binding.last_reported_at, Binding.created_at)
+    )
+    keys: list[Any] = [Binding.status, Binding.review_state, Item.deadline, activity]
+    query = (
+        select(Item.id)
+        .join(Binding, Binding.item_id == Item.id)
+        .where(Binding.campaign_id == campaign.id)
+    )
+    if department_ids is not None:
+        keys.insert(0, Binding.department_id)
+        query = query.where(Binding.department_id.in_(list(department_ids)))
+    rows = await session.execute(query.with_only_columns(*keys, func.count()).group_by(*keys))
+    tallies: dict[int | None, dict[str, int]] = {}
+    for row in rows:
+        department_id = row[0] if department_ids is not None else None
+        status, review_state, deadline, last, count = row[-5:]
+        colour = colour_of(
+            done=effective_status(status, review_state) == DONE,
+            deadline=deadline,
+            campaign_year=campaign.year,
+            last_activity=_as_date(last),
+            today=rules.today,
+            yellow_days=rules.yellow_days,
+            silent_days=rules.silent_days,
+        )
+        entry = tallies.setdefault(department_id, {c.value: 0 for c in Colour})
+        entry[colour.value] += int(count)
+    return tallies
+
+
+async def overview(
+    session: AsyncSession, campaign: Campaign, rules: Rules, *, offset: int = 0, limit: int = 30
+) -> OverviewPage:
+    """Overall and per-department counts (as /status), with the three-colour counts of
+    the campaign and of the page's departments."""
+    offset, limit = page_bounds(offset, limit)
+    view = await campaign_overview(session, campaign)
+    shown = view.departments[offset : offset + limit]
+    overall = (await colour_tally(session, campaign, rules)).get(None, {})
+    by_department = await colour_tally(
+        session, campaign, rules, department_ids=[d.id for d in shown]
+    )
+    bars = tuple(
+        DepartmentBar(
+            summary,
+            by_department.get(summary.id, {}).get("red", 0),
+            by_department.get(summary.id, {}).get("yellow", 0),
+        )
+        for summary in shown
+    )
+    return OverviewPage(
+        view.title,
+        view.year,
+        view.totals,
+        overall.get("red", 0),
+        overall.get("yellow", 0),
+        bars,
+        Page(offset, limit, len(view.departments)),
+    )
+
+
+# ---------------------------------------------------------------- reports per week
+
+
+def local_day(session: AsyncSession, rules: Rules, moment: Any) -> Any:
+    """SQL: the local date (in the configured zone) of a UTC time column."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(str(rules.tz), moment))
+    # SQLite keeps UTC without a zone: shift by the zone's offset now (exact for zones
+    # without summer time, such as Asia/Shanghai).
+    offset = rules.now.astimezone(rules.tz).utcoffset() or dt.timedelta()
+    return func.date(moment, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+
+def _as_date(value: object) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+# Reports are appended with the time they were made, so a week that is over keeps its
+# count: those are computed once per process and week, and only the current week is
+# counted at every request (a range on ix_report_created_at). At 1,000,000 reports the
+# full count takes seconds; the current week's, milliseconds (bench/dashboard.py). The
+# one exception, /unbind deleting a binding's reports, shows up from the next week.
+_CLOSED_WEEKS: dict[tuple[object, ...], dict[dt.date, int]] = {}
+_CLOSED_WEEKS_LIMIT = 2_000
+
+
+async def _reports_by_week(
+    session: AsyncSession,
+    campaign: Campaign,
+    rules: Rules,
+    scope: int | None,
+    *,
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+) -> dict[dt.date, int]:
+    """Reports per local week (keyed by Monday) made in [since, before): one aggregate
+    query grouped by local day."""
+    bindings = select(Binding.id).where(Binding.campaign_id == campaign.id)
+    if scope is not None:
+        bindings = bindings.where(Binding.department_id == scope)
+    day = local_day(session, rules, Report.created_at)
+    query = select(day, func.count()).where(Report.binding_id.in_(bindings.scalar_subquery()))
+    if since is not None:
+        query = query.where(Report.created_at >= since)
+    if before is not None:
+        query = query.where(Report.created_at < before)
+    weeks: dict[dt.date, int] = {}
+    for value, count in await session.execute(query.group_by(day)):
+        reported = _as_date(value)
+        monday = reported - dt.timedelta(days=reported.weekday())
+        weeks[monday] = weeks.get(monday, 0) + int(count)
+    return weeks
+
+
+async def reports_per_week(
+    session: AsyncSession, campaign: Campaign, rules: Rules, *, scope: int | None = None
+) -> list[tuple[dt.date, int]]:
+    """(Monday of the local week, reports made that week) over the campaign's year (up to
+    today), empty weeks included."""
+    this_monday = rules.today - dt.timedelta(days=rules.today.weekday())
+    week_start = dt.datetime.combine(this_monday, dt.time(), rules.tz).astimezone(dt.UTC)
+    # The database and the campaign's creation time too: a campaign id alone may name
+    # another campaign in another (or a re-created) database.
+    key = (
+        str(session.get_bind().engine.url),
+        campaign.id,
+        campaign.created_at,
+        scope,
+        str(rules.tz),
+        this_monday,
+    )
+    closed = _CLOSED_WEEKS.get(key)
+    if closed is None:
+        closed = await _reports_by_week(session, campaign, rules, scope, before=week_start)
+        if len(_CLOSED_WEEKS) >= _CLOSED_WEEKS_LIMIT:
+            _CLOSED_WEEKS.clear()
+        _CLOSED_WEEKS[key] = closed
+    current = await _reports_by_week(session, campaign, rules, scope, since=week_start)
+    weeks = dict(closed)
+    for monday, count in current.items():
+        weeks[monday] = weeks.get(monday, 0) + count
+    # The campaign's year up to today; widened to any week that has reports.
+    start_day = campaign.created_at.astimezone(rules.tz).date()
+    end_day = rules.today
+    if campaign.year is not None:
+        start_day = dt.date(campaign.year, 1, 1)
+        end_day = min(end_day, dt.date(campaign.year, 12, 31))
+    if weeks:
+        start_day, end_day = min(start_day, *weeks), max(end_day, *weeks)
+    week = start_day - dt.timedelta(days=start_day.weekday())
+    last = end_day
+    series: list[tuple[dt.date, int]] = []
+    while week <= last:
+        series.append((week, weeks.get(week, 0)))
+        week += dt.timedelta(days=7)
+    return series
+
+
+# ---------------------------------------------------------------- department, item
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    view: ItemView
+    department_name: str
+    effective: str
+    colour: Colour
+
+
+def item_colour(view: ItemView, campaign: Campaign, rules: Rules) -> Colour:
+    """The item's colour as /dept shows it (handlers.oversight.screens.colour_mark)."""
+    last = (view.last_reported_at or campaign.created_at).astimezone(rules.tz).date()
+    return colour_of(
+        done=effective_status(view.status, view.review_state) == DONE,
+        deadline=view.deadline,
+        campaign_year=campaign.year,
+        last_activity=last,
+        today=rules.today,
+        yellow_days=rules.yellow_days,
+        silent_days=rules.silent_days,
+    )
+
+
+def _row(view: ItemView, name: str, campaign: Campaign, rules: Rules) -> ItemRow:
+    return ItemRow(
+        view,
+        name,
+        effective_status(view.status, view.review_state),
+        item_colour(view, campaign, rules),
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentPage:
+    id: int
+    name: str
+    dept_class: str
+    counts: Counts
+    last_reported_at: dt.datetime | None
+    items: tuple[ItemRow, ...]  # outstanding first, as /dept
+
+
+async def department_page(
+    session: AsyncSession, department: Department, campaign: Campaign, rules: Rules
+) -> DepartmentPage:
+    """A department's items, in /dept's order: what is outstanding first, then by code."""
+    views = await reports.department_items(session, department.id)
+    views.sort(
+        key=lambda v: (
+            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
+            code_key(v.code),
+        )
+    )
+    last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
+    return DepartmentPage(
+        department.id,
+        department.name,
+        department.dept_class,
+        tally((v.status, v.review_state) for v in views),
+        last,
+        tuple(_row(v, department.name, campaign, rules) for v in views),
+    )
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    code: str
+    title: str
+    text: str
+    deadline: dt.date | None
+    counts: Counts
+    rows: tuple[ItemRow, ...]  # one page of departments, in the document's order
+    page: Page
+
+
+async def item_page(
+    session: AsyncSession,
+    campaign: Campaign,
+    code: str,
+    rules: Rules,
+    *,
+    scope: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> ItemPage | None:
+    """One item across the departments bound to it (a liaison: their own only)."""
+    offset, limit = page_bounds(offset, limit)
+    views = await reports.item_bindings(session, code)
+    if scope is not None:
+        views = [v for v in views if v.department_id == scope]
+    if not views:
+        return None
+    departments = {
+        d_id: (name, number)
+        for d_id, name, number in await session.execute(
+            select(Department.id, Department.name, Department.number).where(
+                Department.id.in_({v.department_id for v in views})
+            )
+        )
+    }
+    views.sort(
+        key=lambda v: (
+            departments[v.department_id][1]
+            if departments[v.department_id][1] is not None
+            else 10_000,
+            v.department_id,
+        )
+    )
+    first = views[0]
+    return ItemPage(
+        first.code,
+        first.title,
+        first.text,
+        first.deadline,
+        tally((v.status, v.review_state) for v in views),
+        tuple(
+            _row(v, departments[v.department_id][0], campaign, rules)
+            for v in views[offset : offset + limit]
+        ),
+        Page(offset, limit, len(views)),
+    )
+
+
+# ---------------------------------------------------------------- overdue
+
+
+@dataclass(frozen=True)
+class OverduePage:
+    rows: tuple[OverdueItem, ...]
+    page: Page
+
+
+async def overdue_page(
+    session: AsyncSession,
+    campaign: Campaign,
+    rules: Rules,
+    *,
+    scope: int | None = None,
+    offset: int = 0,
+    limit: int = 50,
+) -> OverduePage:
+    """The /overdue list (past deadline or silent), one page of it."""
+    offset, limit = page_bounds(offset, limit)
+    found = await overdue_items(
+        session,
+        campaign.id,
+        now=rules.now,
+        today=rules.today,
+        silent_days=rules.silent_days,
+        campaign_year=campaign.year,
+    )
+    if scope is not None:
+        found = [o for o in found if o.department_id == scope]
+    return OverduePage(tuple(found[offset : offset + limit]), Page(offset, limit, len(found)))
+
+
+# ---------------------------------------------------------------- reports and evidence
+
+
+@dataclass(frozen=True)
+class BindingRef:
+    binding_id: int
+    department_id: int
+    department_name: str
+    campaign_id: int
+    code: str
+    title: str
+
+
+async def binding_ref(session: AsyncSession, binding_id: int) -> BindingRef | None:
+    row = (
+        await session.execute(
+            select(
+                Binding.id,
+                Binding.department_id,
+                Department.name,
+                Binding.campaign_id,
+                Item.code,
+                Item.title,
+            )
+            .join(Department, Department.id == Binding.department_id)
+            .join(Item, Item.id == Binding.item_id)
+            .where(Binding.id == binding_id)
+        )
+    ).first()
+    return BindingRef(*row) if row else None
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    id: int
+    report_id: int
+    kind: str  # photo / document
+    mime_type: str
+    file_name: str
+    size: int
+    stored_path: str
+    department_id: int
+
+
+@dataclass(frozen=True)
+class ReportsPage:
+    binding: BindingRef
+    reports: tuple[tuple[HistoryEntry, tuple[EvidenceFile, ...]], ...]  # newest first
+    page: Page
+
+
+async def binding_reports(
+    session: AsyncSession, binding: BindingRef, *, offset: int = 0, limit: int = 10
+) -> ReportsPage:
+    """A binding's reports, newest first (as /history), each with its evidence files."""
+    offset, limit = page_bounds(offset, limit)
+    entries, total = await reports.history(session, binding.binding_id, offset=offset, limit=limit)
+    files: dict[int, list[EvidenceFile]] = {}
+    if entries:
+        for evidence in await session.scalars(
+            select(Evidence)
+            .where(Evidence.report_id.in_([e.report_id for e in entries]))
+            .order_by(Evidence.id)
+        ):
+            files.setdefault(evidence.report_id, []).append(
+                _evidence_file(evidence, binding.department_id)
+            )
+    return ReportsPage(
+        binding,
+        tuple((entry, tuple(files.get(entry.report_id, []))) for entry in entries),
+        Page(offset, limit, total),
+    )
+
+
+def _evidence_file(evidence: Evidence, department_id: int) -> EvidenceFile:
+    return EvidenceFile(
+        evidence.id,
+        evidence.report_id,
+        evidence.kind,
+        evidence.mime_type,
+        evidence.file_name,
+        evidence.size,
+        evidence.stored_path,
+        department_id,
+    )
+
+
+async def evidence_file(session: AsyncSession, evidence_id: int) -> EvidenceFile | None:
+    """One evidence file with the department it belongs to (for the permission check)."""
+    row = (
+        await session.execute(
+            select(Evidence, Binding.department_id)
+            .join(Report, Report.id == Evidence.report_id)
+            .join(Binding, Binding.id == Report.binding_id)
+            .where(Evidence.id == evidence_id)
+        )
+    ).first()
+    return _evidence_file(row[0], row[1]) if row else None

@@ -1,0 +1,1 @@
+"""Telegram adapters for the dashboard Mini App: the /dashboard command."""
