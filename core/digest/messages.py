@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.digest.chart import Bar
 from core.digest.data import DigestData, collect, digest_window
+from core.status.model import DueSource
 from core.text.formatting import local_datetime, shorten, status_label, value_against_target
 from core.text.i18n import Translate, translator
 from core.text.split import split_sections
@@ -142,14 +143,20 @@ def _overdue(data: DigestData, _: Translate) -> str:
     fresh = [item for item in data.overdue if item.new]
     if fresh:
         lines.append(esc(_("🔴 Newly past deadline: {count}").format(count=len(fresh))))
-    grouped: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[int, dict[tuple[str, DueSource], list[str]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for item in fresh:
-        grouped[item.department_id][item.deadline.isoformat()].append(item.code)
+        grouped[item.department_id][(item.deadline.isoformat(), item.due_source)].append(item.code)
     named: list[str] = []
     for department_id, by_deadline in grouped.items():
         parts = [
-            _("{codes} (deadline {date})").format(codes=_(", ").join(codes), date=deadline)
-            for deadline, codes in by_deadline.items()
+            (
+                _("{codes} (deadline {date}, year end)")
+                if source is DueSource.YEAR_END
+                else _("{codes} (deadline {date})")
+            ).format(codes=_(", ").join(codes), date=deadline)
+            for (deadline, source), codes in by_deadline.items()
         ]
         name = data.names.get(department_id, "?")
         named.append(f"• {esc(name)}: {esc(_(', ').join(parts))}")

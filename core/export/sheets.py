@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from core.export.gather import PENDING_REVIEW, ExportData
-from core.oversight.colours import colour_of, colour_text
+from core.status.model import Rules, assess, colour_text
 from core.text.i18n import translator
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (
@@ -246,22 +246,11 @@ def write_workbook(
 
     sheet = _Sheet(workbook.create_sheet(SHEET_ITEMS), heading, ITEM_COLUMNS)
     today = exported_at.astimezone(tz).date()
+    rules = Rules(tz, yellow_days, silent_days)
     zh = translator("zh")
     for b in data.bindings:
         met = "—" if b.met is None else ("是" if b.met else "否")
-        activity = b.last_reported_at or b.bound_at or exported_at
-        warning = colour_text(
-            colour_of(
-                done=b.status == "done",
-                deadline=b.deadline,
-                campaign_year=campaign.year,
-                last_activity=activity.astimezone(tz).date(),
-                today=today,
-                yellow_days=yellow_days,
-                silent_days=silent_days,
-            ),
-            zh,
-        )
+        warning = colour_text(assess(b.facts, today, rules).colour, zh)
         sheet.append(
             [
                 b.department,

@@ -50,7 +50,8 @@ from handlers.reporting.files import fetch_evidence, rejection_text
 from storage.models import STATUSES, ConversationDraft
 
 NAME = "report"
-ITEM_PAGE = 8
+ITEM_PAGE = 8  # buttons per page when there are more than CHOOSER_ONE_PAGE_MAX items
+CHOOSER_ONE_PAGE_MAX = 20
 
 
 class Step(IntEnum):
@@ -133,9 +134,11 @@ def expired_text(turn: Turn) -> str:
 
 
 def item_keyboard(views: list[reports.ItemView], page: int, turn: Turn) -> InlineKeyboardMarkup:
-    pages = max(1, math.ceil(len(views) / ITEM_PAGE))
+    """One button per item in `liaison_order`; all of them when they fit one keyboard."""
+    size = len(views) if len(views) <= CHOOSER_ONE_PAGE_MAX else ITEM_PAGE
+    pages = max(1, math.ceil(len(views) / max(1, size)))
     page = min(max(page, 0), pages - 1)
-    chunk = views[page * ITEM_PAGE : (page + 1) * ITEM_PAGE]
+    chunk = views[page * size : (page + 1) * size]
     rows = [
         [
             InlineKeyboardButton(
@@ -152,6 +155,16 @@ def item_keyboard(views: list[reports.ItemView], page: int, turn: Turn) -> Inlin
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def chooser_groups(views: list[reports.ItemView], _: Translate) -> list[str]:
+    """`Your department's items: A5.1, A5.2` / `General items: G1, …`: the buttons' groups."""
+    lines = []
+    for general, heading in ((False, _("Your department's items")), (True, _("General items"))):
+        codes = [v.code for v in views if v.general is general]
+        if codes:
+            lines.append(_("{heading}: {codes}").format(heading=heading, codes=_(", ").join(codes)))
+    return lines
 
 
 async def ask_status(turn: Turn, view: reports.ItemView) -> None:
@@ -241,7 +254,12 @@ async def report_command(turn: Turn) -> int:
         return END
     await save_draft(turn, Step.CHOOSING_ITEM, {"page": 0})
     await turn.reply(
-        _("Which item do you report on? Choose below or type its code."),
+        "\n".join(
+            [
+                _("Which item do you report on? Choose below or type its code."),
+                *chooser_groups(views, _),
+            ]
+        ),
         reply_markup=item_keyboard(views, 0, turn),
     )
     return Step.CHOOSING_ITEM
