@@ -59,6 +59,18 @@ DEPARTMENTS = ("区甲局", "区乙局")
 ITEMS = {"G1": None, "G2": None, "A1.1": 0, "A2.1": 1}
 PAIRS = [(d, code) for code, owner in ITEMS.items() for d in range(2) if owner in (None, d)]
 EVENTS = ("not_started", "in_progress", "done", "blocked", "accepted", "returned")
+# Steps of a history: a report, a done report with its review, or a stray review.
+STEPS = (
+    ("not_started",),
+    ("in_progress",),
+    ("blocked",),
+    ("done",),
+    ("done", "accepted"),
+    ("done", "accepted"),
+    ("done", "returned"),
+    ("accepted",),
+    ("returned",),
+)
 ICONS = {"⚪": "not_started", "🔵": "in_progress", "⚠️": "blocked", "🕓": "pending_review"}
 ICONS["✅"] = "done"
 COLOURS = {"🔴": "red", "🟡": "yellow", "🟢": "green"}
@@ -86,7 +98,10 @@ class Scenario:
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     year = draw(st.sampled_from([2020, 2021]))
-    today = draw(st.dates(dt.date(year, 1, 20), dt.date(year + 1, 2, 28)))
+    today = draw(
+        st.dates(dt.date(year, 1, 20), dt.date(year, 12, 31))
+        | st.dates(dt.date(year + 1, 1, 1), dt.date(year + 1, 2, 28))
+    )
     deadlines = {
         code: draw(st.none() | st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31)))
         for code in ITEMS
@@ -95,26 +110,33 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     for pair in PAIRS:
         bound = draw(st.dates(dt.date(year, 1, 1), today))
         span = (today - bound).days
-        raw = draw(
-            st.lists(
-                st.tuples(
-                    st.integers(0, span),
-                    st.sampled_from([0, 9, 12, 23]),  # 23:xx local is the previous UTC day
-                    st.integers(0, 59),
-                    st.sampled_from(EVENTS),
-                ),
-                max_size=4,
+        # The events in the order drawn (a done report then its review, say), at times
+        # drawn apart and sorted so they keep that order.
+        kinds = [
+            kind for step in draw(st.lists(st.sampled_from(STEPS), max_size=3)) for kind in step
+        ]
+        times = sorted(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.integers(0, span),
+                        st.sampled_from([0, 9, 12, 23]),  # 23:xx local: the previous UTC day
+                        st.integers(0, 59),
+                    ),
+                    min_size=len(kinds),
+                    max_size=len(kinds),
+                )
             )
         )
-        events = sorted(
+        events = [
             (
                 dt.datetime.combine(
                     bound + dt.timedelta(days=offset), dt.time(hour, minute), tzinfo=TZ
                 ),
                 kind,
             )
-            for offset, hour, minute, kind in raw
-        )
+            for (offset, hour, minute), kind in zip(times, kinds, strict=True)
+        ]
         now = dt.datetime.combine(today, dt.time(NOW_HOUR), tzinfo=TZ)
         histories[pair] = History(bound, [(at, kind) for at, kind in events if at < now])
     return Scenario(year, today, deadlines, histories)
