@@ -280,6 +280,14 @@ async def test_conversation_survives_a_restart(rig: DubanRig) -> None:
         assert report is not None and report.status == "in_progress"
 
 
+def test_timeout_reply_says_the_configured_minutes() -> None:
+    from handlers.reporting.report import expired_text
+
+    assert expired_text("en", 1).startswith("The report was cancelled after 1 minute without")
+    assert expired_text("en", 45).startswith("The report was cancelled after 45 minutes without")
+    assert expired_text("zh", 10).startswith("10 分钟未收到回复")
+
+
 async def test_silence_ends_the_conversation(sqlite_rig: DubanRig) -> None:
     rig = sqlite_rig
     await rig.join(FARM, "农业")
@@ -468,7 +476,10 @@ async def test_silence_times_out_with_a_message(
         await rig.join(FARM, "农业")
         since = rig.api.mark()
         await rig.ask(FARM, "/report A5.1")
-        told = await rig.api.wait_for(contains="30 分钟", chat_id=FARM.id, since=since, timeout=15)
+        # The reply says the configured minutes (CONVERSATION_TIMEOUT_MINUTES), not 30.
+        told = await rig.api.wait_for(
+            contains="0.03 分钟", chat_id=FARM.id, since=since, timeout=15
+        )
         assert "未保存" in told.plain_text
         async with rig.session() as session:
             assert await session.scalar(select(func.count()).select_from(ConversationDraft)) == 0

@@ -27,8 +27,9 @@ from core.people.invites import find_department
 from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.status.model import State, due_text, format_rate, item_order, tally
+from core.text import i18n
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
-from core.text.i18n import Translate
+from core.text.i18n import Plural, Translate
 from core.text.matching import normalize_code
 from handlers.base import Turn, use_case
 from handlers.oversight.screens import (
@@ -280,15 +281,23 @@ async def item_command(turn: Turn) -> None:
 # ---------------------------------------------------------------- /overdue
 
 
-def overdue_line(entry: OverdueItem, _: Translate) -> str:
+def overdue_line(entry: OverdueItem, _: Translate, ngettext: Plural) -> str:
     reasons = []
     if entry.past_deadline:
         reasons.append(due_text(entry.state, _))
     if entry.silent_days is not None:
         if entry.last_reported_at is None:
-            reasons.append(_("never reported ({days} days)").format(days=entry.silent_days))
+            reasons.append(
+                ngettext(
+                    "never reported ({days} day)", "never reported ({days} days)", entry.silent_days
+                ).format(days=entry.silent_days)
+            )
         else:
-            reasons.append(_("no report for {days} days").format(days=entry.silent_days))
+            reasons.append(
+                ngettext(
+                    "no report for {days} day", "no report for {days} days", entry.silent_days
+                ).format(days=entry.silent_days)
+            )
     return (
         colour_mark(entry.state)
         + f"<b>{esc(entry.code)}</b> {esc(shorten(entry.title, 30))} · "
@@ -302,6 +311,7 @@ def overdue_line(entry: OverdueItem, _: Translate) -> str:
 async def overdue_command(turn: Turn) -> None:
     """/overdue: items past their deadline and not done, or silent, by department."""
     _ = turn._
+    ngettext = i18n.ngettext(turn.actor.locale)
     settings = turn.services.settings
     campaign = await repo.active_campaign(turn.session)
     if campaign is None:
@@ -339,7 +349,9 @@ async def overdue_command(turn: Turn) -> None:
     buttons: dict[int, list[InlineKeyboardButton]] = {}
     for index, (department_id, group) in enumerate(groups.items(), start=1):
         name = group[0].department_name
-        lines = [f"<b>{esc(name)}</b> ({len(group)})"] + [overdue_line(e, _) for e in group]
+        lines = [f"<b>{esc(name)}</b> ({len(group)})"] + [
+            overdue_line(e, _, ngettext) for e in group
+        ]
         sections.append("\n".join(lines))
         buttons[index] = [
             InlineKeyboardButton(short_name(name), callback_data=f"dept:{department_id}")

@@ -27,6 +27,7 @@ from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
 from core.status.model import DONE, due_text
+from core.text import i18n
 from core.text.formatting import (
     deadline_text,
     local_date,
@@ -338,6 +339,7 @@ async def resolve_code(turn: Turn, command: str) -> ItemView | None:
 
 async def send_history(turn: Turn, view: ItemView, offset: int) -> None:
     _ = turn._
+    ngettext = i18n.ngettext(turn.actor.locale)
     tz = turn.services.settings.tz
     entries, total = await reports.history(
         turn.session, view.binding_id, offset=offset, limit=HISTORY_PAGE_SIZE
@@ -365,7 +367,12 @@ async def send_history(turn: Turn, view: ItemView, offset: int) -> None:
             lines.append("   " + html.escape(shorten(entry.text, 300)))
         if entry.evidence_count:
             lines.append(
-                "   📎 " + html.escape(_("{count} files").format(count=entry.evidence_count))
+                "   📎 "
+                + html.escape(
+                    ngettext("{count} file", "{count} files", entry.evidence_count).format(
+                        count=entry.evidence_count
+                    )
+                )
             )
     nav = []
     if offset > 0:
@@ -413,6 +420,7 @@ async def history_button(turn: Turn) -> None:
 async def send_evidence(turn: Turn, view: ItemView) -> None:
     """The item's evidence as albums: photos together, documents together, 10 at a time."""
     _ = turn._
+    ngettext = i18n.ngettext(turn.actor.locale)
     tz = turn.services.settings.tz
     entries = await reports.evidence_of(turn.session, view.binding_id)
     if not entries:
@@ -421,7 +429,9 @@ async def send_evidence(turn: Turn, view: ItemView) -> None:
     chat_id = turn.update.effective_chat.id  # type: ignore[union-attr]
     bot = turn.context.bot
     await turn.reply(
-        _("Evidence of {code}: {count} files.").format(code=view.code, count=len(entries))
+        ngettext(
+            "Evidence of {code}: {count} file.", "Evidence of {code}: {count} files.", len(entries)
+        ).format(code=view.code, count=len(entries))
     )
     for kind in ("photo", "document"):
         group = [e for e in entries if e.kind == kind]

@@ -23,6 +23,7 @@ from core.reporting import reports
 from core.reporting.evidence import EvidenceRejected
 from core.reporting.quick import parse_caption
 from core.reporting.reports import NewEvidence, ReportRefused
+from core.text import i18n
 from core.text.i18n import translator
 from handlers.base import Services, Turn, send_reliably, services, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
@@ -262,9 +263,12 @@ async def _record(
     await session.commit()  # a repeated delivery commits nothing above; drop its album draft
     text = summary(recorded, _)
     if rejected:
-        text += "\n" + _("{count} files of the album could not be kept (type or size).").format(
-            count=rejected
-        )
+        ngettext = i18n.ngettext(actor.locale)
+        text += "\n" + ngettext(
+            "{count} file of the album could not be kept (type or size).",
+            "{count} files of the album could not be kept (type or size).",
+            rejected,
+        ).format(count=rejected)
     await send_reliably(bot, chat_id, text)
 
 

@@ -5,7 +5,7 @@
 
 Each step's answers live in `conversation_draft` (written in the step's own commit), so
 a restart of the bot resumes where the liaison was. `/cancel` drops the draft at any
-step; 30 minutes of silence ends it with a message.
+step; CONVERSATION_TIMEOUT_MINUTES (default 30) of silence ends it with a message.
 
 Callback data: `rp:i:<binding>` choose item, `rp:p:<page>` item page, `rp:s:<status>`.
 """
@@ -36,6 +36,7 @@ from core.reporting import reports
 from core.reporting.evidence import EvidenceRejected, EvidenceStore
 from core.reporting.reports import NewEvidence, Recorded, ReportRefused
 from core.reporting.values import parse_value
+from core.text import i18n
 from core.text.formatting import (
     STATUS_LABELS,
     shorten,
@@ -118,16 +119,25 @@ async def current_draft(turn: Turn) -> dict[str, Any] | None:
         return None
     if draft.updated_at < turn.now - timeout_of(turn):
         await drop_draft(turn)
-        await turn.reply(expired_text(turn))
+        await turn.reply(
+            expired_text(turn.actor.locale, turn.services.settings.conversation_timeout_minutes)
+        )
         return None
     return dict(draft.data or {})
 
 
-def expired_text(turn: Turn) -> str:
-    return turn._(
-        "The report was cancelled after 30 minutes without an answer. Nothing was saved. "
-        "Start again with /report."
-    )
+def expired_text(locale: str | None, minutes: float) -> str:
+    """The one timeout reply: it says the configured CONVERSATION_TIMEOUT_MINUTES."""
+    ngettext = i18n.ngettext(locale)
+    whole = round(minutes) if minutes == round(minutes) else None
+    shown = str(whole) if whole is not None else f"{minutes:g}"
+    return ngettext(
+        "The report was cancelled after {minutes} minute without an answer. Nothing was "
+        "saved. Start again with /report.",
+        "The report was cancelled after {minutes} minutes without an answer. Nothing was "
+        "saved. Start again with /report.",
+        whole if whole is not None else 2,
+    ).format(minutes=shown)
 
 
 # ---------------------------------------------------------------- asking
@@ -454,7 +464,12 @@ async def file_received(turn: Turn) -> int:
     data["last_group"] = message.media_group_id
     await save_draft(turn, Step.ADDING_EVIDENCE, data)
     count = len(files)
-    text = _("Received {count} files. Send more, or /done to save.").format(count=count)
+    ngettext = i18n.ngettext(turn.actor.locale)
+    text = ngettext(
+        "Received {count} file. Send more, or /done to save.",
+        "Received {count} files. Send more, or /done to save.",
+        count,
+    ).format(count=count)
     # One acknowledgement per album, edited as its photos arrive, not one message each.
     ack_id = data.get("ack_message_id")
     if message.media_group_id and message.media_group_id == previous_group and ack_id:
@@ -584,7 +599,7 @@ async def not_now(turn: Turn) -> None:
 
 
 async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """30 minutes of silence: drop the draft and say so."""
+    """CONVERSATION_TIMEOUT_MINUTES of silence: drop the draft and say so."""
     svc = services(context)
     chat = update.effective_chat
     user = update.effective_user
@@ -600,19 +615,14 @@ async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         await session.commit()
         from core.people.actors import load_actor
-        from core.text.i18n import translator
 
         actor = await load_actor(
             session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
         )
-    _ = translator(actor.locale)
     await send_reliably(
         context.bot,
         chat.id,
-        _(
-            "The report was cancelled after 30 minutes without an answer. Nothing was saved. "
-            "Start again with /report."
-        ),
+        expired_text(actor.locale, svc.settings.conversation_timeout_minutes),
     )
 
 
