@@ -1,6 +1,8 @@
 """/invite DEPT and /invite leader (admin): one-time codes to forward to new users.
 
-Callback data: `inv:<department id>` picks one department of an ambiguous name.
+Callback data: `inv:<department id>` picks one department of an ambiguous name for a
+liaison's invite, `inv:d:<department id>` for a deputy liaison's (the flag survives the
+choice).
 """
 
 from __future__ import annotations
@@ -81,8 +83,10 @@ async def invite_command(turn: Turn) -> None:
     if not choice.candidates:
         await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
         return
+    prefix = "inv:d:" if deputy else "inv:"
     buttons = [
-        [InlineKeyboardButton(d.name, callback_data=f"inv:{d.id}")] for d in choice.candidates[:20]
+        [InlineKeyboardButton(d.name, callback_data=f"{prefix}{d.id}")]
+        for d in choice.candidates[:20]
     ]
     await turn.reply(
         _("Several departments match “{query}”. Which one?").format(query=query[:40]),
@@ -95,8 +99,9 @@ async def invite_button(turn: Turn) -> None:
     query = turn.update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    department = await turn.session.get(Department, int(query.data.split(":")[1]))
+    parts = query.data.split(":")  # inv:<id> or inv:d:<id>
+    department = await turn.session.get(Department, int(parts[-1]))
     if department is None:
         await turn.reply(turn._("No department matches “{query}”.").format(query="?"))
         return
-    await _make(turn, department)
+    await _make(turn, department, deputy=parts[1] == "d")
