@@ -178,6 +178,9 @@ class DigestData:
     misses: tuple[Miss, ...] = ()
     pending_reviews: int = 0
     previous_rate: float | None = None
+    # The local date of the last digest sent before this one (yesterday, or before a
+    # weekend or holiday, the last working day's).
+    previous_date: dt.date | None = None
     names: dict[int, str] = field(default_factory=dict)
     # Departments whose every main liaison is on leave today: deputy or office follows up.
     on_leave: tuple[int, ...] = ()
@@ -316,16 +319,23 @@ async def collect(
             Report.created_at <= until,
         )
     )
-    previous_rate = None
+    previous_rate: float | None = None
+    previous_date: dt.date | None = None
     if chat_id is not None:
-        yesterday = await session.scalar(
-            select(DigestSent.summary).where(
-                DigestSent.chat_id == chat_id,
-                DigestSent.local_date == local_date - dt.timedelta(days=1),
+        previous = (
+            await session.execute(
+                select(DigestSent.local_date, DigestSent.summary)
+                .where(
+                    DigestSent.chat_id == chat_id,
+                    DigestSent.local_date < local_date,
+                    DigestSent.sent_at.is_not(None),
+                )
+                .order_by(DigestSent.local_date.desc())
+                .limit(1)
             )
-        )
-        if yesterday and isinstance(yesterday.get("rate"), int | float):
-            previous_rate = float(yesterday["rate"])
+        ).first()
+        if previous is not None and isinstance((previous[1] or {}).get("rate"), int | float):
+            previous_date, previous_rate = previous[0], float(previous[1]["rate"])
 
     info = {b.id: b for b in bindings}
     done: dict[int, int] = defaultdict(int)
@@ -428,6 +438,7 @@ async def collect(
         misses=tuple(misses),
         pending_reviews=int(pending or 0),
         previous_rate=previous_rate,
+        previous_date=previous_date,
         names=names,
     )
 

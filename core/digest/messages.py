@@ -48,10 +48,27 @@ def rate_lines(data: DigestData, _: Translate) -> list[str]:
     ]
     if data.previous_rate is not None:
         delta = (data.rate - data.previous_rate) * 100
-        if abs(delta) < 0.05:
-            lines.append(_("unchanged since yesterday"))
+        days = (data.local_date - data.previous_date).days if data.previous_date else 1
+        if days <= 1:
+            if abs(delta) < 0.05:
+                lines.append(_("unchanged since yesterday"))
+            else:
+                lines.append(_("{delta} points since yesterday").format(delta=f"{delta:+.1f}"))
         else:
-            lines.append(_("{delta} points since yesterday").format(delta=f"{delta:+.1f}"))
+            # After days off (no digest on weekends and holidays): say how long it has been
+            # (two days or more here, so the plural is always right).
+            assert data.previous_date is not None
+            when = {"date": data.previous_date.isoformat(), "days": days}
+            if abs(delta) < 0.05:
+                lines.append(
+                    _("unchanged since the last digest on {date} ({days} days ago)").format(**when)
+                )
+            else:
+                lines.append(
+                    _("{delta} points since the last digest on {date} ({days} days ago)").format(
+                        delta=f"{delta:+.1f}", **when
+                    )
+                )
     return lines
 
 
