@@ -486,9 +486,12 @@ async def test_every_screen_agrees_with_the_naive_reference(
     sheet = load_workbook(path, read_only=True)[SHEET_ITEMS]
     words_of = {"未开始": "not_started", "推进中": "in_progress", "有困难": "blocked"}
     words_of |= {"待审核": "pending_review", "已完成": "done"}
-    exported = {
-        (row[0], row[2]): (COLOURS[str(row[7])[0]], words_of[str(row[6])])
-        for row in sheet.iter_rows(min_row=3, values_only=True)
-    }
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    exported = {(row[0], row[2]): (COLOURS[str(row[7])[0]], words_of[str(row[6])]) for row in rows}
     assert exported == {(DEPARTMENTS[d], c): (e.colour, e.status) for (d, c), e in truth.items()}
+    # The deadline column: the item's own (a date cell), or the year's end, said so.
+    for row in rows:
+        own = scenario.deadlines[str(row[2])]
+        shown = row[4].date() if isinstance(row[4], dt.datetime) else row[4]
+        assert shown == (own or f"{scenario.year}-12-31（年度末）"), row
     path.unlink()

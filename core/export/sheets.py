@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from core.export.gather import PENDING_REVIEW, ExportData
-from core.status.model import Rules, assess, colour_text
+from core.status.model import Rules, assess, colour_text, due_date_text
 from core.text.i18n import translator
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (
@@ -250,14 +250,17 @@ def write_workbook(
     zh = translator("zh")
     for b in data.bindings:
         met = "—" if b.met is None else ("是" if b.met else "否")
-        warning = colour_text(assess(b.facts, today, rules).colour, zh)
+        state = assess(b.facts, today, rules)
+        warning = colour_text(state.colour, zh)
+        # Without a deadline of its own an item is due at the year's end, and says so.
+        due = b.deadline or due_date_text(state, zh)
         sheet.append(
             [
                 b.department,
                 KIND_WORDS.get(b.kind, b.kind),
                 b.code,
                 sheet.cell(b.text, wrap=True),
-                sheet.cell(_dash(b.deadline), number_format=DATE_FORMAT),
+                sheet.cell(_dash(due), number_format=DATE_FORMAT),
                 _dash(b.targets),
                 STATUS_WORDS.get(b.status, b.status),
                 warning,

@@ -26,7 +26,7 @@ from core.people.permissions import Role
 from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
-from core.status.model import DONE, due_text
+from core.status.model import DONE, due_date_text, due_text
 from core.text import i18n
 from core.text.formatting import (
     deadline_text,
@@ -249,11 +249,16 @@ def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
     ]
     lines.append(html.escape(view.text))
     lines.append("")
-    lines.append(_("Status: {status}").format(status=status_label(view.status, _)))
+    state = state_of(view, turn)
+    lines.append(
+        colour_mark(state) + html.escape(_("Status: {status}").format(status=status_words(view, _)))
+    )
     if view.deadline:
         settings = turn.services.settings
         shown = deadline_text(view.deadline, _, settings.workdays_calendar, turn.actor.locale)
-        lines.append(_("Deadline: {date}").format(date=shown))
+        lines.append(html.escape(_("Deadline: {date}").format(date=shown)))
+    elif state.due is not None:
+        lines.append(html.escape(_("Deadline: {date}").format(date=due_date_text(state, _))))
     for target in view.targets:
         lines.append(
             "🎯 "
