@@ -27,8 +27,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from core.export.gather import PENDING_REVIEW, ExportData
-from core.status.model import Rules, assess, colour_text, due_date_text
+from core.export.gather import ExportData
+from core.status.model import PENDING_REVIEW, Rules, assess, colour_text, due_date_text
 from core.text.i18n import translator
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (

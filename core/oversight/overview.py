@@ -86,30 +86,30 @@ async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overvi
             Binding.review_state,
         )
     )
-    departments: dict[int, dict[str, object]] = {}
+    heads: dict[int, tuple[str, int | None, str]] = {}  # name, number, class
+    counts: dict[int, Counts] = {}
+    last: dict[int, dt.datetime] = {}
     totals = Counts()
-    for dept_id, name, number, dept_class, status, review_state, count, last in rows:
-        entry = departments.setdefault(
-            dept_id,
-            {"name": name, "number": number, "class": dept_class, "counts": Counts(), "last": None},
-        )
+    for dept_id, name, number, dept_class, status, review_state, count, reported in rows:
+        heads.setdefault(dept_id, (name, number, dept_class))
+        department_counts = counts.setdefault(dept_id, Counts())
         if status is not None and count:
             effective = effective_status(status, review_state)
-            entry["counts"].add(effective, int(count))  # type: ignore[attr-defined]
+            department_counts.add(effective, int(count))
             totals.add(effective, int(count))
-        if last is not None and (entry["last"] is None or last > entry["last"]):  # type: ignore[operator]
-            entry["last"] = last
+        if reported is not None and (dept_id not in last or reported > last[dept_id]):
+            last[dept_id] = reported
     summaries = sorted(
         (
             DepartmentSummary(
                 id=dept_id,
-                name=str(entry["name"]),
-                number=entry["number"],  # type: ignore[arg-type]
-                dept_class=str(entry["class"]),
-                counts=entry["counts"],  # type: ignore[arg-type]
-                last_reported_at=entry["last"],  # type: ignore[arg-type]
+                name=name,
+                number=number,
+                dept_class=dept_class,
+                counts=counts[dept_id],
+                last_reported_at=last.get(dept_id),
             )
-            for dept_id, entry in departments.items()
+            for dept_id, (name, number, dept_class) in heads.items()
         ),
         key=worst_first,
     )
