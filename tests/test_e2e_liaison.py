@@ -163,6 +163,30 @@ async def test_items_pages_when_they_do_not_fit_one_message(rig: DubanRig) -> No
     assert "通用考核内容" in message.plain_text and "G8" in message.plain_text
 
 
+async def test_report_chooser_and_items_lead_with_own_work_outstanding_first(
+    rig: DubanRig,
+) -> None:
+    from tests.office_support import accept, report
+
+    await rig.join(FARM, "农业")
+    # A5.1 done and accepted: it moves after the department's outstanding items.
+    await accept(rig, await report(rig, "农业", "A5.1", "done", "92", by=FARM))
+    chooser = await rig.ask(FARM, "/report")
+    codes = [b["text"].split()[0] for b in chooser.buttons]
+    own = ["A5.2", "A5.3", "A5.4", "A5.5", "A5.6", "A5.7", "A5.1"]
+    assert codes == own + [f"G{n}" for n in range(1, 9)]  # all 15, no paging
+    assert not any(d.startswith("rp:p:") for d in chooser.callback_data)
+    lines = chooser.plain_text.split("\n")
+    assert lines[1] == "本部门考核内容：" + "、".join(own)
+    assert lines[2] == "通用考核内容：" + "、".join(f"G{n}" for n in range(1, 9))
+    await rig.ask(FARM, "/cancel")
+
+    listing = await rig.ask(FARM, "/items")
+    assert listing.plain_text.startswith("本单位事项：已完成 1/15")
+    shown = [b["text"] for b in listing.buttons if b["callback_data"].startswith("item:")]
+    assert shown == codes
+
+
 async def test_item_card_shows_target_and_report_button(rig: DubanRig) -> None:
     await rig.join(FARM, "农业")
     listing = await rig.ask(FARM, "/items")
