@@ -26,7 +26,7 @@ from core.oversight.overview import (
 from core.people.invites import find_department
 from core.reporting import reports
 from core.reporting.reports import ItemView
-from core.status.model import State, due_text, format_rate, item_order, tally
+from core.status.model import EFFECTIVE_ORDER, State, due_text, format_rate, item_order, tally
 from core.text import i18n
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
 from core.text.i18n import Plural, Translate
@@ -241,7 +241,7 @@ async def item_command(turn: Turn) -> None:
     names = {d.id: d for d in await repo.departments(turn.session, campaign.id)}
     views.sort(
         key=lambda v: (
-            item_order(v.effective, "")[0],
+            EFFECTIVE_ORDER[v.effective],
             names[v.department_id].number or 10_000 if v.department_id in names else 10_000,
             v.department_id,
         )
