@@ -135,17 +135,18 @@ async def screen_item(session: Any, fx: dict[str, Any], info: dict[str, Any]) ->
 async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
     from core.oversight.overview import overdue_items
     from core.people.actors import load_actor
+    from core.status.model import Rules
     from storage import repositories as repo
 
     await load_actor(session, LEADER_TG, admin_ids=frozenset(), default_locale="zh")
     campaign = await repo.active_campaign(session)
+    assert campaign is not None
     now = dt.datetime.now(dt.UTC)
     entries = await overdue_items(
         session,
-        campaign.id,
-        now=now,
+        campaign,
         today=now.astimezone(TZ).date(),
-        silent_days=SILENT_DAYS,  # type: ignore[union-attr]
+        rules=Rules(TZ, yellow_days=7, silent_days=SILENT_DAYS),
     )
     info["entries"] = len(entries)
 

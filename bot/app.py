@@ -135,7 +135,7 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_handler(CommandHandler("handover", handover.handover_command))
     app.add_handler(CallbackQueryHandler(handover.handover_button, pattern=r"^ho:[yn]:\d+$"))
     app.add_handler(CommandHandler("invite", invites.invite_command))
-    app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^inv:\d+$"))
+    app.add_handler(CallbackQueryHandler(invites.invite_button, pattern=r"^inv:(d:)?\d+$"))
 
     # -- office: overview, review, urge, people (issue 4a) --
     from handlers.oversight import office, urge

@@ -232,23 +232,6 @@ async def test_adjustments_are_for_admins(sqlite_rig: DubanRig) -> None:
     assert await state(rig) == before
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2020-06-30", dt.date(2020, 6, 30)),
-        ("2020/6/3", dt.date(2020, 6, 3)),
-        ("２０２０．６．３０", dt.date(2020, 6, 30)),
-        ("2020年12月31日", dt.date(2020, 12, 31)),
-        ("2020-02-30", None),
-        ("1999-01-01", None),
-        ("20200630", None),
-        ("", None),
-    ],
-)
-def test_parse_date(text: str, expected: dt.date | None) -> None:
-    assert adjust.parse_date(text) == expected
-
-
 def test_argument_parsers() -> None:
     assert adjust.parse_department_args(["区某某局", "B"]) == ("区某某局", "B")
     assert adjust.parse_department_args(["区某某局", "b类"]) == ("区某某局", "B")

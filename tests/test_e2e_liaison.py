@@ -104,21 +104,87 @@ async def test_failed_joins_are_rate_limited(sqlite_rig: DubanRig) -> None:
 # ---------------------------------------------------------------- /items
 
 
-async def test_items_pages_for_a_department_with_21_items(rig: DubanRig) -> None:
+async def test_items_shows_21_items_in_one_message_own_first(rig: DubanRig) -> None:
     await rig.join(ECO, "生态环境局")
+    listing = await rig.ask(ECO, "/items")
+    text = listing.plain_text
+    assert len(text) < 4096 and "页" not in text
+    assert text.startswith("本单位事项：已完成 0/21")
+    # The department's own work first, then the general items under their own heading.
+    assert text.index("本部门考核内容") < text.index("A17.1 ") < text.index("通用考核内容")
+    assert text.index("通用考核内容") < text.index("G1 ")
+    assert text.index("A17.13") < text.index("G1 ")
+    codes = [b["text"] for b in listing.buttons if b["callback_data"].startswith("item:")]
+    assert len(codes) == 21 and codes[0] == "A17.1" and codes[-8:] == [f"G{n}" for n in range(1, 9)]
+    assert not any(d.startswith("items:") for d in listing.callback_data)
+    # The year 2020 is over and these items have no deadline of their own: due at year end.
+    assert "截止 2020-12-31（年度末）" in text
+
+
+async def test_items_pages_when_they_do_not_fit_one_message(rig: DubanRig) -> None:
+    await rig.join(ECO, "生态环境局")
+    async with rig.session() as session:
+        eco = await session.scalar(
+            select(Binding.department_id).where(
+                Binding.id.in_(
+                    select(Binding.id)
+                    .join(Item, Item.id == Binding.item_id)
+                    .where(Item.code == "A17.1")
+                )
+            )
+        )
+        campaign = await session.scalar(select(Item.campaign_id).where(Item.code == "A17.1"))
+        bound = set(
+            await session.scalars(select(Binding.item_id).where(Binding.department_id == eco))
+        )
+        for item_id in await session.scalars(select(Item.id).where(Item.campaign_id == campaign)):
+            if item_id not in bound:
+                session.add(Binding(campaign_id=campaign, department_id=eco, item_id=item_id))
+        await session.commit()
+        total = int(
+            await session.scalar(select(func.count(Binding.id)).where(Binding.department_id == eco))
+            or 0
+        )
+    assert total > 48
     first = await rig.ask(ECO, "/items")
-    assert "第 1/3 页" in first.plain_text
+    pages = -(-total // 8)
+    assert f"第 1/{pages} 页" in first.plain_text
     assert len(first.plain_text) < 4096
     assert "items:1" in first.callback_data
-    second = await rig.press(ECO, first, "items:1")
-    assert second.kind == "edit" and "第 2/3 页" in second.plain_text
-    third = await rig.press(ECO, second, "items:2")
-    codes = {b["text"] for b in third.buttons}
-    assert "A17.13" in third.plain_text or "A17.13" in codes or "G8" in codes
-    seen = set()
-    for message in (first, second, third):
+    seen: set[str] = set()
+    message = first
+    for page in range(1, pages + 1):
         seen |= {b["text"] for b in message.buttons if b["callback_data"].startswith("item:")}
-    assert len(seen) == 21
+        if page < pages:
+            message = await rig.press(ECO, message, f"items:{page}")
+            assert message.kind == "edit" and f"第 {page + 1}/{pages} 页" in message.plain_text
+    assert len(seen) == total
+    # The general items come last, under their heading.
+    assert "通用考核内容" in message.plain_text and "G8" in message.plain_text
+
+
+async def test_report_chooser_and_items_lead_with_own_work_outstanding_first(
+    rig: DubanRig,
+) -> None:
+    from tests.office_support import accept, report
+
+    await rig.join(FARM, "农业")
+    # A5.1 done and accepted: it moves after the department's outstanding items.
+    await accept(rig, await report(rig, "农业", "A5.1", "done", "92", by=FARM))
+    chooser = await rig.ask(FARM, "/report")
+    codes = [b["text"].split()[0] for b in chooser.buttons]
+    own = ["A5.2", "A5.3", "A5.4", "A5.5", "A5.6", "A5.7", "A5.1"]
+    assert codes == own + [f"G{n}" for n in range(1, 9)]  # all 15, no paging
+    assert not any(d.startswith("rp:p:") for d in chooser.callback_data)
+    lines = chooser.plain_text.split("\n")
+    assert lines[1] == "本部门考核内容：" + "、".join(own)
+    assert lines[2] == "通用考核内容：" + "、".join(f"G{n}" for n in range(1, 9))
+    await rig.ask(FARM, "/cancel")
+
+    listing = await rig.ask(FARM, "/items")
+    assert listing.plain_text.startswith("本单位事项：已完成 1/15")
+    shown = [b["text"] for b in listing.buttons if b["callback_data"].startswith("item:")]
+    assert shown == codes
 
 
 async def test_item_card_shows_target_and_report_button(rig: DubanRig) -> None:
@@ -236,6 +302,14 @@ async def test_conversation_survives_a_restart(rig: DubanRig) -> None:
     async with rig.session() as session:
         report = await session.scalar(select(Report))
         assert report is not None and report.status == "in_progress"
+
+
+def test_timeout_reply_says_the_configured_minutes() -> None:
+    from handlers.reporting.report import expired_text
+
+    assert expired_text("en", 1).startswith("The report was cancelled after 1 minute without")
+    assert expired_text("en", 45).startswith("The report was cancelled after 45 minutes without")
+    assert expired_text("zh", 10).startswith("10 分钟未收到回复")
 
 
 async def test_silence_ends_the_conversation(sqlite_rig: DubanRig) -> None:
@@ -426,6 +500,7 @@ async def test_silence_times_out_with_a_message(
         await rig.join(FARM, "农业")
         since = rig.api.mark()
         await rig.ask(FARM, "/report A5.1")
+        # The reply says the configured minutes (CONVERSATION_TIMEOUT_MINUTES), not 30.
         told = await rig.api.wait_for(
             contains="0.03 分钟", chat_id=FARM.id, since=since, timeout=15
         )

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 
-from core.export.gather import CampaignInfo, ExportData, ReportRow, office_status
+from core.export.gather import CampaignInfo, ExportData, ReportRow
 from core.export.sheets import write_workbook
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import NewEvidence, record_report
@@ -265,16 +265,6 @@ async def test_export_refusals(sqlite_rig: DubanRig) -> None:
     await rig.ask(farm, "/lang en")
     assert "not available to you" in (await rig.ask(farm, "/export")).plain_text
     assert not rig.api.calls_to("sendDocument")
-
-
-def test_office_status_rule() -> None:
-    assert office_status("done", "accepted") == "done"
-    assert office_status("done", "pending") == "pending_review"
-    assert office_status("done", "none") == "pending_review"
-    assert office_status("done", "returned") == "in_progress"
-    assert office_status("blocked", "none") == "blocked"
-    assert office_status("in_progress", "accepted") == "in_progress"
-    assert office_status("not_started", "none") == "not_started"
 
 
 def test_typed_text_is_never_a_formula_nor_broken_xml(tmp_path: Path) -> None:

@@ -10,13 +10,14 @@ import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
-from core.text.i18n import catalogue_path, translator
+from core.text.i18n import catalogue_path, ngettext, translator
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "core", "handlers", "storage")
 
 
 def _messages_in_code() -> set[str]:
+    """The msgids the code uses (a plural message by its singular msgid)."""
     keywords = {**DEFAULT_KEYWORDS, "N_": None}
     found: set[str] = set()
     for folder in SOURCE_DIRS:
@@ -24,7 +25,8 @@ def _messages_in_code() -> set[str]:
             ROOT / folder, method_map=[("**.py", "python")], keywords=keywords
         ):
             if isinstance(message, tuple):
-                found.update(m for m in message if m)
+                if message[0]:
+                    found.add(message[0])
             elif message:
                 found.add(message)
     return found
@@ -51,11 +53,16 @@ def test_every_message_in_code_is_translated(locale: str) -> None:
         if entry is None:
             missing.append(msgid)
             continue
-        if not entry.string:
+        # A plural message has several msgids and translations; each must be there.
+        ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        if not all(strings):
             empty.append(msgid)
         if entry.fuzzy:
             fuzzy.append(msgid)
-        if entry.string and _placeholders(entry.string) != _placeholders(msgid):
+        if any(
+            _placeholders(string) != _placeholders(ids[0]) for string in strings if string
+        ) or any(_placeholders(other) != _placeholders(ids[0]) for other in ids):
             mismatched.append(msgid)
     assert not missing, f"run `make i18n` and translate: {missing}"
     assert not empty, f"untranslated in {locale}: {empty}"
@@ -67,6 +74,20 @@ def test_chinese_is_really_chinese() -> None:
     _ = translator("zh")
     assert re.search(r"[\u4e00-\u9fff]", _("Commands you can use:"))
     assert translator("en")("Commands you can use:") == "Commands you can use:"
+
+
+def test_english_plurals_follow_the_count() -> None:
+    n_ = ngettext("en")
+    one = n_("Received {count} file. Send more, or /done to save.", "", 1).format(count=1)
+    assert one == "Received 1 file. Send more, or /done to save."
+    many = n_(
+        "Received {count} file. Send more, or /done to save.",
+        "Received {count} files. Send more, or /done to save.",
+        3,
+    ).format(count=3)
+    assert many == "Received 3 files. Send more, or /done to save."
+    zh = ngettext("zh")("{count} file", "{count} files", 1).format(count=1)
+    assert zh == "1 个文件"
 
 
 def test_code_uses_no_fstring_inside_gettext() -> None:

@@ -36,8 +36,9 @@ async def setup_two_done_reports(rig: DubanRig) -> None:
 
 async def review_messages(rig: DubanRig) -> tuple[SentMessage, list[SentMessage]]:
     head = await rig.ask(ADMIN, "/review")
-    assert "await review, oldest first" in head.plain_text
     count = int(head.plain_text.split()[0])
+    wanted = "1 report awaits review." if count == 1 else "reports await review, oldest first"
+    assert wanted in head.plain_text
     return head, await rig.api.wait_messages(ADMIN.id, count, timeout=10)
 
 
@@ -56,7 +57,7 @@ async def test_accept_tells_liaisons_and_counts_done(rig: DubanRig) -> None:
     assert "Awaiting review: 区农业农村局" in text and "A5.1" in text
     assert "秸秆综合利用率: 88% (target ≥ 90%) ✗ misses the target" in text
     assert "秸秆综合利用已完成”" in text and "农业联络员" in text
-    assert "1 evidence files" in text and "already submitted" not in text
+    assert text.endswith("📎 1 evidence file") and "already submitted" not in text
     assert first.callback_data == [f"rv:a:{first_id}", f"rv:r:{first_id}", f"rv:e:{first_id}"]
     assert "G1" in second.plain_text and "3次 (target ≥ 2次) ✓" in second.plain_text
     assert "1 of them already submitted with an earlier report" in second.plain_text
@@ -100,7 +101,7 @@ async def test_accept_tells_liaisons_and_counts_done(rig: DubanRig) -> None:
 
     # Only the pending one is left.
     head, (left,) = await review_messages(rig)
-    assert head.plain_text.startswith("1 reports") and "G1" in left.plain_text
+    assert head.plain_text == "1 report awaits review." and "G1" in left.plain_text
 
 
 async def test_return_asks_for_a_comment_survives_restart_and_can_be_cancelled(

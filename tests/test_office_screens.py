@@ -10,7 +10,6 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from core.oversight.overview import effective_status, format_rate, overdue_reasons, tally
 from storage.models import Item
 from tests.office_support import (
     FARM,
@@ -28,44 +27,6 @@ from tests.support.duban import ADMIN, LEADER, DubanRig
 from tests.support.tg_text import utf16_len
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-def test_effective_status_counts_done_only_once_accepted() -> None:
-    assert effective_status("done", "accepted") == "done"
-    assert effective_status("done", "pending") == "pending_review"
-    assert effective_status("done", "none") == "pending_review"
-    assert effective_status("done", "returned") == "in_progress"
-    assert effective_status("blocked", "none") == "blocked"
-    assert effective_status("in_progress", "accepted") == "in_progress"
-    assert effective_status("not_started", "none") == "not_started"
-    counts = tally([("done", "accepted"), ("done", "pending"), ("blocked", "none")])
-    assert (counts.done, counts.pending_review, counts.blocked, counts.total) == (1, 1, 1, 3)
-    assert format_rate(counts) == "33%"
-    assert format_rate(tally([])) == "—"
-
-
-def test_overdue_reasons() -> None:
-    now = dt.datetime(2021, 1, 5, 2, tzinfo=dt.UTC)
-    created = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
-    common = {"campaign_created_at": created, "today": dt.date(2021, 1, 5), "now": now}
-    deadline = dt.date(2020, 12, 31)
-    assert overdue_reasons(
-        effective="done", deadline=deadline, last_reported_at=None, silent_days=14, **common
-    ) == (False, None)
-    assert overdue_reasons(
-        effective="in_progress",
-        deadline=deadline,
-        last_reported_at=now - dt.timedelta(days=3),
-        silent_days=14,
-        **common,
-    ) == (True, None)
-    assert overdue_reasons(
-        effective="not_started", deadline=None, last_reported_at=None, silent_days=14, **common
-    ) == (False, 370)
-    # Waiting for the office's review is not silence on the department's part.
-    assert overdue_reasons(
-        effective="pending_review", deadline=None, last_reported_at=None, silent_days=14, **common
-    ) == (False, None)
 
 
 def lines_of(text: str) -> list[str]:

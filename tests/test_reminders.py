@@ -1,8 +1,9 @@
 """Reminders to liaisons and the leaders' weekly summary, end to end over the fake server.
 
 The round is the scheduler's function, run after moving the bot's clock. The bundled
-campaign is imported with its creation moved to 2020-12-01, so on 2020-12-24 every item
-has been silent for 23 days and A5.2 (区农业农村局, deadline 2020-12-31) is 7 days away.
+campaign is imported with its creation (and its bindings') moved to 2020-12-01, so on
+2020-12-24 every item has been silent for 23 days and is 7 days from its due date:
+A5.2 (区农业农村局) has its own deadline 2020-12-31, the others are due at the year's end.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot.delivery import reminder_round
 from core.oversight.reminders import deadline_mark, silent_period
 from core.scheduling.times import within_hours
 from handlers.base import SERVICES_KEY, Services
-from storage.models import Campaign, Department, Leave, ReminderSent, User
+from storage.models import Binding, Campaign, Department, Leave, ReminderSent, User
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import LEADER, DubanRig
@@ -45,6 +46,7 @@ async def rig(sqlite_url: str, tmp_path: Path, fake_api: FakeBotAPI) -> AsyncIte
     await duban.import_bundled()
     async with duban.session() as session:
         await session.execute(update(Campaign).values(created_at=utc(12, 1, 0)))
+        await session.execute(update(Binding).values(created_at=utc(12, 1, 0)))
         await session.commit()
     await duban.start()
     try:
@@ -119,9 +121,14 @@ async def test_reminders_respect_quiet_hours_and_are_not_repeated(rig: DubanRig)
     silent = [line for line in lines if line.endswith("— no report yet")]
     assert len(silent) == 15  # 7 own items and 8 general ones, all in one message
     assert "Deadlines coming:" in lines
-    assert any(
-        line.startswith("• A5.2 ") and line.endswith("— deadline 2020-12-31, in 7 days")
-        for line in lines
+    coming = lines[lines.index("Deadlines coming:") + 1 : -2]
+    assert len(coming) == 15
+    # A5.2 has a deadline of its own; the others are due at the end of the campaign's year.
+    assert [line for line in coming if line.endswith("— deadline 2020-12-31, in 7 days")] == [
+        line for line in coming if line.startswith("• A5.2 ")
+    ]
+    assert (
+        sum(line.endswith("— deadline 2020-12-31 (year end), in 7 days") for line in coming) == 14
     )
     assert lines[-1] == "Report with /report, or see all your items with /items."
 
@@ -136,7 +143,8 @@ async def test_reminders_respect_quiet_hours_and_are_not_repeated(rig: DubanRig)
     text = rig.api.messages_to(FARM.id)[-1].plain_text or ""
     assert "Nothing reported" not in text
     assert "deadline 2020-12-31, tomorrow" in text
-    assert await told(rig) == 15 + 1 + 15 + 1
+    assert text.count("deadline 2020-12-31 (year end), tomorrow") == 14
+    assert await told(rig) == 15 + 15 + 15 + 15
 
 
 async def test_leave_deputies_and_working_days(rig: DubanRig) -> None:

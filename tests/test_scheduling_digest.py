@@ -281,3 +281,35 @@ async def test_an_abandoned_claim_is_taken_over_after_the_timeout(office: DubanR
     rows = await digest_rows(rig)
     assert rows[0].claimed_by not in ("dead:1", "")
     assert rows[0].sent_at == utc(2, 1, 20)
+
+
+async def test_no_digest_on_days_off_and_the_next_one_covers_them(office: DubanRig) -> None:
+    """Like reminders, the scheduled digest follows working days (weekends, holidays by
+    the Chinese calendar); the next one covers the days since the last and says so."""
+    rig = office
+    await set_group(rig)
+    await some_reports(rig)
+    bot = rig.app.bot  # type: ignore[union-attr]
+    rig.clock.set(utc(5, 1, 0))  # Friday 2020-06-05, 09:00
+    assert await deliver_due_digest(bot, services(rig)) is Outcome.SENT
+    since = rig.api.mark()
+    for day in (6, 7):  # the weekend
+        rig.clock.set(utc(day, 1, 0))
+        assert await deliver_due_digest(bot, services(rig)) is Outcome.NOT_DUE
+    await rig.api.assert_quiet(GROUP.id, seconds=0.3, since=since)
+
+    rig.clock.set(utc(8, 1, 0))  # Monday
+    assert await deliver_due_digest(bot, services(rig)) is Outcome.SENT
+    monday = await rig.api.wait_for(chat_id=GROUP.id, since=since)
+    assert monday.plain_text == (
+        "📋 Daily digest 2020-06-08: no new reports since 2020-06-05 09:00.\n"
+        "Overall completion: 0.0% (0/213)\n"
+        "unchanged since the last digest on 2020-06-05 (3 days ago)"
+    )
+    # The Dragon Boat Festival, Thursday 2020-06-25, is a public holiday: no digest.
+    rig.clock.set(dt.datetime(2020, 6, 25, 1, 0, tzinfo=UTC))
+    assert await deliver_due_digest(bot, services(rig)) is Outcome.NOT_DUE
+    assert [r.local_date for r in await digest_rows(rig)] == [
+        dt.date(2020, 6, 5),
+        dt.date(2020, 6, 8),
+    ]

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from bot.delivery import reminder_round
 from core.scheduling.workdays import holiday_name, is_chinese_working_day, working_day_rule
 from handlers.base import SERVICES_KEY
-from storage.models import Campaign, Leave
+from storage.models import Binding, Campaign, Leave
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import DubanRig
@@ -42,9 +42,10 @@ async def rig(sqlite_url: str, tmp_path: Path, fake_api: FakeBotAPI) -> AsyncIte
     duban.clock.set(shanghai_morning(dt.date(2020, 9, 1)))
     await duban.import_bundled()
     async with duban.session() as session:
-        await session.execute(
-            update(Campaign).values(created_at=dt.datetime(2020, 9, 1, tzinfo=dt.UTC))
-        )
+        # Made (and its items bound) on 2020-09-01: silence counts from then.
+        start = dt.datetime(2020, 9, 1, tzinfo=dt.UTC)
+        await session.execute(update(Campaign).values(created_at=start))
+        await session.execute(update(Binding).values(created_at=start))
         await session.commit()
     await duban.start()
     try:

@@ -10,7 +10,6 @@ Reports are never deleted: a binding that has reports cannot be removed.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -238,21 +237,6 @@ async def unbind(
 
 
 # ---------------------------------------------------------------- /deadline
-
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-
-
-def parse_date(text: str) -> dt.date | None:
-    """`2020-06-30`, `2020/6/30`, `2020.6.30`, `2020年6月30日` (full-width too); None if not
-    a real date between 2000 and 2100."""
-    match = _DATE.match(unicodedata.normalize("NFKC", text).strip())
-    if not match:
-        return None
-    try:
-        date = dt.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-    return date if 2000 <= date.year <= 2100 else None
 
 
 @dataclass(frozen=True)

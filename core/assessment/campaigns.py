@@ -7,7 +7,6 @@ Importing a document whose structure was imported before creates nothing new.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -216,7 +215,3 @@ async def _counts(session: AsyncSession, campaign_id: int) -> tuple[int, int, in
 
 def load_file(path: Path, *, year: int | None = None) -> ParsedDocument:
     return load_document(path.read_bytes(), path.name, year=year)
-
-
-def campaign_year_end(year: int | None, today: dt.date) -> dt.date:
-    return dt.date(year or today.year, 12, 31)

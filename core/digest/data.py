@@ -6,10 +6,11 @@ the window* from the append-only reports (each binding's latest report at that m
 so `python -m bot digest --print --date D` shows what the digest of day D said; for
 today it is the same as the bindings' denormalised latest state.
 
-What "done" means is the office's rule, `core.oversight.overview.effective_status` (done and
-accepted in review); past-deadline and silence follow `core.oversight.overview.overdue_reasons`,
-so the digest, /status and /overdue never disagree. About eight queries, whatever the
-number of departments.
+Every rule is the status model's (`core.status.model`): what "done" means, when an item is
+past due (its own deadline, or the campaign year's end), so the digest, /status, /overdue
+and the export never disagree. A department is silent when its last report (or, never
+reported, the campaign's start) is `silent_days` local days old or more, counted as the
+model counts silence. About eight queries, whatever the number of departments.
 """
 
 from __future__ import annotations
@@ -24,17 +25,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.oversight.overview import (
+from core.people.leave import on_leave
+from core.reporting.values import meets
+from core.scheduling.times import digest_moment, local_today
+from core.status.model import (
     BLOCKED,
     DONE,
     IN_PROGRESS,
     PENDING_REVIEW,
-    effective_status,
-    overdue_reasons,
+    DueSource,
+    Facts,
+    Rules,
+    assess,
+    days_since,
 )
-from core.people.leave import on_leave
-from core.reporting.values import meets
-from core.scheduling.times import digest_moment, local_today
 from core.text.matching import code_key
 from storage import repositories as repo
 from storage.models import (
@@ -151,6 +155,7 @@ class Overdue:
     code: str
     deadline: dt.date
     binding_id: int = 0
+    due_source: DueSource = DueSource.OWN
     # Turned red since the last digest told it: listed by name once, then only counted.
     new: bool = True
 
@@ -179,6 +184,9 @@ class DigestData:
     misses: tuple[Miss, ...] = ()
     pending_reviews: int = 0
     previous_rate: float | None = None
+    # The local date of the last digest sent before this one (yesterday, or before a
+    # weekend or holiday, the last working day's).
+    previous_date: dt.date | None = None
     names: dict[int, str] = field(default_factory=dict)
     # Departments whose every main liaison is on leave today: deputy or office follows up.
     on_leave: tuple[int, ...] = ()
@@ -241,6 +249,7 @@ async def collect(
                 Item.title,
                 Item.deadline,
                 Binding.red_reported_at,
+                Binding.created_at,
             )
             .join(Item, Item.id == Binding.item_id)
             .where(Binding.campaign_id == campaign.id)
@@ -316,16 +325,23 @@ async def collect(
             Report.created_at <= until,
         )
     )
-    previous_rate = None
+    previous_rate: float | None = None
+    previous_date: dt.date | None = None
     if chat_id is not None:
-        yesterday = await session.scalar(
-            select(DigestSent.summary).where(
-                DigestSent.chat_id == chat_id,
-                DigestSent.local_date == local_date - dt.timedelta(days=1),
+        previous = (
+            await session.execute(
+                select(DigestSent.local_date, DigestSent.summary)
+                .where(
+                    DigestSent.chat_id == chat_id,
+                    DigestSent.local_date < local_date,
+                    DigestSent.sent_at.is_not(None),
+                )
+                .order_by(DigestSent.local_date.desc())
+                .limit(1)
             )
-        )
-        if yesterday and isinstance(yesterday.get("rate"), int | float):
-            previous_rate = float(yesterday["rate"])
+        ).first()
+        if previous is not None and isinstance((previous[1] or {}).get("rate"), int | float):
+            previous_date, previous_rate = previous[0], float(previous[1]["rate"])
 
     info = {b.id: b for b in bindings}
     done: dict[int, int] = defaultdict(int)
@@ -335,10 +351,24 @@ async def collect(
     last_at: dict[int, dt.datetime] = {}
     overdue: list[Overdue] = []
     today = local_today(until, tz)
+    # Colours are not shown here: yellow_days does not matter to what the digest counts.
+    rules = Rules(tz, yellow_days=0, silent_days=silent_days)
     for binding in bindings:
         status, review_state, reported_at = latest.get(binding.id, (STATUS_NOT_STARTED, None, None))
         total[binding.department_id] += 1
-        effective = effective_status(status, review_state)
+        state = assess(
+            Facts(
+                status,
+                review_state,
+                binding.deadline,
+                campaign.year,
+                reported_at,
+                binding.created_at,
+            ),
+            today,
+            rules,
+        )
+        effective = state.effective
         states[(binding.department_id, effective)] += 1
         if effective == DONE:
             done[binding.department_id] += 1
@@ -348,19 +378,17 @@ async def collect(
             binding.department_id not in last_at or reported_at > last_at[binding.department_id]
         ):
             last_at[binding.department_id] = reported_at
-        past, _silent = overdue_reasons(
-            effective=effective,
-            deadline=binding.deadline,
-            last_reported_at=reported_at,
-            campaign_created_at=campaign.created_at,
-            today=today,
-            now=until,
-            silent_days=silent_days,
-        )
-        if past and binding.deadline is not None:
+        if state.past_due and state.due is not None and state.due_source is not None:
             told = binding.red_reported_at is not None and binding.red_reported_at <= until
             overdue.append(
-                Overdue(binding.department_id, binding.code, binding.deadline, binding.id, not told)
+                Overdue(
+                    binding.department_id,
+                    binding.code,
+                    state.due,
+                    binding.id,
+                    state.due_source,
+                    not told,
+                )
             )
 
     figures = tuple(
@@ -377,8 +405,11 @@ async def collect(
         for d in departments
         if total[d.id]
     )
-    quiet_since = until - dt.timedelta(days=silent_days)
-    silent = tuple(f for f in figures if (f.last_report_at or campaign.created_at) <= quiet_since)
+    silent = tuple(
+        f
+        for f in figures
+        if days_since(f.last_report_at or campaign.created_at, today, tz) >= silent_days
+    )
 
     counts: dict[int, list[int]] = {}
     for _, binding_id, _status, evidence in window_rows:
@@ -424,6 +455,7 @@ async def collect(
         misses=tuple(misses),
         pending_reviews=int(pending or 0),
         previous_rate=previous_rate,
+        previous_date=previous_date,
         names=names,
     )
 

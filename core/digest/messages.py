@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.digest.chart import Bar
 from core.digest.data import DigestData, collect, digest_window
+from core.status.model import DueSource
 from core.text.formatting import local_datetime, shorten, status_label, value_against_target
 from core.text.i18n import Translate, translator
 from core.text.split import split_sections
@@ -47,10 +48,27 @@ def rate_lines(data: DigestData, _: Translate) -> list[str]:
     ]
     if data.previous_rate is not None:
         delta = (data.rate - data.previous_rate) * 100
-        if abs(delta) < 0.05:
-            lines.append(_("unchanged since yesterday"))
+        days = (data.local_date - data.previous_date).days if data.previous_date else 1
+        if days <= 1:
+            if abs(delta) < 0.05:
+                lines.append(_("unchanged since yesterday"))
+            else:
+                lines.append(_("{delta} points since yesterday").format(delta=f"{delta:+.1f}"))
         else:
-            lines.append(_("{delta} points since yesterday").format(delta=f"{delta:+.1f}"))
+            # After days off (no digest on weekends and holidays): say how long it has been
+            # (two days or more here, so the plural is always right).
+            assert data.previous_date is not None
+            when = {"date": data.previous_date.isoformat(), "days": days}
+            if abs(delta) < 0.05:
+                lines.append(
+                    _("unchanged since the last digest on {date} ({days} days ago)").format(**when)
+                )
+            else:
+                lines.append(
+                    _("{delta} points since the last digest on {date} ({days} days ago)").format(
+                        delta=f"{delta:+.1f}", **when
+                    )
+                )
     return lines
 
 
@@ -151,14 +169,20 @@ def _overdue(data: DigestData, _: Translate) -> str:
     fresh = [item for item in data.overdue if item.new]
     if fresh:
         lines.append(esc(_("🔴 Newly past deadline: {count}").format(count=len(fresh))))
-    grouped: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    grouped: dict[int, dict[tuple[str, DueSource], list[str]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
     for item in fresh:
-        grouped[item.department_id][item.deadline.isoformat()].append(item.code)
+        grouped[item.department_id][(item.deadline.isoformat(), item.due_source)].append(item.code)
     named: list[str] = []
     for department_id, by_deadline in grouped.items():
         parts = [
-            _("{codes} (deadline {date})").format(codes=_(", ").join(codes), date=deadline)
-            for deadline, codes in by_deadline.items()
+            (
+                _("{codes} (deadline {date}, year end)")
+                if source is DueSource.YEAR_END
+                else _("{codes} (deadline {date})")
+            ).format(codes=_(", ").join(codes), date=deadline)
+            for (deadline, source), codes in by_deadline.items()
         ]
         name = data.names.get(department_id, "?")
         named.append(f"• {esc(name)}: {esc(_(', ').join(parts))}")

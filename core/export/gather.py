@@ -5,9 +5,11 @@ evidence (eight queries, however many rows) into plain rows; `core.export.sheets
 them as the office's workbook and `core.export.package` packs it with the evidence files.
 Reading is async (the database), writing is synchronous CPU work for a worker thread.
 
-Status semantics are `core.oversight.overview.effective_status`, shared with /status, /overdue and
-the digest: an item counts as done only once its done-report is accepted in review; done
-but not yet accepted is "pending review"; a returned done-report means the work goes on.
+Status semantics are the status model's (`core.status.model`), shared with /status,
+/overdue and the digest: an item counts as done only once its done-report is accepted in
+review; done but not yet accepted is "pending review"; a returned done-report means the
+work goes on. Each binding row carries the model's `Facts`, from which the workbook's
+three-colour column is assessed on the export's day.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.oversight.overview import PENDING_REVIEW, effective_status
 from core.reporting.values import format_number, meets
+from core.status.model import PENDING_REVIEW, Facts, effective_status
 from core.text.formatting import target_text
 from core.text.matching import code_key
 from storage import repositories as repo
@@ -41,11 +43,6 @@ from storage.models import (
     Target,
     User,
 )
-
-
-def office_status(status: str, review_state: str | None) -> str:
-    """The office's view of a binding's latest report: the one rule, in core.oversight.overview."""
-    return effective_status(status, review_state)
 
 
 class NoCampaign(Exception):
@@ -86,13 +83,13 @@ class BindingRow:
     text: str
     deadline: dt.date | None
     targets: str
-    status: str  # office_status
+    status: str  # effective (core.status.model)
     values: str  # the latest report's values, "metric 92%; ..."
     met: bool | None  # every target met / one missed / nothing to judge
     last_reported_at: dt.datetime | None
     evidence_count: int
     review_state: str
-    bound_at: dt.datetime | None = None  # for the three-colour warning when never reported
+    facts: Facts  # for the three-colour warning (core.status.model.assess)
     score: Decimal | None = None  # 分值 of a table document's item (issue 14)
 
 
@@ -209,7 +206,9 @@ async def gather_export(session: AsyncSession, campaign_id: int | None = None) -
     ):
         report_values[report_id][target_id] = value
 
-    binding_rows = _binding_rows(pairs, targets, all_targets, report_values, names, order)
+    binding_rows = _binding_rows(
+        pairs, targets, all_targets, report_values, names, order, campaign.year
+    )
     department_rows = _department_rows(departments, [b for b, _ in pairs])
 
     # The latest review comment of each report.
@@ -308,6 +307,7 @@ def _binding_rows(
     report_values: dict[int, dict[int, Decimal]],
     names: dict[int, str],
     order: dict[int, int],
+    year: int | None,
 ) -> list[BindingRow]:
     rows: list[tuple[tuple[int, tuple[int, int, int]], BindingRow]] = []
     for binding, item in pairs:
@@ -326,7 +326,7 @@ def _binding_rows(
                     targets="；".join(
                         target_text(t.metric, t.op, t.value, t.unit) for t in item_targets
                     ),
-                    status=office_status(binding.status, binding.review_state),
+                    status=effective_status(binding.status, binding.review_state),
                     values=values_text(
                         [(all_targets[tid], v) for tid, v in last.items() if tid in all_targets]
                     ),
@@ -334,7 +334,14 @@ def _binding_rows(
                     last_reported_at=binding.last_reported_at,
                     evidence_count=binding.evidence_count or 0,
                     review_state=binding.review_state,
-                    bound_at=binding.created_at,
+                    facts=Facts(
+                        binding.status,
+                        binding.review_state,
+                        item.deadline,
+                        year,
+                        binding.last_reported_at,
+                        binding.created_at,
+                    ),
                 ),
             )
         )
@@ -346,7 +353,7 @@ def _department_rows(departments: list[Department], bindings: list[Binding]) -> 
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     last: dict[int, dt.datetime] = {}
     for binding in bindings:
-        counts[binding.department_id][office_status(binding.status, binding.review_state)] += 1
+        counts[binding.department_id][effective_status(binding.status, binding.review_state)] += 1
         counts[binding.department_id]["items"] += 1
         if binding.last_reported_at is not None:
             seen = last.get(binding.department_id)

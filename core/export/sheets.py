@@ -27,8 +27,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from core.export.gather import PENDING_REVIEW, ExportData
-from core.oversight.colours import colour_of, colour_text
+from core.export.gather import ExportData
+from core.status.model import PENDING_REVIEW, Rules, assess, colour_text, due_date_text
 from core.text.i18n import translator
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (
@@ -247,29 +247,21 @@ def write_workbook(
 
     sheet = _Sheet(workbook.create_sheet(SHEET_ITEMS), heading, ITEM_COLUMNS)
     today = exported_at.astimezone(tz).date()
+    rules = Rules(tz, yellow_days, silent_days)
     zh = translator("zh")
     for b in data.bindings:
         met = "—" if b.met is None else ("是" if b.met else "否")
-        activity = b.last_reported_at or b.bound_at or exported_at
-        warning = colour_text(
-            colour_of(
-                done=b.status == "done",
-                deadline=b.deadline,
-                campaign_year=campaign.year,
-                last_activity=activity.astimezone(tz).date(),
-                today=today,
-                yellow_days=yellow_days,
-                silent_days=silent_days,
-            ),
-            zh,
-        )
+        state = assess(b.facts, today, rules)
+        warning = colour_text(state.colour, zh)
+        # Without a deadline of its own an item is due at the year's end, and says so.
+        due = b.deadline or due_date_text(state, zh)
         sheet.append(
             [
                 b.department,
                 KIND_WORDS.get(b.kind, b.kind),
                 b.code,
                 sheet.cell(b.text, wrap=True),
-                sheet.cell(_dash(b.deadline), number_format=DATE_FORMAT),
+                sheet.cell(_dash(due), number_format=DATE_FORMAT),
                 _dash(b.targets),
                 STATUS_WORDS.get(b.status, b.status),
                 warning,

@@ -7,11 +7,13 @@ working day (`core.scheduling.workdays.is_working_day`, the hook for the Chinese
 
 For each item of a department that is not done (and not waiting for the office's review):
 
-* **silent**: nothing reported for REMINDER_DAYS (counted from the campaign's creation
-  if never reported). The period is the silence's start plus how many REMINDER_DAYS have
-  passed, so a silent item is told once after 7 days, once more after 14, and so on,
-  and a new report starts over.
-* **deadline**: 30, 7 and 1 days ahead (the tightest mark reached; each once).
+* **silent**: nothing reported for REMINDER_DAYS (counted from when the item was bound
+  if never reported, as the status model `core.status.model` counts silence). The
+  period is the silence's start plus how many REMINDER_DAYS have passed, so a silent
+  item is told once after 7 days, once more after 14, and so on, and a new report
+  starts over.
+* **deadline**: 30, 7 and 1 days ahead of the model's due date (its own deadline, or the
+  campaign year's end; the tightest mark reached; each once).
 
 Each liaison gets one message per round listing all their items. A liaison on leave
 (`Leave`) gets nothing; a deputy liaison gets reminders only while every main liaison
@@ -36,11 +38,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.digest.data import DigestData
 from core.digest.messages import esc, percent
-from core.oversight.overview import DONE, PENDING_REVIEW, effective_status
 from core.people.leave import on_leave
 from core.scheduling.once import ReminderKey
 from core.scheduling.times import iso_week, local_today
 from core.scheduling.workdays import first_working_day_of_week, is_working_day
+from core.status.model import DONE, PENDING_REVIEW, DueSource, Facts, Rules, assess
 from core.text.formatting import shorten
 from core.text.i18n import Translate, normalize_locale
 from core.text.matching import code_key
@@ -89,6 +91,7 @@ class DueItem:
     last_reported_at: dt.datetime | None = None
     deadline: dt.date | None = None
     days_left: int | None = None
+    year_end: bool = False  # the item has no deadline of its own (core.status.model)
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ async def plan_liaison_reminders(
             Binding.status,
             Binding.review_state,
             Binding.last_reported_at,
+            Binding.created_at,
             Item.code,
             Item.title,
             Item.deadline,
@@ -149,23 +153,24 @@ async def plan_liaison_reminders(
         .join(Item, Item.id == Binding.item_id)
         .where(Binding.campaign_id == campaign.id)
     )
+    rules = Rules(tz, yellow_days=0, silent_days=reminder_days)
     due: dict[int, list[DueItem]] = defaultdict(list)
     # Items silent for two periods or more: the main liaison may not be answering.
     long_silent: dict[int, set[str]] = defaultdict(set)
-    for binding_id, department_id, status, review, last, code, title, deadline in rows:
-        if effective_status(status, review) in (DONE, PENDING_REVIEW):
+    for binding_id, department_id, status, review, last, bound, code, title, deadline in rows:
+        state = assess(Facts(status, review, deadline, campaign.year, last, bound), today, rules)
+        if state.effective in (DONE, PENDING_REVIEW):
             continue  # done, or the next step is the office's
-        since = (last or campaign.created_at).astimezone(tz).date()
-        if (today - since).days >= 2 * reminder_days:
+        since = today - dt.timedelta(days=state.quiet_days)
+        if state.quiet_days >= 2 * reminder_days:
             long_silent[department_id].add(str(binding_id))
         period = silent_period(since, today, reminder_days)
         if period is not None:
             due[department_id].append(
                 DueItem(SILENT, str(binding_id), period, code, title, last_reported_at=last)
             )
-        if deadline is not None:
-            days_left = (deadline - today).days
-            mark = deadline_mark(days_left)
+        if state.due is not None and state.days_left is not None:
+            mark = deadline_mark(state.days_left)
             if mark is not None:
                 due[department_id].append(
                     DueItem(
@@ -174,8 +179,9 @@ async def plan_liaison_reminders(
                         f"d{mark}",
                         code,
                         title,
-                        deadline=deadline,
-                        days_left=days_left,
+                        deadline=state.due,
+                        days_left=state.days_left,
+                        year_end=state.due_source is DueSource.YEAR_END,
                     )
                 )
     if not due:
@@ -269,6 +275,8 @@ def weekly_key(recipient: Recipient, week: str) -> ReminderKey:
 
 def _deadline_words(item: DueItem, _: Translate) -> str:
     date = item.deadline.isoformat() if item.deadline else "?"
+    if item.year_end:
+        date = _("{date} (year end)").format(date=date)
     if item.days_left == 0:
         return _("deadline {date}, today").format(date=date)
     if item.days_left == 1:

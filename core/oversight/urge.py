@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.oversight.overview import EFFECTIVE_ORDER, effective_status
 from core.people.roster import Recipient, liaisons_of
+from core.status.model import EFFECTIVE_ORDER, effective_status
 from core.text.matching import code_key
 from storage.models import AuditLog, Binding, Item
 

@@ -4,7 +4,6 @@ department so its deputy or the office follows up."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -13,25 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import AuditLog, Leave
 
 MAX_LEAVE_DAYS = 366
-_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
 
 
 class LeaveRefused(Exception):
-    """reason: bad_date, order, too_long, past."""
+    """reason: order, too_long, past. (A date that is not one: core.text.dates.BadDate.)"""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def parse_date(text: str) -> dt.date:
-    match = _DATE.match(text.strip())
-    if not match:
-        raise LeaveRefused("bad_date")
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError as exc:
-        raise LeaveRefused("bad_date") from exc
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.reporting.evidence import EvidenceStore, StagedFile
 from core.reporting.values import meets
-from core.text.matching import code_key
+from core.status.model import (
+    BindingRole,
+    Facts,
+    Rules,
+    State,
+    assess,
+    effective_status,
+    item_order,
+)
 from storage import repositories as repo
 from storage.models import (
     BINDING_LEAD,
     REVIEW_NONE,
     REVIEW_PENDING,
-    STATUS_BLOCKED,
     STATUS_DONE,
-    STATUS_IN_PROGRESS,
-    STATUS_NOT_STARTED,
     STATUSES,
     Binding,
+    Campaign,
     Department,
     Evidence,
     Item,
@@ -40,8 +46,8 @@ from storage.models import (
     User,
 )
 
-# Outstanding first: what needs doing, then what is stuck, then what moves, then done.
-STATUS_ORDER = {STATUS_NOT_STARTED: 0, STATUS_BLOCKED: 1, STATUS_IN_PROGRESS: 2, STATUS_DONE: 3}
+# An item of this kind is every department's (通用考核内容); the others are its own work.
+KIND_GENERAL = "general"
 
 
 @dataclass(frozen=True)
@@ -74,29 +80,57 @@ class ItemView:
     report_count: int
     evidence_count: int
     evidence_required: bool
+    bound_at: dt.datetime
+    campaign_year: int | None
     targets: tuple[TargetView, ...] = field(default_factory=tuple)
     # From table documents (issue 14): 分值, 考核标准, and lead or supporting unit.
     score: Decimal | None = None
     standard: str = ""
     role: str = BINDING_LEAD
 
+    @property
+    def effective(self) -> str:
+        return effective_status(self.status, self.review_state)
+
+    @property
+    def general(self) -> bool:
+        return self.kind == KIND_GENERAL
+
+    def facts(self) -> Facts:
+        return Facts(
+            self.status,
+            self.review_state,
+            self.deadline,
+            self.campaign_year,
+            self.last_reported_at,
+            self.bound_at,
+            BindingRole(self.role),
+        )
+
+    def state(self, today: dt.date, rules: Rules) -> State:
+        """The status model's view of this binding on `today`."""
+        return assess(self.facts(), today, rules)
+
 
 async def views_where(session: AsyncSession, condition: object) -> list[ItemView]:
     """Bindings matching `condition` with their items, targets and last values: 3 queries."""
     rows = (
         await session.execute(
-            select(Binding, Item).join(Item, Item.id == Binding.item_id).where(condition)  # type: ignore[arg-type]
+            select(Binding, Item, Campaign.year)
+            .join(Item, Item.id == Binding.item_id)
+            .join(Campaign, Campaign.id == Binding.campaign_id)
+            .where(condition)  # type: ignore[arg-type]
         )
     ).all()
     if not rows:
         return []
-    item_ids = {item.id for _, item in rows}
+    item_ids = {item.id for _, item, _year in rows}
     targets: dict[int, list[Target]] = defaultdict(list)
     for target in await session.scalars(
         select(Target).where(Target.item_id.in_(item_ids)).order_by(Target.position)
     ):
         targets[target.item_id].append(target)
-    last_ids = [b.last_report_id for b, _ in rows if b.last_report_id]
+    last_ids = [b.last_report_id for b, _, _year in rows if b.last_report_id]
     last_values: dict[tuple[int, int], Decimal] = {}
     if last_ids and targets:
         for report_id, target_id, value in await session.execute(
@@ -135,16 +169,24 @@ async def views_where(session: AsyncSession, condition: object) -> list[ItemView
             score=item.score,
             standard=item.standard,
             role=binding.role,
+            bound_at=binding.created_at,
+            campaign_year=year,
         )
-        for binding, item in rows
+        for binding, item, year in rows
     ]
     return views
 
 
+def liaison_order(view: ItemView) -> tuple[object, ...]:
+    """A liaison's list: the department's own items first, then the general items; in
+    each, outstanding before done (the status model's `item_order`)."""
+    return (view.general, *item_order(view.effective, view.code))
+
+
 async def department_items(session: AsyncSession, department_id: int) -> list[ItemView]:
-    """A department's items, outstanding first, then by code."""
+    """A department's items in `liaison_order`."""
     views = await views_where(session, Binding.department_id == department_id)
-    views.sort(key=lambda v: (STATUS_ORDER.get(v.status, 9), code_key(v.code)))
+    views.sort(key=liaison_order)
     return views
 
 

@@ -3,7 +3,7 @@
 A report marked done is `pending` until office staff accept or return it. A decision
 writes a `Review` row, sets the report's review state and, when the report is still its
 binding's latest, the binding's too (so the item counts as done only once accepted; see
-`core.oversight.overview.effective_status`), and flushes; the caller's use case commits.
+`core.status.model.effective_status`), and flushes; the caller's use case commits.
 Two reviewers deciding the same report at the same moment cannot both win: the report's
 state changes only from pending.
 """

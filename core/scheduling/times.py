@@ -8,6 +8,7 @@ and call the job. Times are aware UTC in, local dates and times out (TIMEZONE).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 
@@ -20,9 +21,18 @@ def digest_moment(local_date: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime
     return dt.datetime.combine(local_date, at.replace(tzinfo=None), tzinfo=tz).astimezone(dt.UTC)
 
 
-def digest_due(now: dt.datetime, tz: ZoneInfo, at: dt.time) -> dt.date | None:
-    """The local date whose digest is due at `now`, or None before today's digest time."""
+def digest_due(
+    now: dt.datetime,
+    tz: ZoneInfo,
+    at: dt.time,
+    is_working: Callable[[dt.date], bool] | None = None,
+) -> dt.date | None:
+    """The local date whose digest is due at `now`, or None before today's digest time and,
+    given `is_working` (the working-day rule reminders follow), on a day off: the next
+    digest then covers the days since the last one."""
     today = local_today(now, tz)
+    if is_working is not None and not is_working(today):
+        return None
     return today if now >= digest_moment(today, at, tz) else None
 
 

@@ -58,7 +58,10 @@ def translator(locale: str | None) -> Translate:
     return _translations(normalize_locale(locale)).gettext
 
 
-def ngettext(locale: str | None) -> Callable[[str, str, int], str]:
+Plural = Callable[[str, str, int], str]  # ngettext(singular, plural, n)
+
+
+def ngettext(locale: str | None) -> Plural:
     return _translations(normalize_locale(locale)).ngettext
 
 

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from core.assessment import adjust
 from core.assessment.adjust import AdjustRefused
 from core.people.invites import find_department
+from core.text.dates import BadDate, parse_date
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from handlers.base import Turn, use_case
@@ -187,13 +188,10 @@ async def deadline_command(turn: Turn) -> None:
     code_text, date_text = args
     if normalize_code(code_text) is None and normalize_code(date_text) is not None:
         code_text, date_text = date_text, code_text
-    deadline = adjust.parse_date(date_text)
-    if deadline is None:
-        await turn.reply(
-            _("“{text}” is not a date. Write it as YYYY-MM-DD, e.g. 2020-06-30.").format(
-                text=date_text[:20]
-            )
-        )
+    try:
+        deadline = parse_date(date_text)
+    except BadDate as exc:
+        await turn.reply(exc.reply(_))
         return
     try:
         changed = await adjust.set_deadline(

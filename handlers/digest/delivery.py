@@ -206,7 +206,8 @@ async def deliver_due_digest(bot: Bot, svc: Services, *, owner: str | None = Non
     """The scheduler's entry: today's digest if it is due now, to the office group."""
     settings = svc.settings
     now = svc.clock()
-    local_date = digest_due(now, settings.tz, settings.digest_time)
+    is_working = working_day_rule(settings.workdays_calendar)  # no digest on days off
+    local_date = digest_due(now, settings.tz, settings.digest_time, is_working)
     if local_date is None:
         return Outcome.NOT_DUE
     chat_id, set_at = await office_chat(svc)

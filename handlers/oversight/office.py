@@ -13,29 +13,24 @@ Callback data:
 
 from __future__ import annotations
 
-import datetime as dt
-
 from telegram import InlineKeyboardButton
 from telegram.constants import ParseMode
 
 from core.oversight.overview import (
-    EFFECTIVE_ORDER,
     DepartmentSummary,
     OverdueItem,
     campaign_overview,
-    code_key,
     colour_counts,
-    effective_status,
-    format_rate,
     overdue_items,
-    tally,
 )
 from core.people.invites import find_department
 from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
+from core.status.model import EFFECTIVE_ORDER, State, due_text, format_rate, item_order, tally
+from core.text import i18n
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
-from core.text.i18n import Translate
+from core.text.i18n import Plural, Translate
 from core.text.matching import normalize_code
 from handlers.base import Turn, use_case
 from handlers.oversight.screens import (
@@ -49,13 +44,16 @@ from handlers.oversight.screens import (
     effective_label,
     esc,
     keyboard,
+    rules_of,
     send_screen,
     short_name,
+    state_of,
+    status_words,
     today_of,
     value_lines,
 )
 from storage import repositories as repo
-from storage.models import BINDING_SUPPORTING, REVIEW_RETURNED, Campaign, Department
+from storage.models import BINDING_SUPPORTING, Department
 
 # ---------------------------------------------------------------- /status
 
@@ -94,14 +92,8 @@ async def status_command(turn: Turn) -> None:
         await turn.reply(_("There is no active campaign yet."))
         return
     overview = await campaign_overview(turn.session, campaign)
-    settings = turn.services.settings
     colours = await colour_counts(
-        turn.session,
-        campaign,
-        today=turn.now.astimezone(settings.tz).date(),
-        tz=settings.tz,
-        yellow_days=settings.yellow_days,
-        silent_days=settings.silent_days,
+        turn.session, campaign, today=today_of(turn), rules=rules_of(turn)
     )
     header = "\n".join(
         [
@@ -128,25 +120,20 @@ async def status_command(turn: Turn) -> None:
 # ---------------------------------------------------------------- /dept
 
 
-def item_section(view: ItemView, turn: Turn, campaign: Campaign | None, today: dt.date) -> str:
+def item_section(view: ItemView, state: State, turn: Turn) -> str:
     _ = turn._
-    effective = effective_status(view.status, view.review_state)
-    state = effective_label(effective, _)
-    if view.review_state == REVIEW_RETURNED:
-        state += " (" + _("returned") + ")"
     parts = [
-        esc(state),
+        esc(status_words(view, _)),
         esc(
             _("last report {date}").format(
                 date=local_date(view.last_reported_at, turn.services.settings.tz)
             )
         ),
     ]
-    if view.deadline:
-        parts.append(esc(_("deadline {date}").format(date=view.deadline.isoformat())))
+    if state.due is not None:
+        parts.append(esc(due_text(state, _)))
     lines = [
-        colour_mark(view, turn, campaign, today)
-        + f"<b>{esc(view.code)}</b> {esc(shorten(view.title, 40))}",
+        colour_mark(state) + f"<b>{esc(view.code)}</b> {esc(shorten(view.title, 40))}",
         "   " + " · ".join(parts),
     ]
     lines.extend(value_lines(view, _))
@@ -156,12 +143,7 @@ def item_section(view: ItemView, turn: Turn, campaign: Campaign | None, today: d
 async def show_department(turn: Turn, department: Department) -> None:
     _ = turn._
     views = await reports.department_items(turn.session, department.id)
-    views.sort(
-        key=lambda v: (
-            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
-            code_key(v.code),
-        )
-    )
+    views.sort(key=lambda v: item_order(v.effective, v.code))
     counts = tally((v.status, v.review_state) for v in views)
     last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
     header = "\n".join(
@@ -180,9 +162,7 @@ async def show_department(turn: Turn, department: Department) -> None:
             header + "\n\n" + esc(_("This department has no items.")), parse_mode=ParseMode.HTML
         )
         return
-    today = today_of(turn)
-    campaign = await repo.campaign_by_id(turn.session, department.campaign_id)
-    sections = [header] + [item_section(v, turn, campaign, today) for v in views]
+    sections = [header] + [item_section(v, state_of(v, turn), turn) for v in views]
     buttons = {
         index: [InlineKeyboardButton(view.code, callback_data=f"item:{view.binding_id}")]
         for index, view in enumerate(views, start=1)
@@ -233,15 +213,15 @@ async def dept_button(turn: Turn) -> None:
 # ---------------------------------------------------------------- /item
 
 
-def binding_section(view: ItemView, name: str, turn: Turn, colour: str) -> str:
+def binding_section(view: ItemView, name: str, turn: Turn, state: State) -> str:
     _ = turn._
-    effective = effective_status(view.status, view.review_state)
-    state = effective_label(effective, _)
-    if view.review_state == REVIEW_RETURNED:
-        state += " (" + _("returned") + ")"
-    line = f"<b>{esc(name)}</b>: {esc(state)} · " + esc(
-        _("last report {date}").format(
-            date=local_date(view.last_reported_at, turn.services.settings.tz)
+    line = (
+        colour_mark(state)
+        + f"<b>{esc(name)}</b>: {esc(status_words(view, _))} · "
+        + esc(
+            _("last report {date}").format(
+                date=local_date(view.last_reported_at, turn.services.settings.tz)
+            )
         )
     )
     return "\n".join([line, *value_lines(view, _)])
@@ -263,7 +243,7 @@ async def item_command(turn: Turn) -> None:
     names = {d.id: d for d in await repo.departments(turn.session, campaign.id)}
     views.sort(
         key=lambda v: (
-            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
+            EFFECTIVE_ORDER[v.effective],
             names[v.department_id].number or 10_000 if v.department_id in names else 10_000,
             v.department_id,
         )
@@ -273,10 +253,13 @@ async def item_command(turn: Turn) -> None:
     header = [f"<b>{esc(first.code)}</b> {esc(shorten(first.text, 400))}"]
     for target in first.targets:
         header.append("🎯 " + esc(target_text(target.metric, target.op, target.value, target.unit)))
+    first_state = state_of(first, turn)
     if first.deadline:
         settings = turn.services.settings
         shown = deadline_text(first.deadline, _, settings.workdays_calendar, turn.actor.locale)
         header.append(esc(_("Deadline: {date}").format(date=shown)))
+    elif first_state.due is not None:
+        header.append(esc(due_text(first_state, _)))
     if first.score is not None:
         header.append(esc(_("Score: {score}").format(score=format_number(first.score))))
     if first.standard:
@@ -291,14 +274,12 @@ async def item_command(turn: Turn) -> None:
     header.append(esc(counts_legend(counts, _)))
     sections = ["\n".join(header)]
     buttons: dict[int, list[InlineKeyboardButton]] = {}
-    today = today_of(turn)
     for index, view in enumerate(views, start=1):
         department = names.get(view.department_id)
         name = department.name if department else "?"
         if view.role == BINDING_SUPPORTING:
             name = _("{name} (supporting)").format(name=name)
-        colour = colour_mark(view, turn, campaign, today)
-        sections.append(binding_section(view, name, turn, colour))
+        sections.append(binding_section(view, name, turn, state_of(view, turn)))
         buttons[index] = [
             InlineKeyboardButton(short_name(name), callback_data=f"dept:{view.department_id}")
         ]
@@ -308,21 +289,29 @@ async def item_command(turn: Turn) -> None:
 # ---------------------------------------------------------------- /overdue
 
 
-def overdue_line(entry: OverdueItem, _: Translate) -> str:
+def overdue_line(entry: OverdueItem, _: Translate, ngettext: Plural) -> str:
     reasons = []
-    if entry.past_deadline and entry.deadline is not None:
-        reasons.append(_("deadline {date}").format(date=entry.deadline.isoformat()))
+    if entry.past_deadline:
+        reasons.append(due_text(entry.state, _))
     if entry.silent_days is not None:
         if entry.last_reported_at is None:
-            reasons.append(_("never reported ({days} days)").format(days=entry.silent_days))
+            reasons.append(
+                ngettext(
+                    "never reported ({days} day)", "never reported ({days} days)", entry.silent_days
+                ).format(days=entry.silent_days)
+            )
         else:
-            reasons.append(_("no report for {days} days").format(days=entry.silent_days))
-    icon = "🔴" if entry.past_deadline else "🟡"
+            reasons.append(
+                ngettext(
+                    "no report for {days} day", "no report for {days} days", entry.silent_days
+                ).format(days=entry.silent_days)
+            )
     return (
-        f"{icon} <b>{esc(entry.code)}</b> {esc(shorten(entry.title, 30))} · "
+        colour_mark(entry.state)
+        + f"<b>{esc(entry.code)}</b> {esc(shorten(entry.title, 30))} · "
         + esc(" · ".join(reasons))
         + " · "
-        + esc(effective_label(entry.status, _))
+        + esc(effective_label(entry.state.effective, _))
     )
 
 
@@ -330,20 +319,14 @@ def overdue_line(entry: OverdueItem, _: Translate) -> str:
 async def overdue_command(turn: Turn) -> None:
     """/overdue: items past their deadline and not done, or silent, by department."""
     _ = turn._
+    ngettext = i18n.ngettext(turn.actor.locale)
     settings = turn.services.settings
     campaign = await repo.active_campaign(turn.session)
     if campaign is None:
         await turn.reply(_("There is no active campaign yet."))
         return
     today = today_of(turn)
-    entries = await overdue_items(
-        turn.session,
-        campaign.id,
-        now=turn.now,
-        today=today,
-        silent_days=settings.silent_days,
-        campaign_year=campaign.year,
-    )
+    entries = await overdue_items(turn.session, campaign, today=today, rules=rules_of(turn))
     if not entries:
         await turn.reply(
             _(
@@ -374,7 +357,9 @@ async def overdue_command(turn: Turn) -> None:
     buttons: dict[int, list[InlineKeyboardButton]] = {}
     for index, (department_id, group) in enumerate(groups.items(), start=1):
         name = group[0].department_name
-        lines = [f"<b>{esc(name)}</b> ({len(group)})"] + [overdue_line(e, _) for e in group]
+        lines = [f"<b>{esc(name)}</b> ({len(group)})"] + [
+            overdue_line(e, _, ngettext) for e in group
+        ]
         sections.append("\n".join(lines))
         buttons[index] = [
             InlineKeyboardButton(short_name(name), callback_data=f"dept:{department_id}")

@@ -14,22 +14,22 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from core.oversight.colours import EMOJI, colour_of
-from core.oversight.overview import (
-    DONE,
-    EFFECTIVE_ICONS,
-    EFFECTIVE_LABELS,
-    Counts,
-    effective_status,
-    format_rate,
-)
 from core.people.permissions import Decision, check
 from core.reporting.reports import ItemView
+from core.status.model import (
+    EFFECTIVE_ICONS,
+    EFFECTIVE_LABELS,
+    EMOJI,
+    Counts,
+    Rules,
+    State,
+    format_rate,
+)
 from core.text.formatting import shorten, value_against_target
 from core.text.i18n import Translate
 from core.text.split import split_sections
 from handlers.base import Turn
-from storage.models import Campaign
+from storage.models import REVIEW_RETURNED
 
 BUTTONS_PER_MESSAGE = 90  # Telegram allows about 100 buttons on one message
 COUNT_ORDER = ("done", "pending_review", "in_progress", "not_started", "blocked")
@@ -48,6 +48,14 @@ def short_name(name: str) -> str:
 
 def effective_label(effective: str, _: Translate) -> str:
     return f"{EFFECTIVE_ICONS.get(effective, '')} {_(EFFECTIVE_LABELS.get(effective, effective))}"
+
+
+def status_words(view: ItemView, _: Translate) -> str:
+    """`🔵 in progress (returned)`: the effective status, and why when it was sent back."""
+    words = effective_label(view.effective, _)
+    if view.review_state == REVIEW_RETURNED:
+        words += " (" + _("returned") + ")"
+    return words
 
 
 def counts_legend(counts: Counts, _: Translate) -> str:
@@ -118,22 +126,20 @@ def callback_id(turn: Turn) -> int:
     return turn.callback_int(-1) or 0
 
 
-def colour_mark(view: ItemView, turn: Turn, campaign: Campaign | None, today: dt.date) -> str:
-    """The item's three-colour warning (core.oversight.colours) as its emoji."""
-    if campaign is None:
-        return ""
+def rules_of(turn: Turn) -> Rules:
+    """The status model's rules from this bot's settings."""
     settings = turn.services.settings
-    last = (view.last_reported_at or campaign.created_at).astimezone(settings.tz).date()
-    colour = colour_of(
-        done=effective_status(view.status, view.review_state) == DONE,
-        deadline=view.deadline,
-        campaign_year=campaign.year,
-        last_activity=last,
-        today=today,
-        yellow_days=settings.yellow_days,
-        silent_days=settings.silent_days,
-    )
-    return EMOJI[colour] + " "
+    return Rules(settings.tz, settings.yellow_days, settings.silent_days)
+
+
+def state_of(view: ItemView, turn: Turn) -> State:
+    """The status model's view of a binding today."""
+    return view.state(today_of(turn), rules_of(turn))
+
+
+def colour_mark(state: State) -> str:
+    """The item's three-colour warning as its emoji."""
+    return EMOJI[state.colour] + " "
 
 
 def colour_legend(turn: Turn) -> str:

@@ -1,6 +1,8 @@
 """/invite DEPT and /invite leader (admin): one-time codes to forward to new users.
 
-Callback data: `inv:<department id>` picks one department of an ambiguous name.
+Callback data: `inv:<department id>` picks one department of an ambiguous name for a
+liaison's invite, `inv:d:<department id>` for a deputy liaison's (the flag survives the
+choice).
 """
 
 from __future__ import annotations
@@ -82,8 +84,10 @@ async def invite_command(turn: Turn) -> None:
     if not choice.candidates:
         await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
         return
+    prefix = "inv:d:" if deputy else "inv:"
     buttons = [
-        [InlineKeyboardButton(d.name, callback_data=f"inv:{d.id}")] for d in choice.candidates[:20]
+        [InlineKeyboardButton(d.name, callback_data=f"{prefix}{d.id}")]
+        for d in choice.candidates[:20]
     ]
     await turn.reply(
         _("Several departments match “{query}”. Which one?").format(query=query[:40]),
@@ -97,9 +101,9 @@ async def invite_button(turn: Turn) -> None:
     if query is None:
         return
     await query.answer()
-    department_id = turn.callback_int(1)
+    department_id = turn.callback_int(-1)  # inv:<id> or inv:d:<id>
     department = await repo.department_by_id(turn.session, department_id) if department_id else None
     if department is None:
         await turn.reply(turn._("No department matches “{query}”.").format(query="?"))
         return
-    await _make(turn, department)
+    await _make(turn, department, deputy=turn.callback_data.startswith("inv:d:"))

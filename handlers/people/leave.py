@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.people.leave import LeaveRefused, add_leave, cancel_leave, current_and_future, parse_date
+from core.people.leave import LeaveRefused, add_leave, cancel_leave, current_and_future
+from core.text.dates import BadDate, parse_date
 from handlers.base import Turn, use_case
 
 
@@ -29,18 +30,22 @@ async def leave_command(turn: Turn) -> None:
         await turn.reply(_("Usage: /leave 2020-10-01 2020-10-08"))
         return
     try:
+        start, end = parse_date(args[0]), parse_date(args[1])
+    except BadDate as exc:
+        await turn.reply(exc.reply(_))
+        return
+    try:
         period = await add_leave(
             turn.session,
             tg_id=turn.actor.tg_id,
-            start=parse_date(args[0]),
-            end=parse_date(args[1]),
+            start=start,
+            end=end,
             today=today,
             now=turn.now,
         )
     except LeaveRefused as exc:
         await turn.reply(
             {
-                "bad_date": _("Please give dates like 2020-10-01."),
                 "order": _("The end date is before the start date."),
                 "too_long": _("Leave can be at most a year."),
                 "past": _("That leave is already over."),

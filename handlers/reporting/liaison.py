@@ -29,22 +29,27 @@ from core.people.permissions import Role
 from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
+from core.status.model import DONE, due_date_text, due_text
+from core.text import i18n
 from core.text.formatting import (
     deadline_text,
     local_date,
     local_datetime,
     shorten,
     status_label,
-    status_with_icon,
     target_text,
     value_against_target,
 )
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
+from core.text.split import MESSAGE_LIMIT, utf16_length
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
+from handlers.oversight.screens import colour_mark, state_of, status_words
 
-ITEMS_PAGE_SIZE = 8
+ITEMS_PAGE_SIZE = 8  # when the whole list does not fit one message
+ITEMS_ONE_PAGE_MAX = 48  # 12 rows of 4 buttons
+ITEMS_TEXT_ROOM = MESSAGE_LIMIT - 200  # the header's room
 HISTORY_PAGE_SIZE = 5
 
 
@@ -110,18 +115,21 @@ async def join_command(turn: Turn) -> None:
 
 
 def item_line(view: ItemView, turn: Turn) -> str:
+    """An item of /items: colour, code and title; status, last report, due date; values."""
     _ = turn._
     tz = turn.services.settings.tz
-    parts = [f"<b>{html.escape(view.code)}</b> {html.escape(shorten(view.title, 24))}"]
-    state = status_with_icon(view.status, _)
-    if view.review_state == "pending":
-        state += " · " + _("awaiting review")
-    parts.append(
-        "   "
-        + state
-        + " · "
-        + _("last report {date}").format(date=local_date(view.last_reported_at, tz))
-    )
+    state = state_of(view, turn)
+    parts = [
+        colour_mark(state)
+        + f"<b>{html.escape(view.code)}</b> {html.escape(shorten(view.title, 24))}"
+    ]
+    words = [
+        status_words(view, _),
+        _("last report {date}").format(date=local_date(view.last_reported_at, tz)),
+    ]
+    if state.due is not None and not state.done:
+        words.append(due_text(state, _))
+    parts.append("   " + html.escape(" · ".join(words)))
     for target in view.targets:
         parts.append(
             "   🎯 "
@@ -134,16 +142,52 @@ def item_line(view: ItemView, turn: Turn) -> str:
     return "\n".join(parts)
 
 
+def group_heading(view: ItemView, _: Translate) -> str:
+    """The heading above a run of items: the department's own, or the general items."""
+    return (
+        "<b>"
+        + html.escape(_("General items") if view.general else _("Your department's items"))
+        + "</b>"
+    )
+
+
+def items_body(chunk: list[ItemView], turn: Turn) -> str:
+    """Item lines under their group headings (own items first, as `liaison_order` sorts)."""
+    blocks: list[str] = []
+    previous: bool | None = None
+    for view in chunk:
+        line = item_line(view, turn)
+        if view.general != previous:
+            line = group_heading(view, turn._) + "\n" + line
+            previous = view.general
+        blocks.append(line)
+    return "\n\n".join(blocks)
+
+
+def items_page_size(views: list[ItemView], turn: Turn) -> int:
+    """Everything on one page when it fits one message (and its buttons one keyboard)."""
+    if (
+        len(views) <= ITEMS_ONE_PAGE_MAX
+        and utf16_length(items_body(views, turn)) <= ITEMS_TEXT_ROOM
+    ):
+        return max(1, len(views))
+    return ITEMS_PAGE_SIZE
+
+
 def items_page(views: list[ItemView], page: int, turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
     _ = turn._
-    pages = max(1, math.ceil(len(views) / ITEMS_PAGE_SIZE))
+    size = items_page_size(views, turn)
+    pages = max(1, math.ceil(len(views) / size))
     page = min(max(page, 0), pages - 1)
-    chunk = views[page * ITEMS_PAGE_SIZE : (page + 1) * ITEMS_PAGE_SIZE]
-    done = sum(1 for v in views if v.status == "done")
-    header = _("Your items: {done} of {total} done (page {page}/{pages})").format(
-        done=done, total=len(views), page=page + 1, pages=pages
-    )
-    text = html.escape(header) + "\n\n" + "\n\n".join(item_line(v, turn) for v in chunk)
+    chunk = views[page * size : (page + 1) * size]
+    done = sum(1 for v in views if v.effective == DONE)
+    if pages == 1:
+        header = _("Your items: {done} of {total} done").format(done=done, total=len(views))
+    else:
+        header = _("Your items: {done} of {total} done (page {page}/{pages})").format(
+            done=done, total=len(views), page=page + 1, pages=pages
+        )
+    text = html.escape(header) + "\n\n" + items_body(chunk, turn)
     buttons = [
         [
             InlineKeyboardButton(v.code, callback_data=f"item:{v.binding_id}")
@@ -163,7 +207,8 @@ def items_page(views: list[ItemView], page: int, turn: Turn) -> tuple[str, Inlin
 
 @use_case("items")
 async def items_command(turn: Turn) -> None:
-    """/items: the liaison's department's items, outstanding first, paged."""
+    """/items: the department's own items, then the general ones; outstanding first in
+    each; one message when they fit, else paged."""
     if turn.actor.department_id is None:  # a liaison always has one
         return
     views = await reports.department_items(turn.session, turn.actor.department_id)
@@ -218,11 +263,16 @@ def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
     ]
     lines.append(html.escape(view.text))
     lines.append("")
-    lines.append(_("Status: {status}").format(status=status_label(view.status, _)))
+    state = state_of(view, turn)
+    lines.append(
+        colour_mark(state) + html.escape(_("Status: {status}").format(status=status_words(view, _)))
+    )
     if view.deadline:
         settings = turn.services.settings
         shown = deadline_text(view.deadline, _, settings.workdays_calendar, turn.actor.locale)
-        lines.append(_("Deadline: {date}").format(date=shown))
+        lines.append(html.escape(_("Deadline: {date}").format(date=shown)))
+    elif state.due is not None:
+        lines.append(html.escape(_("Deadline: {date}").format(date=due_date_text(state, _))))
     for target in view.targets:
         lines.append(
             "🎯 "
@@ -312,6 +362,7 @@ async def resolve_code(turn: Turn, command: str) -> ItemView | None:
 
 async def send_history(turn: Turn, view: ItemView, offset: int) -> None:
     _ = turn._
+    ngettext = i18n.ngettext(turn.actor.locale)
     tz = turn.services.settings.tz
     entries, total = await reports.history(
         turn.session, view.binding_id, offset=offset, limit=HISTORY_PAGE_SIZE
@@ -339,7 +390,12 @@ async def send_history(turn: Turn, view: ItemView, offset: int) -> None:
             lines.append("   " + html.escape(shorten(entry.text, 300)))
         if entry.evidence_count:
             lines.append(
-                "   📎 " + html.escape(_("{count} files").format(count=entry.evidence_count))
+                "   📎 "
+                + html.escape(
+                    ngettext("{count} file", "{count} files", entry.evidence_count).format(
+                        count=entry.evidence_count
+                    )
+                )
             )
     nav = []
     if offset > 0:
@@ -387,6 +443,7 @@ async def history_button(turn: Turn) -> None:
 async def send_evidence(turn: Turn, view: ItemView) -> None:
     """The item's evidence as albums: photos together, documents together, 10 at a time."""
     _ = turn._
+    ngettext = i18n.ngettext(turn.actor.locale)
     tz = turn.services.settings.tz
     entries = await reports.evidence_of(turn.session, view.binding_id)
     if not entries:
@@ -397,7 +454,9 @@ async def send_evidence(turn: Turn, view: ItemView) -> None:
         return
     chat_id, bot = chat.id, turn.context.bot
     await turn.reply(
-        _("Evidence of {code}: {count} files.").format(code=view.code, count=len(entries))
+        ngettext(
+            "Evidence of {code}: {count} file.", "Evidence of {code}: {count} files.", len(entries)
+        ).format(code=view.code, count=len(entries))
     )
     await turn.after_commit(lambda: _send_albums(bot, chat_id, view, entries, _, tz))
 

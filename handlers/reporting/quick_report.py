@@ -22,6 +22,7 @@ from core.reporting import reports
 from core.reporting.evidence import EvidenceRejected
 from core.reporting.quick import QuickCaption, parse_caption
 from core.reporting.reports import NewEvidence, ReportRefused
+from core.text import i18n
 from core.text.i18n import translator
 from handlers.base import Turn, job_use_case, send_reliably, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
@@ -275,9 +276,12 @@ async def _record(
     # A repeated delivery stages nothing above (the report is found by its source message).
     text = summary(recorded, _)
     if rejected:
-        text += "\n" + _("{count} files of the album could not be kept (type or size).").format(
-            count=rejected
-        )
+        ngettext = i18n.ngettext(actor.locale)
+        text += "\n" + ngettext(
+            "{count} file of the album could not be kept (type or size).",
+            "{count} files of the album could not be kept (type or size).",
+            rejected,
+        ).format(count=rejected)
     return text
 
 

@@ -36,6 +36,7 @@ from core.reporting import reports
 from core.reporting.evidence import EvidenceRejected, EvidenceStore
 from core.reporting.reports import NewEvidence, Recorded, ReportRefused
 from core.reporting.values import parse_value
+from core.text import i18n
 from core.text.formatting import (
     STATUS_LABELS,
     shorten,
@@ -53,7 +54,8 @@ from storage.db import AsyncSession
 from storage.models import STATUSES, ConversationDraft
 
 NAME = drafts.REPORT  # the draft store's name and the ConversationHandler's
-ITEM_PAGE = 8
+ITEM_PAGE = 8  # buttons per page when there are more than CHOOSER_ONE_PAGE_MAX items
+CHOOSER_ONE_PAGE_MAX = 20
 
 
 class Step(IntEnum):
@@ -111,9 +113,11 @@ async def current_draft(turn: Turn) -> dict[str, Any] | None:
 
 
 def item_keyboard(views: list[reports.ItemView], page: int, turn: Turn) -> InlineKeyboardMarkup:
-    pages = max(1, math.ceil(len(views) / ITEM_PAGE))
+    """One button per item in `liaison_order`; all of them when they fit one keyboard."""
+    size = len(views) if len(views) <= CHOOSER_ONE_PAGE_MAX else ITEM_PAGE
+    pages = max(1, math.ceil(len(views) / max(1, size)))
     page = min(max(page, 0), pages - 1)
-    chunk = views[page * ITEM_PAGE : (page + 1) * ITEM_PAGE]
+    chunk = views[page * size : (page + 1) * size]
     rows = [
         [
             InlineKeyboardButton(
@@ -130,6 +134,16 @@ def item_keyboard(views: list[reports.ItemView], page: int, turn: Turn) -> Inlin
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def chooser_groups(views: list[reports.ItemView], _: Translate) -> list[str]:
+    """`Your department's items: A5.1, A5.2` / `General items: G1, …`: the buttons' groups."""
+    lines = []
+    for general, heading in ((False, _("Your department's items")), (True, _("General items"))):
+        codes = [v.code for v in views if v.general is general]
+        if codes:
+            lines.append(_("{heading}: {codes}").format(heading=heading, codes=_(", ").join(codes)))
+    return lines
 
 
 async def ask_status(turn: Turn, view: reports.ItemView) -> None:
@@ -219,7 +233,12 @@ async def report_command(turn: Turn) -> int:
         return END
     await save_draft(turn, Step.CHOOSING_ITEM, {"page": 0})
     await turn.reply(
-        _("Which item do you report on? Choose below or type its code."),
+        "\n".join(
+            [
+                _("Which item do you report on? Choose below or type its code."),
+                *chooser_groups(views, _),
+            ]
+        ),
         reply_markup=item_keyboard(views, 0, turn),
     )
     return Step.CHOOSING_ITEM
@@ -412,7 +431,13 @@ async def file_received(turn: Turn) -> int:
     previous_group = data.get("last_group")
     data["last_group"] = message.media_group_id
     await save_draft(turn, Step.ADDING_EVIDENCE, data)
-    text = _("Received {count} files. Send more, or /done to save.").format(count=len(files))
+    count = len(files)
+    ngettext = i18n.ngettext(turn.actor.locale)
+    text = ngettext(
+        "Received {count} file. Send more, or /done to save.",
+        "Received {count} files. Send more, or /done to save.",
+        count,
+    ).format(count=count)
     # One acknowledgement per album, edited as its photos arrive, not one message each.
     ack_id = data.get("ack_message_id")
     same_album = bool(message.media_group_id) and message.media_group_id == previous_group

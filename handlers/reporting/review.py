@@ -35,6 +35,7 @@ from core.reporting.review import (
     pending_reports,
     report_evidence,
 )
+from core.text import i18n
 from core.text.formatting import (
     REVIEW_LABELS,
     local_datetime,
@@ -81,7 +82,10 @@ def review_text(pending: PendingReport, turn: Turn) -> str:
     if pending.text:
         lines.append("“" + esc(shorten(pending.text, 2500)) + "”")
     if pending.evidence_count:
-        evidence = "📎 " + _("{count} evidence files").format(count=pending.evidence_count)
+        ngettext = i18n.ngettext(turn.actor.locale)
+        evidence = "📎 " + ngettext(
+            "{count} evidence file", "{count} evidence files", pending.evidence_count
+        ).format(count=pending.evidence_count)
         if pending.reused_count:
             evidence += " · ⚠️ " + _(
                 "{count} of them already submitted with an earlier report"
@@ -112,7 +116,10 @@ async def review_command(turn: Turn) -> None:
     if not found:
         await turn.reply(_("No reports are awaiting review."))
         return
-    head = _("{total} reports await review, oldest first.").format(total=total)
+    ngettext = i18n.ngettext(turn.actor.locale)
+    head = ngettext(
+        "{total} report awaits review.", "{total} reports await review, oldest first.", total
+    ).format(total=total)
     if total > len(found):
         head += " " + _(
             "Here are the first {shown}; send /review again once they are decided."

@@ -1,0 +1,1 @@
+"""One status model that every screen reads (see `core.status.model`)."""

@@ -1,0 +1,497 @@
+"""Every screen tells the same story: a property test over generated report histories.
+
+Hypothesis generates a small campaign (two departments, two general items and one item
+of each department's own), each item's deadline (some none), when each binding was
+made, a history of reports and reviews (accepts and returns) per binding, and a "today".
+The history is written into a real database (SQLite and PostgreSQL) through the bot's
+own write paths (`record_report`, `decide`), then each screen is asked as a user would
+ask it, over the fake Bot API server: /status, /dept, /item, /overdue and a liaison's
+/items; the digest's text and the export's workbook are built by their real code. The
+numbers and colours are read back out of what a user sees and compared with `expect`,
+a deliberately naive reference written here from the generated events alone (not with
+`core.status.model`, which would only compare the model with itself).
+
+The SQL forms of the rules (`core.status.clauses`) are checked against the pure model on
+the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from core.digest.messages import build_digest, to_plain
+from core.export.gather import gather_export
+from core.export.sheets import SHEET_ITEMS, write_workbook
+from core.reporting.evidence import EvidenceStore
+from core.reporting.reports import record_report
+from core.reporting.review import decide
+from core.status.clauses import (
+    DONE_CLAUSE,
+    PENDING_REVIEW_CLAUSE,
+    overdue_clause,
+    past_due_clause,
+    silent_clause,
+)
+from core.status.model import Facts, Rules, assess
+from storage.models import Binding, Campaign, Department, Item, User
+from tests.office_support import ask_all, speak_english
+from tests.support import updates as u
+from tests.support.botapi import FakeBotAPI
+from tests.support.duban import ADMIN, DubanRig
+
+TZ = ZoneInfo("Asia/Shanghai")
+YELLOW_DAYS, SILENT_DAYS = 7, 14
+LIAISON = u.TgUser(id=680_001, first_name="甲局联络员")
+DEPARTMENTS = ("区甲局", "区乙局")
+# code -> the department (index) it belongs to, None for a general item
+ITEMS = {"G1": None, "G2": None, "A1.1": 0, "A2.1": 1}
+PAIRS = [(d, code) for code, owner in ITEMS.items() for d in range(2) if owner in (None, d)]
+EVENTS = ("not_started", "in_progress", "done", "blocked", "accepted", "returned")
+# Steps of a history: a report, a done report with its review, or a stray review.
+STEPS = (
+    ("not_started",),
+    ("in_progress",),
+    ("blocked",),
+    ("done",),
+    ("done", "accepted"),
+    ("done", "accepted"),
+    ("done", "returned"),
+    ("accepted",),
+    ("returned",),
+)
+ICONS = {"⚪": "not_started", "🔵": "in_progress", "⚠️": "blocked", "🕓": "pending_review"}
+ICONS["✅"] = "done"
+COLOURS = {"🔴": "red", "🟡": "yellow", "🟢": "green"}
+NOW_HOUR = 10  # the screens are asked at 10:00 local time
+
+
+@dataclass
+class History:
+    bound_day: dt.date
+    events: list[tuple[dt.datetime, str]] = field(default_factory=list)  # aware, oldest first
+
+
+@dataclass
+class Scenario:
+    year: int
+    today: dt.date
+    deadlines: dict[str, dt.date | None]
+    histories: dict[tuple[int, str], History]
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.combine(self.today, dt.time(NOW_HOUR), tzinfo=TZ)
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    year = draw(st.sampled_from([2020, 2021]))
+    today = draw(
+        st.dates(dt.date(year, 1, 20), dt.date(year, 12, 31))
+        | st.dates(dt.date(year + 1, 1, 1), dt.date(year + 1, 2, 28))
+    )
+    deadlines = {
+        code: draw(st.none() | st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+        for code in ITEMS
+    }
+    histories: dict[tuple[int, str], History] = {}
+    for pair in PAIRS:
+        bound = draw(st.dates(dt.date(year, 1, 1), today))
+        span = (today - bound).days
+        # The events in the order drawn (a done report then its review, say), at times
+        # drawn apart and sorted so they keep that order.
+        kinds = [
+            kind for step in draw(st.lists(st.sampled_from(STEPS), max_size=3)) for kind in step
+        ]
+        times = sorted(
+            draw(
+                st.lists(
+                    st.tuples(
+                        st.integers(0, span),
+                        st.sampled_from([0, 9, 12, 23]),  # 23:xx local: the previous UTC day
+                        st.integers(0, 59),
+                    ),
+                    min_size=len(kinds),
+                    max_size=len(kinds),
+                )
+            )
+        )
+        events = [
+            (
+                dt.datetime.combine(
+                    bound + dt.timedelta(days=offset), dt.time(hour, minute), tzinfo=TZ
+                ),
+                kind,
+            )
+            for (offset, hour, minute), kind in zip(times, kinds, strict=True)
+        ]
+        now = dt.datetime.combine(today, dt.time(NOW_HOUR), tzinfo=TZ)
+        histories[pair] = History(bound, [(at, kind) for at, kind in events if at < now])
+    return Scenario(year, today, deadlines, histories)
+
+
+# ---------------------------------------------------------------- the naive reference
+
+
+@dataclass(frozen=True)
+class Expected:
+    status: str
+    colour: str
+    past: bool
+    silent: bool
+    due: str  # as /dept shows it
+
+
+def expect(scenario: Scenario, pair: tuple[int, str]) -> Expected:
+    """What a person would work out by hand from the events of one binding."""
+    history = scenario.histories[pair]
+    last_status: str | None = None
+    last_at: dt.datetime | None = None
+    review: str | None = None
+    for at, kind in history.events:
+        if kind in ("accepted", "returned"):
+            if last_status == "done" and review is None:
+                review = kind  # the office decides on a done report not yet decided
+        else:
+            last_status, last_at, review = kind, at, None
+    if last_status is None:
+        status = "not_started"
+    elif last_status == "done":
+        status = {"accepted": "done", "returned": "in_progress", None: "pending_review"}[review]
+    else:
+        status = last_status
+    own = scenario.deadlines[pair[1]]
+    due = own or dt.date(scenario.year, 12, 31)
+    shown = f"deadline {due.isoformat()}" + ("" if own else " (year end)")
+    last_day = last_at.date() if last_at else history.bound_day  # events are local already
+    quiet = (scenario.today - last_day).days
+    past = status != "done" and scenario.today > due
+    silent = status not in ("done", "pending_review") and quiet >= SILENT_DAYS
+    if status == "done":
+        colour = "green"
+    elif past:
+        colour = "red"
+    elif silent or (due - scenario.today).days <= YELLOW_DAYS:
+        colour = "yellow"
+    else:
+        colour = "green"
+    return Expected(status, colour, past, silent, shown)
+
+
+# ---------------------------------------------------------------- writing the data
+
+
+async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int, str], int]]:
+    """A new active campaign holding the scenario; (its id, binding ids by pair)."""
+    store = EvidenceStore(rig.evidence_dir)
+    start = dt.datetime(scenario.year - 1, 12, 31, tzinfo=dt.UTC)
+    async with rig.session() as session:
+        await session.execute(update(Campaign).values(active=False))
+        campaign = Campaign(
+            year=scenario.year,
+            title=f"考核 {scenario.year}",
+            source_name="generated",
+            fingerprint=uuid.uuid4().hex,
+            active=True,
+            created_at=start,
+        )
+        session.add(campaign)
+        await session.flush()
+        departments = []
+        for number, name in enumerate(DEPARTMENTS, start=1):
+            department = Department(
+                campaign_id=campaign.id, number=number, name=name, dept_class="A", aliases=[]
+            )
+            session.add(department)
+            departments.append(department)
+        await session.flush()
+        items = {}
+        for position, (code, owner) in enumerate(ITEMS.items()):
+            items[code] = Item(
+                campaign_id=campaign.id,
+                code=code,
+                kind="general" if owner is None else "department",
+                department_id=None if owner is None else departments[owner].id,
+                position=position,
+                title=f"事项{code}",
+                text=f"事项{code}的全文",
+                deadline=scenario.deadlines[code],
+            )
+            session.add(items[code])
+        await session.flush()
+        bindings = {}
+        for pair in PAIRS:
+            bound = scenario.histories[pair].bound_day
+            bindings[pair] = Binding(
+                campaign_id=campaign.id,
+                department_id=departments[pair[0]].id,
+                item_id=items[pair[1]].id,
+                created_at=dt.datetime.combine(bound, dt.time(0), tzinfo=TZ),
+            )
+            session.add(bindings[pair])
+        await session.execute(
+            update(User).where(User.tg_id == LIAISON.id).values(department_id=departments[0].id)
+        )
+        await session.commit()
+        campaign_id = campaign.id
+        ids = {pair: binding.id for pair, binding in bindings.items()}
+        department_ids = [d.id for d in departments]
+    for pair, history in scenario.histories.items():
+        latest: int | None = None
+        for at, kind in history.events:
+            async with rig.session() as session:
+                if kind in EVENTS[:4]:
+                    recorded = await record_report(
+                        session,
+                        store,
+                        reporter_tg_id=LIAISON.id,
+                        department_id=department_ids[pair[0]],
+                        binding_id=ids[pair],
+                        status=kind,
+                        values={},
+                        text="",
+                        evidence=[],
+                        source="test",
+                        now=at.astimezone(dt.UTC),
+                    )
+                    latest = recorded.report_id if kind == "done" else None
+                elif latest is not None:
+                    await decide(
+                        session,
+                        report_id=latest,
+                        decision=kind,
+                        comment="",
+                        reviewer_tg_id=ADMIN.id,
+                        now=at.astimezone(dt.UTC),
+                    )
+                    latest = None
+    return campaign_id, ids
+
+
+# ---------------------------------------------------------------- reading what users see
+
+
+async def screen(rig: DubanRig, user: u.TgUser, command: str) -> str:
+    return "\n".join(m.plain_text or "" for m in await ask_all(rig, user, command))
+
+
+def coloured_lines(text: str, pattern: str) -> dict[str, tuple[str, str]]:
+    """{key: (colour, effective status)} from lines `<colour> <key>...` whose status icon is
+    on the same line after `:` (/item) or on the next line (/dept, /items)."""
+    found: dict[str, tuple[str, str]] = {}
+    lines = text.split("\n")
+    for index, line in enumerate(lines):
+        match = re.match(rf"^(🔴|🟡|🟢) ({pattern})(:?) ?(.*)$", line)
+        if not match:
+            continue
+        rest = match.group(4) if match.group(3) else lines[index + 1].strip()
+        icon = next(i for i in ICONS if rest.startswith(i))
+        found[match.group(2)] = (COLOURS[match.group(1)], ICONS[icon])
+    return found
+
+
+CODE = r"G\d|A\d\.\d"
+
+
+@pytest.fixture
+async def empty_rig(
+    database_url: str, tmp_path: Path, fake_api: FakeBotAPI
+) -> AsyncIterator[DubanRig]:
+    rig = DubanRig(
+        fake_api,
+        database_url,
+        tmp_path / "evidence",
+        overrides={"yellow_days": YELLOW_DAYS, "silent_days": SILENT_DAYS},
+    )
+    async with rig.session() as session:
+        session.add(User(tg_id=LIAISON.id, role="liaison", locale="en", display_name="甲"))
+        await session.commit()
+    await rig.start()
+    await speak_english(rig, ADMIN)
+    try:
+        yield rig
+    finally:
+        await rig.close()
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(scenario=scenarios())
+async def test_every_screen_agrees_with_the_naive_reference(
+    empty_rig: DubanRig, scenario: Scenario
+) -> None:
+    rig = empty_rig
+    campaign_id, ids = await write(rig, scenario)
+    rig.clock.set(scenario.now)
+    truth = {pair: expect(scenario, pair) for pair in PAIRS}
+
+    # The SQL forms of the rules select exactly what the pure model says.
+    rules = Rules(TZ, YELLOW_DAYS, SILENT_DAYS)
+    async with rig.session() as session:
+        rows = (
+            await session.execute(
+                select(Binding, Item.deadline)
+                .join(Item, Item.id == Binding.item_id)
+                .where(Binding.campaign_id == campaign_id)
+            )
+        ).all()
+        states = {
+            b.id: assess(
+                Facts(
+                    b.status,
+                    b.review_state,
+                    deadline,
+                    scenario.year,
+                    b.last_reported_at,
+                    b.created_at,
+                ),
+                scenario.today,
+                rules,
+            )
+            for b, deadline in rows
+        }
+        for name, clause, wanted in (
+            ("done", DONE_CLAUSE, lambda s: s.done),
+            ("pending", PENDING_REVIEW_CLAUSE, lambda s: s.effective == "pending_review"),
+            ("past due", past_due_clause(scenario.today, scenario.year), lambda s: s.past_due),
+            ("silent", silent_clause(scenario.today, rules), lambda s: s.silent),
+            ("overdue", overdue_clause(scenario.today, rules, scenario.year), lambda s: s.overdue),
+        ):
+            selected = set(
+                await session.scalars(
+                    select(Binding.id)
+                    .join(Item, Item.id == Binding.item_id)
+                    .where(Binding.campaign_id == campaign_id, clause)
+                )
+            )
+            assert selected == {i for i, s in states.items() if wanted(s)}, name
+    for pair, binding in ids.items():
+        state = states[binding]
+        assert (state.effective, state.colour.value) == (truth[pair].status, truth[pair].colour)
+
+    # /status: per department done/total, counts by status, red and yellow.
+    status = await screen(rig, ADMIN, "/status")
+    for d, name in enumerate(DEPARTMENTS):
+        mine = [truth[p] for p in PAIRS if p[0] == d]
+        match = re.search(rf"^\d+\. {name} — \S+ \((\d+)/(\d+)\)\n(.*)$", status, re.M)
+        assert match, status
+        assert (int(match[1]), int(match[2])) == (sum(e.status == "done" for e in mine), len(mine))
+        icons = re.match(r"✅ (\d+) · 🕓 (\d+) · 🔵 (\d+) · ⚪ (\d+) · ⚠️ (\d+)", match[3])
+        assert icons, match[3]
+        order = ("done", "pending_review", "in_progress", "not_started", "blocked")
+        assert [int(n) for n in icons.groups()] == [sum(e.status == s for e in mine) for s in order]
+        colours = re.search(r"🔴(\d+) 🟡(\d+)", match[3])
+        red, yellow = (int(colours[1]), int(colours[2])) if colours else (0, 0)
+        assert (red, yellow) == (
+            sum(e.colour == "red" for e in mine),
+            sum(e.colour == "yellow" for e in mine),
+        )
+    done_all = sum(e.status == "done" for e in truth.values())
+    assert f"({done_all} of {len(PAIRS)} items accepted)" in status
+
+    # /dept: each item's colour, status and due date.
+    for d, name in enumerate(DEPARTMENTS):
+        text = await screen(rig, ADMIN, f"/dept {name[1:]}")
+        seen = coloured_lines(text, CODE)
+        mine = {code: truth[(dd, code)] for dd, code in PAIRS if dd == d}
+        assert seen == {code: (e.colour, e.status) for code, e in mine.items()}, text
+        for code, e in mine.items():
+            block = text[text.index(f" {code} ") :].split("\n")[1]
+            assert e.due in block, (code, block)
+
+    # /item: each department's colour and status, and how many are done.
+    for code in ITEMS:
+        text = await screen(rig, ADMIN, f"/item {code}")
+        mine = {DEPARTMENTS[d]: truth[(d, c)] for d, c in PAIRS if c == code}
+        assert coloured_lines(text, "区.局") == {n: (e.colour, e.status) for n, e in mine.items()}
+        done = sum(e.status == "done" for e in mine.values())
+        assert f"{done} of {len(mine)} departments done" in text
+
+    # /overdue: exactly the past-due or silent bindings, red when past due.
+    text = await screen(rig, ADMIN, "/overdue")
+    late = {(DEPARTMENTS[d], c): e for (d, c), e in truth.items() if e.past or e.silent}
+    if not late:
+        assert text.startswith("Nothing is overdue"), text
+    else:
+        listed: dict[tuple[str, str], str] = {}
+        department = ""
+        for line in text.split("\n"):
+            head = re.match(r"^(区.局) \(\d+\)$", line)
+            if head:
+                department = head[1]
+            item = re.match(rf"^(🔴|🟡) ({CODE}) ", line)
+            if item:
+                listed[(department, item[2])] = COLOURS[item[1]]
+        assert listed == {key: ("red" if e.past else "yellow") for key, e in late.items()}, text
+        past = sum(e.past for e in late.values())
+        silent = sum(e.silent for e in late.values())
+        assert f"past its deadline and not done: {past} ·" in text
+        assert f"or more: {silent}" in text
+
+    # /items of the liaison of 区甲局: own item first, colours and statuses, done count.
+    text = await screen(rig, LIAISON, "/items")
+    mine = {code: truth[(d, code)] for d, code in PAIRS if d == 0}
+    assert coloured_lines(text, CODE) == {c: (e.colour, e.status) for c, e in mine.items()}
+    done = sum(e.status == "done" for e in mine.values())
+    assert text.startswith(f"Your items: {done} of {len(mine)} done")
+    assert text.index("A1.1") < text.index("General items") < text.index("G1")
+
+    # The digest: the overall rate and how many items are past due.
+    async with rig.session() as session:
+        digest = await build_digest(
+            session,
+            chat_id=None,
+            local_date=scenario.today,
+            now=scenario.now.astimezone(dt.UTC),
+            tz=TZ,
+            at=dt.time(9),
+            silent_days=SILENT_DAYS,
+            locale="en",
+            with_chart=False,
+        )
+    words = "\n".join(to_plain(t) for t in digest.texts)
+    assert f"({done_all}/{len(PAIRS)})" in words.split("Overall completion: ")[1].split("\n")[0]
+    past_all = sum(e.past for e in truth.values())
+    shown = re.search(r"Items past deadline and not done: (\d+)", words)
+    assert (int(shown[1]) if shown else 0) == past_all, words
+
+    # The export: each binding's status and colour in the workbook.
+    async with rig.session() as session:
+        data = await gather_export(session, campaign_id)
+    path = rig.evidence_dir.parent / f"export-{uuid.uuid4().hex}.xlsx"
+    write_workbook(
+        data,
+        path,
+        TZ,
+        exported_at=scenario.now.astimezone(dt.UTC),
+        yellow_days=YELLOW_DAYS,
+        silent_days=SILENT_DAYS,
+    )
+    sheet = load_workbook(path, read_only=True)[SHEET_ITEMS]
+    words_of = {"未开始": "not_started", "推进中": "in_progress", "有困难": "blocked"}
+    words_of |= {"待审核": "pending_review", "已完成": "done"}
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    exported = {(row[0], row[2]): (COLOURS[str(row[7])[0]], words_of[str(row[6])]) for row in rows}
+    assert exported == {(DEPARTMENTS[d], c): (e.colour, e.status) for (d, c), e in truth.items()}
+    # The deadline column: the item's own (a date cell), or the year's end, said so.
+    for row in rows:
+        own = scenario.deadlines[str(row[2])]
+        shown = row[4].date() if isinstance(row[4], dt.datetime) else row[4]
+        assert shown == (own or f"{scenario.year}-12-31（年度末）"), row
+    path.unlink()
