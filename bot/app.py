@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.intake.work import note_failure
 from bot.persistence import DraftPersistence
 from core.people.actors import ensure_admins
 from core.people.permissions import ChatKind, Role, commands_for
@@ -85,11 +86,16 @@ def build_application(
         builder
         # ConversationHandler needs updates of one user handled in order.
         .concurrent_updates(False)
+        # No Updater: updates come from the inbox (bot/intake), which confirms to Telegram
+        # only what it has committed; PTB's Updater confirms before handling.
+        .updater(None)
         .persistence(DraftPersistence(db))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    # First error handler: the inbox worker learns of a failure (and retries it).
+    app.add_error_handler(note_failure)
     register_handlers(app, settings)
     return app
 

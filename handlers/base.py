@@ -23,6 +23,8 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.ext import ContextTypes, ConversationHandler
 
 from bot.config import Settings
+from bot.intake.context import current as current_inbox_turn
+from bot.intake.outbox import deliver, queue_reply
 from core.people.actors import Actor, load_actor
 from core.people.permissions import ChatKind, Decision, check
 from core.reporting.evidence import EvidenceStore
@@ -100,6 +102,17 @@ class Turn:
             return None
         return await send_reliably(self.context.bot, chat.id, text, **kwargs)
 
+    # -- durable replies (issue 11): the outbox --
+    async def reply_after_commit(self, text: str, **kwargs: Any) -> None:
+        """A reply that is part of the use case's outcome: written to the outbox in this
+        session (with the update's handled mark), sent once the use case commits."""
+        chat = self.update.effective_chat
+        if chat is not None:
+            self._queued.append(await queue_reply(self.session, chat.id, text, **kwargs))
+
+    _queued: list[int] = field(default_factory=list)
+    # -- end durable replies --
+
 
 SEND_ATTEMPTS = 4
 
@@ -155,7 +168,11 @@ def use_case(
                         # Inside a conversation (e.g. a role handed over mid-/report) a
                         # refusal also ends it; elsewhere PTB ignores the return value.
                         return ConversationHandler.END  # type: ignore[return-value]
-                return await func(turn)
+                result = await func(turn)
+            if turn._queued and current_inbox_turn.get() is None:
+                # Outside the inbox worker (which sends them itself) send them now.
+                await deliver(context.bot, svc.db, turn._queued)
+            return result
 
         return wrapper
 

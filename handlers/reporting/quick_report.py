@@ -17,6 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application, ContextTypes
 
+from bot.intake.context import stage_outcome
+from bot.intake.outbox import deliver, queue_reply
 from core.people.actors import load_actor
 from core.people.permissions import Role
 from core.reporting import reports
@@ -115,7 +117,11 @@ async def album_part(turn: Turn) -> None:
     data: dict[str, Any] = dict(draft.data) if draft else {"files": [], "rejected": 0}
     try:
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
-        data["files"] = [*data.get("files", []), piece.to_json()]
+        files = list(data.get("files", []))
+        # A part delivered again (after a crash) is not a second file.
+        if all(f.get("sha256") != piece.staged.sha256 for f in files):
+            files.append(piece.to_json())
+        data["files"] = files
     except EvidenceRejected as exc:
         data["rejected"] = int(data.get("rejected", 0)) + 1
         data["rejected_reason"] = exc.reason
@@ -130,6 +136,7 @@ async def album_part(turn: Turn) -> None:
         turn.session.add(draft)
     draft.data = data
     draft.updated_at = turn.now
+    await stage_outcome(turn.session)
     await turn.session.commit()
     schedule_album(turn.context.application, name, chat_id, user_id, ALBUM_SETTLE_SECONDS)
 
@@ -165,13 +172,18 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
             session, user_id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
         )
         _ = translator(actor.locale)
-        await session.execute(
+        # Deleting the draft is the claim: of two processes finishing the same album,
+        # only the one whose DELETE found the row goes on (the other's waits, finds none).
+        claimed = await session.execute(
             delete(ConversationDraft).where(
                 ConversationDraft.name == name,
                 ConversationDraft.chat_id == chat_id,
                 ConversationDraft.user_id == user_id,
             )
         )
+        if int(getattr(claimed, "rowcount", 0) or 0) != 1:
+            await session.rollback()
+            return
         caption = parse_caption(data.get("caption"))
         pieces = [NewEvidence.from_json(f) for f in data.get("files", [])]
         reply: str | None = None
@@ -197,8 +209,9 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
             elif not pieces:
                 reply = rejection_text(str(data.get("rejected_reason", "type")), _)
         if reply is not None or view is None:
+            ids = [await queue_reply(session, chat_id, reply or "")]
             await session.commit()  # the draft is dropped either way
-            await send_reliably(context.bot, chat_id, reply or "")
+            await deliver(context.bot, svc.db, ids)
             return
         await _record(
             svc,
@@ -259,13 +272,16 @@ async def _record(
         await session.rollback()
         await send_reliably(bot, chat_id, _("This item is not available to you."))
         return
-    await session.commit()  # a repeated delivery commits nothing above; drop its album draft
     text = summary(recorded, _)
     if rejected:
         text += "\n" + _("{count} files of the album could not be kept (type or size).").format(
             count=rejected
         )
-    await send_reliably(bot, chat_id, text)
+    # The "recorded" reply is written with the outcome (and, for an update from the inbox,
+    # its handled mark), so it is sent even if the process dies right after this commit.
+    ids = [await queue_reply(session, chat_id, text)]
+    await session.commit()  # a repeated delivery commits nothing above; drop its album draft
+    await deliver(bot, svc.db, ids)
 
 
 async def finish_leftover_albums(app: Application) -> None:  # type: ignore[type-arg]

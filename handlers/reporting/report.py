@@ -32,6 +32,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.intake.context import stage_outcome
 from core.reporting import reports
 from core.reporting.evidence import EvidenceRejected, EvidenceStore
 from core.reporting.reports import NewEvidence, Recorded, ReportRefused
@@ -86,6 +87,7 @@ async def save_draft(turn: Turn, state: Step, data: dict[str, Any]) -> Step:
     draft.state = int(state)
     draft.data = dict(data)  # a new object, so the JSON column is seen as changed
     draft.updated_at = turn.now
+    await stage_outcome(turn.session)  # a redelivered answer must not answer the next step
     await turn.session.commit()
     return state
 
@@ -99,6 +101,7 @@ async def drop_draft(turn: Turn) -> None:
             ConversationDraft.user_id == user_id,
         )
     )
+    await stage_outcome(turn.session)
     await turn.session.commit()
 
 
@@ -538,8 +541,9 @@ async def done(turn: Turn) -> int:
         await drop_draft(turn)
         await turn.reply(_("This item is not available to you."))
         return END
+    # The "recorded" reply commits with the draft's end: sent even if the process dies now.
+    await turn.reply_after_commit(summary(recorded, turn._))
     await drop_draft(turn)
-    await turn.reply(summary(recorded, turn._))
     return END
 
 
