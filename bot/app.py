@@ -194,6 +194,11 @@ def register_handlers(app: Application, settings: Settings) -> None:
 
     app.add_handler(CommandHandler("setgroup", digest_handlers.setgroup_command))
     app.add_handler(CommandHandler("digest", digest_handlers.digest_command))
+    # A group upgraded to a supergroup keeps its digest (before the bots filter: the
+    # service message may name no human sender).
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, digest_handlers.group_migrated), group=-3
+    )
     # -- end digests --
 
     # Photos and documents outside /report: quick reports by caption.
