@@ -296,4 +296,5 @@ async def finish_leftover_albums(app: Application) -> None:  # type: ignore[type
             )
         ).all()
     for name, chat_id, user_id in rows:
-        schedule_album(app, name, chat_id, user_id, 0.5)
+        # As long as a part would wait: parts still in the inbox or at Telegram come first.
+        schedule_album(app, name, chat_id, user_id, ALBUM_SETTLE_SECONDS)
