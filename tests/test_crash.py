@@ -76,6 +76,7 @@ async def start_bot(
         DATABASE_URL=url,
         EVIDENCE_DIR=str(tmp_path / "evidence"),
         TELEGRAM_RATE_LIMIT="false",
+        LOG_LEVEL="DEBUG",
     )
     if kill_at:
         env["DUBAN_TEST_KILL_AT"] = kill_at

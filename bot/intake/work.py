@@ -185,6 +185,7 @@ class InboxWorker:
                         await session.commit()
                 if turn.outbox_ids:
                     await deliver(self.app.bot, self.db, turn.outbox_ids)
+                log.debug("handled inbox update %s", seq)
                 return
             error = f"{type(turn.error).__name__}: {turn.error}"
             if turn.final_attempt:
