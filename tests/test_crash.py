@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import signal
+import socket
 import sys
 from collections import Counter
 from pathlib import Path
@@ -162,12 +163,58 @@ KILL_POINTS = [
 ]
 
 
+WEBHOOK_KILL_POINTS = [
+    "before_inbox_commit:10",
+    "after_inbox_commit:10",
+    "mid_use_case:10",
+    "after_use_case_commit:10",
+]
+
+
+def webhook_args(api: FakeBotAPI) -> tuple[str, ...]:
+    """`--webhook` on a free port, the fake server told to deliver there."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    os.environ["WEBHOOK_PORT"] = str(port)
+    api.route_webhook(f"http://127.0.0.1:{port}")
+    return ("--webhook",)
+
+
+@pytest.fixture
+def webhook_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://duban.example.org/tg/hook")
+    monkeypatch.setenv("WEBHOOK_SECRET", "crash-test-secret")
+    monkeypatch.setenv("WEBHOOK_LISTEN", "127.0.0.1")
+    monkeypatch.setenv("WEBHOOK_PORT", "0")
+
+
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
 async def test_sigkill_mid_burst_loses_nothing(
     fake_api: FakeBotAPI, database_url: str, tmp_path: Path, kill_at: str
 ) -> None:
+    await burst_killed_and_restarted(fake_api, database_url, tmp_path, kill_at, ())
+
+
+@pytest.mark.parametrize("kill_at", WEBHOOK_KILL_POINTS)
+async def test_sigkill_mid_burst_loses_nothing_with_a_webhook(
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path, kill_at: str, webhook_env: None
+) -> None:
+    args = webhook_args(fake_api)
+    await burst_killed_and_restarted(fake_api, database_url, tmp_path, kill_at, args)
+    answers = fake_api.webhook_answers
+    if "inbox" in kill_at:  # killed while answering a POST: Telegram had to send it again
+        assert any(status != 200 for _, status in answers), "no delivery failed"
+    assert {update_id for update_id, status in answers if status == 200} == {
+        update.update_id for update in fake_api.injected
+    }
+
+
+async def burst_killed_and_restarted(
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path, kill_at: str, args: tuple[str, ...]
+) -> None:
     await seed(database_url)
-    bot = await start_bot(fake_api, database_url, tmp_path, kill_at=kill_at)
+    bot = await start_bot(fake_api, database_url, tmp_path, kill_at=kill_at, args=args)
     try:
         for n in range(BURST):
             user = list(LIAISONS)[n % 3]
@@ -183,7 +230,7 @@ async def test_sigkill_mid_burst_loses_nothing(
     before = told(fake_api)
     assert sum(before.values()) < BURST, "the kill came after the burst, not in it"
 
-    bot = await start_bot(fake_api, database_url, tmp_path)
+    bot = await start_bot(fake_api, database_url, tmp_path, args=args)
     try:
         await until(lambda: set(told(fake_api)) == set(range(BURST)))
         await settle(fake_api)
