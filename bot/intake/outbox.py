@@ -97,21 +97,26 @@ async def _send_one(bot: Bot, db: Database, message_id: int) -> int:
         )
         if row is None:
             return 0  # sent already, or being sent by another process right now
-        now = dt.datetime.now(dt.UTC)
+        # The one retry rule for sends (backoff through network trouble and 5xx answers);
+        # imported here because handlers.base itself builds on this module.
+        from handlers.base import send_reliably
+
         try:
-            await bot.send_message(row.chat_id, row.text, **decode_options(row.options, bot))
+            await send_reliably(bot, row.chat_id, row.text, **decode_options(row.options, bot))
         except (BadRequest, Forbidden) as exc:
+            now = dt.datetime.now(dt.UTC)
             # Telegram refused it (blocked bot, bad markup): sending again cannot help.
             log.warning("a reply was refused by Telegram: %s", exc)
             await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=True, now=now)
             await session.commit()
             return 0
         except TelegramError as exc:
+            now = dt.datetime.now(dt.UTC)
             give_up = row.attempts + 1 >= MAX_SEND_ATTEMPTS
             log.warning("sending a reply failed (%s); %s", exc, "gave up" if give_up else "later")
             await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=give_up, now=now)
             await session.commit()
             return 0
-        await outbox.mark_sent(session, row.id, now)
+        await outbox.mark_sent(session, row.id, dt.datetime.now(dt.UTC))
         await session.commit()
         return 1

@@ -25,6 +25,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, ConversationHandler
@@ -38,6 +39,9 @@ from storage.models import ConversationDraft
 
 log = logging.getLogger(__name__)
 RETRY_DELAY_SECONDS = 0.5
+# Waiting out a database failure ends after about ten minutes (5 s apart): a "transient"
+# error that lasts that long is counted like any other.
+MAX_OUTAGE_RETRIES = 120
 
 
 async def note_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,8 +54,22 @@ async def note_failure(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
     if turn is None:
         return
     turn.error = context.error
-    if not turn.final_attempt:
+    if not turn.final_attempt or is_transient(context.error):
         raise ApplicationHandlerStop
+
+
+TRANSIENT = (OperationalError, InterfaceError, DisconnectionError, ConnectionError)
+
+
+def is_transient(error: BaseException | None) -> bool:
+    """The database (or the network to it) failed, not the update: wait, don't count it."""
+    while error is not None:
+        if isinstance(error, TRANSIENT):
+            return True
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 class ChatLocks:
@@ -67,26 +85,36 @@ class ChatLocks:
             return True
         if self._conn is None:
             self._conn = await self.db.engine.connect()
-        got = await self._conn.scalar(
-            text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"),
-            {"key": f"duban-inbox:{chat_key}"},
-        )
-        await self._conn.commit()  # the lock is the session's; no transaction stays open
+        try:
+            got = await self._conn.scalar(
+                text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))"),
+                {"key": f"duban-inbox:{chat_key}"},
+            )
+            await self._conn.commit()  # the lock is the session's; no transaction stays open
+        except Exception:
+            await self.close()  # a broken connection took its locks with it
+            raise
         return bool(got)
 
     async def release(self, chat_key: int) -> None:
         if self._conn is None:
             return
-        await self._conn.execute(
-            text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"),
-            {"key": f"duban-inbox:{chat_key}"},
-        )
-        await self._conn.commit()
+        try:
+            await self._conn.execute(
+                text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))"),
+                {"key": f"duban-inbox:{chat_key}"},
+            )
+            await self._conn.commit()
+        except Exception:
+            log.warning("could not release a chat lock; dropping its connection")
+            await self.close()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+                await conn.close()
 
 
 class InboxWorker:
@@ -110,12 +138,18 @@ class InboxWorker:
         self.idle_poll_seconds = idle_poll_seconds
         self.wake = asyncio.Event()
         self.locks = ChatLocks(db)
+        self._stop: asyncio.Event | None = None
 
     def notify(self) -> None:
         """New updates are in the inbox (called by a receiver in the same process)."""
         self.wake.set()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop is not None and self._stop.is_set()
+
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         try:
             while not stop.is_set():
                 self.wake.clear()
@@ -159,11 +193,18 @@ class InboxWorker:
         return False
 
     async def handle(self, seq: int, payload: dict[str, Any]) -> None:
-        """One update, tried until it is handled or dead-lettered."""
+        """One update, tried until it is handled or dead-lettered.
+
+        A database failure is not the update's fault: that attempt is not counted, and
+        the same attempt runs again (with backoff) until the database answers.
+        """
+        attempts = 0
+        outage = 0
         while True:
-            async with self.db.session() as session:
-                attempts = await inbox.count_attempt(session, seq)
-                await session.commit()
+            if outage == 0:
+                async with self.db.session() as session:
+                    attempts = await inbox.count_attempt(session, seq)
+                    await session.commit()
             if attempts > self.max_attempts:
                 # Counted but never finished: it took the process down each time.
                 await self.dead_letter(seq, payload, "the process stopped while handling it")
@@ -187,6 +228,14 @@ class InboxWorker:
                     await deliver(self.app.bot, self.db, turn.outbox_ids)
                 log.debug("handled inbox update %s", seq)
                 return
+            if is_transient(turn.error) and outage < MAX_OUTAGE_RETRIES:
+                outage += 1
+                log.warning("the database failed while handling update %s; waiting", seq)
+                if self.stopping:
+                    return  # still pending: the next start handles it
+                await asyncio.sleep(min(5.0, RETRY_DELAY_SECONDS * outage))
+                continue
+            outage = 0
             error = f"{type(turn.error).__name__}: {turn.error}"
             if turn.final_attempt:
                 await self.dead_letter(seq, payload, error)

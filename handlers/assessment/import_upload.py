@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, TelegramError
 
+from bot.intake.context import stage_outcome
 from core.assessment.importer import (
     REASON_BINARY,
     REASON_EMPTY,
@@ -293,6 +294,8 @@ async def import_button(turn: Turn) -> None:
     # Dropping the draft is committed with the campaign: one commit, all or nothing.
     await turn.session.delete(draft)
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         switched = await import_as_active(
             turn.session, doc, source_name=name, actor_tg_id=turn.actor.tg_id
         )

@@ -23,6 +23,7 @@ from sqlalchemy import delete
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot.intake.context import stage_outcome
 from core.oversight.urge import UrgePlan, plan_urge, record_urge
 from core.people.invites import find_department
 from core.scheduling.workdays import holiday_name, working_day_rule
@@ -142,6 +143,8 @@ async def note_in_group(turn: Turn, department: str, plan: UrgePlan) -> str:
 async def carry_out(turn: Turn, department: Department, plan: UrgePlan, note: str) -> None:
     """Record (commit), then tell the liaisons and the group, then the admin."""
     _ = turn._
+    # Handled in the same commit as the write: a redelivery must not repeat it.
+    await stage_outcome(turn.session)
     await record_urge(
         turn.session,
         actor_tg_id=turn.actor.tg_id,

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
+from bot.intake.context import stage_outcome
 from core.people.handover import (
     HandedOver,
     HandoverRefused,
@@ -94,6 +95,8 @@ async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
     """Hand over (one commit), then tell the office, the old and the new liaison."""
     _ = turn._
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         done = await hand_over(
             turn.session,
             from_tg_id=from_id,
@@ -133,6 +136,8 @@ async def handover_command(turn: Turn) -> None:
         await turn.reply(_("I could not tell who is meant; use Telegram user ids."))
         return
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         department = await request_handover(
             turn.session, from_tg_id=turn.actor.tg_id, to_tg_id=to_id, now=turn.now
         )

@@ -11,6 +11,7 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
+from bot.intake.context import stage_outcome
 from core.people.invites import MadeInvite, find_department, make_invite
 from core.text.formatting import local_datetime
 from core.text.i18n import Translate
@@ -37,6 +38,8 @@ def invite_text(made: MadeInvite, _: Translate, tz: object) -> str:
 
 async def _make(turn: Turn, department: Department | None, *, deputy: bool = False) -> None:
     settings = turn.services.settings
+    # Handled in the same commit as the write: a redelivery must not repeat it.
+    await stage_outcome(turn.session)
     made = await make_invite(
         turn.session,
         role=ROLE_LIAISON if department else ROLE_LEADER,

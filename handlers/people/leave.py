@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.intake.context import stage_outcome
 from core.people.leave import LeaveRefused, add_leave, cancel_leave, current_and_future, parse_date
 from handlers.base import Turn, use_case
 
@@ -29,6 +30,8 @@ async def leave_command(turn: Turn) -> None:
         await turn.reply(_("Usage: /leave 2020-10-01 2020-10-08"))
         return
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         period = await add_leave(
             turn.session,
             tg_id=turn.actor.tg_id,

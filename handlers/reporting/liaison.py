@@ -21,6 +21,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.intake.context import stage_outcome
 from core.people.invites import JoinError, JoinFailure, find_department, join
 from core.people.permissions import Role
 from core.reporting import reports
@@ -56,6 +57,8 @@ async def join_command(turn: Turn) -> None:
     user = turn.update.effective_user
     assert user is not None
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         joined = await join(
             turn.session,
             tg_id=user.id,

@@ -26,6 +26,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
+from bot.intake.context import stage_outcome
 from core.reporting.review import (
     Decided,
     PendingReport,
@@ -202,6 +203,8 @@ async def accept_button(turn: Turn) -> None:
     await query.answer()
     report_id = callback_id(turn)
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         decided = await decide(
             turn.session,
             report_id=report_id,

@@ -31,6 +31,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from bot.intake.context import stage_outcome
 from core.reporting.review import ReviewRefused, check_pending, decide, pending_reports
 from core.text.i18n import translator
 from handlers.base import Turn, services, use_case
@@ -120,6 +121,8 @@ async def comment_typed(turn: Turn) -> int:
     # The draft goes in the decision's own commit: the return and its end are one change.
     await turn.session.delete(draft)
     try:
+        # Handled in the same commit as the write: a redelivery must not repeat it.
+        await stage_outcome(turn.session)
         decided = await decide(
             turn.session,
             report_id=report_id,
