@@ -7,7 +7,9 @@ its messages were sent, and both workers did part of the work.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import signal
 from collections import Counter
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from tests.test_crash import (
     PNG,
     RECORDED,
     check_reports,
+    say,
     seed,
     settle,
     start_bot,
@@ -84,3 +87,44 @@ async def test_two_workers_share_the_inbox_without_duplicates_or_reordering(
     ]
     assert all(by_worker), "one worker did nothing"
     assert sum(by_worker, Counter()) == Counter(r.seq for r in rows)
+
+
+async def test_a_conversation_goes_on_in_whichever_worker_takes_its_next_step(
+    fake_api: FakeBotAPI, postgres_url: str, tmp_path: Path
+) -> None:
+    """Steps of one /report handled by two workers in turn: the second knows the state.
+
+    Worker 2 is paused (SIGSTOP) while worker 1 takes the first steps, then the other
+    way round: worker 2's memory never saw this conversation, only the database did.
+    """
+    await seed(postgres_url)
+    one, two = [
+        await start_bot(fake_api, postgres_url, tmp_path, args=("--role", "work"), name=f"w{n}")
+        for n in (1, 2)
+    ]
+    receiver = await start_bot(
+        fake_api, postgres_url, tmp_path, args=("--role", "receive"), name="receiver"
+    )
+    try:
+        await say(fake_api, "/start", "/report")  # both workers are up before pausing one
+        await asyncio.sleep(1.0)
+        two.send_signal(signal.SIGSTOP)
+        await say(fake_api, "/report A5.1", "目前进展状态")
+        await say(fake_api, "推进中", "秸秆综合利用率")
+        await asyncio.sleep(0.5)
+        two.send_signal(signal.SIGCONT)
+        one.send_signal(signal.SIGSTOP)
+        await say(fake_api, "88%", "简要说明")
+        await say(fake_api, "/skip", "/done")
+        await say(fake_api, "/done", RECORDED)
+        one.send_signal(signal.SIGCONT)
+    finally:
+        for process in (one, two):
+            if process.returncode is None:
+                process.send_signal(signal.SIGCONT)
+        for process in (receiver, one, two):
+            await stop(process)
+    [report] = await check_reports(postgres_url, tmp_path / "evidence", 1, with_evidence=False)
+    assert report.status == "in_progress"
+    handled = [HANDLED.findall((tmp_path / f"w{n}.log").read_text()) for n in (1, 2)]
+    assert len(handled[1]) >= 3, "worker 2 did not take the last steps"

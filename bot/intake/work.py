@@ -292,6 +292,7 @@ async def reload_conversations(app: Application, db: Database, chat_key: int) ->
         states = handler._conversations
         for key in [k for k in states if k and k[0] == chat_key]:
             states.pop(key, None)
-        states.update_no_track(
+        # (PTB then "persists" these; DraftPersistence writes nothing, see bot/persistence.py.)
+        states.update(
             {(chat_key, user_id): state for name, user_id, state in rows if name == handler.name}
         )
