@@ -239,10 +239,19 @@ async def burst_killed_and_restarted(
         await settle(fake_api)
     finally:
         await stop(bot)
-    assert all(count == 1 for count in told(fake_api).values()), told(fake_api)
+    assert_told_once(told(fake_api), before, kill_at)
     reports = await check_reports(database_url, tmp_path / "evidence", BURST)
     recorded = Counter(int(m.group(1)) for r in reports if (m := MARK.search(r.text)))
     assert recorded == Counter(range(BURST))
+
+
+def assert_told_once(total: Counter[int], before: Counter[int], kill_at: str) -> None:
+    """Every reply once; except that a kill in the receiver may fall while the worker is
+    between sending one reply and marking it sent (the one window the outbox leaves):
+    that one reply, sent before the kill, goes out once more after the restart."""
+    twice = [n for n, count in total.items() if count > 1]
+    assert all(total[n] == 2 and before[n] == 1 for n in twice), (total, before)
+    assert len(twice) <= (1 if "inbox" in kill_at else 0), (total, before)
 
 
 FARM = next(iter(LIAISONS))

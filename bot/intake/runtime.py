@@ -77,25 +77,32 @@ class IntakeRuntime:
         if self.works:
             if app.post_init is not None:
                 await app.post_init(app)
+            services = app.bot_data.get("services")
+            if services is not None and self.role == "work":
+                # Handlers that keep timers (conversation timeouts) learn that another
+                # process may have moved a chat on (see handlers/reporting/report.py).
+                services.extra["shared_workers"] = True
             await app.start()
             # Replies a previous process committed but did not send go first.
             await deliver_unsent(app.bot, self.db, older_than=dt.timedelta(0))
-            self._spawn(self.worker.run(self.stop_event), "inbox-worker")
-            self._spawn(self._maintenance(), "intake-maintenance")
+            self._spawn(lambda: self.worker.run(self.stop_event), "inbox-worker")
+            self._spawn(self._maintenance, "intake-maintenance")
         if self.receives:
             if self.custom_receiver is not None:
-                self._spawn(self.custom_receiver(self.stop_event, self.worker.notify), "receiver")
+                custom = self.custom_receiver
+                self._spawn(lambda: custom(self.stop_event, self.worker.notify), "receiver")
             else:
                 receiver = PollingReceiver(
                     app.bot, self.db, on_stored=self.worker.notify, poll_timeout=self.poll_timeout
                 )
-                self._spawn(receiver.run(self.stop_event), "receiver")
+                self._spawn(lambda: receiver.run(self.stop_event), "receiver")
         log.info("intake running as %s", self.role)
 
-    def _spawn(self, work: Awaitable[None], name: str) -> None:
+    def _spawn(self, work: Callable[[], Awaitable[None]], name: str) -> None:
+        # A factory, so a task cancelled before it ran leaves no coroutine un-awaited.
         async def guarded() -> None:
             try:
-                await work
+                await work()
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -577,17 +577,17 @@ async def timed_out(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if chat is None or user is None:
         return
     async with svc.db.session() as session:
-        # The draft's time decides, not this process's timer: with several workers the
-        # conversation may have gone on in another process since this timer was set.
-        cutoff = svc.clock() - dt.timedelta(minutes=svc.settings.conversation_timeout_minutes)
-        dropped = await session.execute(
-            delete(ConversationDraft).where(
-                ConversationDraft.name == NAME,
-                ConversationDraft.chat_id == chat.id,
-                ConversationDraft.user_id == user.id,
-                ConversationDraft.updated_at <= cutoff,
-            )
-        )
+        conditions = [
+            ConversationDraft.name == NAME,
+            ConversationDraft.chat_id == chat.id,
+            ConversationDraft.user_id == user.id,
+        ]
+        if svc.extra.get("shared_workers"):
+            # With several workers the draft's time decides, not this process's timer:
+            # the conversation may have gone on in another process since it was set.
+            timeout = dt.timedelta(minutes=svc.settings.conversation_timeout_minutes)
+            conditions.append(ConversationDraft.updated_at <= svc.clock() - timeout)
+        dropped = await session.execute(delete(ConversationDraft).where(*conditions))
         if int(getattr(dropped, "rowcount", 0) or 0) == 0:
             return
         await session.commit()
