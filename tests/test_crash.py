@@ -174,22 +174,17 @@ WEBHOOK_KILL_POINTS = [
 ]
 
 
-def webhook_args(api: FakeBotAPI) -> tuple[str, ...]:
+def webhook_args(api: FakeBotAPI, env: pytest.MonkeyPatch) -> tuple[str, ...]:
     """`--webhook` on a free port, the fake server told to deliver there."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    os.environ["WEBHOOK_PORT"] = str(port)
+    env.setenv("WEBHOOK_URL", "https://duban.example.org/tg/hook")
+    env.setenv("WEBHOOK_SECRET", "crash-test-secret")
+    env.setenv("WEBHOOK_LISTEN", "127.0.0.1")
+    env.setenv("WEBHOOK_PORT", str(port))
     api.route_webhook(f"http://127.0.0.1:{port}")
     return ("--webhook",)
-
-
-@pytest.fixture
-def webhook_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WEBHOOK_URL", "https://duban.example.org/tg/hook")
-    monkeypatch.setenv("WEBHOOK_SECRET", "crash-test-secret")
-    monkeypatch.setenv("WEBHOOK_LISTEN", "127.0.0.1")
-    monkeypatch.setenv("WEBHOOK_PORT", "0")
 
 
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
@@ -201,9 +196,13 @@ async def test_sigkill_mid_burst_loses_nothing(
 
 @pytest.mark.parametrize("kill_at", WEBHOOK_KILL_POINTS)
 async def test_sigkill_mid_burst_loses_nothing_with_a_webhook(
-    fake_api: FakeBotAPI, database_url: str, tmp_path: Path, kill_at: str, webhook_env: None
+    fake_api: FakeBotAPI,
+    database_url: str,
+    tmp_path: Path,
+    kill_at: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    args = webhook_args(fake_api)
+    args = webhook_args(fake_api, monkeypatch)
     await burst_killed_and_restarted(fake_api, database_url, tmp_path, kill_at, args)
     answers = fake_api.webhook_answers
     if "inbox" in kill_at:  # killed while answering a POST: Telegram had to send it again
@@ -264,13 +263,28 @@ async def say(api: FakeBotAPI, text: str, expect: str) -> None:
     await api.wait_for(chat_id=FARM.id, since=since, contains=expect, timeout=60)
 
 
+@pytest.fixture(params=["polling", "webhook"])
+def receiving(
+    request: pytest.FixtureRequest, fake_api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, ...]:
+    """How the bot receives: its command-line arguments (webhook: the fake delivers)."""
+    if request.param == "polling":
+        return ()
+    return webhook_args(fake_api, monkeypatch)
+
+
 @pytest.mark.parametrize("kill_at", ["mid_use_case:6", "after_use_case_commit:6"])
 async def test_sigkill_during_the_done_of_a_report_conversation(
-    fake_api: FakeBotAPI, database_url: str, tmp_path: Path, kill_at: str
+    fake_api: FakeBotAPI,
+    database_url: str,
+    tmp_path: Path,
+    kill_at: str,
+    receiving: tuple[str, ...],
 ) -> None:
     await seed(database_url)
+    args = receiving
     # Outcome commits: /report, status, value, /skip, the photo; the 6th is /done's.
-    bot = await start_bot(fake_api, database_url, tmp_path, kill_at=kill_at)
+    bot = await start_bot(fake_api, database_url, tmp_path, kill_at=kill_at, args=args)
     try:
         await say(fake_api, "/report A5.1", "目前进展状态")
         await say(fake_api, "推进中", "秸秆综合利用率")
@@ -287,7 +301,7 @@ async def test_sigkill_during_the_done_of_a_report_conversation(
             bot.kill()
             await bot.wait()
     assert not [m for m in fake_api.sent if RECORDED in (m.plain_text or "")]
-    bot = await start_bot(fake_api, database_url, tmp_path)
+    bot = await start_bot(fake_api, database_url, tmp_path, args=args)
     try:
         await fake_api.wait_for(chat_id=FARM.id, contains=RECORDED, timeout=60)
         await settle(fake_api)
@@ -299,11 +313,12 @@ async def test_sigkill_during_the_done_of_a_report_conversation(
 
 
 async def test_sigkill_during_albums(
-    fake_api: FakeBotAPI, database_url: str, tmp_path: Path
+    fake_api: FakeBotAPI, database_url: str, tmp_path: Path, receiving: tuple[str, ...]
 ) -> None:
     await seed(database_url)
+    args = receiving
     # Three liaisons, three albums of three photos each; killed at the 5th part.
-    bot = await start_bot(fake_api, database_url, tmp_path, kill_at="mid_use_case:5")
+    bot = await start_bot(fake_api, database_url, tmp_path, kill_at="mid_use_case:5", args=args)
     try:
         for n, (user, (_, department)) in enumerate(LIAISONS.items()):
             refs = [
@@ -317,7 +332,7 @@ async def test_sigkill_during_albums(
         if bot.returncode is None:
             bot.kill()
             await bot.wait()
-    bot = await start_bot(fake_api, database_url, tmp_path)
+    bot = await start_bot(fake_api, database_url, tmp_path, args=args)
     try:
         await until(lambda: set(told(fake_api)) == {0, 1, 2})
         await settle(fake_api)
