@@ -124,7 +124,9 @@ async def echo_user(api: FakeBotAPI, user: u.TgUser, budget: int, latencies: lis
     return budget
 
 
-async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[str, float]:
+async def run_duban(
+    users: int, updates: int, tmp: Path, limited: bool, *, inbox: bool = True
+) -> dict[str, float]:
     people = [u.TgUser(id=800_000 + n, first_name=f"L{n}") for n in range(users)]
     url = f"sqlite+aiosqlite:///{tmp / 'bench.sqlite3'}"
     await prepare_database(url, people)
@@ -142,6 +144,8 @@ async def run_duban(users: int, updates: int, tmp: Path, limited: bool) -> dict[
         )
         profile = os.environ.get("BENCH_PROFILE")
         command = ["-m", "cProfile", "-o", profile, "-m", "bot"] if profile else ["-m", "bot"]
+        if not inbox:  # PTB's own Updater instead of the durable inbox (bench/no_inbox_bot.py)
+            command = [str(ROOT / "bench" / "no_inbox_bot.py")]
         process = await start_process(command, env, tmp)
         try:
             warm = u.TgUser(id=799_999, first_name="warm")
@@ -203,7 +207,15 @@ async def main() -> None:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument(
+        "--inbox",
+        action="store_true",
+        help="only: Duban with and without its durable inbox, same run (rate limiter off)",
+    )
     args = parser.parse_args()
+    if args.inbox:
+        await inbox_cost(args.users, args.updates, record=not args.no_record)
+        return
     rows = [
         "| bot | rate limiter | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -233,6 +245,35 @@ async def main() -> None:
     print(table)
     if not args.no_record:
         write_results("throughput", table + "\n\n" + machine_details())
+
+
+async def inbox_cost(users: int, updates: int, *, record: bool) -> None:
+    """What the inbox costs per update: the same load with and without it, back to back."""
+    figures = {}
+    for inbox in (False, True):
+        with tempfile.TemporaryDirectory() as folder:
+            figures[inbox] = await run_duban(users, updates, Path(folder), False, inbox=inbox)
+    rows = [
+        "| Duban | updates | seconds | updates/s | p50 ms | p95 ms | p99 ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for inbox, f in figures.items():
+        rows.append(
+            f"| {'with the inbox' if inbox else 'without (PTB Updater)'} | {f['updates']:.0f} | "
+            f"{f['seconds']:.1f} | {f['per_second']:.1f} | {f['p50_ms']:.0f} | "
+            f"{f['p95_ms']:.0f} | {f['p99_ms']:.0f} |"
+        )
+    cost_ms = 1000 / figures[True]["per_second"] - 1000 / figures[False]["per_second"]
+    rows.append("")
+    rows.append(
+        f"The durable inbox (store, claim, mark handled; SQLite, rate limiter off) costs "
+        f"{cost_ms:.1f} ms of processing per update: {figures[True]['per_second']:.1f} vs "
+        f"{figures[False]['per_second']:.1f} updates/s ({users} users, {updates} updates)."
+    )
+    table = "\n".join(rows)
+    print(table)
+    if record:
+        write_results("inbox cost", table + "\n\n" + machine_details())
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.intake.work import note_failure
 from bot.persistence import DraftPersistence
 from core.people.actors import ensure_admins
 from core.people.permissions import Role
@@ -96,11 +97,16 @@ def build_application(
         builder
         # ConversationHandler needs updates of one user handled in order.
         .concurrent_updates(False)
+        # No Updater: updates come from the inbox (bot/intake), which confirms to Telegram
+        # only what it has committed; PTB's Updater confirms before handling.
+        .updater(None)
         .persistence(DraftPersistence(db))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    # First error handler: the inbox worker learns of a failure (and retries it).
+    app.add_error_handler(note_failure)
     register_handlers(app, settings)
     return app
 
@@ -199,6 +205,11 @@ def register_handlers(app: Application, settings: Settings) -> None:
 
     app.add_handler(CommandHandler("setgroup", digest_handlers.setgroup_command))
     app.add_handler(CommandHandler("digest", digest_handlers.digest_command))
+    # A group upgraded to a supergroup keeps its digest (before the bots filter: the
+    # service message may name no human sender).
+    app.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, digest_handlers.group_migrated), group=-3
+    )
     # -- end digests --
 
     # -- dashboard: /dashboard (issue 12) --

@@ -56,10 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="run with a webhook (WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_LISTEN, WEBHOOK_PORT) "
         "instead of long polling",
     )
+    parser.add_argument(
+        "--role",
+        choices=("both", "receive", "work"),
+        default="both",
+        help="receive updates only, handle them only (several workers on PostgreSQL), "
+        "or both (the default); see README, Running several workers",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the bot with long polling (the default)")
     run.add_argument("--webhook", action="store_true", help="run with a webhook instead")
+    run.add_argument("--role", choices=("both", "receive", "work"), default=argparse.SUPPRESS)
     run.set_defaults(handler=cmd_run)
 
     db = sub.add_parser("db", help="database maintenance")
@@ -202,13 +210,19 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     from bot.runner import run_polling, run_webhook
 
+    if getattr(args, "webhook", False) and (
+        not settings.webhook_url or not settings.webhook_secret
+    ):
+        print(
+            "duban: webhook mode needs WEBHOOK_URL (the public https URL Telegram calls) and "
+            "WEBHOOK_SECRET (1-256 characters A-Z a-z 0-9 _ -)",
+            file=sys.stderr,
+        )
+        return 2
+    role = getattr(args, "role", "both")
+    if role == "work" and not settings.database_url.startswith("postgresql"):
+        print("duban: separate workers need PostgreSQL (DATABASE_URL)", file=sys.stderr)
+        return 2
     if getattr(args, "webhook", False):
-        if not settings.webhook_url or not settings.webhook_secret:
-            print(
-                "duban: webhook mode needs WEBHOOK_URL (the public https URL Telegram calls) and "
-                "WEBHOOK_SECRET (1-256 characters A-Z a-z 0-9 _ -)",
-                file=sys.stderr,
-            )
-            return 2
-        return run_webhook(settings)
-    return run_polling(settings)
+        return run_webhook(settings, role)
+    return run_polling(settings, role)

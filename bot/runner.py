@@ -1,15 +1,18 @@
-"""Starting the bot for real: upgrade the database, seed the first campaign, poll."""
+"""Starting the bot for real: upgrade the database, seed the first campaign, then receive
+and handle updates through the durable inbox (bot/intake) in the process's role."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-
-from telegram import Update
+import signal
+from collections.abc import Callable
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.intake.runtime import IntakeRuntime, Role
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from handlers.base import SERVICES_KEY
 from storage import repositories as repo
 from storage.db import Database, upgrade_database
 
@@ -41,41 +44,58 @@ def prepare_database(settings: Settings) -> None:
     asyncio.run(seed_first_campaign(settings.database_url))
 
 
-def run_polling(settings: Settings) -> int:
-    prepare_database(settings)
+def run_polling(settings: Settings, role: Role = "both") -> int:
+    """Long polling through the durable inbox (bot/intake), until SIGINT or SIGTERM."""
+    if role != "work":
+        prepare_database(settings)
     app = build_application(settings)
-    log.info("starting long polling against %s", settings.telegram_api_base_url)
-    app.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    log.info("starting (%s) against %s", role, settings.telegram_api_base_url)
+    return asyncio.run(_serve(IntakeRuntime(app, settings, role=role)))
+
+
+async def _serve(runtime: IntakeRuntime) -> int:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, runtime.stop_event.set)
+    await runtime.start()
+    try:
+        await runtime.wait()
+    finally:
+        await runtime.stop()
     return 0
 
 
-def run_webhook(settings: Settings) -> int:
-    """Serve Telegram's webhook calls. PTB checks the X-Telegram-Bot-Api-Secret-Token
-    header against WEBHOOK_SECRET and answers 403 to any request without it."""
-    from urllib.parse import urlsplit
+def run_webhook(settings: Settings, role: Role = "both") -> int:
+    """Serve Telegram's webhook calls, each answered after its inbox commit. A request
+    without the X-Telegram-Bot-Api-Secret-Token header of WEBHOOK_SECRET gets a 403."""
+    from aiohttp import web
 
-    assert settings.webhook_url and settings.webhook_secret
-    prepare_database(settings)
+    from bot.intake.webhook import WebhookReceiver
+
+    if not settings.webhook_url or not settings.webhook_secret:
+        raise ValueError("webhook mode needs WEBHOOK_URL and WEBHOOK_SECRET")
+    if role != "work":
+        prepare_database(settings)
     app = build_application(settings)
-    url_path = urlsplit(settings.webhook_url).path.lstrip("/")
+    runtime = IntakeRuntime(app, settings, role=role)
+    make_app: Callable[[], web.Application] = web.Application
     if settings.webapp_url:
         # -- dashboard (issue 12): webhook and Mini App share one aiohttp server --
-        from bot.webapp.server import serve_webhook_with_dashboard
+        from bot.webapp.server import MOUNTED_KEY, build_web_app
 
-        log.info(
-            "serving the webhook and the dashboard on %s:%s",
-            settings.webhook_listen,
-            settings.webhook_port,
-        )
-        asyncio.run(serve_webhook_with_dashboard(app, url_path))
-        return 0
-    log.info("serving the webhook on %s:%s", settings.webhook_listen, settings.webhook_port)
-    app.run_webhook(
+        app.bot_data[MOUNTED_KEY] = True  # post_init starts no server of its own
+
+        def make_app() -> web.Application:
+            return build_web_app(app.bot_data[SERVICES_KEY])
+
+    receiver = WebhookReceiver(
+        app.bot,
+        runtime.db,
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
         listen=settings.webhook_listen,
         port=settings.webhook_port,
-        url_path=url_path,
-        webhook_url=settings.webhook_url,
-        secret_token=settings.webhook_secret.get_secret_value(),
-        allowed_updates=Update.ALL_TYPES,
+        make_app=make_app,
     )
-    return 0
+    runtime.custom_receiver = receiver.run
+    return asyncio.run(_serve(runtime))

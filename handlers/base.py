@@ -18,7 +18,6 @@ queued replies to an outbox) goes into `turn.before_commit()` or into `finish` i
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import functools
@@ -29,12 +28,15 @@ from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatType
-from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes, ConversationHandler
 
 from core.people.actors import Actor, load_actor
 from core.people.permissions import ChatKind, Decision, check
 from core.text.i18n import Translate, translator
+from runtime.intake.context import stage_outcome
+from runtime.intake.outbox import deliver, queue_reply
+from runtime.sending import send_reliably
 from runtime.services import Services
 from storage.db import AsyncSession
 
@@ -142,29 +144,24 @@ class Turn:
         """Run `step` inside the transaction, just before the commit (after the handler)."""
         self._before_commit.append(step)
 
+    async def reply_after_commit(
+        self, text: str, *, chat_id: int | None = None, **kwargs: Any
+    ) -> None:
+        """A reply that is the use case's outcome ("recorded"): written to the outbox in
+        this transaction, sent after the commit (and at the next start, should the process
+        die in between; issue 11). `chat_id`: for a job's use case, which has no update."""
+        if chat_id is None:
+            chat = self.update.effective_chat
+            if chat is None:
+                return
+            chat_id = chat.id
+        message_id = await queue_reply(self.session, chat_id, text, **kwargs)
+        bot, db = self.context.bot, self.services.db
 
-SEND_ATTEMPTS = 4
+        async def send() -> None:
+            await deliver(bot, db, [message_id])
 
-
-async def send_reliably(bot: Any, chat_id: int, text: str, **kwargs: Any) -> Message:
-    """send_message, retried with backoff on network errors and Telegram's 5xx answers.
-
-    A reply often follows a commit ("recorded"): losing it to a passing network fault
-    would leave the user unsure. A retry may, rarely, deliver a message twice (when the
-    first one arrived but its answer was lost); that is the better failure. 429s are
-    already retried by AIORateLimiter; a BadRequest is a bug and is not retried.
-    """
-    delay = 0.5
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            return await bot.send_message(chat_id, text, **kwargs)
-        except (NetworkError, TimedOut) as exc:
-            if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS:
-                raise
-            log.warning("sending failed (%s); retrying in %.1fs", type(exc).__name__, delay)
-            await asyncio.sleep(delay)
-            delay *= 2
-    raise AssertionError("unreachable")
+        await self.after_commit(send)
 
 
 Callback = Callable[[Turn], Awaitable[T]]
@@ -179,6 +176,8 @@ async def finish(turn: Turn) -> None:
     for step in turn._before_commit:
         await step()
     turn._before_commit.clear()
+    # The update's inbox row is marked handled in the same transaction (issue 11).
+    await stage_outcome(turn.session)
     await turn.session.commit()
     turn.committed = True
     waiting, turn._after_commit = turn._after_commit, []

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     # LibreOffice, which converts .doc / .wps uploads to .docx (issue 14); a name on
     # PATH or a full path. Without it such files get "save it as .docx".
     soffice_path: str = "soffice"
+    # The inbox (issue 11): handled updates (and sent replies) are kept this long, then
+    # pruned; under a week, since Telegram may restart update ids after a silent week.
+    inbox_keep_hours: float = Field(default=48, gt=0, le=24 * 6)
+    # A handler that raises is tried this many times in all, then set aside (dead letter).
+    inbox_max_attempts: int = Field(default=3, ge=1, le=20)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"

@@ -402,3 +402,57 @@ class ConversationDraft(Base):
     state: Mapped[int] = mapped_column(Integer)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# An inbox row's life: pending until a worker handled it (or gave up on it).
+INBOX_PENDING, INBOX_HANDLED, INBOX_DEAD = "pending", "handled", "dead"
+
+
+class InboxUpdate(Base):
+    """A raw Telegram update, committed before Telegram is told it arrived (issue 11).
+
+    `seq` (the row's own autoincrement) is the order of handling within a chat: Telegram
+    may restart update ids after a week without updates, so `update_id` only deduplicates
+    a redelivery while the row is kept (handled rows are pruned after INBOX_KEEP_HOURS).
+    """
+
+    __tablename__ = "inbox_update"
+    __table_args__ = (
+        UniqueConstraint("update_id"),
+        # The workers' lookup: the pending updates of a chat, in arrival order.
+        Index("ix_inbox_update_state_chat_seq", "state", "chat_key", "seq"),
+        Index("ix_inbox_update_state_handled_at", "state", "handled_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    # The chat whose order this update keeps (its user's id when it has no chat).
+    chat_key: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default=INBOX_PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """A reply a use case decided on: written in its transaction, sent after the commit."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_sent_at_id", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    # send_message's other arguments as JSON (parse_mode, reply_markup as a dict).
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when Telegram accepted it, or when it was given up on (`failed` says so).
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[str | None] = mapped_column(Text)

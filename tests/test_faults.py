@@ -130,7 +130,7 @@ async def proxied(url: str) -> AsyncIterator[tuple[str, TcpProxy]]:
         await proxy.down()
 
 
-async def test_database_outage_gets_a_polite_reply_and_recovers(
+async def test_database_outage_loses_no_update_and_recovers(
     postgres_url: str, fake_api: FakeBotAPI, tmp_path: Path
 ) -> None:
     async with proxied(postgres_url) as (url, proxy):
@@ -140,16 +140,20 @@ async def test_database_outage_gets_a_polite_reply_and_recovers(
         try:
             await rig.join(FARM, "农业")
             await proxy.down()
-            reply = await rig.ask(FARM, "/items", timeout=40)
-            assert "稍后再试" in reply.plain_text
+            # The update cannot be stored, so it is not confirmed: Telegram keeps it...
+            since = rig.api.mark()
+            rig.inject(u.command(FARM, "/items"))
+            await rig.api.assert_quiet(FARM.id, seconds=3.0)
+            assert rig.api.pending_updates >= 1
             await proxy.up()
-            reply = await rig.ask(FARM, "/items", timeout=40)
-            assert "本单位事项" in reply.plain_text
+            # ...and it is answered once the database is back, without being sent again.
+            reply = await rig.api.wait_for(chat_id=FARM.id, since=since, timeout=40)
+            assert "本单位事项" in reply.plain_text, [m.plain_text for m in rig.api.sent]
         finally:
             await rig.close()
 
 
-async def test_sqlite_database_file_unavailable_gets_a_polite_reply(
+async def test_sqlite_database_file_unavailable_loses_no_update(
     sqlite_rig: DubanRig, tmp_path: Path
 ) -> None:
     rig = sqlite_rig
@@ -158,17 +162,23 @@ async def test_sqlite_database_file_unavailable_gets_a_polite_reply(
     # Dispose pooled connections, then make the file unreadable by replacing it with a folder.
     assert rig.app is not None
     await rig.app.bot_data["services"].db.engine.dispose()
+    assert rig.runtime is not None
+    await rig.runtime.db.engine.dispose()
     moved = path.with_suffix(".away")
     path.rename(moved)  # noqa: ASYNC240 - test setup on a local file
     path.mkdir()  # noqa: ASYNC240 - test setup on a local file
+    since = rig.api.mark()
     try:
-        reply = await rig.ask(FARM, "/items", timeout=20)
-        assert "稍后再试" in reply.plain_text
+        rig.inject(u.command(FARM, "/items"))
+        # Not stored, so not confirmed: it waits at Telegram instead of being lost.
+        await rig.api.assert_quiet(FARM.id, seconds=3.0)
+        assert rig.api.pending_updates >= 1
     finally:
         path.rmdir()  # noqa: ASYNC240 - test cleanup on a local folder
         moved.rename(path)
     await rig.app.bot_data["services"].db.engine.dispose()
-    reply = await rig.ask(FARM, "/items", timeout=20)
+    await rig.runtime.db.engine.dispose()
+    reply = await rig.api.wait_for(chat_id=FARM.id, since=since, timeout=20)
     assert "本单位事项" in reply.plain_text
     async with rig.session() as session:
         assert await session.scalar(select(func.count(Evidence.id))) == 0

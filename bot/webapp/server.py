@@ -1,7 +1,8 @@
 """The dashboard's web server (aiohttp): the page under /app/, its data under /api/.
 
 One aiohttp application serves the Mini App and, in webhook mode, Telegram's webhook
-(`add_webhook_route`), so one web library and one port do both. In polling mode
+(the route is added by `bot/intake/webhook.py`, which answers only after the inbox
+commit), so one web library and one port do both. In polling mode
 `start_dashboard` runs it beside polling in the bot's event loop (called from post_init)
 and `stop_dashboard` stops it (post_shutdown).
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hmac
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -27,7 +27,6 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
 from telegram.ext import Application
 
 from bot.webapp import auth
@@ -538,71 +537,6 @@ API_ENDPOINTS = (
     "/api/evidence/{id}/thumb",
     "/api/evidence/{id}/file",
 )
-
-
-# ---------------------------------------------------------------- webhook on the same server
-
-
-def add_webhook_route(
-    web_app: web.Application, application: AnyApplication, path: str, secret_token: str
-) -> None:
-    """Serve Telegram's webhook calls at `path` on the dashboard's server: the secret
-    header is checked, the update handed to PTB's queue, 200 answered at once."""
-
-    async def webhook(request: web.Request) -> web.Response:
-        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
-        if not hmac.compare_digest(given, secret_token):
-            raise web.HTTPForbidden()
-        try:
-            data = await request.json()
-        except ValueError:
-            raise web.HTTPBadRequest() from None
-        await application.update_queue.put(Update.de_json(data, application.bot))
-        return web.Response()
-
-    web_app.router.add_post("/" + path.lstrip("/"), webhook)
-
-
-async def serve_webhook_with_dashboard(application: AnyApplication, url_path: str) -> None:
-    """Webhook mode with a dashboard: one aiohttp server on WEBHOOK_LISTEN:WEBHOOK_PORT
-    serves Telegram's webhook and the Mini App, as PTB's custom-webhook example runs its
-    own web framework. Runs until SIGINT or SIGTERM, then stops as run_webhook would."""
-    import signal
-
-    application.bot_data[MOUNTED_KEY] = True  # post_init: no server of its own
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    services: Services = application.bot_data[SERVICES_KEY]
-    settings = services.settings
-    assert settings.webhook_url and settings.webhook_secret
-    secret = settings.webhook_secret.get_secret_value()
-    web_app = build_web_app(services)
-    add_webhook_route(web_app, application, url_path, secret)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await web.TCPSite(runner, settings.webhook_listen, settings.webhook_port).start()
-        services.extra[WEB_RUNNER_KEY] = runner
-        await application.bot.set_webhook(
-            url=settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
-        )
-        await application.start()
-        log.info(
-            "webhook and dashboard served on %s:%s", settings.webhook_listen, settings.webhook_port
-        )
-        await stop.wait()
-    finally:
-        if application.running:
-            await application.stop()
-        await stop_dashboard(application)
-        await application.shutdown()
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
 
 
 # ---------------------------------------------------------------- lifecycle beside polling

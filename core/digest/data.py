@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.people.leave import on_leave
@@ -482,3 +482,20 @@ async def departments_on_leave(
     for tg_id, department_id in mains:
         by_department[department_id].append(tg_id)
     return {d for d, people in by_department.items() if all(p in away for p in people)}
+
+
+async def follow_group_migration(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """A group Telegram upgraded to a supergroup (`migrate_to_chat_id`) keeps its digest:
+    the office group setting and the digest bookkeeping move to the new chat id.
+
+    Flushes, never commits; True if the office group was the one that moved. Idempotent:
+    a redelivered migration message finds nothing left under the old id.
+    """
+    if await repo.get_setting(session, OFFICE_CHAT_KEY) != str(old_chat_id):
+        return False
+    await repo.put_setting(session, OFFICE_CHAT_KEY, str(new_chat_id))
+    await session.execute(
+        update(DigestSent).where(DigestSent.chat_id == old_chat_id).values(chat_id=new_chat_id)
+    )
+    await session.flush()
+    return True

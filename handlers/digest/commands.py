@@ -10,15 +10,18 @@ gets a second one.
 from __future__ import annotations
 
 import html
+import logging
 
+from telegram import Update
 from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
 
-from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, follow_group_migration
 from core.people.permissions import ChatKind
 from core.scheduling.once import digest_row
 from core.scheduling.times import local_today
 from core.text.formatting import local_datetime
-from handlers.base import Turn, use_case
+from handlers.base import Turn, services, use_case
 from handlers.digest.delivery import (
     Outcome,
     deliver_digest,
@@ -27,7 +30,10 @@ from handlers.digest.delivery import (
     office_chat,
     send_parts,
 )
+from runtime.intake.context import stage_outcome
 from storage import repositories as repo
+
+log = logging.getLogger(__name__)
 
 
 @use_case("setgroup")
@@ -102,3 +108,20 @@ async def digest_command(turn: Turn) -> None:
     built = await make_digest(svc, chat_id, today)
     bot = turn.context.bot
     await turn.after_commit(lambda: send_parts(bot, turn.actor.tg_id, built.parts))
+
+
+async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The group became a supergroup: its new chat id receives the digest from now on.
+
+    Not a use case: the service message comes from no user (Telegram sends it), and
+    nobody is answered.
+    """
+    message = update.effective_message
+    if message is None or message.migrate_to_chat_id is None:
+        return
+    svc = services(context)
+    async with svc.db.session() as session:
+        if await follow_group_migration(session, message.chat_id, message.migrate_to_chat_id):
+            log.info("the office group became a supergroup; its digest follows it")
+        await stage_outcome(session)
+        await session.commit()

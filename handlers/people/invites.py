@@ -17,6 +17,7 @@ from core.people.invites import MadeInvite, find_department, make_invite
 from core.text.formatting import local_datetime
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
+from runtime.intake.context import stage_outcome
 from storage import repositories as repo
 from storage.models import ROLE_LEADER, ROLE_LIAISON, Department
 
@@ -40,6 +41,8 @@ def invite_text(made: MadeInvite, _: Translate, tz: object) -> str:
 
 async def _make(turn: Turn, department: Department | None, *, deputy: bool = False) -> None:
     settings = turn.services.settings
+    # Handled in the same commit as the write: a redelivery must not repeat it.
+    await stage_outcome(turn.session)
     made = await make_invite(
         turn.session,
         role=ROLE_LIAISON if department else ROLE_LEADER,

@@ -24,7 +24,7 @@ from core.reporting.quick import QuickCaption, parse_caption
 from core.reporting.reports import NewEvidence, ReportRefused
 from core.text import i18n
 from core.text.i18n import translator
-from handlers.base import Turn, job_use_case, send_reliably, use_case
+from handlers.base import Turn, job_use_case, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
 from handlers.reporting.report import summary
 from runtime.services import Services
@@ -88,7 +88,7 @@ async def media_received(turn: Turn) -> None:
         now=turn.now,
         source_message_id=message.message_id,
     )
-    await turn.reply(text)
+    await turn.reply_after_commit(text)
 
 
 async def _own_view(turn: Turn, code: str) -> reports.ItemView | None:
@@ -128,7 +128,11 @@ async def album_part(turn: Turn) -> None:
     data: dict[str, Any] = dict(draft.data) if draft else {"files": [], "rejected": 0}
     try:
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
-        data["files"] = [*data.get("files", []), piece.to_json()]
+        files = list(data.get("files", []))
+        # A part delivered again (after a crash) is not a second file.
+        if all(f.get("sha256") != piece.staged.sha256 for f in files):
+            files.append(piece.to_json())
+        data["files"] = files
     except EvidenceRejected as exc:
         data["rejected"] = int(data.get("rejected", 0)) + 1
         data["rejected_reason"] = exc.reason
@@ -229,8 +233,8 @@ async def album_done(turn: Turn, key: DraftKey) -> None:
             now=turn.now,
             rejected=int(data.get("rejected", 0)),
         )
-    bot = turn.context.bot
-    await turn.after_commit(lambda: send_reliably(bot, key.chat_id, reply or ""))
+    if reply:
+        await turn.reply_after_commit(reply, chat_id=key.chat_id)
 
 
 async def _record(

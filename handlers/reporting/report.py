@@ -557,9 +557,9 @@ async def done(turn: Turn) -> int:
         await turn.reply(_("This item is not available to you."))
         return END
     # The report and the end of its draft are one transaction (committed by the use case);
-    # the summary waits for that commit.
+    # the summary waits for that commit, in the outbox (sent even after a crash).
     await drop_draft(turn)
-    await turn.reply(summary(recorded, turn._))
+    await turn.reply_after_commit(summary(recorded, turn._))
     return END
 
 

@@ -767,6 +767,9 @@ class FakeBotAPI:
         self._allowed_updates: frozenset[str] = _DEFAULT_ALLOWED_UPDATES
         self._poll_generation = 0
         self._webhook: JSON | None = None
+        self._webhook_route: str | None = None  # see route_webhook()
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._webhook_answers: list[tuple[int, int]] = []  # (update_id, HTTP status or 0)
 
         self._messages: dict[tuple[int, int], JSON] = {}
         self._next_message_id: dict[int, int] = {}
@@ -1243,6 +1246,86 @@ class FakeBotAPI:
             self._updates.append(record)
         self._update_signal.notify()
         return new_id
+
+    def route_webhook(self, base_url: str | None) -> None:
+        """Deliver updates to a webhook the bot set, as Telegram does, at ``base_url``.
+
+        Telegram only calls https URLs; a bot under test listens on plain http on
+        loopback, so the registered URL's path is POSTed to ``base_url`` (e.g.
+        ``http://127.0.0.1:8443``) instead of its host. Each update is POSTed (with the
+        secret-token header) until the bot answers 2xx; a non-2xx answer or a dropped
+        connection means it is sent again, after a short backoff. Only then is it
+        confirmed, and the next one sent.
+        """
+        with self._lock:
+            self._webhook_route = base_url
+        loop = self._loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._ensure_webhook_task)
+        self._update_signal.notify()
+
+    @property
+    def webhook_answers(self) -> list[tuple[int, int]]:
+        """(update_id, HTTP status; 0 for a dropped connection) of every webhook call."""
+        with self._lock:
+            return list(self._webhook_answers)
+
+    def _ensure_webhook_task(self) -> None:
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.ensure_future(self._webhook_loop())
+
+    async def _webhook_loop(self) -> None:
+        from urllib.parse import urlsplit
+
+        import tornado.httpclient
+
+        client = tornado.httpclient.AsyncHTTPClient()
+        delay = 0.1
+        while not self._stopping:
+            with self._lock:
+                hook, route = self._webhook, self._webhook_route
+            batch = self._take_updates(1) if hook is not None and route else []
+            if not batch or hook is None or route is None:
+                sub = self._update_signal.subscribe()
+                try:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(0.2):
+                            await sub.event.wait()
+                finally:
+                    self._update_signal.unsubscribe(sub)
+                continue
+            update = batch[0]
+            headers = {"Content-Type": "application/json"}
+            if hook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
+            url = route.rstrip("/") + (urlsplit(str(hook["url"])).path or "/")
+            with self._lock:
+                if update.delivered_at is None:
+                    update.delivered_at = time.monotonic()
+            try:
+                answer = await client.fetch(
+                    url,
+                    method="POST",
+                    body=update.raw,
+                    headers=headers,
+                    raise_error=False,
+                    request_timeout=30,
+                )
+                status = int(answer.code) if answer.code != 599 else 0
+            except Exception:  # refused or dropped: Telegram tries again later
+                status = 0
+            with self._lock:
+                self._webhook_answers.append((update.update_id, status))
+            if 200 <= status < 300:
+                delay = 0.1
+                now = time.monotonic()
+                with self._lock:
+                    update.confirmed_at = now
+                    self._updates = [u for u in self._updates if u is not update]
+                self._confirm_signal.notify()
+            else:
+                await self._sleep(delay)
+                delay = min(2.0, delay * 2)
 
     def inject_many(self, updates: Iterable[dict[str, Any]]) -> list[int]:
         return [self.inject(update) for update in updates]
@@ -2085,6 +2168,7 @@ class FakeBotAPI:
             if not str(url).startswith("https://"):
                 raise _bad("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
             self._webhook = {k: v for k, v in req.params.items() if k != "certificate"}
+            self._ensure_webhook_task()
         if req.params.get("drop_pending_updates"):
             self._drop_pending()
         return True

@@ -2,8 +2,9 @@
 
 `DubanRig` owns one bot process's worth of state: settings pointing at the fake server,
 a database URL, an evidence directory and a controllable clock. `start()`/`stop()` run
-and stop the bot exactly as `python -m bot` does (polling), so a test can restart it in
-the middle of a conversation. Helpers inject updates as users and wait for replies.
+and stop the bot exactly as `python -m bot` does (polling into the durable inbox), so a
+test can restart it in the middle of a conversation. Helpers inject updates as users and
+wait for replies.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.intake.runtime import IntakeRuntime
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from core.people.invites import find_department, make_invite
 from storage.db import Database
@@ -58,6 +60,7 @@ class DubanRig:
     admin_ids: frozenset[int] = frozenset({ADMIN.id})
     overrides: dict[str, Any] = field(default_factory=dict)
     app: Application | None = None  # type: ignore[type-arg]
+    runtime: IntakeRuntime | None = None
     db: Database | None = None
 
     @property
@@ -75,30 +78,17 @@ class DubanRig:
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        """Start as Application.run_polling does: initialize, post_init, poll, start."""
+        """Start as `python -m bot` does: the Application behind the durable inbox."""
         app = build_application(self.settings, clock=self.clock)
-        await app.initialize()
-        if app.post_init is not None:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(
-            poll_interval=0, timeout=5, allowed_updates=Update.ALL_TYPES
-        )
-        await app.start()
-        self.app = app
+        runtime = IntakeRuntime(app, self.settings, poll_timeout=5, idle_poll_seconds=0.2)
+        await runtime.start()
+        self.app, self.runtime = app, runtime
 
     async def stop(self) -> None:
-        """Stop as run_polling does on exit: updater, application, shutdown, post_shutdown."""
-        app, self.app = self.app, None
-        if app is None:
-            return
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-        await app.shutdown()
-        if app.post_shutdown is not None:
-            await app.post_shutdown(app)
+        """Stop as `python -m bot` does on SIGINT: receiver, worker, application."""
+        runtime, self.runtime, self.app = self.runtime, None, None
+        if runtime is not None:
+            await runtime.stop()
 
     async def restart(self) -> None:
         await self.api.wait_idle(timeout=10)

@@ -1,7 +1,7 @@
 """item details from table documents: score, standard, binding role (issue 14)
 
 Revision ID: 0003_item_details
-Revises: 0001
+Revises: 0002_intake
 Create Date: 2026-12-01 09:10:00
 
 Existing rows keep working: items get no score and an empty standard, every
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_item_details"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_intake"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

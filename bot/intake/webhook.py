@@ -1,0 +1,96 @@
+"""Webhook mode: Telegram's POST is answered only after the update is in the inbox.
+
+PTB's own webhook server answers 200 as soon as the update is queued in memory; here the
+answer waits for the inbox commit, and any failure answers 500 so Telegram redelivers.
+
+The process has one web server, aiohttp (as PTB's custom-webhook example runs its own
+framework): with WEBAPP_URL set it is the dashboard's application (issue 12) with the
+webhook route added, so both share WEBHOOK_LISTEN:WEBHOOK_PORT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram import Bot, Update
+
+from bot.intake.receive import store_updates
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_route(
+    db: Database, secret: str, on_stored: Callable[[], None]
+) -> Callable[[web.Request], Any]:
+    """The POST handler: check the secret, commit the update to the inbox, then answer."""
+
+    async def webhook(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=403)
+        try:
+            payload = await request.json()
+        except ValueError:
+            return web.Response(status=400)
+        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
+            return web.Response(status=400)
+        try:
+            await store_updates(db, [payload])
+        except Exception:
+            log.exception("could not store a webhook update; Telegram will send it again")
+            return web.Response(status=500)
+        on_stored()
+        return web.Response()
+
+    return webhook
+
+
+class WebhookReceiver:
+    """Registers the webhook with Telegram and serves it until stopped.
+
+    `make_app` gives the aiohttp application to add the route to (the dashboard's, or a
+    bare one); it is called once the bot has started, so the dashboard has its services.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        db: Database,
+        *,
+        url: str,
+        secret: str,
+        listen: str,
+        port: int,
+        make_app: Callable[[], web.Application] = web.Application,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.url = url
+        self.secret = secret
+        self.listen = listen
+        self.port = port
+        self.make_app = make_app
+
+    async def run(self, stop: asyncio.Event, on_stored: Callable[[], None]) -> None:
+        path = "/" + urlsplit(self.url).path.lstrip("/")
+        app = self.make_app()
+        app.router.add_post(path, webhook_route(self.db, self.secret, on_stored))
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self.listen, self.port).start()
+            await self.bot.set_webhook(
+                self.url, secret_token=self.secret, allowed_updates=list(Update.ALL_TYPES)
+            )
+            log.info("serving the webhook on %s:%s", self.listen, self.port)
+            await stop.wait()
+        finally:
+            await runner.cleanup()

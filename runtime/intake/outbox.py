@@ -1,0 +1,119 @@
+"""Sending the outbox: replies a use case committed, sent after its commit.
+
+`queue_reply` writes the reply into the use case's session (and stages the inbox row's
+handled mark with it: the reply and "this update is done" become durable together).
+`deliver` sends given rows right after that commit; `deliver_unsent` sends whatever a
+dead process left unsent (at start, then now and then). Each row is sent under a row
+lock (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two processes never send the same one;
+it goes out twice only if the process dies between Telegram's answer and `mark_sent`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from runtime.intake.context import current, stage_outcome
+from runtime.intake.faults import kill_point
+from runtime.sending import send_reliably
+from storage import outbox
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+MAX_SEND_ATTEMPTS = 5
+# A row this old and still unsent belongs to nobody alive (a live sender sends at once).
+ABANDONED_AFTER = dt.timedelta(seconds=30)
+
+
+def encode_options(options: dict[str, Any]) -> dict[str, Any]:
+    """send_message's keyword arguments as JSON (an inline keyboard as its dict)."""
+    encoded = dict(options)
+    markup = encoded.get("reply_markup")
+    if isinstance(markup, InlineKeyboardMarkup):
+        encoded["reply_markup"] = markup.to_dict()
+    elif markup is None:
+        encoded.pop("reply_markup", None)
+    return encoded
+
+
+def decode_options(options: dict[str, Any], bot: Bot) -> dict[str, Any]:
+    decoded = dict(options)
+    if isinstance(decoded.get("reply_markup"), dict):
+        decoded["reply_markup"] = InlineKeyboardMarkup.de_json(decoded["reply_markup"], bot)
+    return decoded
+
+
+async def queue_reply(session: AsyncSession, chat_id: int, text: str, **options: Any) -> int:
+    """Write a reply to send once `session` commits; the current update's outcome."""
+    message_id = await outbox.queue(
+        session, chat_id, text, encode_options(options), now=dt.datetime.now(dt.UTC)
+    )
+    await stage_outcome(session)
+    turn = current.get()
+    if turn is not None:
+        turn.outbox_ids.append(message_id)
+    return message_id
+
+
+async def deliver(bot: Bot, db: Database, ids: Sequence[int]) -> int:
+    """Send the given outbox rows (those still unsent), in order; how many went out."""
+    kill_point("before_outbox_send")
+    sent = 0
+    for message_id in sorted(ids):
+        sent += await _send_one(bot, db, message_id)
+    return sent
+
+
+async def deliver_unsent(bot: Bot, db: Database, *, older_than: dt.timedelta) -> int:
+    """Send replies left unsent (by a process that died after its commit)."""
+    cutoff = dt.datetime.now(dt.UTC) - older_than
+    async with db.session() as session:
+        ids = list(
+            await session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.created_at <= cutoff)
+                .order_by(OutboxMessage.id)
+                .limit(500)
+            )
+        )
+    if ids:
+        log.info("sending %s replies left unsent", len(ids))
+    return await deliver(bot, db, ids)
+
+
+async def _send_one(bot: Bot, db: Database, message_id: int) -> int:
+    async with db.session() as session:
+        row = await session.scalar(
+            select(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .with_for_update(skip_locked=True)
+        )
+        if row is None:
+            return 0  # sent already, or being sent by another process right now
+        try:
+            await send_reliably(bot, row.chat_id, row.text, **decode_options(row.options, bot))
+        except (BadRequest, Forbidden) as exc:
+            now = dt.datetime.now(dt.UTC)
+            # Telegram refused it (blocked bot, bad markup): sending again cannot help.
+            log.warning("a reply was refused by Telegram: %s", exc)
+            await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=True, now=now)
+            await session.commit()
+            return 0
+        except TelegramError as exc:
+            now = dt.datetime.now(dt.UTC)
+            give_up = row.attempts + 1 >= MAX_SEND_ATTEMPTS
+            log.warning("sending a reply failed (%s); %s", exc, "gave up" if give_up else "later")
+            await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=give_up, now=now)
+            await session.commit()
+            return 0
+        await outbox.mark_sent(session, row.id, dt.datetime.now(dt.UTC))
+        await session.commit()
+        return 1

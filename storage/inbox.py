@@ -1,0 +1,169 @@
+"""The inbox of raw Telegram updates: record on arrival, claim per chat, mark handled.
+
+Receivers call `record` and commit before telling Telegram the updates arrived; workers
+take a chat's pending updates in arrival order (`pending_chats`, `pending_of_chat`) and
+`mark_handled` each in the transaction of the use case that handled it. Functions here
+flush, never commit: the caller's unit of work decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import INBOX_DEAD, INBOX_HANDLED, INBOX_PENDING, InboxUpdate
+
+# Every key of an Update whose object carries a chat (message-like) or a sender.
+_MESSAGE_KEYS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "edited_business_message",
+)
+_CHAT_KEYS = ("my_chat_member", "chat_member", "chat_join_request", "message_reaction")
+
+
+def chat_key_of(payload: Mapping[str, Any]) -> int:
+    """The chat whose order an update keeps: its chat, else its sender, else 0.
+
+    A callback query belongs to the chat of the message its button is on, so a button
+    pressed in the middle of a /report waits for the texts sent before it.
+    """
+    for key in _MESSAGE_KEYS + _CHAT_KEYS:
+        value = payload.get(key)
+        if isinstance(value, Mapping):
+            chat = value.get("chat")
+            if isinstance(chat, Mapping) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    query = payload.get("callback_query")
+    if isinstance(query, Mapping):
+        message = query.get("message")
+        if isinstance(message, Mapping):
+            chat = message.get("chat")
+            if isinstance(chat, Mapping) and isinstance(chat.get("id"), int):
+                return int(chat["id"])
+    for value in payload.values():
+        if isinstance(value, Mapping):
+            sender = value.get("from") or value.get("user")
+            if isinstance(sender, Mapping) and isinstance(sender.get("id"), int):
+                return int(sender["id"])
+    return 0
+
+
+async def record(
+    session: AsyncSession, payloads: Sequence[Mapping[str, Any]], now: dt.datetime
+) -> int:
+    """Add updates not seen yet (a redelivered update_id is ignored); how many were new."""
+    rows = [
+        {
+            "update_id": int(p["update_id"]),
+            "chat_key": chat_key_of(p),
+            "payload": dict(p),
+            "state": INBOX_PENDING,
+            "attempts": 0,
+            "received_at": now,
+        }
+        for p in payloads
+        if isinstance(p.get("update_id"), int)
+    ]
+    if not rows:
+        return 0
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One statement per update keeps the arrival order in `seq` (a multi-row INSERT
+    # does too on both backends, but row by row says so without relying on it).
+    new = 0
+    for row in rows:
+        result = await session.execute(
+            insert(InboxUpdate).values(**row).on_conflict_do_nothing(index_elements=["update_id"])
+        )
+        new += max(0, int(getattr(result, "rowcount", 0) or 0))
+    return new
+
+
+async def pending_chats(session: AsyncSession, *, limit: int = 20) -> list[int]:
+    """Chats with pending updates, the one waiting longest first."""
+    first = func.min(InboxUpdate.seq)
+    rows = await session.execute(
+        select(InboxUpdate.chat_key)
+        .where(InboxUpdate.state == INBOX_PENDING)
+        .group_by(InboxUpdate.chat_key)
+        .order_by(first)
+        .limit(limit)
+    )
+    return [int(chat) for (chat,) in rows]
+
+
+async def pending_of_chat(
+    session: AsyncSession, chat_key: int, *, limit: int = 100
+) -> list[InboxUpdate]:
+    """A chat's pending updates in arrival order."""
+    rows = await session.scalars(
+        select(InboxUpdate)
+        .where(InboxUpdate.state == INBOX_PENDING, InboxUpdate.chat_key == chat_key)
+        .order_by(InboxUpdate.seq)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def pending_count(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.state == INBOX_PENDING)
+        )
+        or 0
+    )
+
+
+async def count_attempt(session: AsyncSession, seq: int) -> int:
+    """Count one more attempt at an update (before it runs, so a crash counts too)."""
+    await session.execute(
+        update(InboxUpdate).where(InboxUpdate.seq == seq).values(attempts=InboxUpdate.attempts + 1)
+    )
+    return int(
+        await session.scalar(select(InboxUpdate.attempts).where(InboxUpdate.seq == seq)) or 0
+    )
+
+
+async def mark_handled(session: AsyncSession, seq: int, now: dt.datetime) -> None:
+    """The update is done with; in the transaction of the use case that handled it."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.seq == seq, InboxUpdate.state == INBOX_PENDING)
+        .values(state=INBOX_HANDLED, handled_at=now)
+    )
+
+
+async def record_failure(
+    session: AsyncSession, seq: int, error: str, *, dead: bool, now: dt.datetime
+) -> None:
+    """Note a failed attempt; `dead` moves the update out of the way for good."""
+    values: dict[str, Any] = {"last_error": error[:2000]}
+    if dead:
+        values.update(state=INBOX_DEAD, handled_at=now)
+    await session.execute(update(InboxUpdate).where(InboxUpdate.seq == seq).values(**values))
+
+
+async def prune_handled(session: AsyncSession, before: dt.datetime) -> int:
+    """Forget handled updates older than `before` (dead ones stay for the office to see)."""
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.state == INBOX_HANDLED, InboxUpdate.handled_at < before
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def dead_updates(session: AsyncSession) -> list[InboxUpdate]:
+    rows = await session.scalars(
+        select(InboxUpdate).where(InboxUpdate.state == INBOX_DEAD).order_by(InboxUpdate.seq)
+    )
+    return list(rows)
