@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # Reminders go out only between these local times (issue 5).
     reminder_earliest: dt.time = dt.time(8, 0)
     reminder_latest: dt.time = dt.time(21, 0)
+    # The export (issue 13): Excel's rows per sheet (a longer sheet continues on the next);
+    # the largest workbook sent as a Telegram document (bots may upload 50 MB), past
+    # which the admin gets a one-time download link valid this many hours.
+    export_sheet_rows: int = Field(default=1_048_576, ge=10, le=1_048_576)
+    export_upload_limit_mb: float = Field(default=50, gt=0, le=2000)
+    export_link_hours: float = Field(default=24, gt=0, le=24 * 30)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
