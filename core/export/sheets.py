@@ -336,7 +336,11 @@ def _write(
     ws.write_number(row, 8, rate, formats.percent)
     _when(ws, row, 9, local(last_overall, tz), formats.date)
     # A sheet too long for Excel continues on further sheets: said here, where one looks.
-    for name, rows in ((SHEET_REPORTS, counts.reports), (SHEET_EVIDENCE, counts.evidence)):
+    for name, rows in (
+        (SHEET_ITEMS, counts.bindings),
+        (SHEET_REPORTS, counts.reports),
+        (SHEET_EVIDENCE, counts.evidence),
+    ):
         parts = sheet_names(name, rows, max_rows)
         if len(parts) > 1:
             row = sheet.next_row()
