@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     export_sheet_rows: int = Field(default=1_048_576, ge=10, le=1_048_576)
     export_upload_limit_mb: float = Field(default=50, gt=0, le=2000)
     export_link_hours: float = Field(default=24, gt=0, le=24 * 30)
+    # Where such a workbook waits for its download, and the public address of the
+    # dashboard's download route (GET ...?token=); without it the admin is told the path.
+    export_dir: Path = DEFAULT_DATA_DIR / "exports"
+    export_download_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"

@@ -212,6 +212,19 @@ async def _campaign(session: AsyncSession, campaign_id: int | None) -> Campaign:
     return campaign
 
 
+async def campaign_to_export(
+    session: AsyncSession, campaign_id: int | None = None, *, year: int | None = None
+) -> Campaign:
+    """The campaign an export is of: `campaign_id`, else the latest of `year`, else the
+    active one. NoCampaign when there is none."""
+    if year is not None and campaign_id is None:
+        campaign = await campaign_of_year(session, year)
+        if campaign is None:
+            raise NoCampaign(year)
+        return campaign
+    return await _campaign(session, campaign_id)
+
+
 async def campaign_of_year(session: AsyncSession, year: int) -> Campaign | None:
     """The latest campaign of a year (an older campaign stays exportable)."""
     return await session.scalar(
