@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     export_link_hours: float = Field(default=24, gt=0, le=24 * 30)
     # Where such a workbook waits for its download, and the public address of the
     # dashboard's download route (GET ...?token=); without it the admin is told the path.
-    export_dir: Path = DEFAULT_DATA_DIR / "exports"
+    export_dir: Path | None = None  # default: "exports" beside EVIDENCE_DIR
     export_download_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
@@ -156,6 +156,10 @@ class Settings(BaseSettings):
     @classmethod
     def _level(cls, value: object) -> object:
         return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def exports_path(self) -> Path:
+        return self.export_dir or self.evidence_dir.parent / "exports"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -112,7 +112,7 @@ async def run_export(app: Application, run_id: int) -> None:  # type: ignore[typ
     bot = app.bot
     started = svc.clock()
     local_day = started.astimezone(settings.tz).strftime("%Y%m%d")
-    path = settings.export_dir / f".export-{run_id}.xlsx"
+    path = settings.exports_path / f".export-{run_id}.xlsx"
     last_edit = time.monotonic()
     last_beat = started
 
@@ -133,7 +133,7 @@ async def run_export(app: Application, run_id: int) -> None:  # type: ignore[typ
             await _edit(bot, chat_id, message_id, text)
 
     try:
-        await asyncio.to_thread(settings.export_dir.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(settings.exports_path.mkdir, parents=True, exist_ok=True)
         async with svc.db.session() as session:
             source = await open_export(session, campaign_id)
             label = f"{source.campaign.year or '?'} {source.campaign.title}".strip()
@@ -202,7 +202,7 @@ async def _offer_link(
     _: Translate,
 ) -> None:
     settings = svc.settings
-    kept = settings.export_dir / f"export-{run_id}.xlsx"
+    kept = settings.exports_path / f"export-{run_id}.xlsx"
     await asyncio.to_thread(path.replace, kept)
     hours = settings.export_link_hours
     async with svc.db.session() as session:
