@@ -312,6 +312,11 @@ async def open_export(
     ).one()
     export_counts = ExportCounts(int(row[0]), int(row[1]), int(row[2]))
 
+    targets_text = {
+        item_id: "；".join(target_text(t.metric, t.op, t.value, t.unit) for t in item_targets)
+        for item_id, item_targets in targets.items()
+    }
+
     def values_of(pairs: Iterable[tuple[int, Decimal]]) -> str:
         return values_text([(all_targets[tid], v) for tid, v in pairs if tid in all_targets])
 
@@ -325,7 +330,11 @@ async def open_export(
                 Binding.last_reported_at,
                 Binding.evidence_count,
                 Binding.created_at,
-                Item,
+                Item.id,
+                Item.kind,
+                Item.code,
+                Item.text,
+                Item.deadline,
                 ReportValue.target_id,
                 ReportValue.value,
             )
@@ -342,25 +351,23 @@ async def open_export(
         department_id: int | None = None
         async for group in _grouped(session, statement, batch_rows, key=lambda r: r[0]):
             first = group[0]
-            item: Item = first[7]
+            item_id, kind, code, item_text, deadline = first[7:12]
             if first[1] != department_id:
                 out.extend(sorted(department, key=lambda b: code_key(b.code)))
                 department, department_id = [], first[1]
                 if len(out) >= batch_rows:
                     yield out
                     out = []
-            last_values = {r[8]: r[9] for r in group if r[8] is not None}
-            item_targets = targets.get(item.id, [])
+            last_values = {r[12]: r[13] for r in group if r[12] is not None}
+            item_targets = targets.get(item_id, [])
             department.append(
                 BindingRow(
                     department=names.get(first[1], "?"),
-                    kind=item.kind,
-                    code=item.code,
-                    text=item.text,
-                    deadline=item.deadline,
-                    targets="；".join(
-                        target_text(t.metric, t.op, t.value, t.unit) for t in item_targets
-                    ),
+                    kind=kind,
+                    code=code,
+                    text=item_text,
+                    deadline=deadline,
+                    targets=targets_text.get(item_id, ""),
                     status=office_status(first[2], first[3]),
                     values=values_of(last_values.items()),
                     met=judge(item_targets, last_values),
@@ -500,8 +507,10 @@ async def _batches(
     session: AsyncSession, statement: Select[Any], batch_rows: int
 ) -> AsyncIterator[Sequence[Any]]:
     """The statement's rows, `batch_rows` at a time, from a streamed result (a
-    server-side cursor on PostgreSQL; SQLite steps through the statement)."""
-    result = await session.stream(statement.execution_options(yield_per=batch_rows))
+    server-side cursor on PostgreSQL; SQLite steps through the statement). Plain
+    columns through the session's connection: no ORM loading per row."""
+    connection = await session.connection()
+    result = await connection.stream(statement.execution_options(yield_per=batch_rows))
     try:
         async for rows in result.partitions(batch_rows):
             yield rows
