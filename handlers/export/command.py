@@ -8,8 +8,9 @@ answered meanwhile. Rows are streamed from the database into the workbook
 (core.export.run) in its own session; progress is edited into the one message every few
 seconds and beats in the run's row. A workbook past the upload limit (Telegram lets bots
 send 50 MB) is kept on disk behind a one-time, expiring download link served by the
-dashboard (bot.export_download). At start, `report_interrupted_exports` tells the admin
-of an export a restart cut short.
+dashboard (bot.export_download). A clean stop waits for a running export (PTB awaits
+its tasks); at start, `report_interrupted_exports` tells the admin of an export whose
+process died (its heartbeat stopped).
 """
 
 from __future__ import annotations
@@ -35,8 +36,6 @@ from storage.models import AuditLog, ExportRun
 
 log = logging.getLogger(__name__)
 EDIT_EVERY_SECONDS = 3.0
-# Tasks of this process, kept so they are not garbage-collected while they run.
-_RUNNING: set[asyncio.Task[None]] = set()
 
 
 @use_case("export")
@@ -92,11 +91,10 @@ async def export_command(turn: Turn) -> None:
         )
     )
     await turn.session.commit()
-    task = turn.context.application.create_task(
+    # PTB keeps a reference to the task, reports its errors, and awaits it at stop.
+    turn.context.application.create_task(
         run_export(turn.context.application, run.id), update=turn.update, name=f"export-{run.id}"
     )
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
 
 
 async def run_export(app: Application, run_id: int) -> None:  # type: ignore[type-arg]
