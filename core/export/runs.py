@@ -33,9 +33,10 @@ from storage.models import (
 )
 
 # A running export beats at least this often (core.export.run reports progress every
-# 10,000 rows, seconds apart); one silent for STALE_AFTER has lost its process.
+# 10,000 rows, seconds apart) and once more before its upload; one silent for
+# STALE_AFTER (longer than an upload of 50 MB takes on a slow line) lost its process.
 HEARTBEAT_EVERY = dt.timedelta(seconds=20)
-STALE_AFTER = dt.timedelta(minutes=2)
+STALE_AFTER = dt.timedelta(minutes=5)
 
 
 async def start_run(

@@ -122,7 +122,11 @@ async def run_export(app: Application, run_id: int) -> None:  # type: ignore[typ
             async with svc.db.session() as beat_session:  # not the export's own session
                 await runs.beat(beat_session, run_id, rows_done=done, rows_total=total, now=now)
                 await beat_session.commit()
-        if message_id is not None and time.monotonic() - last_edit >= EDIT_EVERY_SECONDS:
+        # The last call (all rows written) is not shown: "done" follows, and must not be
+        # overtaken by a late progress edit.
+        if done >= total or message_id is None:
+            return
+        if time.monotonic() - last_edit >= EDIT_EVERY_SECONDS:
             last_edit = time.monotonic()
             percent = 100 * done // total if total else 100
             text = _("Exporting: {percent}% ({done} of {total} rows)…").format(
@@ -159,6 +163,10 @@ async def run_export(app: Application, run_id: int) -> None:  # type: ignore[typ
         size = (await asyncio.to_thread(path.stat)).st_size
         limit = int(settings.export_upload_limit_mb * 2**20)
         if size <= limit:
+            async with svc.db.session() as session:  # the upload may take a while
+                total = source.counts.bindings + source.counts.reports + source.counts.evidence
+                await runs.beat(session, run_id, rows_done=total, rows_total=total, now=svc.clock())
+                await session.commit()
             with path.open("rb") as handle:
                 await bot.send_document(
                     chat_id, document=handle, filename=file_name, caption=caption[:1024]
