@@ -14,7 +14,7 @@ import datetime as dt
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from core.export.gather import Batches, ExportData, ExportSource
@@ -32,13 +32,13 @@ async def _next(batches: AsyncIterator[list[T]]) -> list[T] | None:
 
 
 def _threaded(
-    source: ExportSource, loop: asyncio.AbstractEventLoop, opened: list[AsyncIterator[object]]
+    source: ExportSource, loop: asyncio.AbstractEventLoop, opened: list[AsyncIterator[Any]]
 ) -> ExportData:
     """The source as ExportData whose rows a worker thread iterates."""
 
     def feed(batches: Batches[T]) -> Iterator[T]:
         iterator = batches()
-        opened.append(iterator)  # type: ignore[arg-type]
+        opened.append(iterator)
         pending = asyncio.run_coroutine_threadsafe(_next(iterator), loop)
         while True:
             batch = pending.result()
@@ -84,7 +84,7 @@ async def write_export(
         if progress is not None:
             asyncio.run_coroutine_threadsafe(progress(rows, total), loop)
 
-    opened: list[AsyncIterator[object]] = []
+    opened: list[AsyncIterator[Any]] = []
     data = _threaded(source, loop, opened)
     limit = max_rows or EXCEL_MAX_ROWS
     if store is None:
@@ -113,5 +113,7 @@ async def write_export(
     try:
         return await asyncio.to_thread(work)
     finally:
-        for iterator in opened:
-            await iterator.aclose()  # type: ignore[attr-defined]
+        for iterator in opened:  # async generators: close their streamed results now
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                await close()

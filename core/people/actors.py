@@ -138,7 +138,7 @@ async def load_actor(
 async def cached_user(session: AsyncSession, tg_id: int) -> UserSnapshot | None:
     """The user's row as last read within ACTOR_CACHE_SECONDS, else read now."""
     bind = session.bind
-    engine = bind.sync_engine if bind is not None else None  # type: ignore[union-attr]
+    engine = bind.sync_engine if bind is not None else None
     entries = _CACHE.setdefault(engine, {}) if isinstance(engine, Engine) else None
     now = time.monotonic()
     if entries is not None:
