@@ -4,6 +4,7 @@ number of SQL statements, at two scales (the statement counts must not differ).
     .venv/bin/python bench/scale.py [--departments 1000] [--reports 1000000]
                                     [--databases sqlite,postgres] [--quick] [--no-record]
                                     [--screens status,dept,...] [--json PATH]
+                                    [--keep DIR]
 
 For each database and each scale (the full one, and a small one of a tenth the
 departments and reports) a fresh database is migrated and filled by bench/scale_data.py
@@ -18,13 +19,13 @@ domain functions its handler (or the CLI) calls, without Telegram:
     /overdue     load_actor, active_campaign, overdue_items
     digest       get_setting + build_digest as `python -m bot digest --print` (no chart)
     digest+chart build_digest as the scheduled job calls it (chart rendered)
-    export       load_actor, gather_export, write_workbook (a temporary .xlsx)
+    export       load_actor, open_export, write_export (a temporary .xlsx, streamed)
 
 Each screen runs three times in a fresh session: cold, warm (its wall time is the one
 reported), then once under tracemalloc (its Python peak is reported; tracemalloc slows
-that run, so it is not timed). The export runs once untraced (timed: its cold cost is
-noise against its minutes) and traces only gather_export, since tracemalloc makes
-openpyxl's writing about four times slower. "RSS" is the process's peak resident set
+that run, so it is not timed). The export runs once, untraced (its cold cost is noise
+against its minute, and tracemalloc would slow its pure-Python writer several times):
+its memory is the peak RSS of the process. "RSS" is the process's peak resident set
 (getrusage ru_maxrss) after the warm run, from a process that did only that screen
 (about 100-150 MiB of it is the interpreter and imports: see the base column). The SQL
 statements are counted with a before_cursor_execute listener; the script exits 1 if a
@@ -70,7 +71,7 @@ LABELS = {
     "overdue": "/overdue (extra)",
     "digest": "digest (CLI --print)",
     "digest_chart": "digest + chart (scheduled)",
-    "export": "export .xlsx (py peak: gather only)",
+    "export": "export .xlsx (streamed; RSS: the whole export)",
 }
 TZ = ZoneInfo("Asia/Shanghai")
 DIGEST_AT = dt.time(9, 0)
@@ -200,27 +201,23 @@ async def screen_digest_chart(session: Any, fx: dict[str, Any], info: dict[str, 
 
 
 async def screen_export(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core.export.gather import gather_export
-    from core.export.sheets import write_workbook
+    from core.export.gather import open_export
+    from core.export.run import write_export
     from core.people.actors import load_actor
 
     await load_actor(session, ADMIN_TG, admin_ids=frozenset(), default_locale="zh")
     started = time.perf_counter()
-    data = await gather_export(session, None)
-    gathered = time.perf_counter()
-    if fx.get("run") == "traced":
-        # tracemalloc makes openpyxl's writing about 4 times slower (hours at 1M reports):
-        # the Python peak is the gathered data's; the process RSS covers the writing.
-        info["reports"] = len(data.reports)
-        return
+    source = await open_export(session, None)
+    opened = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "export.xlsx"
-        await asyncio.to_thread(write_workbook, data, path, TZ, exported_at=dt.datetime.now(dt.UTC))
+        await write_export(source, path, TZ, exported_at=dt.datetime.now(dt.UTC))
         info["xlsx_mib"] = round(path.stat().st_size / 2**20, 1)
-    info["gather_s"] = round(gathered - started, 3)
-    info["write_s"] = round(time.perf_counter() - gathered, 3)
-    info["reports"] = len(data.reports)
-    info["evidence"] = len(data.evidence)
+    # Reading and writing overlap (rows are streamed): only the opening is apart.
+    info["open_s"] = round(opened - started, 3)
+    info["stream_write_s"] = round(time.perf_counter() - opened, 3)
+    info["reports"] = source.counts.reports
+    info["evidence"] = source.counts.evidence
 
 
 SCREEN_FUNCTIONS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any]], Awaitable[None]]] = {
@@ -262,9 +259,11 @@ async def measure(url: str, screen: str, fx: dict[str, Any]) -> dict[str, Any]:
         event.listen(db.engine.sync_engine, "before_cursor_execute", count)
         function = SCREEN_FUNCTIONS[screen]
         result: dict[str, Any] = {"screen": screen, "rss_base_mib": round(rss_mib(), 1)}
-        # The export runs once untraced: its cold cost (compiling nine statements, well
-        # under a second) is noise against its minutes, and each run of it is long.
-        runs = ("warm", "traced") if screen == "export" else ("cold", "warm", "traced")
+        # The export runs once, untraced: its cold cost (compiling eight statements, well
+        # under a second) is noise against its minute, and tracemalloc would slow the
+        # writer (pure Python) several times; its memory is the process's peak RSS.
+        runs = ("warm",) if screen == "export" else ("cold", "warm", "traced")
+        result["py_peak_mib"] = None
         result["cold_s"] = result["cold_statements"] = None
         cold_info: dict[str, Any] = {}
         for run in runs:
@@ -343,41 +342,67 @@ def run_scale(
     reports: int,
     say: Callable[[str], None],
     screens_wanted: Sequence[str] = SCREENS,
+    keep: Path | None = None,
 ) -> dict[str, Any]:
-    """Create, fill, measure and drop one database; the figures of every screen."""
+    """Create, fill, measure and drop one database; the figures of every screen.
+
+    With `keep` (a folder), the database is kept after the run and reused by the next
+    run of the same scale: the SQLite file and the fixtures live in that folder, the
+    PostgreSQL database is named after the scale. Generating and loading a million
+    reports takes minutes on a busy machine; the data is the same seeded campaign.
+    """
     from sqlalchemy.engine import make_url
 
     from storage.db import upgrade_database
 
-    with tempfile.TemporaryDirectory(prefix="duban-scale-") as folder:
+    with tempfile.TemporaryDirectory(prefix="duban-scale-") as scratch:
+        folder = keep if keep is not None else Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"{database}-{departments}-{reports}"
+        saved = folder / f"{stem}.json"
         name = ""
         if database == "sqlite":
-            url = f"sqlite+aiosqlite:///{Path(folder) / 'scale.sqlite3'}"
+            db_file = folder / (f"{stem}.sqlite3" if keep else "scale.sqlite3")
+            url = f"sqlite+aiosqlite:///{db_file}"
+            reuse = keep is not None and saved.exists() and db_file.exists()
         else:
-            name = f"duban_scale_{uuid.uuid4().hex[:10]}"
-            asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+            name = f"duban_scale_{departments}_{reports}" if keep else ""
+            name = name or f"duban_scale_{uuid.uuid4().hex[:10]}"
+            reuse = keep is not None and saved.exists()
+            if not reuse:
+                asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
             url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         try:
             started = time.perf_counter()
+            if database == "sqlite" and not reuse:
+                db_file.unlink(missing_ok=True)
             upgrade_database(url)
-            loaded = run_json(
-                [
-                    "bench/scale_data.py",
-                    url,
-                    "--departments",
-                    str(departments),
-                    "--reports",
-                    str(reports),
-                ],
-                f"loading {database}",
-            )
-            say(
-                f"{database} {departments} departments / {reports} reports: generated in "
-                f"{loaded['generate_seconds']} s, loaded in {loaded['load_seconds']} s "
-                f"({time.perf_counter() - started:.0f} s with migrations); rows {loaded['rows']}"
-            )
+            if reuse:
+                loaded = json.loads(saved.read_text())
+                say(f"{database} {departments} departments / {reports} reports: reused {stem}")
+            else:
+                loaded = run_json(
+                    [
+                        "bench/scale_data.py",
+                        url,
+                        "--departments",
+                        str(departments),
+                        "--reports",
+                        str(reports),
+                    ],
+                    f"loading {database}",
+                )
+                if keep is not None:
+                    saved.write_text(json.dumps(loaded))
+                say(
+                    f"{database} {departments} departments / {reports} reports: generated in "
+                    f"{loaded['generate_seconds']} s, loaded in {loaded['load_seconds']} s "
+                    f"({time.perf_counter() - started:.0f} s with migrations); "
+                    f"rows {loaded['rows']}"
+                )
             if database == "sqlite":
-                loaded["db_mib"] = round((Path(folder) / "scale.sqlite3").stat().st_size / 2**20)
+                loaded["db_mib"] = round(db_file.stat().st_size / 2**20)
             screens = {}
             for screen in screens_wanted:
                 figures = run_json(
@@ -406,7 +431,7 @@ def run_scale(
                 "screens": screens,
             }
         finally:
-            if name:
+            if name and keep is None:
                 asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
@@ -436,7 +461,7 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> tuple[str, list[str
             rows.append(
                 f"| {database} | {LABELS[screen]} | {counts} "
                 f"| {fmt_s(s['warm_s'])} | {fmt_s(f['warm_s'])} "
-                f"| {s['py_peak_mib']} / {f['py_peak_mib']} "
+                f"| {s['py_peak_mib'] or '—'} / {f['py_peak_mib'] or '—'} "
                 f"| {s['rss_peak_mib']:.0f} / {f['rss_peak_mib']:.0f} ({f['rss_base_mib']:.0f}) |"
             )
         done = full["screens"]
@@ -444,9 +469,9 @@ def report(results: dict[str, dict[str, dict[str, Any]]]) -> tuple[str, list[str
         if "export" in done:
             export = done["export"]["info"]
             parts.append(
-                f"export = gather_export {export['gather_s']} s + write_workbook "
-                f"{export['write_s']} s ({export['reports']} reports, {export['evidence']} "
-                f"evidence rows, {export['xlsx_mib']} MiB .xlsx)"
+                f"export = open_export {export['open_s']} s + streamed read and write "
+                f"{export['stream_write_s']} s ({export['reports']} reports, "
+                f"{export['evidence']} evidence rows, {export['xlsx_mib']} MiB .xlsx)"
             )
         if "digest" in done:
             digest = done["digest"]["info"]
@@ -499,6 +524,12 @@ def main() -> None:
     )
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write every figure here")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="keep the databases (SQLite files and fixtures in DIR) and reuse them next time",
+    )
     parser.add_argument("--worker", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--screen", choices=SCREENS, help=argparse.SUPPRESS)
     parser.add_argument("--fixtures", help=argparse.SUPPRESS)
@@ -529,8 +560,8 @@ def main() -> None:
     results: dict[str, dict[str, dict[str, Any]]] = {}
     for database in databases:
         results[database] = {
-            "small": run_scale(database, small[0], small[1], say, screens),
-            "full": run_scale(database, args.departments, args.reports, say, screens),
+            "small": run_scale(database, small[0], small[1], say, screens, args.keep),
+            "full": run_scale(database, args.departments, args.reports, say, screens, args.keep),
         }
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))

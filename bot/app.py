@@ -65,6 +65,10 @@ def build_application(
             await session.commit()
         await set_command_menus(app, settings)
         await quick_report.finish_leftover_albums(app)
+        # An /export a restart cut short is told to its admin (issue 13).
+        from handlers.export.command import report_interrupted_exports
+
+        await report_interrupted_exports(app)
         # -- scheduling: digests and reminders (issue 5) --
         from bot.scheduling import schedule_jobs
 

@@ -64,6 +64,16 @@ class Settings(BaseSettings):
     inbox_keep_hours: float = Field(default=48, gt=0, le=24 * 6)
     # A handler that raises is tried this many times in all, then set aside (dead letter).
     inbox_max_attempts: int = Field(default=3, ge=1, le=20)
+    # The export (issue 13): Excel's rows per sheet (a longer sheet continues on the next);
+    # the largest workbook sent as a Telegram document (bots may upload 50 MB), past
+    # which the admin gets a one-time download link valid this many hours.
+    export_sheet_rows: int = Field(default=1_048_576, ge=10, le=1_048_576)
+    export_upload_limit_mb: float = Field(default=50, gt=0, le=2000)
+    export_link_hours: float = Field(default=24, gt=0, le=24 * 30)
+    # Where such a workbook waits for its download, and the public address of the
+    # dashboard's download route (GET ...?token=); without it the admin is told the path.
+    export_dir: Path | None = None  # default: "exports" beside EVIDENCE_DIR
+    export_download_url: str | None = None
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
@@ -75,6 +85,10 @@ class Settings(BaseSettings):
     webapp_short_name: str | None = None  # as registered with @BotFather, for t.me links
     webapp_init_data_max_age: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     # -- end dashboard --
+
+    @property
+    def exports_path(self) -> Path:
+        return self.export_dir or self.evidence_dir.parent / "exports"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -456,3 +456,40 @@ class OutboxMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[str | None] = mapped_column(Text)
+
+
+EXPORT_RUNNING, EXPORT_DONE, EXPORT_FAILED, EXPORT_INTERRUPTED = (
+    "running",
+    "done",
+    "failed",
+    "interrupted",
+)
+
+
+class ExportRun(Base):
+    """An /export started from Telegram: its progress while it runs in the background
+    (a restart finds runs whose heartbeat stopped and tells their admin), and, for a
+    workbook too large to upload, the one-time download link's token (its sha256)."""
+
+    __tablename__ = "export_run"
+    __table_args__ = (Index("ix_export_run_state_heartbeat", "state", "heartbeat_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(Integer)
+    admin_tg_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)  # the progress message
+    locale: Mapped[str] = mapped_column(String(5), default="zh")
+    state: Mapped[str] = mapped_column(String(12), default=EXPORT_RUNNING)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    file_path: Mapped[str | None] = mapped_column(String(500))  # kept for the download link
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    token_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    token_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)

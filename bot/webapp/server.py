@@ -500,6 +500,24 @@ async def api_first_authenticates(request: web.Request, handler: Handler) -> web
     return await handler(request)
 
 
+async def export_file(request: web.Request, viewer: Viewer) -> web.StreamResponse:
+    """GET /api/export/download?token=: a workbook too large for Telegram (issue 13), for
+    the admin who asked, once, before its link expires (bot.export_download)."""
+    from bot.export_download import export_download
+
+    services = viewer.services
+    answer = await export_download(
+        services.db,
+        token=request.query.get("token", ""),
+        tg_id=viewer.actor.tg_id,
+        admin_ids=services.admin_ids,
+        now=services.clock(),
+    )
+    if answer.status != 200 or answer.path is None:
+        raise _error(web.HTTPForbidden if answer.status == 403 else web.HTTPGone, answer.reason)
+    return web.FileResponse(answer.path, headers=dict(answer.headers))
+
+
 def build_web_app(services: Services) -> web.Application:
     """The dashboard as an aiohttp application (mount the webhook on it when needed)."""
     app = web.Application(middlewares=[api_first_authenticates])
@@ -523,6 +541,7 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_get(
         r"/api/evidence/{id:\d{1,10}}/file", authenticated(evidence_file, link_variant="file")
     )
+    app.router.add_get("/api/export/download", authenticated(export_file))
     return app
 
 
@@ -536,6 +555,7 @@ API_ENDPOINTS = (
     "/api/bindings/{id}/reports",
     "/api/evidence/{id}/thumb",
     "/api/evidence/{id}/file",
+    "/api/export/download",
 )
 
 

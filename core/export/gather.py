@@ -1,9 +1,12 @@
 """The year-end export: everything of one campaign, read in a fixed number of queries.
 
-`gather_export` reads a campaign's departments, bindings, reports, values, reviews and
-evidence (eight queries, however many rows) into plain rows; `core.export.sheets` writes
-them as the office's workbook and `core.export.package` packs it with the evidence files.
-Reading is async (the database), writing is synchronous CPU work for a worker thread.
+`open_export` reads the small parts of a campaign (its departments with their counts,
+the targets, how many bindings, reports and evidence files there are) and returns an
+`ExportSource` whose bindings, reports and evidence are *streamed*: each is one query
+read in batches (a server-side cursor on PostgreSQL, stepped fetches on SQLite), so
+at a million reports nothing is held beyond one batch. `core.export.run` feeds those
+batches to the synchronous writer (`core.export.sheets`) in a worker thread;
+`gather_export` reads everything into memory instead (small campaigns, tests).
 
 Status semantics are the status model's (`core.status.model`), shared with /status,
 /overdue and the digest: an item counts as done only once its done-report is accepted in
@@ -16,14 +19,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.reporting.values import format_number, meets
-from core.status.model import PENDING_REVIEW, Facts, effective_status
+from core.status.model import PENDING_REVIEW, BindingRole, Facts, effective_status
 from core.text.formatting import target_text
 from core.text.matching import code_key
 from storage import repositories as repo
@@ -126,12 +132,54 @@ class EvidenceRow:
 
 
 @dataclass(frozen=True)
+class ExportCounts:
+    bindings: int
+    reports: int
+    evidence: int
+
+
+@dataclass(frozen=True)
 class ExportData:
+    """What the workbook shows. `bindings`, `reports` and `evidence` are iterated once,
+    in order: tuples (tests, `gather_export`) or streams fed from the database."""
+
     campaign: CampaignInfo
     departments: tuple[DepartmentRow, ...]
-    bindings: tuple[BindingRow, ...]
-    reports: tuple[ReportRow, ...]
-    evidence: tuple[EvidenceRow, ...]
+    bindings: Iterable[BindingRow]
+    reports: Iterable[ReportRow]
+    evidence: Iterable[EvidenceRow]
+    known_counts: ExportCounts | None = None  # None: the sequences' lengths
+
+    @property
+    def counts(self) -> ExportCounts:
+        if self.known_counts is not None:
+            return self.known_counts
+        return ExportCounts(
+            len(self.bindings),  # type: ignore[arg-type]
+            len(self.reports),  # type: ignore[arg-type]
+            len(self.evidence),  # type: ignore[arg-type]
+        )
+
+
+T = TypeVar("T")
+Batches = Callable[[], AsyncIterator[list[T]]]
+BATCH_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class ExportSource:
+    """A campaign ready to be written: the small parts read, the large ones streamable.
+
+    Each of `bindings`, `reports`, `evidence` starts its query when called and yields
+    lists of at most `BATCH_ROWS` rows; they share the session, so one at a time."""
+
+    campaign: CampaignInfo
+    departments: tuple[DepartmentRow, ...]
+    counts: ExportCounts
+    bindings: Batches[BindingRow]
+    reports: Batches[ReportRow]
+    evidence: Batches[EvidenceRow]
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def values_text(values: list[tuple[Target, Decimal]]) -> str:
@@ -162,6 +210,19 @@ async def _campaign(session: AsyncSession, campaign_id: int | None) -> Campaign:
     return campaign
 
 
+async def campaign_to_export(
+    session: AsyncSession, campaign_id: int | None = None, *, year: int | None = None
+) -> Campaign:
+    """The campaign an export is of: `campaign_id`, else the latest of `year`, else the
+    active one. NoCampaign when there is none."""
+    if year is not None and campaign_id is None:
+        campaign = await campaign_of_year(session, year)
+        if campaign is None:
+            raise NoCampaign(year)
+        return campaign
+    return await _campaign(session, campaign_id)
+
+
 async def campaign_of_year(session: AsyncSession, year: int) -> Campaign | None:
     """The latest campaign of a year (an older campaign stays exportable)."""
     return await session.scalar(
@@ -169,22 +230,17 @@ async def campaign_of_year(session: AsyncSession, year: int) -> Campaign | None:
     )
 
 
-async def gather_export(session: AsyncSession, campaign_id: int | None = None) -> ExportData:
-    """Everything the workbook shows, of the active campaign or of `campaign_id`."""
+async def open_export(
+    session: AsyncSession, campaign_id: int | None = None, *, batch_rows: int = BATCH_ROWS
+) -> ExportSource:
+    """The active campaign (or `campaign_id`) as an `ExportSource`: five small queries
+    now (campaign, departments, per-department counts, targets, row counts), and one
+    streamed query per large sheet when it is written."""
     campaign = await _campaign(session, campaign_id)
-    cid = campaign.id
+    cid, year = campaign.id, campaign.year
     departments = list(await repo.departments(session, cid))
     names = {d.id: d.name for d in departments}
-    order = {d.id: position for position, d in enumerate(departments)}
 
-    pairs: list[tuple[Binding, Item]] = [
-        (binding, item)
-        for binding, item in await session.execute(
-            select(Binding, Item)
-            .join(Item, Item.id == Binding.item_id)
-            .where(Binding.campaign_id == cid)
-        )
-    ]
     targets: dict[int, list[Target]] = defaultdict(list)
     all_targets: dict[int, Target] = {}
     for target in await session.scalars(
@@ -196,170 +252,28 @@ async def gather_export(session: AsyncSession, campaign_id: int | None = None) -
         targets[target.item_id].append(target)
         all_targets[target.id] = target
 
-    # Every value of every report of the campaign: the latest ones feed the items sheet.
-    report_values: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for report_id, target_id, value in await session.execute(
-        select(ReportValue.report_id, ReportValue.target_id, ReportValue.value)
-        .join(Report, Report.id == ReportValue.report_id)
-        .join(Binding, Binding.id == Report.binding_id)
-        .where(Binding.campaign_id == cid)
-    ):
-        report_values[report_id][target_id] = value
-
-    binding_rows = _binding_rows(
-        pairs, targets, all_targets, report_values, names, order, campaign.year
-    )
-    department_rows = _department_rows(departments, [b for b, _ in pairs])
-
-    # The latest review comment of each report.
-    comments: dict[int, str] = {}
-    for report_id, comment in await session.execute(
-        select(Review.report_id, Review.comment)
-        .join(Report, Report.id == Review.report_id)
-        .join(Binding, Binding.id == Report.binding_id)
-        .where(Binding.campaign_id == cid)
-        .order_by(Review.created_at, Review.id)
-    ):
-        comments[report_id] = comment or ""
-
-    evidence_rows: list[EvidenceRow] = []
-    evidence_counts: dict[int, int] = defaultdict(int)
-    for evidence, created_at, department_id, code in await session.execute(
-        select(Evidence, Report.created_at, Binding.department_id, Item.code)
-        .join(Report, Report.id == Evidence.report_id)
-        .join(Binding, Binding.id == Report.binding_id)
-        .join(Item, Item.id == Binding.item_id)
-        .where(Binding.campaign_id == cid)
-        .order_by(Report.created_at, Report.id, Evidence.id)
-    ):
-        evidence_counts[evidence.report_id] += 1
-        evidence_rows.append(
-            EvidenceRow(
-                id=evidence.id,
-                report_id=evidence.report_id,
-                created_at=created_at,
-                department=names.get(department_id, "?"),
-                code=code,
-                file_name=evidence.file_name,
-                kind=evidence.kind,
-                mime_type=evidence.mime_type,
-                size=evidence.size,
-                sha256=evidence.sha256,
-                stored_path=evidence.stored_path,
-                reused_from_report_id=evidence.reused_from_report_id,
-            )
-        )
-
-    report_rows = [
-        ReportRow(
-            id=report_id,
-            created_at=created_at,
-            department=names.get(department_id, "?"),
-            department_id=department_id,
-            code=code,
-            status=status,
-            values=values_text(
-                [
-                    (all_targets[tid], value)
-                    for tid, value in report_values.get(report_id, {}).items()
-                    if tid in all_targets
-                ]
-            ),
-            text=text or "",
-            evidence_count=evidence_counts.get(report_id, 0),
-            review_state=review_state,
-            review_comment=comments.get(report_id, ""),
-            reporter=reporter or "",
-        )
-        for report_id, created_at, department_id, code, status, text, review_state, reporter in (
-            await session.execute(
-                select(
-                    Report.id,
-                    Report.created_at,
-                    Binding.department_id,
-                    Item.code,
-                    Report.status,
-                    Report.text,
-                    Report.review_state,
-                    User.display_name,
-                )
-                .join(Binding, Binding.id == Report.binding_id)
-                .join(Item, Item.id == Binding.item_id)
-                .outerjoin(User, User.id == Report.reporter_id)
-                .where(Binding.campaign_id == cid)
-                .order_by(Report.created_at, Report.id)
-            )
-        )
-    ]
-    return ExportData(
-        campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active),
-        departments=tuple(department_rows),
-        bindings=tuple(binding_rows),
-        reports=tuple(report_rows),
-        evidence=tuple(evidence_rows),
-    )
-
-
-def _binding_rows(
-    pairs: list[tuple[Binding, Item]],
-    targets: dict[int, list[Target]],
-    all_targets: dict[int, Target],
-    report_values: dict[int, dict[int, Decimal]],
-    names: dict[int, str],
-    order: dict[int, int],
-    year: int | None,
-) -> list[BindingRow]:
-    rows: list[tuple[tuple[int, tuple[int, int, int]], BindingRow]] = []
-    for binding, item in pairs:
-        item_targets = targets.get(item.id, [])
-        last = report_values.get(binding.last_report_id or -1, {})
-        rows.append(
-            (
-                (order.get(binding.department_id, 1 << 20), code_key(item.code)),
-                BindingRow(
-                    department=names.get(binding.department_id, "?"),
-                    kind=item.kind,
-                    code=item.code,
-                    text=item.text,
-                    deadline=item.deadline,
-                    score=item.score,
-                    targets="；".join(
-                        target_text(t.metric, t.op, t.value, t.unit) for t in item_targets
-                    ),
-                    status=effective_status(binding.status, binding.review_state),
-                    values=values_text(
-                        [(all_targets[tid], v) for tid, v in last.items() if tid in all_targets]
-                    ),
-                    met=judge(item_targets, last),
-                    last_reported_at=binding.last_reported_at,
-                    evidence_count=binding.evidence_count or 0,
-                    review_state=binding.review_state,
-                    facts=Facts(
-                        binding.status,
-                        binding.review_state,
-                        item.deadline,
-                        year,
-                        binding.last_reported_at,
-                        binding.created_at,
-                    ),
-                ),
-            )
-        )
-    rows.sort(key=lambda pair: pair[0])
-    return [row for _, row in rows]
-
-
-def _department_rows(departments: list[Department], bindings: list[Binding]) -> list[DepartmentRow]:
+    # Per department and stored state: the one status rule is applied to the groups.
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     last: dict[int, dt.datetime] = {}
-    for binding in bindings:
-        counts[binding.department_id][effective_status(binding.status, binding.review_state)] += 1
-        counts[binding.department_id]["items"] += 1
-        if binding.last_reported_at is not None:
-            seen = last.get(binding.department_id)
-            if seen is None or binding.last_reported_at > seen:
-                last[binding.department_id] = binding.last_reported_at
-    return [
+    for department_id, status, review_state, number, latest in await session.execute(
+        select(
+            Binding.department_id,
+            Binding.status,
+            Binding.review_state,
+            func.count(),
+            func.max(Binding.last_reported_at),
+        )
+        .where(Binding.campaign_id == cid)
+        .group_by(Binding.department_id, Binding.status, Binding.review_state)
+    ):
+        counts[department_id][effective_status(status, review_state)] += number
+        counts[department_id]["items"] += number
+        if latest is not None:
+            latest = _utc(latest)
+            seen = last.get(department_id)
+            if seen is None or latest > seen:
+                last[department_id] = latest
+    department_rows = tuple(
         DepartmentRow(
             id=d.id,
             name=d.name,
@@ -373,4 +287,281 @@ def _department_rows(departments: list[Department], bindings: list[Binding]) -> 
             last_reported_at=last.get(d.id),
         )
         for d in departments
-    ]
+    )
+
+    of_campaign = Binding.campaign_id == cid
+    row = (
+        await session.execute(
+            select(
+                select(func.count()).select_from(Binding).where(of_campaign).scalar_subquery(),
+                select(func.count())
+                .select_from(Report)
+                .join(Binding, Binding.id == Report.binding_id)
+                .where(of_campaign)
+                .scalar_subquery(),
+                select(func.count())
+                .select_from(Evidence)
+                .join(Report, Report.id == Evidence.report_id)
+                .join(Binding, Binding.id == Report.binding_id)
+                .where(of_campaign)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    export_counts = ExportCounts(int(row[0]), int(row[1]), int(row[2]))
+
+    targets_text = {
+        item_id: "；".join(target_text(t.metric, t.op, t.value, t.unit) for t in item_targets)
+        for item_id, item_targets in targets.items()
+    }
+
+    def values_of(pairs: Iterable[tuple[int, Decimal]]) -> str:
+        return values_text([(all_targets[tid], v) for tid, v in pairs if tid in all_targets])
+
+    async def bindings() -> AsyncIterator[list[BindingRow]]:
+        statement = (
+            select(
+                Binding.id,
+                Binding.department_id,
+                Binding.status,
+                Binding.review_state,
+                Binding.last_reported_at,
+                Binding.evidence_count,
+                Binding.created_at,
+                Item.id,
+                Item.kind,
+                Item.code,
+                Item.text,
+                Item.deadline,
+                ReportValue.target_id,
+                ReportValue.value,
+                Item.score,
+                Binding.role,
+            )
+            .join(Item, Item.id == Binding.item_id)
+            .join(Department, Department.id == Binding.department_id)
+            .outerjoin(ReportValue, ReportValue.report_id == Binding.last_report_id)
+            .where(of_campaign)
+            # The overview's department order (as repo.departments sorts, NULLs included);
+            # within a department the document's order of codes, sorted here.
+            .order_by(Department.dept_class, Department.number, Department.id, Binding.id)
+        )
+        out: list[BindingRow] = []
+        department: list[BindingRow] = []
+        department_id: int | None = None
+        async for group in _grouped(session, statement, batch_rows, key=lambda r: r[0]):
+            first = group[0]
+            item_id, kind, code, item_text, deadline = first[7:12]
+            if first[1] != department_id:
+                out.extend(sorted(department, key=lambda b: code_key(b.code)))
+                department, department_id = [], first[1]
+                if len(out) >= batch_rows:
+                    yield out
+                    out = []
+            last_values = {r[12]: r[13] for r in group if r[12] is not None}
+            score, role = first[14], first[15]
+            item_targets = targets.get(item_id, [])
+            department.append(
+                BindingRow(
+                    department=names.get(first[1], "?"),
+                    kind=kind,
+                    code=code,
+                    text=item_text,
+                    deadline=deadline,
+                    targets=targets_text.get(item_id, ""),
+                    status=effective_status(first[2], first[3]),
+                    values=values_of(last_values.items()),
+                    met=judge(item_targets, last_values),
+                    last_reported_at=first[4],
+                    evidence_count=first[5] or 0,
+                    review_state=first[3],
+                    facts=Facts(
+                        first[2],
+                        first[3],
+                        deadline,
+                        year,
+                        first[4],
+                        first[6],
+                        BindingRole(role),
+                    ),
+                    score=score,
+                )
+            )
+        out.extend(sorted(department, key=lambda b: code_key(b.code)))
+        if out:
+            yield out
+
+    async def reports() -> AsyncIterator[list[ReportRow]]:
+        latest_review = aliased(Review)
+        comment = (
+            select(latest_review.comment)
+            .where(latest_review.report_id == Report.id)
+            .order_by(latest_review.created_at.desc(), latest_review.id.desc())
+            .limit(1)
+            .correlate(Report)
+            .scalar_subquery()
+        )
+        evidence_count = (
+            select(func.count())
+            .select_from(Evidence)
+            .where(Evidence.report_id == Report.id)
+            .correlate(Report)
+            .scalar_subquery()
+        )
+        statement = (
+            select(
+                Report.id,
+                Report.created_at,
+                Binding.department_id,
+                Item.code,
+                Report.status,
+                Report.text,
+                Report.review_state,
+                User.display_name,
+                evidence_count,
+                comment,
+                ReportValue.target_id,
+                ReportValue.value,
+            )
+            .join(Binding, Binding.id == Report.binding_id)
+            .join(Item, Item.id == Binding.item_id)
+            .outerjoin(User, User.id == Report.reporter_id)
+            .outerjoin(ReportValue, ReportValue.report_id == Report.id)
+            .where(of_campaign)
+            .order_by(Report.created_at, Report.id)
+        )
+        out: list[ReportRow] = []
+        async for group in _grouped(session, statement, batch_rows, key=lambda r: r[0]):
+            first = group[0]
+            out.append(
+                ReportRow(
+                    id=first[0],
+                    created_at=first[1],
+                    department=names.get(first[2], "?"),
+                    department_id=first[2],
+                    code=first[3],
+                    status=first[4],
+                    values=values_of((r[10], r[11]) for r in group if r[10] is not None),
+                    text=first[5] or "",
+                    evidence_count=first[8] or 0,
+                    review_state=first[6],
+                    review_comment=first[9] or "",
+                    reporter=first[7] or "",
+                )
+            )
+            if len(out) >= batch_rows:
+                yield out
+                out = []
+        if out:
+            yield out
+
+    async def evidence() -> AsyncIterator[list[EvidenceRow]]:
+        statement = (
+            select(
+                Evidence.id,
+                Evidence.report_id,
+                Report.created_at,
+                Binding.department_id,
+                Item.code,
+                Evidence.file_name,
+                Evidence.kind,
+                Evidence.mime_type,
+                Evidence.size,
+                Evidence.sha256,
+                Evidence.stored_path,
+                Evidence.reused_from_report_id,
+            )
+            .join(Report, Report.id == Evidence.report_id)
+            .join(Binding, Binding.id == Report.binding_id)
+            .join(Item, Item.id == Binding.item_id)
+            .where(of_campaign)
+            .order_by(Report.created_at, Report.id, Evidence.id)
+        )
+        async for rows in _batches(session, statement, batch_rows):
+            yield [
+                EvidenceRow(
+                    id=r[0],
+                    report_id=r[1],
+                    created_at=r[2],
+                    department=names.get(r[3], "?"),
+                    code=r[4],
+                    file_name=r[5],
+                    kind=r[6],
+                    mime_type=r[7],
+                    size=r[8],
+                    sha256=r[9],
+                    stored_path=r[10],
+                    reused_from_report_id=r[11],
+                )
+                for r in rows
+            ]
+
+    return ExportSource(
+        campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active),
+        departments=department_rows,
+        counts=export_counts,
+        bindings=bindings,
+        reports=reports,
+        evidence=evidence,
+    )
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """max() over a UTCDateTime column comes back without its type on SQLite."""
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+async def _batches(
+    session: AsyncSession, statement: Select[Any], batch_rows: int
+) -> AsyncIterator[Sequence[Any]]:
+    """The statement's rows, `batch_rows` at a time, from a streamed result (a
+    server-side cursor on PostgreSQL; SQLite steps through the statement). Plain
+    columns through the session's connection: no ORM loading per row."""
+    connection = await session.connection()
+    result = await connection.stream(statement.execution_options(yield_per=batch_rows))
+    try:
+        async for rows in result.partitions(batch_rows):
+            yield rows
+    finally:
+        await result.close()
+
+
+async def _grouped(
+    session: AsyncSession,
+    statement: Select[Any],
+    batch_rows: int,
+    *,
+    key: Callable[[Any], object],
+) -> AsyncIterator[list[Any]]:
+    """Consecutive rows with the same key (one report and its values), across batches."""
+    group: list[Any] = []
+    current: object = None
+    async for rows in _batches(session, statement, batch_rows):
+        for row in rows:
+            row_key = key(row)
+            if group and row_key != current:
+                yield group
+                group = []
+            current = row_key
+            group.append(row)
+    if group:
+        yield group
+
+
+async def gather_export(session: AsyncSession, campaign_id: int | None = None) -> ExportData:
+    """Everything the workbook shows, read into memory (small campaigns, tests)."""
+    source = await open_export(session, campaign_id)
+
+    async def read(batches: Batches[T]) -> tuple[T, ...]:
+        return tuple([row async for batch in batches() for row in batch])
+
+    return ExportData(
+        campaign=source.campaign,
+        departments=source.departments,
+        bindings=await read(source.bindings),
+        reports=await read(source.reports),
+        evidence=await read(source.evidence),
+        known_counts=source.counts,
+    )

@@ -9,7 +9,8 @@ Each file is hashed while it is copied in and checked against the sha256 recorde
 it was received. A file missing from the evidence store, or whose content no longer
 matches, is listed as such in the 索引 sheet (and counted in the result), never
 silently skipped. The archive is written to a temporary file and renamed into place,
-so a failed run leaves no half-written package.
+so a failed run leaves no half-written package. Files and index rows are streamed
+together (`Packer`), so a year's evidence is packed in flat memory.
 """
 
 from __future__ import annotations
@@ -21,16 +22,25 @@ import re
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
 from core.export.gather import EvidenceRow, ExportData
-from core.export.sheets import CHECK_MISMATCH, CHECK_MISSING, CHECK_OK, IndexRow, write_workbook
+from core.export.sheets import (
+    CHECK_MISMATCH,
+    CHECK_MISSING,
+    CHECK_OK,
+    EXCEL_MAX_ROWS,
+    IndexRow,
+    write_workbook,
+)
 from core.reporting.evidence import EvidenceStore
 
 WORKBOOK_NAME = "考核汇总.xlsx"
-_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+# "#" too: the 索引 sheet's link would take what follows it for a place in the file.
+_FORBIDDEN = re.compile(r'[\\/:*?"<>|#\x00-\x1f\x7f]+')
 _CHUNK = 1 << 16
 
 
@@ -57,7 +67,6 @@ class Packed:
     files: int  # evidence files copied into the archive
     missing: int
     mismatched: int
-    index: tuple[IndexRow, ...]
 
 
 def _copy_checked(archive: zipfile.ZipFile, source: Path, arcname: str) -> tuple[str, int]:
@@ -80,51 +89,54 @@ def _mtime(path: Path) -> tuple[int, int, int, int, int, int]:
     return (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
 
 
-def pack_evidence(archive: zipfile.ZipFile, data: ExportData, store: EvidenceStore) -> Packed:
-    """Copy each evidence file into its department/item folder and check its hash."""
-    index: list[IndexRow] = []
-    written: dict[tuple[str, str], str] = {}  # (folder, sha256) -> path: one copy per folder
-    used: set[str] = set()
-    files = missing = mismatched = 0
-    for row in data.evidence:
+class Packer:
+    """Copies each evidence file into its department/item folder, checking its hash:
+    called once per evidence row while the workbook's 索引 sheet is written, so the
+    files and the index are streamed together (nothing held per file but its path)."""
+
+    def __init__(self, archive: zipfile.ZipFile, store: EvidenceStore) -> None:
+        self.archive, self.store = archive, store
+        # (folder, sha256) -> path: one copy per folder; paths used so far.
+        self.written: dict[tuple[str, str], str] = {}
+        self.used: set[str] = set()
+        self.files = self.missing = self.mismatched = 0
+
+    def __call__(self, row: EvidenceRow) -> IndexRow:
         folder = f"{zip_segment(row.department)}/{zip_segment(row.code)}"
-        path_in_zip = written.get((folder, row.sha256), "")
+        path_in_zip = self.written.get((folder, row.sha256), "")
         check, actual = CHECK_OK, ""
         if not path_in_zip:
             try:
-                source = store.path_of(row.stored_path)
+                source = self.store.path_of(row.stored_path)
                 exists = source.is_file()
             except (ValueError, OSError):  # a stored path that escapes the store
                 exists = False
             if not exists:
                 check = CHECK_MISSING
-                missing += 1
+                self.missing += 1
             else:
                 path_in_zip = f"{folder}/{_file_name(row)}"
-                while path_in_zip in used:  # cannot happen with ids in the name; be sure
+                while path_in_zip in self.used:  # cannot happen with ids in the name; be sure
                     path_in_zip = f"{folder}/_{PurePosixPath(path_in_zip).name}"
-                used.add(path_in_zip)
-                actual, _ = _copy_checked(archive, source, path_in_zip)
-                files += 1
+                self.used.add(path_in_zip)
+                actual, _ = _copy_checked(self.archive, source, path_in_zip)
+                self.files += 1
                 if actual == row.sha256:
-                    written[(folder, row.sha256)] = path_in_zip
+                    self.written[(folder, row.sha256)] = path_in_zip
                 else:
                     check = CHECK_MISMATCH
-                    mismatched += 1
-        index.append(
-            IndexRow(
-                report_id=row.report_id,
-                created_at=row.created_at,
-                department=row.department,
-                code=row.code,
-                file_name=row.file_name,
-                path_in_zip=path_in_zip,
-                sha256=row.sha256,
-                check=check,
-                actual_sha256=actual if check == CHECK_MISMATCH else "",
-            )
+                    self.mismatched += 1
+        return IndexRow(
+            report_id=row.report_id,
+            created_at=row.created_at,
+            department=row.department,
+            code=row.code,
+            file_name=row.file_name,
+            path_in_zip=path_in_zip,
+            sha256=row.sha256,
+            check=check,
+            actual_sha256=actual if check == CHECK_MISMATCH else "",
         )
-    return Packed(files, missing, mismatched, tuple(index))
 
 
 def write_package(
@@ -134,21 +146,34 @@ def write_package(
     tz: ZoneInfo,
     *,
     exported_at: dt.datetime,
+    max_rows: int = EXCEL_MAX_ROWS,
+    progress: Callable[[int], None] | None = None,
 ) -> Packed:
-    """Write the .zip (workbook with its 索引 sheet, and the evidence) to `path`."""
+    """Write the .zip (workbook with its 索引 sheet, and the evidence) to `path`.
+
+    Synchronous (files and CPU): run it in a thread. The evidence rows are iterated
+    once: each file is copied in as its row is written to the workbook."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".export-", suffix=".zip")
     os.close(fd)
     tmp = Path(tmp_name)
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
-            packed = pack_evidence(archive, data, store)
+            packer = Packer(archive, store)
             with tempfile.TemporaryDirectory() as scratch:
                 workbook = Path(scratch) / "workbook.xlsx"
-                write_workbook(data, workbook, tz, exported_at=exported_at, index=packed.index)
+                write_workbook(
+                    data,
+                    workbook,
+                    tz,
+                    exported_at=exported_at,
+                    pack=packer,
+                    max_rows=max_rows,
+                    progress=progress,
+                )
                 archive.write(workbook, WORKBOOK_NAME, compress_type=zipfile.ZIP_DEFLATED)
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return packed
+    return Packed(packer.files, packer.missing, packer.mismatched)

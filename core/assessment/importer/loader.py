@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from core.assessment.importer.convert import DEFAULT_SOFFICE, convert_to_docx
-from core.assessment.importer.docx_reader import read_docx_lines
 from core.assessment.importer.model import (
     REASON_BINARY,
     REASON_EMPTY,
@@ -73,6 +72,9 @@ def parse_text(text: str, *, year: int | None = None) -> ParsedDocument:
 
 def parse_docx(data: bytes, *, year: int | None = None) -> ParsedDocument:
     """Parse an assessment document given as the bytes of a .docx file."""
+    # python-docx (and lxml) load on the first .docx, not with the bot (issue 13).
+    from core.assessment.importer.docx_reader import read_docx_lines
+
     lines = read_docx_lines(data)
     try:
         return parse_lines(lines, year=year)
