@@ -24,7 +24,8 @@ from urllib.parse import quote
 
 import pytest
 
-from core.oversight.overview import campaign_overview, format_rate
+from core.oversight.overview import campaign_overview
+from core.status.model import format_rate
 from storage import repositories as repo
 from storage.models import Department
 from tests.dashboard_support import MID_2020, base_url, dashboard_rig, seed, seed_mid_campaign

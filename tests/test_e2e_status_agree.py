@@ -113,6 +113,7 @@ async def test_screens_and_digest_agree(office: DubanRig) -> None:
                 reviewer_tg_id=ADMIN.id,
                 now=REPORTED + dt.timedelta(hours=1),
             )
+            await session.commit()
 
     # ---- 2020-11-16: the ten unreported items of 农业 are silent (yellow); nothing is red.
     rig.clock.set(FIRST)

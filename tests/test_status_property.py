@@ -277,6 +277,7 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                         now=at.astimezone(dt.UTC),
                     )
                     latest = None
+                await session.commit()
     return campaign_id, ids
 
 

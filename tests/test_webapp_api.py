@@ -17,6 +17,7 @@ from PIL import Image
 from sqlalchemy import update
 
 from core.oversight.overview import campaign_overview, colour_counts
+from core.status.model import Rules
 from storage import repositories as repo
 from storage.models import Item
 from tests.dashboard_support import PDF, dashboard_rig, get, get_bytes, seed
@@ -109,9 +110,7 @@ async def test_the_leaders_overview_is_the_status_screens_figures(rig: DubanRig)
             session,
             campaign,
             today=rig.clock().astimezone(settings.tz).date(),
-            tz=settings.tz,
-            yellow_days=settings.yellow_days,
-            silent_days=settings.silent_days,
+            rules=Rules(settings.tz, settings.yellow_days, settings.silent_days),
         )
     for department in data["departments"]:
         want = expected_colours.get(department["id"], {"red": 0, "yellow": 0})

@@ -34,10 +34,10 @@ from bot.webapp.strings import page_strings
 from core.dashboard import queries
 from core.dashboard.thumbnails import icon_of, is_previewable, thumbnail
 from core.digest.chart import cjk_font_path
-from core.oversight.overview import Counts, format_rate
 from core.people.actors import Actor, load_actor
 from core.people.permissions import Role
 from core.reporting.reports import ItemView
+from core.status.model import Counts, Rules, State, due_date_text, format_rate
 from core.text.formatting import local_date, local_datetime, target_text, value_against_target
 from core.text.i18n import Translate, normalize_locale, translator
 from core.text.matching import normalize_code
@@ -67,11 +67,11 @@ class Viewer:
         """The department a liaison is limited to; None for staff."""
         return self.actor.department_id if self.actor.role is Role.LIAISON else None
 
-    def rules(self) -> queries.Rules:
+    def reading(self) -> queries.Reading:
+        """The status model's rules from the settings, read now."""
         settings = self.services.settings
-        return queries.Rules(
-            self.services.clock(), settings.tz, settings.yellow_days, settings.silent_days
-        )
+        rules = Rules(settings.tz, settings.yellow_days, settings.silent_days)
+        return queries.Reading(self.services.clock(), rules)
 
 
 def _error(status: type[web.HTTPException], code: str) -> web.HTTPException:
@@ -205,6 +205,16 @@ def _targets(view: ItemView, _: Translate) -> list[dict[str, Any]]:
     ]
 
 
+def _due(state: State, _: Translate) -> dict[str, Any]:
+    """The due date with where it comes from, as the text screens say it
+    (`2020-12-31（年度末）` for an item without a deadline of its own)."""
+    return {
+        "deadline": state.due.isoformat() if state.due else None,
+        "due_source": state.due_source.value if state.due_source else None,
+        "due_text": due_date_text(state, _) or None,
+    }
+
+
 def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
     view, tz = row.view, viewer.services.settings.tz
     return {
@@ -217,7 +227,7 @@ def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
         "returned": view.review_state == REVIEW_RETURNED,
         "colour": row.colour.value,
         "last_report": local_date(view.last_reported_at, tz),
-        "deadline": view.deadline.isoformat() if view.deadline else None,
+        **_due(row.state, viewer._),
         "targets": _targets(view, viewer._),
         "reports": view.report_count,
         "evidence": view.evidence_count,
@@ -247,7 +257,7 @@ async def overview(request: web.Request, viewer: Viewer) -> web.Response:
     found = await queries.overview(
         viewer.session,
         campaign,
-        viewer.rules(),
+        viewer.reading(),
         offset=_int_query(request, "offset", 0),
         limit=_int_query(request, "limit", 30),
     )
@@ -277,7 +287,7 @@ async def overview(request: web.Request, viewer: Viewer) -> web.Response:
 async def weekly(request: web.Request, viewer: Viewer) -> web.Response:
     campaign = await _campaign(viewer)
     series = await queries.reports_per_week(
-        viewer.session, campaign, viewer.rules(), scope=viewer.scope
+        viewer.session, campaign, viewer.reading(), scope=viewer.scope
     )
     return _json({"weeks": [{"week": w.isoformat(), "reports": n} for w, n in series]})
 
@@ -288,9 +298,7 @@ async def department(request: web.Request, viewer: Viewer) -> web.Response:
     found = await viewer.session.get(Department, department_id)
     if found is None:
         raise _error(web.HTTPNotFound, "not_found")
-    campaign = await viewer.session.get(Campaign, found.campaign_id)
-    assert campaign is not None
-    page = await queries.department_page(viewer.session, found, campaign, viewer.rules())
+    page = await queries.department_page(viewer.session, found, viewer.reading())
     return _json(
         {
             "id": page.id,
@@ -305,13 +313,12 @@ async def department(request: web.Request, viewer: Viewer) -> web.Response:
 
 async def item(request: web.Request, viewer: Viewer) -> web.Response:
     code = normalize_code(request.match_info["code"])
-    campaign = await _campaign(viewer)
+    await _campaign(viewer)
     found = (
         await queries.item_page(
             viewer.session,
-            campaign,
             code,
-            viewer.rules(),
+            viewer.reading(),
             scope=viewer.scope,
             offset=_int_query(request, "offset", 0),
             limit=_int_query(request, "limit", 50),
@@ -326,7 +333,7 @@ async def item(request: web.Request, viewer: Viewer) -> web.Response:
             "code": found.code,
             "title": found.title,
             "text": found.text,
-            "deadline": found.deadline.isoformat() if found.deadline else None,
+            **_due(found.due, viewer._),
             "counts": _counts(found.counts),
             "departments": [_item_row(row, viewer) for row in found.rows],
             "page": _page(found.page),
@@ -339,7 +346,7 @@ async def overdue(request: web.Request, viewer: Viewer) -> web.Response:
     found = await queries.overdue_page(
         viewer.session,
         campaign,
-        viewer.rules(),
+        viewer.reading(),
         scope=viewer.scope,
         offset=_int_query(request, "offset", 0),
         limit=_int_query(request, "limit", 50),
@@ -354,8 +361,9 @@ async def overdue(request: web.Request, viewer: Viewer) -> web.Response:
                     "department": o.department_name,
                     "code": o.code,
                     "title": o.title,
-                    "deadline": o.deadline.isoformat() if o.deadline else None,
-                    "status": o.status,
+                    **_due(o.state, viewer._),
+                    "status": o.state.effective,
+                    "colour": o.state.colour.value,
                     "last_report": local_date(o.last_reported_at, tz),
                     "past_deadline": o.past_deadline,
                     "silent_days": o.silent_days,

@@ -7,8 +7,7 @@ msgids of the text screens, so the dashboard says what /status says.
 
 from __future__ import annotations
 
-from core.oversight.colours import LABELS as COLOUR_LABELS
-from core.oversight.overview import EFFECTIVE_LABELS
+from core.status.model import COLOUR_LABELS, EFFECTIVE_LABELS
 from core.text.i18n import N_, translator
 
 PAGE_STRINGS: dict[str, str] = {

@@ -1,14 +1,17 @@
 """The dashboard's read models: every figure the Mini App shows, in one module.
 
-Nothing here decides a rule. Effective status, the done rule, colours and overdue come
-from `core.oversight.overview` and `core.oversight.colours`, the same functions the
-text screens (/status, /dept, /item, /overdue) call, so the dashboard and the screens
-agree. When the status model replaces them, this is the one module to switch.
+Nothing here decides a rule. Effective status, due dates, colours and overdue are the
+status model's (`core.status.model.assess`, its SQL forms in `core.status.clauses`), read
+through the same queries the text screens (/status, /dept, /item, /overdue) use
+(`core.oversight.overview`, `core.reporting.reports`), so the dashboard and the screens
+agree.
 
 Two places read more cleverly than the screens, for speed at 100,000 bindings and
-1,000,000 reports (bench/dashboard.py): `colour_tally` applies `colour_of` to bindings
-grouped by its inputs rather than to each binding (a test checks it equals
-`colour_counts`), and `reports_per_week` keeps the counts of weeks that are over.
+1,000,000 reports (bench/dashboard.py): `colour_tally` assesses bindings grouped by the
+inputs `assess` reads rather than each binding (a test checks it equals
+`colour_counts`), and `overdue_page` counts the overdue bindings per department in SQL
+and assesses only the departments its page shows. `reports_per_week` keeps the counts of
+weeks that are over.
 
 `scope` is the department a liaison may see (None: every department, for staff); the web
 layer decides the scope from the role, these functions only apply it. Lists are paged.
@@ -20,43 +23,35 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.oversight.colours import Colour, colour_of
 from core.oversight.overview import (
-    DONE,
-    EFFECTIVE_ORDER,
-    Counts,
     DepartmentSummary,
     OverdueItem,
     campaign_overview,
-    effective_status,
     overdue_items,
-    tally,
 )
 from core.reporting import reports
 from core.reporting.reports import HistoryEntry, ItemView
-from core.text.matching import code_key
+from core.status.clauses import overdue_clause
+from core.status.model import Colour, Counts, Facts, Rules, State, assess, tally
 from storage.models import Binding, Campaign, Department, Evidence, Item, Report
 
 MAX_PAGE = 100
 
 
 @dataclass(frozen=True)
-class Rules:
-    """The settings the colour and overdue rules read, and the moment they are read at."""
+class Reading:
+    """The status model's rules and the moment the dashboard reads them at."""
 
     now: dt.datetime
-    tz: ZoneInfo
-    yellow_days: int
-    silent_days: int
+    rules: Rules
 
     @property
     def today(self) -> dt.date:
-        return self.now.astimezone(self.tz).date()
+        return self.now.astimezone(self.rules.tz).date()
 
 
 @dataclass(frozen=True)
@@ -102,20 +97,21 @@ class OverviewPage:
 async def colour_tally(
     session: AsyncSession,
     campaign: Campaign,
-    rules: Rules,
+    reading: Reading,
     *,
     department_ids: Sequence[int] | None = None,
 ) -> dict[int | None, dict[str, int]]:
-    """Items per colour (core.oversight.colours.colour_of), per department of
-    `department_ids`, or for the whole campaign under the key None.
+    """Items per colour (`State.colour`), per department of `department_ids`, or for the
+    whole campaign under the key None.
 
-    The inputs are colour_counts' (core.oversight.overview): done by effective_status,
-    the item's deadline, and the local date of the last report, else of the binding. The
-    bindings are grouped by exactly those inputs in SQL, so colour_of runs once per
-    group instead of once per binding (100,000 bindings: a few thousand groups).
+    `assess` reads a binding's status, review state, the item's deadline (with the
+    campaign's year) and the local date of its last report, else of the binding. The
+    bindings are grouped by exactly those in SQL, so `assess` runs once per group instead
+    of once per binding (100,000 bindings: a few thousand groups).
     """
+    rules = reading.rules
     activity = local_day(
-        session, rules, func.coalesce(Binding.last_reported_at, Binding.created_at)
+        session, reading, func.coalesce(Binding.last_reported_at, Binding.created_at)
     )
     keys: list[Any] = [Binding.status, Binding.review_state, Item.deadline, activity]
     query = (
@@ -130,38 +126,41 @@ async def colour_tally(
     tallies: dict[int | None, dict[str, int]] = {}
     for row in rows:
         department_id = row[0] if department_ids is not None else None
-        status, review_state, deadline, last, count = row[-5:]
-        colour = colour_of(
-            done=effective_status(status, review_state) == DONE,
-            deadline=deadline,
-            campaign_year=campaign.year,
-            last_activity=_as_date(last),
-            today=rules.today,
-            yellow_days=rules.yellow_days,
-            silent_days=rules.silent_days,
+        status, review_state, deadline, day, count = row[-5:]
+        # Local midnight of the day of last activity: `assess` reads only its local date.
+        active = dt.datetime.combine(_as_date(day), dt.time(), tzinfo=rules.tz)
+        state = assess(
+            Facts(status, review_state, deadline, campaign.year, None, active),
+            reading.today,
+            rules,
         )
         entry = tallies.setdefault(department_id, {c.value: 0 for c in Colour})
-        entry[colour.value] += int(count)
+        entry[state.colour.value] += int(count)
     return tallies
 
 
 async def overview(
-    session: AsyncSession, campaign: Campaign, rules: Rules, *, offset: int = 0, limit: int = 30
+    session: AsyncSession,
+    campaign: Campaign,
+    reading: Reading,
+    *,
+    offset: int = 0,
+    limit: int = 30,
 ) -> OverviewPage:
     """Overall and per-department counts (as /status), with the three-colour counts of
     the campaign and of the page's departments."""
     offset, limit = page_bounds(offset, limit)
     view = await campaign_overview(session, campaign)
     shown = view.departments[offset : offset + limit]
-    overall = (await colour_tally(session, campaign, rules)).get(None, {})
+    overall = (await colour_tally(session, campaign, reading)).get(None, {})
     by_department = await colour_tally(
-        session, campaign, rules, department_ids=[d.id for d in shown]
+        session, campaign, reading, department_ids=[d.id for d in shown]
     )
     bars = tuple(
         DepartmentBar(
             summary,
-            by_department.get(summary.id, {}).get("red", 0),
-            by_department.get(summary.id, {}).get("yellow", 0),
+            by_department.get(summary.id, {}).get(Colour.RED.value, 0),
+            by_department.get(summary.id, {}).get(Colour.YELLOW.value, 0),
         )
         for summary in shown
     )
@@ -169,8 +168,8 @@ async def overview(
         view.title,
         view.year,
         view.totals,
-        overall.get("red", 0),
-        overall.get("yellow", 0),
+        overall.get(Colour.RED.value, 0),
+        overall.get(Colour.YELLOW.value, 0),
         bars,
         Page(offset, limit, len(view.departments)),
     )
@@ -179,13 +178,14 @@ async def overview(
 # ---------------------------------------------------------------- reports per week
 
 
-def local_day(session: AsyncSession, rules: Rules, moment: Any) -> Any:
+def local_day(session: AsyncSession, reading: Reading, moment: Any) -> Any:
     """SQL: the local date (in the configured zone) of a UTC time column."""
+    tz = reading.rules.tz
     if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone(str(rules.tz), moment))
+        return func.date(func.timezone(str(tz), moment))
     # SQLite keeps UTC without a zone: shift by the zone's offset now (exact for zones
     # without summer time, such as Asia/Shanghai).
-    offset = rules.now.astimezone(rules.tz).utcoffset() or dt.timedelta()
+    offset = reading.now.astimezone(tz).utcoffset() or dt.timedelta()
     return func.date(moment, f"{int(offset.total_seconds() // 60):+d} minutes")
 
 
@@ -205,7 +205,7 @@ _CLOSED_WEEKS_LIMIT = 2_000
 async def _reports_by_week(
     session: AsyncSession,
     campaign: Campaign,
-    rules: Rules,
+    reading: Reading,
     scope: int | None,
     *,
     since: dt.datetime | None = None,
@@ -216,7 +216,7 @@ async def _reports_by_week(
     bindings = select(Binding.id).where(Binding.campaign_id == campaign.id)
     if scope is not None:
         bindings = bindings.where(Binding.department_id == scope)
-    day = local_day(session, rules, Report.created_at)
+    day = local_day(session, reading, Report.created_at)
     query = select(day, func.count()).where(Report.binding_id.in_(bindings.scalar_subquery()))
     if since is not None:
         query = query.where(Report.created_at >= since)
@@ -231,12 +231,12 @@ async def _reports_by_week(
 
 
 async def reports_per_week(
-    session: AsyncSession, campaign: Campaign, rules: Rules, *, scope: int | None = None
+    session: AsyncSession, campaign: Campaign, reading: Reading, *, scope: int | None = None
 ) -> list[tuple[dt.date, int]]:
     """(Monday of the local week, reports made that week) over the campaign's year (up to
     today), empty weeks included."""
-    this_monday = rules.today - dt.timedelta(days=rules.today.weekday())
-    week_start = dt.datetime.combine(this_monday, dt.time(), rules.tz).astimezone(dt.UTC)
+    this_monday = reading.today - dt.timedelta(days=reading.today.weekday())
+    week_start = dt.datetime.combine(this_monday, dt.time(), reading.rules.tz).astimezone(dt.UTC)
     # The database and the campaign's creation time too: a campaign id alone may name
     # another campaign in another (or a re-created) database.
     key = (
@@ -244,22 +244,22 @@ async def reports_per_week(
         campaign.id,
         campaign.created_at,
         scope,
-        str(rules.tz),
+        str(reading.rules.tz),
         this_monday,
     )
     closed = _CLOSED_WEEKS.get(key)
     if closed is None:
-        closed = await _reports_by_week(session, campaign, rules, scope, before=week_start)
+        closed = await _reports_by_week(session, campaign, reading, scope, before=week_start)
         if len(_CLOSED_WEEKS) >= _CLOSED_WEEKS_LIMIT:
             _CLOSED_WEEKS.clear()
         _CLOSED_WEEKS[key] = closed
-    current = await _reports_by_week(session, campaign, rules, scope, since=week_start)
+    current = await _reports_by_week(session, campaign, reading, scope, since=week_start)
     weeks = dict(closed)
     for monday, count in current.items():
         weeks[monday] = weeks.get(monday, 0) + count
     # The campaign's year up to today; widened to any week that has reports.
-    start_day = campaign.created_at.astimezone(rules.tz).date()
-    end_day = rules.today
+    start_day = campaign.created_at.astimezone(reading.rules.tz).date()
+    end_day = reading.today
     if campaign.year is not None:
         start_day = dt.date(campaign.year, 1, 1)
         end_day = min(end_day, dt.date(campaign.year, 12, 31))
@@ -281,31 +281,19 @@ async def reports_per_week(
 class ItemRow:
     view: ItemView
     department_name: str
-    effective: str
-    colour: Colour
+    state: State  # the status model's, as /dept and /item show it
+
+    @property
+    def effective(self) -> str:
+        return self.state.effective
+
+    @property
+    def colour(self) -> Colour:
+        return self.state.colour
 
 
-def item_colour(view: ItemView, campaign: Campaign, rules: Rules) -> Colour:
-    """The item's colour as /dept shows it (handlers.oversight.screens.colour_mark)."""
-    last = (view.last_reported_at or campaign.created_at).astimezone(rules.tz).date()
-    return colour_of(
-        done=effective_status(view.status, view.review_state) == DONE,
-        deadline=view.deadline,
-        campaign_year=campaign.year,
-        last_activity=last,
-        today=rules.today,
-        yellow_days=rules.yellow_days,
-        silent_days=rules.silent_days,
-    )
-
-
-def _row(view: ItemView, name: str, campaign: Campaign, rules: Rules) -> ItemRow:
-    return ItemRow(
-        view,
-        name,
-        effective_status(view.status, view.review_state),
-        item_colour(view, campaign, rules),
-    )
+def _row(view: ItemView, name: str, reading: Reading) -> ItemRow:
+    return ItemRow(view, name, view.state(reading.today, reading.rules))
 
 
 @dataclass(frozen=True)
@@ -315,20 +303,15 @@ class DepartmentPage:
     dept_class: str
     counts: Counts
     last_reported_at: dt.datetime | None
-    items: tuple[ItemRow, ...]  # outstanding first, as /dept
+    items: tuple[ItemRow, ...]  # own items, then general ones; outstanding first (/items)
 
 
 async def department_page(
-    session: AsyncSession, department: Department, campaign: Campaign, rules: Rules
+    session: AsyncSession, department: Department, reading: Reading
 ) -> DepartmentPage:
-    """A department's items, in /dept's order: what is outstanding first, then by code."""
+    """A department's items in /items' order (`reports.liaison_order`): its own items
+    first, then the general ones; in each, outstanding before done."""
     views = await reports.department_items(session, department.id)
-    views.sort(
-        key=lambda v: (
-            EFFECTIVE_ORDER.get(effective_status(v.status, v.review_state), 9),
-            code_key(v.code),
-        )
-    )
     last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
     return DepartmentPage(
         department.id,
@@ -336,7 +319,7 @@ async def department_page(
         department.dept_class,
         tally((v.status, v.review_state) for v in views),
         last,
-        tuple(_row(v, department.name, campaign, rules) for v in views),
+        tuple(_row(v, department.name, reading) for v in views),
     )
 
 
@@ -345,7 +328,7 @@ class ItemPage:
     code: str
     title: str
     text: str
-    deadline: dt.date | None
+    due: State  # one binding's state: the due date and its source are the item's
     counts: Counts
     rows: tuple[ItemRow, ...]  # one page of departments, in the document's order
     page: Page
@@ -353,9 +336,8 @@ class ItemPage:
 
 async def item_page(
     session: AsyncSession,
-    campaign: Campaign,
     code: str,
-    rules: Rules,
+    reading: Reading,
     *,
     scope: int | None = None,
     offset: int = 0,
@@ -376,27 +358,25 @@ async def item_page(
             )
         )
     }
-    views.sort(
-        key=lambda v: (
-            departments[v.department_id][1]
-            if departments[v.department_id][1] is not None
-            else 10_000,
-            v.department_id,
-        )
-    )
+    views.sort(key=lambda v: (_document_order(departments[v.department_id][1]), v.department_id))
     first = views[0]
     return ItemPage(
         first.code,
         first.title,
         first.text,
-        first.deadline,
+        first.state(reading.today, reading.rules),
         tally((v.status, v.review_state) for v in views),
         tuple(
-            _row(v, departments[v.department_id][0], campaign, rules)
+            _row(v, departments[v.department_id][0], reading)
             for v in views[offset : offset + limit]
         ),
         Page(offset, limit, len(views)),
     )
+
+
+def _document_order(number: int | None) -> int:
+    # As core.oversight.overview sorts: departments without a number after the others.
+    return number if number is not None else 10_000
 
 
 # ---------------------------------------------------------------- overdue
@@ -411,25 +391,56 @@ class OverduePage:
 async def overdue_page(
     session: AsyncSession,
     campaign: Campaign,
-    rules: Rules,
+    reading: Reading,
     *,
     scope: int | None = None,
     offset: int = 0,
     limit: int = 50,
 ) -> OverduePage:
-    """The /overdue list (past deadline or silent), one page of it."""
+    """The /overdue list (`State.overdue`: past due or silent), one page of it, in
+    /overdue's order (by department in the document's order).
+
+    Two queries: how many bindings of each department are overdue (counted in SQL by
+    `overdue_clause`), then `overdue_items` for only the departments the page reaches,
+    so a page reads at most a few departments' rows, not the whole campaign's."""
     offset, limit = page_bounds(offset, limit)
-    found = await overdue_items(
-        session,
-        campaign.id,
-        now=rules.now,
-        today=rules.today,
-        silent_days=rules.silent_days,
-        campaign_year=campaign.year,
+    query = (
+        select(Binding.department_id, Department.number, func.count())
+        .join(Item, Item.id == Binding.item_id)
+        .join(Department, Department.id == Binding.department_id)
+        .where(
+            Binding.campaign_id == campaign.id,
+            overdue_clause(reading.today, reading.rules, campaign.year),
+        )
+        .group_by(Binding.department_id, Department.number)
     )
     if scope is not None:
-        found = [o for o in found if o.department_id == scope]
-    return OverduePage(tuple(found[offset : offset + limit]), Page(offset, limit, len(found)))
+        query = query.where(Binding.department_id == scope)
+    per_department = sorted(
+        (_document_order(number), department_id, int(count))
+        for department_id, number, count in await session.execute(query)
+    )
+    total = sum(count for _order, _id, count in per_department)
+    wanted: list[int] = []
+    first_index = 0  # where the first wanted department's rows start in the whole list
+    start = 0
+    for _order, department_id, count in per_department:
+        if start + count > offset and start < offset + limit:
+            if not wanted:
+                first_index = start
+            wanted.append(department_id)
+        start += count
+    rows: list[OverdueItem] = []
+    if wanted:
+        found = await overdue_items(
+            session,
+            campaign,
+            today=reading.today,
+            rules=reading.rules,
+            department_ids=wanted,
+        )
+        rows = found[offset - first_index : offset - first_index + limit]
+    return OverduePage(tuple(rows), Page(offset, limit, total))
 
 
 # ---------------------------------------------------------------- reports and evidence

@@ -8,6 +8,7 @@ one aggregate or joined query, never one query per department.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -173,13 +174,15 @@ async def overdue_items(
     *,
     today: dt.date,
     rules: Rules,
+    department_ids: Sequence[int] | None = None,
 ) -> list[OverdueItem]:
     """Bindings past due and not done, or silent (`State.overdue`): one joined query
-    filtered by the same rule in SQL.
+    filtered by the same rule in SQL; of `department_ids` only, when given (the
+    dashboard's pages).
 
     Sorted by department (document order), then past-due before silent, then code.
     """
-    rows = await session.execute(
+    query = (
         select(
             Binding.id,
             Binding.department_id,
@@ -197,6 +200,9 @@ async def overdue_items(
         .join(Department, Department.id == Binding.department_id)
         .where(Binding.campaign_id == campaign.id, overdue_clause(today, rules, campaign.year))
     )
+    if department_ids is not None:
+        query = query.where(Binding.department_id.in_(list(department_ids)))
+    rows = await session.execute(query)
     found: list[OverdueItem] = []
     for (
         binding_id,

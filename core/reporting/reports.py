@@ -363,7 +363,7 @@ async def record_report(
         )
         # Files first: once the row is committed, its file must already be in place.
         store.place(piece.staged, relative)
-        earlier = reused.get(piece.staged.sha256)
+        earlier_use = reused.get(piece.staged.sha256)
         report.evidence.append(
             Evidence(
                 kind=piece.kind,
@@ -375,7 +375,7 @@ async def record_report(
                 file_name=piece.file_name[:255],
                 stored_path=relative,
                 media_group_id=piece.media_group_id,
-                reused_from_report_id=earlier.earlier_report_id if earlier else None,
+                reused_from_report_id=earlier_use.earlier_report_id if earlier_use else None,
                 created_at=now,
             )
         )

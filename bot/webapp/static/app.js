@@ -189,7 +189,7 @@
     return el("div", { class: "meta" },
       el("span", null, stateLabel(row.status) + (row.returned ? " (" + S.returned + ")" : "")),
       el("span", null, S.last_report + " " + row.last_report),
-      row.deadline ? el("span", null, S.deadline + " " + row.deadline) : null);
+      row.due_text ? el("span", null, S.deadline + " " + row.due_text) : null);
   }
 
   function targets(row) {
@@ -302,7 +302,7 @@
       el("h1", null, data.code + " " + data.title),
       el("section", { class: "card" },
         el("div", { class: "item-text" }, data.text),
-        data.deadline ? el("div", { class: "meta" }, el("span", null, S.deadline + " " + data.deadline)) : null,
+        data.due_text ? el("div", { class: "meta" }, el("span", null, S.deadline + " " + data.due_text)) : null,
         el("div", null, doneLine(data.counts)), stack(data.counts), legend(data.counts)),
       el("section", { class: "card" }, el("h2", null, S.departments),
         el("ul", { class: "list", id: "bindings" }, data.departments.map((row) =>
@@ -322,11 +322,12 @@
       ? el("ul", { class: "list", id: "overdue" }, data.items.map((o) =>
         el("li", null,
           el("div", { class: "row-head" },
-            el("span", { class: "dot " + (o.past_deadline ? "red" : "yellow") }),
+            el("span", { class: "dot " + o.colour }),
             el("a", { class: "name", href: "#/dept/" + o.department_id }, o.department),
             el("a", { class: "title", href: "#/binding/" + o.binding_id }, o.code + " " + o.title)),
           el("div", { class: "meta" },
-            o.past_deadline ? el("span", null, S.past_deadline + " " + (o.deadline || "")) : null,
+            o.past_deadline ? el("span", null, S.past_deadline) : null,
+            o.due_text ? el("span", null, S.deadline + " " + o.due_text) : null,
             o.silent_days !== null ? el("span", null, fill(S.silent_days, { days: o.silent_days })) : null,
             el("span", null, stateLabel(o.status)),
             el("span", null, S.last_report + " " + o.last_report)))))
