@@ -42,8 +42,7 @@ arch: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
-	$(BIN)/mypy --strict core storage
-	$(BIN)/mypy bot handlers
+	$(BIN)/mypy --strict bot core handlers runtime storage
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .

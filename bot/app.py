@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from telegram import BotCommandScopeDefault, Update
 from telegram.error import TelegramError
@@ -40,11 +41,13 @@ from runtime.services import Services, system_clock
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+# Duban uses PTB's default context types throughout.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
     settings: Settings, *, clock: Callable[[], dt.datetime] = system_clock
-) -> Application:
+) -> AnyApplication:
     token = settings.token
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the bot")
@@ -53,7 +56,7 @@ def build_application(
     # which PTB asks for conversation states during initialize) first uses it.
     db = Database(settings.database_url)
 
-    async def post_init(app: Application) -> None:
+    async def post_init(app: AnyApplication) -> None:
         app.bot_data[SERVICES_KEY] = Services(
             settings=settings,
             db=db,
@@ -82,7 +85,7 @@ def build_application(
         # -- end dashboard --
         log.info("bot ready as @%s", app.bot.username)
 
-    async def post_shutdown(app: Application) -> None:
+    async def post_shutdown(app: AnyApplication) -> None:
         from bot.webapp.server import stop_dashboard  # issue 12
 
         await stop_dashboard(app)
@@ -96,7 +99,9 @@ def build_application(
     )
     if settings.telegram_rate_limit:
         # Retries a 429 after Telegram's retry_after; keeps under the global/group limits.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # PTB types the builder by its default rate limiter (None): AIORateLimiter is its
+        # own documented choice, which that default type cannot express.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))  # type: ignore[arg-type]
     app = (
         builder
         # ConversationHandler needs updates of one user handled in order.
@@ -115,7 +120,7 @@ def build_application(
     return app
 
 
-def register_handlers(app: Application, settings: Settings) -> None:
+def register_handlers(app: AnyApplication, settings: Settings) -> None:
     """Every handler, in the order updates meet them (first match in a group wins)."""
     private = filters.ChatType.PRIVATE
     # Group -2 runs before everything: other bots' messages are ignored outright.
@@ -242,7 +247,7 @@ def register_handlers(app: Application, settings: Settings) -> None:
     app.add_error_handler(common.on_error)
 
 
-async def set_command_menus(app: Application, settings: Settings) -> None:
+async def set_command_menus(app: AnyApplication, settings: Settings) -> None:
     """Command menus per language: strangers' by default, each admin's own in their chat."""
     for locale, language_code in (("zh", None), ("en", "en")):
         try:

@@ -19,6 +19,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
@@ -114,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Later modules (digest, export, backup) add their sub-commands here.
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []  # type: ignore[type-arg]
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -208,6 +209,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.token:
         print(NO_TOKEN_HELP, file=sys.stderr)
         return 2
+    from bot.intake.runtime import Role
     from bot.runner import run_polling, run_webhook
 
     if getattr(args, "webhook", False) and (
@@ -223,6 +225,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if role == "work" and not settings.database_url.startswith("postgresql"):
         print("duban: separate workers need PostgreSQL (DATABASE_URL)", file=sys.stderr)
         return 2
+    if role not in ("both", "receive", "work"):
+        print("duban: --role is receive, work or both", file=sys.stderr)
+        return 2
+    role = cast(Role, role)
     if getattr(args, "webhook", False):
         return run_webhook(settings, role)
     return run_polling(settings, role)

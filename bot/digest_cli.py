@@ -24,7 +24,7 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError("must be a date YYYY-MM-DD, e.g. 2020-06-01") from None
 
 
-def add_digest_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     digest = sub.add_parser(
         "digest", help="print a day's digest and/or write its chart, without Telegram"
     )

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def add_export_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_export_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     export = sub.add_parser(
         "export", help="export a campaign as .xlsx, or with --evidence as a .zip package"
     )
@@ -147,8 +147,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         )
     if result and isinstance(result[0], tuple):
         known = ", ".join(
-            f"{cid} ({year}{', active' if active else ''})"
-            for cid, year, active in result  # type: ignore[misc]
+            f"{cid} ({year}{', active' if active else ''})" for cid, year, active in result
         )
         wanted = f"campaign {args.campaign}" if args.campaign is not None else "an active campaign"
         return _fail(f"there is no {wanted}; campaigns: {known or 'none'}")

@@ -22,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.delivery import Outcome, deliver_due_digest, instance_owner, reminder_round
 from handlers.base import SERVICES_KEY
-from runtime.services import Services
+from runtime.services import AnyApplication, Services
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ MISFIRE_GRACE_SECONDS = 6 * 3600  # a digest fired late by a busy moment is stil
 
 
 def _services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data[SERVICES_KEY]  # type: ignore[no-any-return]
+    svc: Services = context.application.bot_data[SERVICES_KEY]
+    return svc
 
 
 async def digest_job(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -67,7 +68,7 @@ def digest_time(settings: Settings) -> dt.time:
     return settings.digest_time.replace(tzinfo=settings.tz)
 
 
-def schedule_jobs(app: Application, settings: Settings) -> None:  # type: ignore[type-arg]
+def schedule_jobs(app: AnyApplication, settings: Settings) -> None:
     """Register the jobs (called in post_init; earlier registrations are replaced)."""
     queue = app.job_queue
     if queue is None:

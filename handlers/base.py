@@ -49,7 +49,8 @@ SERVICES_KEY = "services"
 
 
 def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
-    return context.application.bot_data[SERVICES_KEY]
+    svc: Services = context.application.bot_data[SERVICES_KEY]
+    return svc
 
 
 def chat_kind(update: Update) -> ChatKind:
@@ -239,6 +240,7 @@ def use_case(command: str | None = None) -> Callable[[Callback[T]], Handler[T]]:
                         await finish(turn)
                         # Inside a conversation (e.g. a role handed over mid-/report) a
                         # refusal also ends it; elsewhere PTB ignores the return value.
+                        # END (an int) where T is the callback's type: PTB's own protocol.
                         return ConversationHandler.END  # type: ignore[return-value]
                 result = await func(turn)
                 await finish(turn)

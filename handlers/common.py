@@ -163,7 +163,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if chat_kind(update) is ChatKind.GROUP and update.callback_query is None:
         return
-    locale = services(context).settings.default_locale
+    locale: str = services(context).settings.default_locale
     user = update.effective_user
     if user is not None:
         try:

@@ -206,6 +206,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning pydantic's report into one line naming the variable."""
     try:
+        # Overrides are environment-like values pydantic validates, so their type is open.
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]

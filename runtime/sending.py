@@ -25,7 +25,8 @@ async def send_reliably(bot: Any, chat_id: int, text: str, **kwargs: Any) -> Mes
     delay = 0.5
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            return await bot.send_message(chat_id, text, **kwargs)
+            sent: Message = await bot.send_message(chat_id, text, **kwargs)
+            return sent
         except (NetworkError, TimedOut) as exc:
             if isinstance(exc, BadRequest) or attempt == SEND_ATTEMPTS:
                 raise

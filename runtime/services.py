@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from telegram.ext import Application
+
 from core.reporting.evidence import EvidenceStore
 from runtime.config import Settings
 from storage.db import Database
@@ -33,3 +35,7 @@ class Services:
     @property
     def admin_ids(self) -> frozenset[int]:
         return self.settings.admin_ids
+
+
+# PTB's Application with Duban's (default) context types, for signatures.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import CursorResult, Result, event
 from sqlalchemy.engine import make_url
 
 # Re-exported (the `as` form) so handlers can name the session type, and catch a unique
@@ -96,3 +96,9 @@ def upgrade_database(url: str, revision: str = "head") -> None:
 async def upgrade_database_async(url: str, revision: str = "head") -> None:
     """Apply migrations from inside an event loop (Alembic's env runs its own loop)."""
     await asyncio.to_thread(upgrade_database, url, revision)
+
+
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE changed. AsyncSession.execute is typed as returning a
+    `Result`; for such statements it is a `CursorResult`, which counts them."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import ConversationDraft
 
 # The conversations' names, the first part of a draft's key: in one place, because more
@@ -83,7 +84,7 @@ async def drop_users(
     result = await session.execute(
         delete(ConversationDraft).where(ConversationDraft.user_id == user_id, or_(*conditions))
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 def due_at(draft: ConversationDraft, timeout: dt.timedelta) -> dt.datetime:

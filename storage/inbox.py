@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import INBOX_DEAD, INBOX_HANDLED, INBOX_PENDING, InboxUpdate
 
 # Every key of an Update whose object carries a chat (message-like) or a sender.
@@ -84,7 +85,7 @@ async def record(
         result = await session.execute(
             insert(InboxUpdate).values(**row).on_conflict_do_nothing(index_elements=["update_id"])
         )
-        new += max(0, int(getattr(result, "rowcount", 0) or 0))
+        new += max(0, affected(result))
     return new
 
 
@@ -159,7 +160,7 @@ async def prune_handled(session: AsyncSession, before: dt.datetime) -> int:
             InboxUpdate.state == INBOX_HANDLED, InboxUpdate.handled_at < before
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected(result)
 
 
 async def dead_updates(session: AsyncSession) -> list[InboxUpdate]:

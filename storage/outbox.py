@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import OutboxMessage
 
 
@@ -72,4 +73,4 @@ async def prune_sent(session: AsyncSession, before: dt.datetime) -> int:
             OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < before
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return affected(result)

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from storage import inbox, outbox
-from storage.db import Database
+from storage.db import Database, affected
 from storage.models import ConversationDraft
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ async def sweep(
                 ~ConversationDraft.name.like("album:%"),  # albums are finished, never dropped
             )
         )
-        drafts = int(getattr(result, "rowcount", 0) or 0)
+        drafts = affected(result)
         await session.commit()
         kept = {
             str(f.get("sha256"))

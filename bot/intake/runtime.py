@@ -18,13 +18,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from telegram.ext import Application
-
 from bot.config import Settings
 from bot.intake.housekeeping import sweep
 from bot.intake.receive import PollingReceiver
 from bot.intake.work import InboxWorker
 from runtime.intake.outbox import ABANDONED_AFTER, deliver_unsent
+from runtime.services import AnyApplication
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ HOUSEKEEPING_SECONDS = 600.0
 class IntakeRuntime:
     def __init__(
         self,
-        app: Application,  # type: ignore[type-arg]
+        app: AnyApplication,
         settings: Settings,
         *,
         role: Role = "both",

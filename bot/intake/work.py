@@ -28,11 +28,12 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
-from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, ConversationHandler
+from telegram.ext import ApplicationHandlerStop, ContextTypes, ConversationHandler
 
 from core.text.i18n import translator
 from runtime.intake.context import InboxTurn, current
 from runtime.intake.outbox import deliver, queue_reply
+from runtime.services import AnyApplication
 from storage import inbox
 from storage.db import Database
 from storage.models import ConversationDraft
@@ -120,7 +121,7 @@ class ChatLocks:
 class InboxWorker:
     def __init__(
         self,
-        app: Application,  # type: ignore[type-arg]
+        app: AnyApplication,
         db: Database,
         *,
         admin_ids: frozenset[int],
@@ -265,7 +266,7 @@ class InboxWorker:
         await deliver(self.app.bot, self.db, ids)
 
 
-async def reload_conversations(app: Application, db: Database, chat_key: int) -> None:  # type: ignore[type-arg]
+async def reload_conversations(app: AnyApplication, db: Database, chat_key: int) -> None:
     """Load this chat's conversation states from the draft store into PTB's handlers.
 
     PTB keeps states in memory and reads persistence only at start; with several

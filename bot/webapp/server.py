@@ -41,7 +41,8 @@ from core.status.model import Counts, Rules, State, due_date_text, format_rate
 from core.text.formatting import local_date, local_datetime, target_text, value_against_target
 from core.text.i18n import Translate, normalize_locale, translator
 from core.text.matching import normalize_code
-from handlers.base import SERVICES_KEY, Services
+from handlers.base import SERVICES_KEY
+from runtime.services import Services
 from storage import repositories as repo
 from storage.models import REVIEW_RETURNED, Campaign, Department
 

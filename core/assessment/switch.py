@@ -115,7 +115,10 @@ class Switched:
 
 async def already_imported(session: AsyncSession, doc: ParsedDocument) -> Campaign | None:
     """The campaign this document was imported as before, if it was."""
-    return await session.scalar(select(Campaign).where(Campaign.fingerprint == doc.fingerprint()))
+    found: Campaign | None = await session.scalar(
+        select(Campaign).where(Campaign.fingerprint == doc.fingerprint())
+    )
+    return found
 
 
 async def import_as_active(

@@ -100,7 +100,7 @@ async def digest_window(
             if since is not None and until is not None:
                 return Window(since, until)
     until = now if local_date >= local_today(now, tz) else digest_moment(local_date, at, tz)
-    since: dt.datetime | None = None
+    since = None
     if chat_id is not None:
         previous = await session.scalar(
             select(DigestSent)
@@ -294,13 +294,12 @@ async def collect(
             .where(Report.binding_id.in_(changed), Report.created_at <= since)
             .group_by(Report.binding_id)
         )
-        before = dict(
-            (
-                await session.execute(
-                    select(Report.binding_id, Report.status).where(Report.id.in_(before_ids))
-                )
-            ).all()
-        )
+        before = {
+            binding_id: status
+            for binding_id, status in await session.execute(
+                select(Report.binding_id, Report.status).where(Report.id.in_(before_ids))
+            )
+        }
 
     values = (
         await session.execute(

@@ -101,7 +101,7 @@ def chart_bars(data: DigestData) -> list[Bar]:
 
 def chart_legend(_: Translate) -> dict[str, str]:
     """The chart's states in the reader's words (the labels of the text screens)."""
-    from core.oversight.overview import EFFECTIVE_LABELS
+    from core.status.model import EFFECTIVE_LABELS
 
     legend = {state: _(label) for state, label in EFFECTIVE_LABELS.items()}
     legend["done"] = _("accepted")

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -154,10 +154,11 @@ class ExportData:
     def counts(self) -> ExportCounts:
         if self.known_counts is not None:
             return self.known_counts
+        # Without known counts the rows are in-memory sequences (gather_export).
         return ExportCounts(
-            len(self.bindings),  # type: ignore[arg-type]
-            len(self.reports),  # type: ignore[arg-type]
-            len(self.evidence),  # type: ignore[arg-type]
+            len(cast(Sequence[BindingRow], self.bindings)),
+            len(cast(Sequence[ReportRow], self.reports)),
+            len(cast(Sequence[EvidenceRow], self.evidence)),
         )
 
 
@@ -225,9 +226,10 @@ async def campaign_to_export(
 
 async def campaign_of_year(session: AsyncSession, year: int) -> Campaign | None:
     """The latest campaign of a year (an older campaign stays exportable)."""
-    return await session.scalar(
+    found: Campaign | None = await session.scalar(
         select(Campaign).where(Campaign.year == year).order_by(Campaign.id.desc()).limit(1)
     )
+    return found
 
 
 async def open_export(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from core.export.package import Packed
 
 T = TypeVar("T")
-Progress = Callable[[int, int], Awaitable[None]]  # rows written, rows in all
+Progress = Callable[[int, int], Coroutine[Any, Any, None]]  # rows written, rows in all
 
 
 async def _next(batches: AsyncIterator[list[T]]) -> list[T] | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import (
     EXPORT_DONE,
     EXPORT_FAILED,
@@ -80,7 +81,7 @@ async def running_export(
     session: AsyncSession, admin_tg_id: int, now: dt.datetime
 ) -> ExportRun | None:
     """This admin's export still running (heartbeat fresh), if any."""
-    return await session.scalar(
+    found: ExportRun | None = await session.scalar(
         select(ExportRun)
         .where(
             ExportRun.admin_tg_id == admin_tg_id,
@@ -89,6 +90,7 @@ async def running_export(
         )
         .limit(1)
     )
+    return found
 
 
 async def beat(
@@ -142,7 +144,7 @@ async def claim_interrupted(session: AsyncSession, now: dt.datetime) -> list[Exp
             .values(state=EXPORT_INTERRUPTED, finished_at=now)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if affected(result) == 1:
             claimed.append(run)
     return claimed
 
@@ -227,7 +229,7 @@ async def claim_download(
         .values(token_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(spent) != 1:
         raise DownloadRefused("used")  # another request spent it a moment ago
     return Download(path=path, file_name=run.file_name, size=run.size)
 

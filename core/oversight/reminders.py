@@ -121,7 +121,7 @@ async def _told(
             ReminderSent.user_tg_id, ReminderSent.kind, ReminderSent.subject, ReminderSent.period
         ).where(ReminderSent.user_tg_id.in_(tg_ids), ReminderSent.kind.in_(kinds))
     )
-    return {tuple(row) for row in rows}  # type: ignore[misc]
+    return {tuple(row) for row in rows}
 
 
 async def plan_liaison_reminders(
@@ -201,7 +201,7 @@ async def plan_liaison_reminders(
 
     by_department: dict[int, list[tuple[User, str]]] = defaultdict(list)
     for user, name in people:
-        by_department[user.department_id].append((user, name))  # type: ignore[index]
+        by_department[user.department_id].append((user, name))
     # Main liaisons reminded of a still-silent item at least a period ago: not answering.
     ignored = {
         (tg_id, subject)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.text.matching import Named, match_names, normalize
 from storage import repositories as repo
+from storage.db import affected
 from storage.models import (
     ROLE_LEADER,
     ROLE_LIAISON,
@@ -162,7 +163,7 @@ async def join(
         .where(Invite.id == invite.id, Invite.used_by.is_(None))
         .values(used_by=tg_id, used_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(claimed) != 1:
         # Nothing was changed: the conditional UPDATE matched no row.
         raise JoinError(JoinFailure.USED)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import AuditLog, Leave
 
 MAX_LEAVE_DAYS = 366
@@ -73,7 +74,7 @@ async def cancel_leave(session: AsyncSession, tg_id: int, today: dt.date, now: d
     )
     session.add(AuditLog(at=now, actor_tg_id=tg_id, action="leave_cancelled", detail={}))
     await session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(result)
 
 
 async def on_leave(session: AsyncSession, tg_ids: list[int], day: dt.date) -> set[int]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.reporting.evidence import EvidenceStore, StagedFile
@@ -112,14 +112,14 @@ class ItemView:
         return assess(self.facts(), today, rules)
 
 
-async def views_where(session: AsyncSession, condition: object) -> list[ItemView]:
+async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> list[ItemView]:
     """Bindings matching `condition` with their items, targets and last values: 3 queries."""
     rows = (
         await session.execute(
             select(Binding, Item, Campaign.year)
             .join(Item, Item.id == Binding.item_id)
             .join(Campaign, Campaign.id == Binding.campaign_id)
-            .where(condition)  # type: ignore[arg-type]
+            .where(condition)
         )
     ).all()
     if not rows:
@@ -261,7 +261,7 @@ class NewEvidence:
             mime_type=str(data.get("mime_type") or ""),
             file_name=str(data.get("file_name") or ""),
             media_group_id=(str(data["media_group_id"]) if data.get("media_group_id") else None),
-            staged=StagedFile(str(data["sha256"]), int(data["size"]), str(data["ext"])),  # type: ignore[call-overload]
+            staged=StagedFile(str(data["sha256"]), int(str(data["size"])), str(data["ext"])),
         )
 
 
@@ -564,4 +564,4 @@ async def reporter_names(session: AsyncSession, user_ids: Sequence[int]) -> dict
     if not user_ids:
         return {}
     rows = await session.execute(select(User.id, User.display_name).where(User.id.in_(user_ids)))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return {user_id: name for user_id, name in rows}

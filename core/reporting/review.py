@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.people.roster import Recipient, liaisons_of
 from core.reporting.reports import TargetView
 from storage import repositories as repo
+from storage.db import affected
 from storage.models import (
     REVIEW_ACCEPTED,
     REVIEW_PENDING,
@@ -218,7 +219,7 @@ async def decide(
         .values(review_state=decision)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if affected(claimed) != 1:
         # Nothing was changed: the conditional UPDATE matched no row.
         raise ReviewRefused(ReviewFailure.ALREADY)
     binding = await session.get(Binding, report.binding_id)

@@ -46,6 +46,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import affected
 from storage.models import DigestSent, ReminderSent
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=15)
@@ -121,7 +122,7 @@ async def claim_digest(
             .execution_options(synchronize_session=False)
         )
         await session.commit()
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
+        if affected(taken) != 1:
             return None
     row = await session.scalar(
         select(DigestSent).where(DigestSent.chat_id == chat_id, DigestSent.local_date == local_date)
@@ -146,7 +147,7 @@ async def _update_claimed(session: AsyncSession, claim: DigestClaim, **values: A
         .execution_options(synchronize_session=False)
     )
     await session.commit()
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return affected(result) == 1
 
 
 async def start_attempt(session: AsyncSession, claim: DigestClaim, attempts: int) -> bool:

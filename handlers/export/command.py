@@ -25,14 +25,14 @@ from pathlib import Path
 
 from telegram import Bot
 from telegram.error import TelegramError
-from telegram.ext import Application
 
 from core.export import runs
 from core.export.gather import NoCampaign, campaign_to_export, open_export
 from core.export.run import write_export
 from core.text.i18n import Translate, translator
-from handlers.base import SERVICES_KEY, Turn, bookkeeping_after_send, send_reliably, use_case
-from runtime.services import Services
+from handlers.base import SERVICES_KEY, Turn, bookkeeping_after_send, use_case
+from runtime.sending import send_reliably
+from runtime.services import AnyApplication, Services
 from storage import repositories as repo
 from storage.db import AsyncSession
 
@@ -109,7 +109,7 @@ async def export_command(turn: Turn) -> None:
     await turn.after_commit(start)
 
 
-async def run_export(app: Application, run_id: int) -> None:  # type: ignore[type-arg]
+async def run_export(app: AnyApplication, run_id: int) -> None:
     """The export of one run, start to finish; every failure is told to the admin."""
     svc: Services = app.bot_data[SERVICES_KEY]
     settings = svc.settings
@@ -260,7 +260,7 @@ async def _edit(bot: Bot, chat_id: int, message_id: int, text: str) -> None:
         log.info("progress edit skipped: %s", exc)
 
 
-async def report_interrupted_exports(app: Application) -> None:  # type: ignore[type-arg]
+async def report_interrupted_exports(app: AnyApplication) -> None:
     """At start: exports whose process died are told to their admin (once, whichever
     process claims them), and kept workbooks whose link is spent or expired deleted."""
     svc: Services = app.bot_data[SERVICES_KEY]

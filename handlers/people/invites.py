@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
@@ -22,15 +23,15 @@ from storage import repositories as repo
 from storage.models import ROLE_LEADER, ROLE_LIAISON, Department
 
 
-def invite_text(made: MadeInvite, _: Translate, tz: object) -> str:
+def invite_text(made: MadeInvite, _: Translate, tz: ZoneInfo) -> str:
     if made.department_name:
         head = _("Invite for a liaison of {department}, valid until {until}, usable once:").format(
             department=made.department_name,
-            until=local_datetime(made.expires_at, tz),  # type: ignore[arg-type]
+            until=local_datetime(made.expires_at, tz),
         )
     else:
         head = _("Invite for a leader, valid until {until}, usable once:").format(
-            until=local_datetime(made.expires_at, tz)  # type: ignore[arg-type]
+            until=local_datetime(made.expires_at, tz)
         )
     forward = _("Forward this line to them:")
     return (

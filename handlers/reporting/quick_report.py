@@ -14,7 +14,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import ContextTypes
 
 from core.people.actors import load_actor
 from core.people.permissions import Role
@@ -27,7 +27,7 @@ from core.text.i18n import translator
 from handlers.base import Turn, job_use_case, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
 from handlers.reporting.report import summary
-from runtime.services import Services
+from runtime.services import AnyApplication, Services
 from storage import drafts
 from storage.db import AsyncSession
 from storage.drafts import DraftKey
@@ -151,7 +151,7 @@ async def album_part(turn: Turn) -> None:
 
 
 async def _schedule_now(
-    app: Application,  # type: ignore[type-arg]
+    app: AnyApplication,
     name: str,
     chat_id: int,
     user_id: int,
@@ -160,7 +160,9 @@ async def _schedule_now(
     schedule_album(app, name, chat_id, user_id, delay)
 
 
-def schedule_album(app: Application, name: str, chat_id: int, user_id: int, delay: float) -> None:  # type: ignore[type-arg]
+def schedule_album(
+    app: AnyApplication, name: str, chat_id: int, user_id: int, delay: float
+) -> None:
     jobs = app.job_queue
     if jobs is None:  # built without a job queue (never in the bot): nothing to schedule
         log.warning("no job queue: album %s is finished at the next start", name)
@@ -289,7 +291,7 @@ async def _record(
     return text
 
 
-async def finish_leftover_albums(app: Application) -> None:  # type: ignore[type-arg]
+async def finish_leftover_albums(app: AnyApplication) -> None:
     """At start: albums whose completion job died with the previous process."""
     svc: Services = app.bot_data["services"]
     async with svc.db.session() as session:

@@ -46,9 +46,10 @@ from core.text.formatting import (
 )
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
-from handlers.base import Turn, bookkeeping_after_send, send_reliably, use_case
+from handlers.base import Turn, bookkeeping_after_send, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.reporting.files import fetch_evidence, rejection_text
+from runtime.sending import send_reliably
 from storage import drafts
 from storage.db import AsyncSession
 from storage.models import STATUSES, ConversationDraft
@@ -603,7 +604,7 @@ UNFIT = (
 TEXT = filters.TEXT & ~filters.COMMAND
 
 
-def conversation(timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
+def conversation(timeout_minutes: float) -> ConversationHandler[Any]:
     private = filters.ChatType.PRIVATE
     with warnings.catch_warnings():
         # Conversations are tracked per chat and user on purpose (buttons and text mix);
@@ -612,7 +613,7 @@ def conversation(timeout_minutes: float) -> ConversationHandler:  # type: ignore
         return _conversation(private, timeout_minutes)
 
 
-def _conversation(private: filters.BaseFilter, timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
+def _conversation(private: filters.BaseFilter, timeout_minutes: float) -> ConversationHandler[Any]:
     return ConversationHandler(
         entry_points=[
             # Not limited to private chats: in a group the permission check answers why not.

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
@@ -133,7 +133,7 @@ async def cancel_return(turn: Turn) -> int:
 timed_out = on_timeout(NAME, still_awaits)
 
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[Any]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Any]]
 
 
 def stopping(callback: Callback) -> Callback:
@@ -147,7 +147,7 @@ def stopping(callback: Callback) -> Callback:
     return run
 
 
-def return_conversation(timeout_minutes: float) -> ConversationHandler:  # type: ignore[type-arg]
+def return_conversation(timeout_minutes: float) -> ConversationHandler[Any]:
     """The return-with-comment conversation; register it in group -1 (see the docstring)."""
     private = filters.ChatType.PRIVATE
     text = private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND

@@ -83,10 +83,12 @@ def _grid(table: Any, number: int) -> TableGrid | None:
                 cell = Cell("".join(text.split("\n")), (row_index, column))
                 starts.append((box, cell))
             else:
-                cell = _covering(starts, columns, column, table.rows[row_index].bbox)
-                if cell is None:
+                covering = _covering(starts, columns, column, table.rows[row_index].bbox)
+                if covering is None:
                     above = grid[-1][column] if grid and column < len(grid[-1]) else None
                     cell = above or Cell("", (row_index, column))
+                else:
+                    cell = covering
             cells.append(cell)
         grid.append(cells)
     lines = [SourceLine(cell.text) for row in grid for cell in dict.fromkeys(row) if cell.text]
