@@ -97,11 +97,11 @@ async def measure(url: str, fixtures: dict[str, Any], store: Path) -> list[dict[
     from aiohttp import web
     from sqlalchemy import event
 
-    from bot.config import Settings
     from bot.webapp.auth import sign_link
     from bot.webapp.server import build_web_app
     from core.reporting.evidence import EvidenceStore
     from handlers.base import Services
+    from runtime.config import Settings
     from storage.db import Database
     from tests.support.updates import TgUser
     from tests.support.webapp import signed_init_data

@@ -18,8 +18,8 @@ from telegram import Update
 from telegram.ext import Updater
 
 from bot.app import build_application
-from bot.config import load_settings
 from bot.logs import setup_logging
+from runtime.config import load_settings
 
 
 async def main() -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.config import Settings
+from runtime.config import Settings
 
 
 def sqlite_path(settings: Settings) -> Path | None:

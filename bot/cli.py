@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import cast
 
-from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+from runtime.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("bot")
 

@@ -14,7 +14,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from bot.config import Settings
+from runtime.config import Settings
 
 
 def _date(text: str) -> dt.date:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from bot.config import Settings
+from runtime.config import Settings
 
 if TYPE_CHECKING:
     from core.export.package import Packed

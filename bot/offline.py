@@ -6,8 +6,8 @@ import asyncio
 import datetime as dt
 import sys
 
-from bot.config import Settings
 from core.people.invites import find_department, make_invite
+from runtime.config import Settings
 from storage.db import Database, upgrade_database
 from storage.models import ROLE_LEADER, ROLE_LIAISON
 

@@ -9,10 +9,10 @@ import signal
 from collections.abc import Callable
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.intake.runtime import IntakeRuntime, Role
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from handlers.base import SERVICES_KEY
+from runtime.config import Settings
 from storage import repositories as repo
 from storage.db import Database, upgrade_database
 

@@ -24,9 +24,9 @@ import logging
 
 from telegram.ext import ContextTypes
 
-from bot.config import Settings
-from bot.delivery import Outcome, deliver_due_digest, instance_owner, reminder_round
 from handlers.base import SERVICES_KEY
+from handlers.digest.delivery import Outcome, deliver_due_digest, instance_owner, reminder_round
+from runtime.config import Settings
 from runtime.services import AnyApplication, Services
 
 log = logging.getLogger(__name__)

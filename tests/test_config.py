@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from runtime.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef"

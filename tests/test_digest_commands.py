@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.delivery import Outcome, deliver_due_digest
 from core.digest.data import OFFICE_CHAT_KEY
+from handlers.digest.delivery import Outcome, deliver_due_digest
 from storage import repositories as repo
 from storage.models import AuditLog
 from tests.digest_support import (

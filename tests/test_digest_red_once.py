@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.delivery import Outcome, deliver_due_digest
+from handlers.digest.delivery import Outcome, deliver_due_digest
 from storage.models import Binding, Item
 from tests.digest_support import GROUP, services, set_group, start_office_rig, utc
 from tests.support.botapi import FakeBotAPI

@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.delivery import reminder_round
 from core.oversight.reminders import deadline_mark, silent_period
 from core.scheduling.times import within_hours
 from handlers.base import SERVICES_KEY, Services
+from handlers.digest.delivery import reminder_round
 from storage.models import Binding, Campaign, Department, Leave, ReminderSent, User
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI

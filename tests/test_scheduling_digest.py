@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery import Outcome, deliver_digest, deliver_due_digest
 from bot.scheduling import CHECK_INTERVAL, CHECK_JOB, DIGEST_JOB, MISFIRE_GRACE_SECONDS, digest_job
 from core.scheduling.once import claim_digest
 from core.scheduling.times import digest_due
+from handlers.digest.delivery import Outcome, deliver_digest, deliver_due_digest
 from storage.db import Database
 from storage.models import DigestSent
 from tests.digest_support import (

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.delivery import reminder_round
 from core.scheduling.workdays import holiday_name, is_chinese_working_day, working_day_rule
 from handlers.base import SERVICES_KEY
+from handlers.digest.delivery import reminder_round
 from storage.models import Binding, Campaign, Leave
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI

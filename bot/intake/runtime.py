@@ -18,10 +18,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from bot.config import Settings
 from bot.intake.housekeeping import sweep
 from bot.intake.receive import PollingReceiver
 from bot.intake.work import InboxWorker
+from runtime.config import Settings
 from runtime.intake.outbox import ABANDONED_AFTER, deliver_unsent
 from runtime.services import AnyApplication
 from storage.db import Database

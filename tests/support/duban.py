@@ -21,10 +21,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application
-from bot.config import Settings
 from bot.intake.runtime import IntakeRuntime
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from core.people.invites import find_department, make_invite
+from runtime.config import Settings
 from storage.db import Database
 from storage.models import ROLE_LEADER, ROLE_LIAISON
 
