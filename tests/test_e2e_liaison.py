@@ -304,14 +304,6 @@ async def test_conversation_survives_a_restart(rig: DubanRig) -> None:
         assert report is not None and report.status == "in_progress"
 
 
-def test_timeout_reply_says_the_configured_minutes() -> None:
-    from handlers.reporting.report import expired_text
-
-    assert expired_text("en", 1).startswith("The report was cancelled after 1 minute without")
-    assert expired_text("en", 45).startswith("The report was cancelled after 45 minutes without")
-    assert expired_text("zh", 10).startswith("10 分钟未收到回复")
-
-
 async def test_silence_ends_the_conversation(sqlite_rig: DubanRig) -> None:
     rig = sqlite_rig
     await rig.join(FARM, "农业")

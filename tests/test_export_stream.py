@@ -26,6 +26,7 @@ async def _campaign(db: Database, tmp_path: Path) -> None:
         await create_campaign(
             session, load_file(BUNDLED_DOCUMENT), source_name=BUNDLED_DOCUMENT.name
         )
+        await session.commit()  # core functions flush; the caller commits
     await seed(db, EvidenceStore(tmp_path / "evidence"))
 
 

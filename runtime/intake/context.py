@@ -43,7 +43,9 @@ async def stage_outcome(session: AsyncSession) -> None:
     and its replies); calling it again in a later commit does no harm.
     """
     turn = current.get()
-    if turn is None or turn.marked:
+    # A handler of the update already failed (in an earlier handler group): another
+    # handler's success must not mark it handled, or it would never be tried again.
+    if turn is None or turn.marked or turn.error is not None:
         return
     await inbox.mark_handled(session, turn.seq, dt.datetime.now(dt.UTC))
     pending: list[InboxTurn] = session.sync_session.info.setdefault(_OUTCOME, [])
