@@ -10,7 +10,6 @@ still there, and a second `/done` records the report exactly once.
 from __future__ import annotations
 
 import asyncio
-
 from collections.abc import Iterator
 
 import pytest
