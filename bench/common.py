@@ -11,6 +11,26 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
+async def pg_execute(url: str, sql: str) -> None:
+    """Run one statement (CREATE / DROP DATABASE) on the PostgreSQL server of `url`."""
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    conn = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        password=parsed.password,
+        database=parsed.database,
+        timeout=10,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")

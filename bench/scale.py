@@ -56,7 +56,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine_details, write_results  # noqa: E402
+from bench.common import machine_details, pg_execute, write_results  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "DUBAN_BENCH_POSTGRES_URL",
@@ -303,22 +303,7 @@ def worker(args: argparse.Namespace) -> None:
 
 
 async def _pg_admin(sql: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(POSTGRES_URL)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-        timeout=10,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    await pg_execute(POSTGRES_URL, sql)
 
 
 def run_json(command: list[str], what: str) -> dict[str, Any]:

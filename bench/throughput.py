@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import machine_details, percentile, write_results  # noqa: E402
+from bench.common import machine_details, percentile, pg_execute, write_results  # noqa: E402
 from tests.support import updates as u  # noqa: E402
 from tests.support.botapi import FakeBotAPI, SentMessage  # noqa: E402
 
@@ -45,22 +45,7 @@ WORKLOAD_USERS = {"mixed": 200, "items": 20}
 
 
 async def _pg_admin(sql: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    url = make_url(POSTGRES_URL)
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-        timeout=10,
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
+    await pg_execute(POSTGRES_URL, sql)
 
 
 class BenchDatabase:
