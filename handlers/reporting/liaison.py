@@ -243,6 +243,20 @@ async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | 
             raise
 
 
+async def pressed_binding(turn: Turn) -> ItemView | None:
+    """The binding a button (`prefix:<binding id>...`) names, if this user may see it; the
+    press is answered either way (an alert when it may not be seen)."""
+    query = turn.query
+    if query is None:
+        return None
+    view = await visible_binding(turn, turn.callback_int(1))
+    if view is None:
+        await query.answer(turn._("This item is not available to you."), show_alert=True)
+        return None
+    await query.answer()
+    return view
+
+
 async def visible_binding(turn: Turn, binding_id: int | None) -> ItemView | None:
     """The binding's view if this user may see it: own department, or staff."""
     if binding_id is None:
@@ -309,14 +323,9 @@ def card_buttons(view: ItemView, turn: Turn) -> InlineKeyboardMarkup:
 @use_case()
 async def item_button(turn: Turn) -> None:
     """An item's card: full text, targets, counts, and what to do next."""
-    query = turn.query
-    if query is None:
-        return
-    view = await visible_binding(turn, turn.callback_int(1))
+    view = await pressed_binding(turn)
     if view is None:
-        await query.answer(turn._("This item is not available to you."), show_alert=True)
         return
-    await query.answer()
     await turn.reply(
         item_card(view, turn), parse_mode=ParseMode.HTML, reply_markup=card_buttons(view, turn)
     )
@@ -432,14 +441,9 @@ async def history_command(turn: Turn) -> None:
 
 @use_case()
 async def history_button(turn: Turn) -> None:
-    query = turn.query
-    if query is None:
-        return
-    view = await visible_binding(turn, turn.callback_int(1))
+    view = await pressed_binding(turn)
     if view is None:
-        await query.answer(turn._("This item is not available to you."), show_alert=True)
         return
-    await query.answer()
     await send_history(turn, view, max(0, turn.callback_int(2) or 0))
 
 
@@ -510,12 +514,7 @@ async def evidence_command(turn: Turn) -> None:
 
 @use_case()
 async def evidence_button(turn: Turn) -> None:
-    query = turn.query
-    if query is None:
-        return
-    view = await visible_binding(turn, turn.callback_int(1))
+    view = await pressed_binding(turn)
     if view is None:
-        await query.answer(turn._("This item is not available to you."), show_alert=True)
         return
-    await query.answer()
     await send_evidence(turn, view)
