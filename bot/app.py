@@ -160,6 +160,7 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     app.add_handler(CommandHandler("status", office.status_command))
     app.add_handler(CommandHandler("dept", office.dept_command))
     app.add_handler(CallbackQueryHandler(office.dept_button, pattern=r"^dept:\d+$"))
+    app.add_handler(CallbackQueryHandler(office.overdue_page_button, pattern=r"^od:\d+$"))
     app.add_handler(CommandHandler("item", office.item_command))
     app.add_handler(CommandHandler("overdue", office.overdue_command))
     app.add_handler(CommandHandler("review", review.review_command))

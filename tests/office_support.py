@@ -147,3 +147,42 @@ async def ask_all(
     return [
         m for m in rig.api.messages_to(chat.id, include_edits=True) if since <= m.index < end.index
     ]
+
+
+async def press_all(
+    rig: DubanRig, user: u.TgUser, message: SentMessage, data: str
+) -> list[SentMessage]:
+    """Everything the bot sends or edits in answer to pressing `data` on `message`, in a
+    private chat (the end marked as `ask_all` marks it)."""
+    assert data in message.callback_data, f"{data!r} not in {message.callback_data}"
+    since = rig.api.mark()
+    rig.inject(u.callback_query(user, data, message))
+    rig.inject(u.command(user, "/lang ?", u.private_chat(user)))
+    end = await rig.api.wait_for(_is_sentinel, chat_id=message.chat_id, since=since, timeout=15)
+    return [
+        m
+        for m in rig.api.messages_to(message.chat_id, include_edits=True)
+        if since <= m.index < end.index
+    ]
+
+
+async def overdue_pages(rig: DubanRig, user: u.TgUser) -> list[list[SentMessage]]:
+    """/overdue and every page after it, "next ▶" pressed until there is none."""
+    pages = [await ask_all(rig, user, "/overdue")]
+    offset = 0
+    while True:
+        ahead = [
+            (int(data[3:]), message, data)
+            for message in pages[-1]
+            for data in message.callback_data
+            if data.startswith("od:") and int(data[3:]) > offset
+        ]
+        if not ahead:
+            return pages
+        offset, message, data = min(ahead, key=lambda found: found[0])
+        pages.append(await press_all(rig, user, message, data))
+
+
+async def overdue_text(rig: DubanRig, user: u.TgUser) -> str:
+    """The whole /overdue list as text, every page."""
+    return "\n".join(m.plain_text or "" for page in await overdue_pages(rig, user) for m in page)

@@ -116,10 +116,14 @@ def test_bars_are_stacked_by_state_so_an_early_year_chart_is_not_empty() -> None
     ]
     figure = build_figure(bars, title=TITLE, axis_label=AXIS, legend=legend)
     axes = figure.axes[0]
-    widths = {
-        segment: [round(patch.get_width()) for patch in container]
-        for segment, container in zip(SEGMENTS, axes.containers, strict=True)
-    }
+    # One collection of rectangles per state, in SEGMENTS order; the first bar on top.
+    widths = {}
+    for segment, collection in zip(SEGMENTS, axes.collections, strict=True):
+        by_row = {}
+        for path in collection.get_paths():
+            box = path.get_extents()
+            by_row[round((box.y0 + box.y1) / 2)] = round(box.x1 - box.x0)
+        widths[segment] = [by_row.get(row, 0) for row in (1, 0)]
     assert widths == {
         "done": [0, 50],
         "pending_review": [10, 0],

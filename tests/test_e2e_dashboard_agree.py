@@ -25,7 +25,7 @@ from sqlalchemy import update
 from core.reporting.review import decide
 from storage.models import Binding, Campaign
 from tests.dashboard_support import dashboard_rig, get
-from tests.office_support import FARM, ask_all, department_id, report
+from tests.office_support import FARM, ask_all, department_id, overdue_text, report
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, LEADER, DubanRig, FakeClock
 from tests.support.webapp import signed_init_data
@@ -114,7 +114,7 @@ async def check_agreement(rig: DubanRig) -> dict[str, Any]:
     assert overview["colours"]["red"] == sum(line[2] for line in screen.values())
     assert overview["colours"]["yellow"] == sum(line[3] for line in screen.values())
 
-    overdue = overdue_lines(await text_of(rig, "/overdue"))
+    overdue = overdue_lines(await overdue_text(rig, ADMIN))
     total, rows = await dashboard_overdue(rig)
     assert total == len(overdue) == len(rows)
     assert rows == overdue  # same items, colours and order, across page boundaries

@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from core.reporting.review import decide
 from storage.models import Binding, Campaign
-from tests.office_support import FARM, ask_all, report
+from tests.office_support import FARM, ask_all, overdue_text, report
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, DubanRig
@@ -89,9 +89,10 @@ async def digest_text(rig: DubanRig) -> str:
 
 
 def overdue_section(text: str, name: str) -> str:
-    """The lines of one department's block on /overdue."""
-    block = re.search(rf"^{name} \(\d+\)\n((?:[🔴🟡].*\n?)*)", text, re.M)
-    return block[1] if block else ""
+    """The lines of one department's block on /overdue (continued on the next page when
+    a page ends inside it)."""
+    blocks = re.finditer(rf"^{name} \(\d+\)\n((?:[🔴🟡].*\n?)*)", text, re.M)
+    return "".join(block[1] for block in blocks)
 
 
 async def test_screens_and_digest_agree(office: DubanRig) -> None:
@@ -120,7 +121,7 @@ async def test_screens_and_digest_agree(office: DubanRig) -> None:
     status = await text_of(rig, ADMIN, "/status")
     dept = await text_of(rig, ADMIN, "/dept 农业")
     items = await text_of(rig, FARM, "/items")
-    overdue = await text_of(rig, ADMIN, "/overdue")
+    overdue = await overdue_text(rig, ADMIN)
     digest = await digest_text(rig)
 
     assert status_line(status, FARM_NAME) == (1, 15, 0, 10)
@@ -147,7 +148,7 @@ async def test_screens_and_digest_agree(office: DubanRig) -> None:
     status = await text_of(rig, ADMIN, "/status")
     dept = await text_of(rig, ADMIN, "/dept 农业")
     items = await text_of(rig, FARM, "/items")
-    overdue = await text_of(rig, ADMIN, "/overdue")
+    overdue = await overdue_text(rig, ADMIN)
     digest = await digest_text(rig)
 
     assert status_line(status, FARM_NAME)[:3] == (1, 15, 14)

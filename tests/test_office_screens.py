@@ -7,6 +7,7 @@ Chinese catalogue translates the new messages.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select
 
@@ -19,6 +20,8 @@ from tests.office_support import (
     ask_all,
     binding_id,
     department_id,
+    overdue_pages,
+    overdue_text,
     report,
     speak_english,
 )
@@ -187,7 +190,7 @@ async def test_overdue_past_deadline_and_silent(rig: DubanRig) -> None:
     await accept(rig, await report(rig, "商务", "A6.1", "done"))
     await report(rig, "住房城乡", "A3.3", "done", "96", "91")
     rig.clock.set(dt.datetime(2021, 1, 5, 12, tzinfo=SHANGHAI))
-    text = "\n".join(m.plain_text for m in await ask_all(rig, LEADER, "/overdue"))
+    text = await overdue_text(rig, LEADER)
     assert "past its deadline and not done: 212 · 🟡 no report for 14 days or more: 1" in text
     assert "🔴 A6.1 " not in text and "区商务局 (11)" in text
     a33 = next(line for line in lines_of(text) if "A3.3" in line)
@@ -217,16 +220,35 @@ async def test_long_screens_split_at_department_boundaries(sqlite_rig: DubanRig)
         assert len(message.callback_data) == sum(1 for b in blocks if b[:1].isdigit())
     assert len(seen) == 137 and len(set(seen)) == 137
 
-    # /overdue for a campaign silent for 15 days lists all 333 bindings, split by department.
+    # /overdue for a campaign silent for 15 days: 333 bindings, a page of 30 at a time,
+    # each page whole in its messages, "next ▶" on every page but the last.
     rig.clock.advance(days=15)
-    messages = await ask_all(rig, ADMIN, "/overdue")
-    assert len(messages) >= 2
-    listed = 0
-    for message in messages:
-        assert utf16_len(message.plain_text) <= MAX_TEXT_LENGTH
-        lines = lines_of(message.plain_text)
-        listed += sum(1 for line in lines if line.startswith("🔴") and "never reported" in line)
-        # Every message starts with a header or a department's heading, never mid-list.
-        assert not lines[0].startswith(("🟡", "🔴"))
+    pages = await overdue_pages(rig, ADMIN)
+    assert len(pages) == 12  # 11 pages of 30, one of 3
+    for number, page in enumerate(pages, start=1):
+        first = 30 * (number - 1) + 1
+        assert f"Items {first}–{min(first + 29, 333)} of 333, in 137 departments" in (
+            page[0].plain_text
+        )
+        entries = 0
+        for message in page:
+            assert utf16_len(message.plain_text) <= MAX_TEXT_LENGTH
+            lines = lines_of(message.plain_text)
+            found = [line for line in lines if line.startswith("🔴") and "never reported" in line]
+            entries += len(found)
+            # Every message starts with a header or a department's heading, never mid-list.
+            assert not lines[0].startswith(("🟡", "🔴"))
+        assert entries == (30 if number < 12 else 3)
+        moves = [d for m in page for d in m.callback_data if d.startswith("od:")]
+        assert ("od:" + str(30 * number) in moves) == (number < 12)
+        assert ("od:" + str(30 * (number - 2)) in moves) == (number > 1)
     # The 2020 campaign's year is over: every item is red, and never reported.
-    assert listed == 213 + 120
+    text = await overdue_text(rig, ADMIN)
+    seen: list[tuple[str, str]] = []  # (department, code), every page read once
+    department = ""
+    for line in lines_of(text):
+        if re.match(r"^\S+ \(\d+\)$", line):
+            department = line
+        elif line.startswith("🔴") and "never reported" in line:
+            seen.append((department, line.split(" ")[1]))
+    assert len(seen) == len(set(seen)) == 213 + 120

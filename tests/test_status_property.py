@@ -46,7 +46,7 @@ from core.status.clauses import (
 )
 from core.status.model import Facts, Rules, assess
 from storage.models import Binding, Campaign, Department, Item, User
-from tests.office_support import ask_all, speak_english
+from tests.office_support import ask_all, overdue_text, speak_english
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, DubanRig
@@ -425,7 +425,7 @@ async def test_every_screen_agrees_with_the_naive_reference(
         assert f"{done} of {len(mine)} departments done" in text
 
     # /overdue: exactly the past-due or silent bindings, red when past due.
-    text = await screen(rig, ADMIN, "/overdue")
+    text = await overdue_text(rig, ADMIN)
     late = {(DEPARTMENTS[d], c): e for (d, c), e in truth.items() if e.past or e.silent}
     if not late:
         assert text.startswith("Nothing is overdue"), text

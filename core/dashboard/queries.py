@@ -31,11 +31,10 @@ from core.oversight.overview import (
     DepartmentSummary,
     OverdueItem,
     campaign_overview,
-    overdue_items,
+    overdue_slice,
 )
 from core.reporting import reports
 from core.reporting.reports import HistoryEntry, ItemView
-from core.status.clauses import overdue_clause
 from core.status.model import Colour, Counts, Facts, Rules, State, assess, tally
 from storage.models import Binding, Campaign, Department, Evidence, Item, Report
 
@@ -398,49 +397,18 @@ async def overdue_page(
     limit: int = 50,
 ) -> OverduePage:
     """The /overdue list (`State.overdue`: past due or silent), one page of it, in
-    /overdue's order (by department in the document's order).
-
-    Two queries: how many bindings of each department are overdue (counted in SQL by
-    `overdue_clause`), then `overdue_items` for only the departments the page reaches,
-    so a page reads at most a few departments' rows, not the whole campaign's."""
+    /overdue's order: `core.oversight.overview.overdue_slice`, as /overdue reads it."""
     offset, limit = page_bounds(offset, limit)
-    query = (
-        select(Binding.department_id, Department.number, func.count())
-        .join(Item, Item.id == Binding.item_id)
-        .join(Department, Department.id == Binding.department_id)
-        .where(
-            Binding.campaign_id == campaign.id,
-            overdue_clause(reading.today, reading.rules, campaign.year),
-        )
-        .group_by(Binding.department_id, Department.number)
+    found = await overdue_slice(
+        session,
+        campaign,
+        today=reading.today,
+        rules=reading.rules,
+        offset=offset,
+        limit=limit,
+        department_id=scope,
     )
-    if scope is not None:
-        query = query.where(Binding.department_id == scope)
-    per_department = sorted(
-        (_document_order(number), department_id, int(count))
-        for department_id, number, count in await session.execute(query)
-    )
-    total = sum(count for _order, _id, count in per_department)
-    wanted: list[int] = []
-    first_index = 0  # where the first wanted department's rows start in the whole list
-    start = 0
-    for _order, department_id, count in per_department:
-        if start + count > offset and start < offset + limit:
-            if not wanted:
-                first_index = start
-            wanted.append(department_id)
-        start += count
-    rows: list[OverdueItem] = []
-    if wanted:
-        found = await overdue_items(
-            session,
-            campaign,
-            today=reading.today,
-            rules=reading.rules,
-            department_ids=wanted,
-        )
-        rows = found[offset - first_index : offset - first_index + limit]
-    return OverduePage(tuple(rows), Page(offset, limit, total))
+    return OverduePage(found.rows, Page(offset, limit, found.total))
 
 
 # ---------------------------------------------------------------- reports and evidence

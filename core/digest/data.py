@@ -22,22 +22,23 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Subquery, and_, case, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core.people.leave import on_leave
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment, local_today
+from core.status.clauses import StateColumns, past_due_clause
 from core.status.model import (
     BLOCKED,
     DONE,
     IN_PROGRESS,
     PENDING_REVIEW,
     DueSource,
-    Facts,
-    Rules,
-    assess,
     days_since,
+    due_date,
+    effective_status,
 )
 from core.text.matching import code_key
 from storage import repositories as repo
@@ -53,6 +54,7 @@ from storage.models import (
     ReportValue,
     Target,
     User,
+    UTCDateTime,
 )
 
 # Settings keys (storage.models.Setting) naming the office group and when it was set.
@@ -224,6 +226,50 @@ class DigestData:
         }
 
 
+def state_as_of(campaign_id: int, until: dt.datetime) -> Subquery:
+    """Each binding of the campaign as it stood at `until`, as the status model's facts.
+
+    The binding row carries its latest report's state; only a binding reported again
+    after `until` (a digest of an earlier day, or a report in the moment since the window
+    closed) takes the state of its latest report up to `until` instead, or not started
+    when it had none. For today's digest that set is empty, so no query here reads the
+    million reports."""
+    reported_later = select(Binding.id).where(
+        Binding.campaign_id == campaign_id, Binding.last_reported_at > until
+    )
+    late = (
+        select(Report.binding_id.label("binding_id"), func.max(Report.id).label("report_id"))
+        .where(Report.binding_id.in_(reported_later), Report.created_at <= until)
+        .group_by(Report.binding_id)
+        .subquery("late")
+    )
+    earlier = aliased(Report, name="earlier")
+    is_late = Binding.last_reported_at > until  # NULL (never reported): not late
+    return (
+        select(
+            Binding.id.label("binding_id"),
+            Binding.department_id.label("department_id"),
+            Binding.item_id.label("item_id"),
+            Binding.created_at.label("created_at"),
+            Binding.red_reported_at.label("red_reported_at"),
+            case(
+                (is_late, func.coalesce(earlier.status, STATUS_NOT_STARTED)),
+                else_=Binding.status,
+            ).label("status"),
+            case((is_late, earlier.review_state), else_=Binding.review_state).label("review_state"),
+            type_coerce(
+                case((is_late, earlier.created_at), else_=Binding.last_reported_at), UTCDateTime
+            ).label("reported_at"),
+            case((is_late, earlier.id), else_=Binding.last_report_id).label("report_id"),
+        )
+        .select_from(Binding)
+        .outerjoin(late, late.c.binding_id == Binding.id)
+        .outerjoin(earlier, earlier.id == late.c.report_id)
+        .where(Binding.campaign_id == campaign_id)
+        .subquery("state")
+    )
+
+
 async def collect(
     session: AsyncSession,
     *,
@@ -233,78 +279,115 @@ async def collect(
     tz: ZoneInfo,
     silent_days: int,
 ) -> DigestData:
-    """Everything the digest of `local_date` says, as of `window.until`."""
+    """Everything the digest of `local_date` says, as of `window.until`.
+
+    Counted and filtered in the database (`state_as_of`, the status model's
+    `core.status.clauses`): the rows read are the departments' state groups, the
+    bindings past due, the latest values and the window's reports, never every binding."""
     campaign = await repo.active_campaign(session)
     if campaign is None:
         return DigestData(local_date, window, silent_days, has_campaign=False)
     until, since = window.until, window.since
+    today = local_today(until, tz)
     departments = list(await repo.departments(session, campaign.id))
     names = {d.id: d.name for d in departments}
-    bindings = (
-        await session.execute(
+    order = {d.id: index for index, d in enumerate(departments)}
+    state = state_as_of(campaign.id, until)
+    # Plain rows through the session's connection: no ORM loading per row.
+    connection = await session.connection()
+    facts = StateColumns(
+        state.c.status,
+        state.c.review_state,
+        state.c.reported_at,
+        state.c.created_at,
+        Item.deadline,
+    )
+
+    # Per department and state as of `until`: counts and the latest report.
+    states: dict[tuple[int, str], int] = defaultdict(int)  # (department, effective)
+    total: dict[int, int] = defaultdict(int)
+    last_at: dict[int, dt.datetime] = {}
+    for department_id, status, review_state, count, latest in await connection.execute(
+        select(
+            state.c.department_id,
+            state.c.status,
+            state.c.review_state,
+            func.count(),
+            type_coerce(func.max(state.c.reported_at), UTCDateTime),
+        ).group_by(state.c.department_id, state.c.status, state.c.review_state)
+    ):
+        states[(department_id, effective_status(status, review_state))] += count
+        total[department_id] += count
+        if latest is not None and (department_id not in last_at or latest > last_at[department_id]):
+            last_at[department_id] = latest
+
+    # Past due and not done, as of `until`: named once when newly red, then counted.
+    overdue: list[Overdue] = []
+    for binding_id, department_id, code, deadline, red_reported_at in await connection.execute(
+        select(
+            state.c.binding_id,
+            state.c.department_id,
+            Item.code,
+            Item.deadline,
+            state.c.red_reported_at,
+        )
+        .join(Item, Item.id == state.c.item_id)
+        .where(past_due_clause(today, campaign.year, facts))
+    ):
+        due, source = due_date(deadline, campaign.year)
+        if due is None or source is None:  # past due always has a due date
+            continue
+        told = red_reported_at is not None and red_reported_at <= until
+        overdue.append(Overdue(department_id, code, due, binding_id, source, not told))
+
+    # Reports within the window, with their evidence counts, oldest first; and each
+    # one's binding's status when the window opened (its latest report before, by the
+    # (binding, created_at) index).
+    earlier = aliased(Report, name="earlier")
+    status_before = (
+        select(earlier.status)
+        .where(earlier.binding_id == Report.binding_id, earlier.created_at <= since)
+        .order_by(earlier.created_at.desc(), earlier.id.desc())
+        .limit(1)
+        .correlate(Report)
+        .scalar_subquery()
+    )
+    window_rows = (
+        await connection.execute(
             select(
-                Binding.id,
+                Report.binding_id,
+                Report.status,
+                func.count(Evidence.id),
                 Binding.department_id,
                 Item.code,
                 Item.title,
-                Item.deadline,
-                Binding.red_reported_at,
-                Binding.created_at,
+                status_before,
             )
+            .join(Binding, Binding.id == Report.binding_id)
             .join(Item, Item.id == Binding.item_id)
-            .where(Binding.campaign_id == campaign.id)
-        )
-    ).all()
-    in_campaign = select(Binding.id).where(Binding.campaign_id == campaign.id)
-
-    # Each binding's latest report as of `until`: its state then.
-    latest_ids = (
-        select(func.max(Report.id))
-        .where(Report.binding_id.in_(in_campaign), Report.created_at <= until)
-        .group_by(Report.binding_id)
-    )
-    latest = {
-        binding_id: (status, review_state, created_at)
-        for binding_id, status, review_state, created_at in await session.execute(
-            select(Report.binding_id, Report.status, Report.review_state, Report.created_at).where(
-                Report.id.in_(latest_ids)
-            )
-        )
-    }
-
-    # Reports within the window, with their evidence counts, oldest first.
-    window_rows = (
-        await session.execute(
-            select(Report.id, Report.binding_id, Report.status, func.count(Evidence.id))
             .outerjoin(Evidence, Evidence.report_id == Report.id)
             .where(
-                Report.binding_id.in_(in_campaign),
+                Binding.campaign_id == campaign.id,
                 Report.created_at > since,
                 Report.created_at <= until,
             )
-            .group_by(Report.id, Report.binding_id, Report.status)
+            .group_by(
+                Report.id,
+                Report.binding_id,
+                Report.status,
+                Binding.department_id,
+                Item.code,
+                Item.title,
+            )
             .order_by(Report.id)
         )
     ).all()
-    changed = {binding_id for _, binding_id, _, _ in window_rows}
-    before: dict[int, str] = {}
-    if changed:
-        before_ids = (
-            select(func.max(Report.id))
-            .where(Report.binding_id.in_(changed), Report.created_at <= since)
-            .group_by(Report.binding_id)
-        )
-        before = {
-            binding_id: status
-            for binding_id, status in await session.execute(
-                select(Report.binding_id, Report.status).where(Report.id.in_(before_ids))
-            )
-        }
-
+    # The latest values as of `until`, against their targets.
     values = (
-        await session.execute(
+        await connection.execute(
             select(
-                Report.binding_id,
+                state.c.department_id,
+                Item.code,
                 ReportValue.value,
                 Target.metric,
                 Target.op,
@@ -312,14 +395,25 @@ async def collect(
                 Target.unit,
                 Target.position,
             )
-            .join(Report, Report.id == ReportValue.report_id)
-            .join(Target, Target.id == ReportValue.target_id)
-            .where(ReportValue.report_id.in_(latest_ids))
+            .select_from(state)
+            # Only bindings whose item has targets, each target's value by the unique
+            # (report_id, target_id) index.
+            .join(Target, Target.item_id == state.c.item_id)
+            .join(
+                ReportValue,
+                and_(
+                    ReportValue.report_id == state.c.report_id,
+                    ReportValue.target_id == Target.id,
+                ),
+            )
+            .join(Item, Item.id == state.c.item_id)
         )
     ).all()
-    pending = await session.scalar(
-        select(func.count(Report.id)).where(
-            Report.binding_id.in_(in_campaign),
+    pending = await connection.scalar(
+        select(func.count(Report.id))
+        .join(Binding, Binding.id == Report.binding_id)
+        .where(
+            Binding.campaign_id == campaign.id,
             Report.review_state == REVIEW_PENDING,
             Report.created_at <= until,
         )
@@ -342,59 +436,11 @@ async def collect(
         if previous is not None and isinstance((previous[1] or {}).get("rate"), int | float):
             previous_date, previous_rate = previous[0], float(previous[1]["rate"])
 
-    info = {b.id: b for b in bindings}
-    done: dict[int, int] = defaultdict(int)
-    total: dict[int, int] = defaultdict(int)
-    outstanding: dict[int, int] = defaultdict(int)  # the department's next step
-    states: dict[tuple[int, str], int] = defaultdict(int)  # (department, effective) -> count
-    last_at: dict[int, dt.datetime] = {}
-    overdue: list[Overdue] = []
-    today = local_today(until, tz)
-    # Colours are not shown here: yellow_days does not matter to what the digest counts.
-    rules = Rules(tz, yellow_days=0, silent_days=silent_days)
-    for binding in bindings:
-        status, review_state, reported_at = latest.get(binding.id, (STATUS_NOT_STARTED, None, None))
-        total[binding.department_id] += 1
-        state = assess(
-            Facts(
-                status,
-                review_state,
-                binding.deadline,
-                campaign.year,
-                reported_at,
-                binding.created_at,
-            ),
-            today,
-            rules,
-        )
-        effective = state.effective
-        states[(binding.department_id, effective)] += 1
-        if effective == DONE:
-            done[binding.department_id] += 1
-        elif effective != PENDING_REVIEW:
-            outstanding[binding.department_id] += 1
-        if reported_at is not None and (
-            binding.department_id not in last_at or reported_at > last_at[binding.department_id]
-        ):
-            last_at[binding.department_id] = reported_at
-        if state.past_due and state.due is not None and state.due_source is not None:
-            told = binding.red_reported_at is not None and binding.red_reported_at <= until
-            overdue.append(
-                Overdue(
-                    binding.department_id,
-                    binding.code,
-                    state.due,
-                    binding.id,
-                    state.due_source,
-                    not told,
-                )
-            )
-
     figures = tuple(
         DepartmentFigures(
             d.id,
             d.name,
-            done[d.id],
+            states[(d.id, DONE)],
             total[d.id],
             last_at.get(d.id),
             pending_review=states[(d.id, PENDING_REVIEW)],
@@ -411,19 +457,23 @@ async def collect(
     )
 
     counts: dict[int, list[int]] = {}
-    for _, binding_id, _status, evidence in window_rows:
+    about: dict[int, tuple[int, str, str]] = {}  # binding -> department, code, title
+    last_status: dict[int, str] = {}
+    before: dict[int, str] = {}
+    for binding_id, status, evidence, department_id, code, title, was in window_rows:
+        before.setdefault(binding_id, was or STATUS_NOT_STARTED)
         entry = counts.setdefault(binding_id, [0, 0])
         entry[0] += 1
         entry[1] += evidence
-    last_status = {binding_id: status for _, binding_id, status, _ in window_rows}
-    order = {d.id: index for index, d in enumerate(departments)}
+        about[binding_id] = (department_id, code, title)
+        last_status[binding_id] = status
     changes = sorted(
         (
             Change(
-                info[b].department_id,
-                info[b].code,
-                info[b].title,
-                before.get(b, STATUS_NOT_STARTED),
+                about[b][0],
+                about[b][1],
+                about[b][2],
+                before[b],
                 last_status[b],
                 counts[b][0],
                 counts[b][1],
@@ -434,9 +484,11 @@ async def collect(
     )
     misses = sorted(
         (
-            Miss(info[b].department_id, info[b].code, metric, op, target, unit, value)
-            for b, value, metric, op, target, unit, _position in sorted(values, key=lambda r: r[6])
-            if b in info and not meets(value, op, target)
+            Miss(department_id, code, metric, op, target, unit, value)
+            for department_id, code, value, metric, op, target, unit, _position in sorted(
+                values, key=lambda r: r[7]
+            )
+            if not meets(value, op, target)
         ),
         key=lambda m: (order.get(m.department_id, 999), code_key(m.code)),
     )

@@ -197,11 +197,13 @@ def _overdue(data: DigestData, _: Translate) -> str:
 
 def _misses(data: DigestData, _: Translate) -> str:
     head = _("Values missing their targets: {count}").format(count=len(data.misses))
+    # Only the lines shown are formatted: at 1,000 departments there are thousands.
     lines: list[str] = []
-    for miss in data.misses:
+    for miss in data.misses[: SECTION_LINES + 1]:
         shown = value_against_target(miss.value, miss.op, miss.target, miss.unit, _)
         name = data.names.get(miss.department_id, "?")
         lines.append(f"• {esc(name)} {esc(miss.code)} {esc(miss.metric)}: {esc(shown)}")
+    lines.extend([""] * (len(data.misses) - len(lines)))  # counted by _capped, never shown
     return "\n".join([f"<b>{esc(head)}</b>", *_capped(lines, _)])
 
 

@@ -11,10 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.status.clauses import overdue_clause
+from core.status.clauses import overdue_clause, past_due_clause, silent_clause
 from core.status.model import (
     Counts,
     Facts,
@@ -233,3 +233,83 @@ async def overdue_items(
         )
     )
     return found
+
+
+@dataclass(frozen=True)
+class OverdueSlice:
+    """One page of the overdue list, and what the whole list counts."""
+
+    rows: tuple[OverdueItem, ...]
+    offset: int
+    total: int  # overdue bindings in all
+    past_due: int  # of them past due (some are silent too)
+    silent: int
+    per_department: dict[int, int] = field(default_factory=dict)  # overdue of each
+
+    @property
+    def departments(self) -> int:
+        """Departments with anything overdue."""
+        return len(self.per_department)
+
+
+async def overdue_slice(
+    session: AsyncSession,
+    campaign: Campaign,
+    *,
+    today: dt.date,
+    rules: Rules,
+    offset: int = 0,
+    limit: int = 50,
+    department_id: int | None = None,
+) -> OverdueSlice:
+    """`limit` entries of the /overdue list from `offset`, in its order (departments in
+    the document's order); of one department when given.
+
+    Two queries whatever the campaign's size: each department's overdue, past-due and
+    silent counts (in SQL, by the model's clauses), then `overdue_items` for only the
+    departments the page reaches."""
+    past_due = past_due_clause(today, campaign.year)
+    silent = silent_clause(today, rules)
+    query = (
+        select(
+            Binding.department_id,
+            Department.number,
+            func.count(),
+            func.count(case((past_due, 1))),
+            func.count(case((silent, 1))),
+        )
+        .join(Item, Item.id == Binding.item_id)
+        .join(Department, Department.id == Binding.department_id)
+        .where(Binding.campaign_id == campaign.id, or_(past_due, silent))
+        .group_by(Binding.department_id, Department.number)
+    )
+    if department_id is not None:
+        query = query.where(Binding.department_id == department_id)
+    per_department = sorted(
+        (number if number is not None else 10_000, dept_id, int(count), int(past), int(quiet))
+        for dept_id, number, count, past, quiet in await session.execute(query)
+    )
+    offset, limit = max(0, offset), max(1, limit)
+    wanted: list[int] = []
+    first_index = 0  # where the first wanted department's rows start in the whole list
+    start = 0
+    for _number, dept_id, count, _past, _quiet in per_department:
+        if start + count > offset and start < offset + limit:
+            if not wanted:
+                first_index = start
+            wanted.append(dept_id)
+        start += count
+    rows: list[OverdueItem] = []
+    if wanted:
+        found = await overdue_items(
+            session, campaign, today=today, rules=rules, department_ids=wanted
+        )
+        rows = found[offset - first_index : offset - first_index + limit]
+    return OverdueSlice(
+        rows=tuple(rows),
+        offset=offset,
+        total=start,
+        past_due=sum(entry[3] for entry in per_department),
+        silent=sum(entry[4] for entry in per_department),
+        per_department={entry[1]: entry[2] for entry in per_department},
+    )

@@ -21,7 +21,7 @@ from core.oversight.overview import (
     OverdueItem,
     campaign_overview,
     colour_counts,
-    overdue_items,
+    overdue_slice,
 )
 from core.people.invites import find_department
 from core.reporting import reports
@@ -315,9 +315,29 @@ def overdue_line(entry: OverdueItem, _: Translate, ngettext: Plural) -> str:
     )
 
 
+# Entries a page of /overdue shows: about one message. A city's campaign has tens of
+# thousands overdue; the rest is a button press (or the dashboard) away.
+OVERDUE_PAGE = 30
+
+
 @use_case("overdue")
 async def overdue_command(turn: Turn) -> None:
-    """/overdue: items past their deadline and not done, or silent, by department."""
+    """/overdue: items past their deadline and not done, or silent, by department; the
+    first page of them."""
+    await overdue_screen(turn, 0)
+
+
+@use_case("overdue")
+async def overdue_page_button(turn: Turn) -> None:
+    """The previous / next page of /overdue (`od:<offset>`): sent as a new screen."""
+    if not await button_allowed(turn, "overdue"):
+        return
+    if turn.query is not None:
+        await turn.query.answer()
+    await overdue_screen(turn, turn.callback_int(1) or 0)
+
+
+async def overdue_screen(turn: Turn, offset: int) -> None:
     _ = turn._
     ngettext = i18n.ngettext(turn.actor.locale)
     settings = turn.services.settings
@@ -326,8 +346,15 @@ async def overdue_command(turn: Turn) -> None:
         await turn.reply(_("There is no active campaign yet."))
         return
     today = today_of(turn)
-    entries = await overdue_items(turn.session, campaign, today=today, rules=rules_of(turn))
-    if not entries:
+    found = await overdue_slice(
+        turn.session,
+        campaign,
+        today=today,
+        rules=rules_of(turn),
+        offset=offset,
+        limit=OVERDUE_PAGE,
+    )
+    if not found.total:
         await turn.reply(
             _(
                 "Nothing is overdue: no item is past its deadline, and none has gone "
@@ -336,32 +363,46 @@ async def overdue_command(turn: Turn) -> None:
         )
         return
     groups: dict[int, list[OverdueItem]] = {}
-    for entry in entries:
+    for entry in found.rows:
         groups.setdefault(entry.department_id, []).append(entry)
-    past = sum(1 for e in entries if e.past_deadline)
-    silent = sum(1 for e in entries if e.silent_days is not None)
-    header = "\n".join(
-        [
-            "<b>"
-            + esc(_("Overdue and silent items, {date}").format(date=today.isoformat()))
-            + "</b>",
+    lines = [
+        "<b>" + esc(_("Overdue and silent items, {date}").format(date=today.isoformat())) + "</b>",
+        esc(
+            _(
+                "🔴 past its deadline and not done: {past} · 🟡 no report for {days} days "
+                "or more: {silent}"
+            ).format(past=found.past_due, days=settings.silent_days, silent=found.silent)
+        ),
+    ]
+    paged = found.total > OVERDUE_PAGE
+    if paged and found.rows:
+        lines.append(
             esc(
-                _(
-                    "🔴 past its deadline and not done: {past} · 🟡 no report for {days} days "
-                    "or more: {silent}"
-                ).format(past=past, days=settings.silent_days, silent=silent)
-            ),
-        ]
-    )
-    sections = [header]
+                _("Items {first}–{last} of {total}, in {departments} departments").format(
+                    first=found.offset + 1,
+                    last=found.offset + len(found.rows),
+                    total=found.total,
+                    departments=found.departments,
+                )
+            )
+        )
+    sections = ["\n".join(lines)]
     buttons: dict[int, list[InlineKeyboardButton]] = {}
     for index, (department_id, group) in enumerate(groups.items(), start=1):
         name = group[0].department_name
-        lines = [f"<b>{esc(name)}</b> ({len(group)})"] + [
-            overdue_line(e, _, ngettext) for e in group
-        ]
-        sections.append("\n".join(lines))
+        count = found.per_department.get(department_id, len(group))
+        section = [f"<b>{esc(name)}</b> ({count})"] + [overdue_line(e, _, ngettext) for e in group]
+        sections.append("\n".join(section))
         buttons[index] = [
             InlineKeyboardButton(short_name(name), callback_data=f"dept:{department_id}")
         ]
+    if paged:
+        nav = []
+        if found.offset > 0:
+            back = max(0, found.offset - OVERDUE_PAGE)
+            nav.append(InlineKeyboardButton("◀ " + _("previous"), callback_data=f"od:{back}"))
+        if found.offset + OVERDUE_PAGE < found.total:
+            ahead = found.offset + OVERDUE_PAGE
+            nav.append(InlineKeyboardButton(_("next") + " ▶", callback_data=f"od:{ahead}"))
+        buttons.setdefault(len(sections) - 1, []).extend(nav)
     await send_screen(turn, sections, buttons)
