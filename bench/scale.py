@@ -16,7 +16,7 @@ domain functions its handler (or the CLI) calls, without Telegram:
     /dept NAME   load_actor, find_department, department_items
     /items       load_actor, department_items (the liaison's department)
     /item CODE   load_actor, active_campaign, item_bindings, departments
-    /overdue     load_actor, active_campaign, overdue_items
+    /overdue     load_actor, active_campaign, overdue_slice (its first page, as sent)
     digest       get_setting + build_digest as `python -m bot digest --print` (no chart)
     digest+chart build_digest as the scheduled job calls it (chart rendered)
     export       load_actor, open_export, write_export (a temporary .xlsx, streamed)
@@ -134,7 +134,7 @@ async def screen_item(session: Any, fx: dict[str, Any], info: dict[str, Any]) ->
 
 
 async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
-    from core.oversight.overview import overdue_items
+    from core.oversight.overview import OVERDUE_PAGE, overdue_slice
     from core.people.actors import load_actor
     from core.status.model import Rules
     from storage import repositories as repo
@@ -143,13 +143,15 @@ async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any])
     campaign = await repo.active_campaign(session)
     assert campaign is not None
     now = dt.datetime.now(dt.UTC)
-    entries = await overdue_items(
+    found = await overdue_slice(
         session,
         campaign,
         today=now.astimezone(TZ).date(),
         rules=Rules(TZ, yellow_days=7, silent_days=SILENT_DAYS),
+        limit=OVERDUE_PAGE,
     )
-    info["entries"] = len(entries)
+    info["entries"] = found.total
+    info["shown"] = len(found.rows)
 
 
 async def _digest(session: Any, *, cli: bool, info: dict[str, Any], run: str) -> None:

@@ -1,5 +1,6 @@
-"""XlsxWriter (constant-memory mode) against openpyxl (write-only mode) on the same
-report-like rows: which writer the export uses (core/export/sheets.py).
+"""The project's streaming writer (core/export/xlsx.py) against XlsxWriter (constant-memory
+mode) and openpyxl (write-only mode) on the same report-like rows: which writer the export
+uses (core/export/sheets.py).
 
     .venv/bin/python bench/xlsx_writers.py [--rows 100000]
 
@@ -8,7 +9,8 @@ rows of the 汇报记录 sheet's shape: a local time with a date format, departm
 status, values, a wrapped free text, a count, review state, comment, reporter. Each is
 written as the library's documentation recommends for speed: XlsxWriter with shared
 formats and one call per cell; openpyxl with plain values and a WriteOnlyCell (with its
-number format) for the time cell only. Prints seconds, rows a second and peak RSS.
+number format) for the time cell only; core.export.xlsx with its column styles, a row a
+call, as core/export/sheets.py calls it. Prints seconds, rows a second and peak RSS.
 A third line writes only the sheet's row XML with f-strings (no workbook, unzipped): a
 yardstick of how much of XlsxWriter's time is its per-cell calls.
 """
@@ -87,6 +89,20 @@ def with_openpyxl(path: Path, count: int) -> None:
     book.save(path)
 
 
+def with_duban(path: Path, count: int) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from core.export.xlsx import Style, Workbook
+
+    p = Style.PLAIN
+    styles = (Style.DATETIME, p, p, p, p, Style.WRAP, p, p, p, p)
+    with Workbook(path) as book:
+        ws = book.add_sheet("汇报记录", [17, 26, 8, 9, 24, 60, 8, 9, 30, 14], styles, freeze_rows=2)
+        ws.append(["title"])
+        ws.append(["header"])
+        for row in rows(count):
+            ws.append(row)
+
+
 def with_row_xml(path: Path, count: int) -> None:
     """Not a workbook: only the sheet's XML, each row one f-string with inline strings,
     as a dedicated writer would produce it. A yardstick for what XlsxWriter's per-cell
@@ -111,6 +127,7 @@ def with_row_xml(path: Path, count: int) -> None:
 
 def worker(name: str, count: int) -> None:
     write = {
+        "core.export.xlsx (the export's)": with_duban,
         "xlsxwriter": with_xlsxwriter,
         "openpyxl": with_openpyxl,
         "row XML only (yardstick)": with_row_xml,
@@ -137,7 +154,12 @@ def main() -> None:
         "| writer | rows | seconds | rows/s | peak RSS MiB | file MiB |\n"
         "| --- | ---: | ---: | ---: | ---: | ---: |"
     )
-    for name in ("xlsxwriter", "openpyxl", "row XML only (yardstick)"):
+    for name in (
+        "core.export.xlsx (the export's)",
+        "xlsxwriter",
+        "openpyxl",
+        "row XML only (yardstick)",
+    ):
         done = subprocess.run(
             [sys.executable, __file__, "--worker", name, "--rows", str(args.rows)],
             capture_output=True,

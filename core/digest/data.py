@@ -4,13 +4,16 @@ A digest covers a *window*: from the previous digest of the group (its stored `u
 to now, or for a past date to that day's digest time. State is taken *as of the end of
 the window* from the append-only reports (each binding's latest report at that moment),
 so `python -m bot digest --print --date D` shows what the digest of day D said; for
-today it is the same as the bindings' denormalised latest state.
+today it is the bindings' denormalised latest state.
 
 Every rule is the status model's (`core.status.model`): what "done" means, when an item is
 past due (its own deadline, or the campaign year's end), so the digest, /status, /overdue
 and the export never disagree. A department is silent when its last report (or, never
 reported, the campaign's start) is `silent_days` local days old or more, counted as the
-model counts silence. About eight queries, whatever the number of departments.
+model counts silence. Ten queries whatever the number of departments, and what they
+return grows with what the digest names (departments, past-due items, the latest values,
+the window's reports), never with the million reports behind them: each binding's state
+is read from its own row (`state_as_of`), and counted in the database.
 """
 
 from __future__ import annotations

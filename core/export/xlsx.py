@@ -10,9 +10,10 @@ order and forgotten; memory stays flat whatever the row count.
 
 The format is Office Open XML SpreadsheetML (ECMA-376): a zip of a workbook part, one
 part per worksheet, a styles part and the package's relationships and content types.
-Worksheets are deflated into the zip as they are written; a sheet started while another
-is still being written (the package's 索引 beside 佐证材料) goes to a temporary file and
-into the zip when it is closed.
+A sheet's rows go to a temporary file as they are written (several sheets can be open at
+once: the package's 索引 beside 佐证材料); when the sheet is closed, a thread deflates it
+into the zip behind its head, which then knows the sheet's size (`<dimension>`: readers
+such as openpyxl's read-only mode need it), while the next sheet is written.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -134,14 +136,19 @@ class Sheet:
         self.styles = tuple(styles)
         self.freeze_rows = freeze_rows
         self.rows = 0
+        self.columns = 0  # the widest row's
         self.links: list[tuple[str, str]] = []  # (cell, target)
         self.filter: tuple[int, int, int, int] | None = None
-        self._letters = tuple(_column_letters(i) for i in range(max(len(widths), len(styles))))
-        self._style_attrs = tuple(f' s="{int(s)}"' if s else "" for s in self.styles)
+        self._letters: list[str] = []
+        self._style_attrs: list[str] = []
+        self._columns_for(max(len(widths), len(styles)))
         self._buffer: list[str] = []
         self._buffered = 0
         self._closed = False
-        self._sink, self._spooled = book._sink_for(self)
+        # The rows go to a temporary file; the head, which names the sheet's size, is
+        # known only at the end (`Workbook._store`).
+        spool_dir = book.path.parent
+        self._spool: IO[bytes] = tempfile.TemporaryFile(prefix="duban-", dir=spool_dir)  # noqa: SIM115
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w + 0.7:.2f}" customWidth="1"/>'
             for i, w in enumerate(widths, start=1)
@@ -156,13 +163,15 @@ class Sheet:
             )
         else:
             view = f'<sheetView{selected} workbookViewId="0"/>'
-        self._write(
-            f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL_NS}">'
-            f"<sheetViews>{view}</sheetViews>"
-            '<sheetFormatPr defaultRowHeight="15"/>'
-            + (f"<cols>{cols}</cols>" if cols else "")
-            + "<sheetData>"
-        )
+        self._views = f"<sheetViews>{view}</sheetViews>"
+        self._cols = f"<cols>{cols}</cols>" if cols else ""
+
+    def _columns_for(self, count: int) -> None:
+        """Column letters and style attributes for at least `count` columns."""
+        for index in range(len(self._letters), count):
+            style = self.styles[index] if index < len(self.styles) else Style.PLAIN
+            self._letters.append(_column_letters(index))
+            self._style_attrs.append(f' s="{int(style)}"' if style else "")
 
     def _write(self, text: str) -> None:
         self._buffer.append(text)
@@ -172,13 +181,19 @@ class Sheet:
 
     def _flush(self) -> None:
         if self._buffer:
-            self._sink.write("".join(self._buffer).encode("utf-8", "replace"))
+            self._spool.write("".join(self._buffer).encode("utf-8", "replace"))
             self._buffer, self._buffered = [], 0
 
     def append(self, values: Sequence[object]) -> int:
         """Write the next row: str (text), int/float/Decimal (numbers), date and naive
-        datetime (serials), None (an empty cell), `Styled`, `Link`. Its row number."""
+        datetime (serials), None (an empty cell), `Styled`, `Link`. Its row number.
+        Past Excel's 1,048,576 rows: ValueError (the caller starts another sheet)."""
+        if self.rows >= EXCEL_MAX_ROWS:
+            raise ValueError(f"sheet {self.name!r} is full ({EXCEL_MAX_ROWS} rows)")
         self.rows += 1
+        if len(values) > self.columns:
+            self.columns = len(values)
+            self._columns_for(self.columns)
         r = str(self.rows)
         cells = [f'<row r="{r}">']
         add = cells.append
@@ -256,6 +271,15 @@ class Sheet:
         self._flush()
         self.book._sheet_closed(self)
 
+    def head(self) -> bytes:
+        """The sheet's XML before its rows: views, its size, its columns."""
+        last = f"{_column_letters(max(self.columns, 1) - 1)}{max(self.rows, 1)}"
+        return (
+            f'{_HEAD}<worksheet xmlns="{_NS}" xmlns:r="{_REL_NS}">'
+            f'<dimension ref="A1:{last}"/>{self._views}'
+            f'<sheetFormatPr defaultRowHeight="15"/>{self._cols}<sheetData>'
+        ).encode()
+
     def filter_name(self) -> str | None:
         """The hidden defined name Excel keeps for an autofilter."""
         if self.filter is None:
@@ -276,8 +300,9 @@ class Workbook:
         )
         self._stamp = self.created.timetuple()[:6]
         self.sheets: list[Sheet] = []
-        self._streaming: Sheet | None = None  # the sheet writing into the zip now
-        self._spools: dict[int, IO[bytes]] = {}
+        # One thread writes the zip, a sheet at a time, in the order they were closed.
+        self._zipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlsx-zip")
+        self._stored: list[Future[None]] = []
 
     def __enter__(self) -> Workbook:
         return self
@@ -303,30 +328,19 @@ class Workbook:
         info.compress_type = zipfile.ZIP_DEFLATED
         return info
 
-    def _sink_for(self, sheet: Sheet) -> tuple[IO[bytes], bool]:
-        """Where a new sheet's XML goes: the zip if no other sheet writes there now,
-        else a temporary file (copied in at its close)."""
-        if self._streaming is None:
-            self._streaming = sheet
-            name = f"xl/worksheets/sheet{sheet.number}.xml"
-            return self._zip.open(self._info(name), "w", force_zip64=True), False
-        spool = tempfile.TemporaryFile(prefix="duban-sheet-")  # noqa: SIM115 (closed in close)
-        self._spools[sheet.number] = spool
-        return spool, True
-
     def _sheet_closed(self, sheet: Sheet) -> None:
-        if self._streaming is sheet:
-            sheet._sink.close()
-            self._streaming = None
-        for number in sorted(self._spools):
-            spooled = self.sheets[number - 1]
-            if spooled._closed and self._streaming is None:
-                spool = self._spools.pop(number)
-                spool.seek(0)
-                name = f"xl/worksheets/sheet{number}.xml"
-                with self._zip.open(self._info(name), "w", force_zip64=True) as out:
-                    shutil.copyfileobj(spool, out, 1 << 20)
-                spool.close()
+        """Deflate the closed sheet into the zip in the zipping thread: zlib works
+        without the GIL, so the next sheet's rows are built meanwhile."""
+        self._stored.append(self._zipper.submit(self._store, sheet))
+
+    def _store(self, sheet: Sheet) -> None:
+        spool = sheet._spool
+        spool.seek(0)
+        name = f"xl/worksheets/sheet{sheet.number}.xml"
+        with self._zip.open(self._info(name), "w", force_zip64=True) as out:
+            out.write(sheet.head())
+            shutil.copyfileobj(spool, out, 1 << 20)
+        spool.close()
 
     def _put(self, name: str, text: str) -> None:
         self._zip.writestr(self._info(name), text.encode("utf-8"))
@@ -340,10 +354,13 @@ class Workbook:
                 self.add_sheet("Sheet1")
             for sheet in self.sheets:
                 sheet.close()
+            for stored in self._stored:
+                stored.result()  # a failure to write the zip is raised here
             self._write_parts()
         finally:
-            for spool in self._spools.values():
-                spool.close()
+            self._zipper.shutdown(wait=True)
+            for sheet in self.sheets:
+                sheet._spool.close()
             self._zip.close()
 
     def _write_parts(self) -> None:

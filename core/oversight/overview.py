@@ -235,6 +235,11 @@ async def overdue_items(
     return found
 
 
+# Entries a page of /overdue shows: about one message. A city's campaign has tens of
+# thousands overdue; the rest is a button press (or the dashboard) away.
+OVERDUE_PAGE = 30
+
+
 @dataclass(frozen=True)
 class OverdueSlice:
     """One page of the overdue list, and what the whole list counts."""

@@ -17,6 +17,7 @@ from telegram import InlineKeyboardButton
 from telegram.constants import ParseMode
 
 from core.oversight.overview import (
+    OVERDUE_PAGE,
     DepartmentSummary,
     OverdueItem,
     campaign_overview,
@@ -313,11 +314,6 @@ def overdue_line(entry: OverdueItem, _: Translate, ngettext: Plural) -> str:
         + " · "
         + esc(effective_label(entry.state.effective, _))
     )
-
-
-# Entries a page of /overdue shows: about one message. A city's campaign has tens of
-# thousands overdue; the rest is a button press (or the dashboard) away.
-OVERDUE_PAGE = 30
 
 
 @use_case("overdue")
