@@ -37,6 +37,7 @@ from handlers.menu import menu, set_user_menu
 from handlers.people import handover, invites, leave
 from handlers.reporting import liaison, quick_report, report
 from runtime.config import Settings
+from runtime.intake.unit import DATABASE_KEY
 from runtime.services import Services, system_clock
 from storage.db import Database
 
@@ -54,7 +55,7 @@ def build_application(
 
     # The engine connects lazily: nothing is opened until post_init (or the persistence,
     # which PTB asks for conversation states during initialize) first uses it.
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool=settings.pool_size)
 
     async def post_init(app: AnyApplication) -> None:
         app.bot_data[SERVICES_KEY] = Services(
@@ -114,6 +115,8 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    # The intake shares this database handle (one pool per process; bot/intake/runtime.py).
+    app.bot_data[DATABASE_KEY] = db
     # First error handler: the inbox worker learns of a failure (and retries it).
     app.add_error_handler(note_failure)
     register_handlers(app, settings)

@@ -1,19 +1,32 @@
-"""What every handler shares: the services of the process, and one session per update.
+"""What every handler shares: the services of the process, and one unit of work per update.
 
-`@use_case("status")` wraps a callback so that it receives a `Turn`: the update, one
-database session for this update, the acting user (role, department, locale), their
-translator, and the services. When a command name is given, the permission table is
-checked first and a refusal is answered politely in the user's language.
+`@use_case("status")` wraps a callback so that it receives a `Turn`: the update, its unit
+of work (`turn.unit`, and its session `turn.session`), the acting user (role,
+department, locale), their translator, and the services. When a command name is given,
+the permission table is checked first and a refusal is answered politely in the user's
+language.
 
-**One commit per update, here and nowhere else.** Handlers and the core functions they
-call only stage and flush; `finish(turn)` commits the session once the handler returned.
-What the handler decided to tell people waits for that commit: `turn.reply()` queues
-the message and `turn.after_commit()` queues any other Telegram call (notifying
-liaisons, editing buttons away, sending files), and both run, in the order they were
-asked for, only after the commit succeeded. So "✅ recorded" never goes out for a write
-that did not happen; a handler that raises commits nothing and sends nothing. Work that
-must join the transaction at its very end (marking an inbox update handled, writing the
-queued replies to an outbox) goes into `turn.before_commit()` or into `finish` itself.
+**One unit of work per update, one commit.** The inbox worker creates the update's unit
+(runtime/intake/unit.py) and this wrapper hands it to the callback; handlers and the
+core functions they call only stage and flush, and the wrapper commits the unit once
+the callback returned (`finish`). The unit's commit also marks the inbox row handled
+and writes the outbox rows, so a redelivered update never repeats a change. What the
+handler decided to tell people waits for that commit: `turn.reply()` sends after it,
+`turn.reply_after_commit()` writes the reply to the outbox in the transaction (sent
+after the commit, or at the next start should the process die in between), and
+`turn.after_commit()` queues any other Telegram call (notifying liaisons, editing
+buttons away, sending files); all run in the order they were asked for, only after the
+commit succeeded. So "✅ recorded" never goes out for a write that did not happen; a
+handler that raises commits nothing and sends nothing. Work that must join the
+transaction at its very end goes into `turn.before_commit()`.
+
+A callback run by the JobQueue (a conversation's TIMEOUT, an album's report via
+`job_use_case`) has no inbox unit: it gets one of its own, under the chat's lock
+(runtime/intake/locks.py), the same lock the inbox worker holds for the chat's updates.
+
+Porting a handler: nothing changes for `@use_case` callbacks. Code that opened its own
+`db.session()` and committed it writes `async with db.unit() as unit: ... await
+unit.commit()` instead (storage/unit.py); nothing else may commit.
 """
 
 from __future__ import annotations
@@ -23,7 +36,7 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Message, Update
@@ -34,8 +47,8 @@ from telegram.ext import ContextTypes, ConversationHandler
 from core.people.actors import Actor, load_actor
 from core.people.permissions import ChatKind, Decision, check
 from core.text.i18n import Translate, translator
-from runtime.intake.context import stage_outcome
-from runtime.intake.outbox import deliver, queue_reply
+from runtime.intake.locks import chat_locks
+from runtime.intake.unit import UpdateWork, in_flight
 from runtime.sending import send_reliably
 from runtime.services import Services
 from storage.db import AsyncSession
@@ -66,13 +79,19 @@ class Turn:
 
     update: Update
     context: ContextTypes.DEFAULT_TYPE
-    session: AsyncSession
+    unit: UpdateWork
     actor: Actor
     services: Services
     _: Translate
-    _before_commit: list[Step] = field(default_factory=list, repr=False)
-    _after_commit: list[Step] = field(default_factory=list, repr=False)
-    committed: bool = False
+
+    @property
+    def session(self) -> AsyncSession:
+        """The unit of work's session: stage and flush here; the unit commits."""
+        return self.unit.session
+
+    @property
+    def committed(self) -> bool:
+        return self.unit.committed
 
     @property
     def chat(self) -> ChatKind:
@@ -136,14 +155,11 @@ class Turn:
 
     async def after_commit(self, step: Step) -> None:
         """Run `step` (a Telegram call, typically) after the commit; at once if already past it."""
-        if self.committed:
-            await step()
-        else:
-            self._after_commit.append(step)
+        await self.unit.after_commit(step)
 
     def before_commit(self, step: Step) -> None:
         """Run `step` inside the transaction, just before the commit (after the handler)."""
-        self._before_commit.append(step)
+        self.unit.before_commit(step)
 
     async def reply_after_commit(
         self, text: str, *, chat_id: int | None = None, **kwargs: Any
@@ -156,34 +172,16 @@ class Turn:
             if chat is None:
                 return
             chat_id = chat.id
-        message_id = await queue_reply(self.session, chat_id, text, **kwargs)
-        bot, db = self.context.bot, self.services.db
-
-        async def send() -> None:
-            await deliver(bot, db, [message_id])
-
-        await self.after_commit(send)
+        await self.unit.queue_reply(chat_id, text, **kwargs)
 
 
 Callback = Callable[[Turn], Awaitable[T]]
 
 
 async def finish(turn: Turn) -> None:
-    """The one commit of an update's use case, then what waited for it.
-
-    The place for work that must share the use case's transaction: `before_commit`
-    steps run here, in order, just before the commit.
-    """
-    for step in turn._before_commit:
-        await step()
-    turn._before_commit.clear()
-    # The update's inbox row is marked handled in the same transaction (issue 11).
-    await stage_outcome(turn.session)
-    await turn.session.commit()
-    turn.committed = True
-    waiting, turn._after_commit = turn._after_commit, []
-    for step in waiting:
-        await step()
+    """The one commit of an update's use case (its unit's), then what waited for it:
+    `before_commit` steps run just before it, `after_commit` steps right after."""
+    await turn.unit.commit()
 
 
 async def bookkeeping_after_send(
@@ -192,9 +190,9 @@ async def bookkeeping_after_send(
     """A small unit of work of its own, for an `after_commit` step to note what it sent
     (e.g. the message id of an acknowledgement to edit later). Only for such notes: a
     use case's own changes belong in its one commit."""
-    async with turn.services.db.session() as session:
-        await work(session)
-        await session.commit()
+    async with turn.services.db.unit() as unit:
+        await work(unit.session)
+        await unit.commit()
 
 
 async def usable_query(update: Update) -> bool:
@@ -214,7 +212,8 @@ Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, T | 
 
 
 def use_case(command: str | None = None) -> Callable[[Callback[T]], Handler[T]]:
-    """Open one session for the update, load the actor, check `command`'s permission."""
+    """Hand the update's unit of work to the callback, load the actor, check `command`'s
+    permission, and commit the unit once the callback returned."""
 
     def decorate(func: Callback[T]) -> Handler[T]:
         @functools.wraps(func)
@@ -225,48 +224,82 @@ def use_case(command: str | None = None) -> Callable[[Callback[T]], Handler[T]]:
             if not await usable_query(update):
                 return None
             svc = services(context)
-            async with svc.db.session() as session:
-                actor = await load_actor(
-                    session,
-                    user.id,
-                    admin_ids=svc.admin_ids,
-                    default_locale=svc.settings.default_locale,
-                )
-                turn = Turn(update, context, session, actor, svc, translator(actor.locale))
-                if command is not None:
-                    decision = check(command, actor.role, turn.chat)
-                    if decision is not Decision.ALLOWED:
-                        await refuse(turn, decision)
-                        await finish(turn)
-                        # Inside a conversation (e.g. a role handed over mid-/report) a
-                        # refusal also ends it; elsewhere PTB ignores the return value.
-                        # END (an int) where T is the callback's type: PTB's own protocol.
-                        return ConversationHandler.END  # type: ignore[return-value]
-                result = await func(turn)
-                await finish(turn)
-                return result
+            unit = in_flight(context.application.bot_data).get(update.update_id)
+            if unit is not None:  # from the inbox: the worker holds the chat and the unit
+                return await _run(func, command, update, context, svc, unit)
+            # From the JobQueue (a conversation's TIMEOUT): a unit of its own, under the
+            # chat's lock, so it never interleaves with the chat's updates.
+            chat = update.effective_chat
+            async with contextlib.AsyncExitStack() as stack:
+                if chat is not None:
+                    await stack.enter_async_context(
+                        chat_locks(context.application.bot_data).hold(chat.id)
+                    )
+                own = await stack.enter_async_context(UpdateWork(svc.db, context.bot))
+                return await _run(func, command, update, context, svc, own)
+            return None  # unreachable; mypy cannot tell that the stack never swallows
 
         return wrapper
 
     return decorate
 
 
+async def _run(
+    func: Callback[T],
+    command: str | None,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    svc: Services,
+    unit: UpdateWork,
+) -> T | None:
+    user = update.effective_user
+    assert user is not None
+    actor = await load_actor(
+        unit.session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
+    )
+    turn = Turn(update, context, unit, actor, svc, translator(actor.locale))
+    if command is not None:
+        decision = check(command, actor.role, turn.chat)
+        if decision is not Decision.ALLOWED:
+            await refuse(turn, decision)
+            await finish(turn)
+            # Inside a conversation (e.g. a role handed over mid-/report) a refusal also
+            # ends it; elsewhere PTB ignores the return value. END (an int) where T is
+            # the callback's type: PTB's own protocol.
+            return ConversationHandler.END  # type: ignore[return-value]
+    result = await func(turn)
+    await finish(turn)
+    return result
+
+
 async def job_use_case(
-    context: ContextTypes.DEFAULT_TYPE, user_id: int, work: Callable[[Turn], Awaitable[T]]
+    context: ContextTypes.DEFAULT_TYPE,
+    user_id: int,
+    work: Callable[[Turn], Awaitable[T]],
+    *,
+    chat_id: int | None = None,
 ) -> T:
     """A scheduled job's use case on behalf of user `user_id` (e.g. finishing an album):
-    one session, one commit in `finish`, replies after it, as for an update. There is no
-    update; `turn.update` is an empty placeholder, so `turn.reply` has no chat to answer:
-    such work sends with `after_commit` to the chat it knows."""
+    its own unit of work, one commit, replies after it, as for an update; under the lock
+    of `chat_id` (the chat the job belongs to), which the inbox worker also takes. There
+    is no update; `turn.update` is an empty placeholder, so `turn.reply` has no chat to
+    answer: such work sends with `reply_after_commit(chat_id=...)`."""
     svc = services(context)
-    async with svc.db.session() as session:
+    async with contextlib.AsyncExitStack() as stack:
+        if chat_id is not None:
+            await stack.enter_async_context(chat_locks(context.application.bot_data).hold(chat_id))
+        unit = await stack.enter_async_context(UpdateWork(svc.db, context.bot))
         actor = await load_actor(
-            session, user_id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
+            unit.session,
+            user_id,
+            admin_ids=svc.admin_ids,
+            default_locale=svc.settings.default_locale,
         )
-        turn = Turn(Update(update_id=0), context, session, actor, svc, translator(actor.locale))
+        turn = Turn(Update(update_id=0), context, unit, actor, svc, translator(actor.locale))
         result = await work(turn)
         await finish(turn)
         return result
+    raise AssertionError("unreachable")
 
 
 async def refuse(turn: Turn, decision: Decision) -> None:

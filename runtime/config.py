@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.db import PoolSize
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 _TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -64,6 +66,16 @@ class Settings(BaseSettings):
     inbox_keep_hours: float = Field(default=48, gt=0, le=24 * 6)
     # A handler that raises is tried this many times in all, then set aside (dead letter).
     inbox_max_attempts: int = Field(default=3, ge=1, le=20)
+    # Issue 19: chats handled at once per process (one update at a time per chat), chosen
+    # by measurement (bench/RESULTS.md); the database pool sized for them (see
+    # `pool_size`); and how long a SIGTERM waits for the chats in progress.
+    intake_concurrency: int = Field(default=8, ge=1, le=256)
+    db_pool_size: int | None = Field(default=None, ge=1, le=1000)
+    db_pool_overflow: int | None = Field(default=None, ge=0, le=1000)
+    db_pool_timeout: float = Field(default=30, gt=0, le=600)
+    shutdown_grace_seconds: float = Field(default=20, ge=0, le=600)
+    # Telegram's simultaneous webhook connections (1-100); the inbox commit answers each.
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
     # The export (issue 13): Excel's rows per sheet (a longer sheet continues on the next);
     # the largest workbook sent as a Telegram document (bots may upload 50 MB), past
     # which the admin gets a one-time download link valid this many hours.
@@ -85,6 +97,19 @@ class Settings(BaseSettings):
     webapp_short_name: str | None = None  # as registered with @BotFather, for t.me links
     webapp_init_data_max_age: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     # -- end dashboard --
+
+    @property
+    def pool_size(self) -> PoolSize:
+        """Connections per process. Each chat in progress may hold three at once (its
+        transaction, the claim of its update, an outbox row being sent); the jobs, the
+        outbox sweep and the web server need a few more."""
+        size = self.db_pool_size or 2 * self.intake_concurrency + 4
+        overflow = (
+            self.db_pool_overflow
+            if self.db_pool_overflow is not None
+            else self.intake_concurrency + 4
+        )
+        return PoolSize(size=size, overflow=overflow, timeout=self.db_pool_timeout)
 
     @property
     def exports_path(self) -> Path:

@@ -1,15 +1,17 @@
 """The inbox of raw Telegram updates: record on arrival, claim per chat, mark handled.
 
 Receivers call `record` and commit before telling Telegram the updates arrived; workers
-take a chat's pending updates in arrival order (`pending_chats`, `pending_of_chat`) and
-`mark_handled` each in the transaction of the use case that handled it. Functions here
-flush, never commit: the caller's unit of work decides.
+learn which chats wait (`pending_chats`), take a chat's oldest pending update while
+counting the attempt in one statement (`claim_next`), and `mark_handled` it in the
+transaction of the use case that handled it. Functions here flush, never commit: the
+caller's unit of work decides.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -60,8 +62,9 @@ def chat_key_of(payload: Mapping[str, Any]) -> int:
 
 async def record(
     session: AsyncSession, payloads: Sequence[Mapping[str, Any]], now: dt.datetime
-) -> int:
-    """Add updates not seen yet (a redelivered update_id is ignored); how many were new."""
+) -> list[int]:
+    """Add updates not seen yet (a redelivered update_id is ignored); the chat key of
+    each new one, in arrival order."""
     rows = [
         {
             "update_id": int(p["update_id"]),
@@ -75,31 +78,65 @@ async def record(
         if isinstance(p.get("update_id"), int)
     ]
     if not rows:
-        return 0
+        return []
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One statement per update keeps the arrival order in `seq` (a multi-row INSERT
     # does too on both backends, but row by row says so without relying on it).
-    new = 0
+    new: list[int] = []
     for row in rows:
         result = await session.execute(
-            insert(InboxUpdate).values(**row).on_conflict_do_nothing(index_elements=["update_id"])
+            insert(InboxUpdate)
+            .values(**row)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(InboxUpdate.chat_key)
         )
-        new += max(0, affected(result))
+        new.extend(int(chat) for chat in result.scalars())
     return new
 
 
-async def pending_chats(session: AsyncSession, *, limit: int = 20) -> list[int]:
-    """Chats with pending updates, the one waiting longest first."""
+async def pending_chats(session: AsyncSession, *, limit: int = 1000) -> dict[int, int]:
+    """Chats with pending updates and how many each, the one waiting longest first."""
     first = func.min(InboxUpdate.seq)
     rows = await session.execute(
-        select(InboxUpdate.chat_key)
+        select(InboxUpdate.chat_key, func.count())
         .where(InboxUpdate.state == INBOX_PENDING)
         .group_by(InboxUpdate.chat_key)
         .order_by(first)
         .limit(limit)
     )
-    return [int(chat) for (chat,) in rows]
+    return {int(chat): int(count) for chat, count in rows}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    seq: int
+    payload: dict[str, Any]
+    attempts: int  # this one included
+
+
+async def claim_next(
+    session: AsyncSession, chat_key: int, *, count_attempt: bool = True
+) -> Claimed | None:
+    """The chat's oldest pending update, its attempt counted (before it runs, so an update
+    that kills the process is bounded too); None if the chat has none. One statement.
+    `count_attempt=False` repeats an attempt the database's failure interrupted."""
+    oldest = (
+        select(func.min(InboxUpdate.seq))
+        .where(InboxUpdate.chat_key == chat_key, InboxUpdate.state == INBOX_PENDING)
+        .scalar_subquery()
+    )
+    row = (
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.seq == oldest, InboxUpdate.state == INBOX_PENDING)
+            .values(attempts=InboxUpdate.attempts + (1 if count_attempt else 0))
+            .returning(InboxUpdate.seq, InboxUpdate.payload, InboxUpdate.attempts)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Claimed(seq=int(row.seq), payload=dict(row.payload), attempts=int(row.attempts))
 
 
 async def pending_of_chat(
@@ -121,16 +158,6 @@ async def pending_count(session: AsyncSession) -> int:
             select(func.count()).select_from(InboxUpdate).where(InboxUpdate.state == INBOX_PENDING)
         )
         or 0
-    )
-
-
-async def count_attempt(session: AsyncSession, seq: int) -> int:
-    """Count one more attempt at an update (before it runs, so a crash counts too)."""
-    await session.execute(
-        update(InboxUpdate).where(InboxUpdate.seq == seq).values(attempts=InboxUpdate.attempts + 1)
-    )
-    return int(
-        await session.scalar(select(InboxUpdate.attempts).where(InboxUpdate.seq == seq)) or 0
     )
 
 

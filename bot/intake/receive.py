@@ -34,14 +34,19 @@ warnings.filterwarnings(
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-async def store_updates(db: Database, payloads: Sequence[Mapping[str, Any]]) -> int:
-    """Commit updates to the inbox (a redelivered one is ignored); how many were new."""
-    async with db.session() as session:
-        new = await inbox.record(session, payloads, dt.datetime.now(dt.UTC))
-        kill_point("before_inbox_commit")
-        await session.commit()
+async def store_updates(db: Database, payloads: Sequence[Mapping[str, Any]]) -> list[int]:
+    """Commit updates to the inbox (a redelivered one is ignored); the chat key of each
+    new one, in arrival order."""
+    async with db.unit() as unit:
+        new = await inbox.record(unit.session, payloads, dt.datetime.now(dt.UTC))
+        unit.before_commit(_before_inbox_commit)
+        await unit.commit()
     kill_point("after_inbox_commit")
     return new
+
+
+async def _before_inbox_commit() -> None:
+    kill_point("before_inbox_commit")
 
 
 class PollingReceiver:
@@ -52,7 +57,7 @@ class PollingReceiver:
         bot: Bot,
         db: Database,
         *,
-        on_stored: Callable[[], None],
+        on_stored: Callable[[Sequence[int]], None],
         poll_timeout: int = 30,
     ) -> None:
         self.bot = bot
@@ -70,10 +75,10 @@ class PollingReceiver:
                 if batch is None:
                     break  # stopped in the middle of a long poll: nothing was taken
                 if batch:
-                    await store_updates(self.db, batch)
+                    chats = await store_updates(self.db, batch)
                     # Only now may the next request confirm these to Telegram.
                     offset = max(int(u["update_id"]) for u in batch) + 1
-                    self.on_stored()
+                    self.on_stored(chats)
                 failures = 0
             except asyncio.CancelledError:
                 raise

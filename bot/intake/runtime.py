@@ -23,6 +23,7 @@ from bot.intake.receive import PollingReceiver
 from bot.intake.work import InboxWorker
 from runtime.config import Settings
 from runtime.intake.outbox import ABANDONED_AFTER, deliver_unsent
+from runtime.intake.unit import DATABASE_KEY
 from runtime.services import AnyApplication
 from storage.db import Database
 
@@ -47,7 +48,13 @@ class IntakeRuntime:
         self.app = app
         self.settings = settings
         self.role = role
-        self.db = Database(settings.database_url)
+        shared_db = app.bot_data.get(DATABASE_KEY)
+        # One pool per process: the Application's database handle when it has one.
+        self.db = (
+            shared_db
+            if isinstance(shared_db, Database)
+            else Database(settings.database_url, pool=settings.pool_size)
+        )
         self.stop_event = asyncio.Event()
         self.tasks: list[asyncio.Task[None]] = []
         self.poll_timeout = poll_timeout
@@ -60,6 +67,8 @@ class IntakeRuntime:
             max_attempts=settings.inbox_max_attempts,
             shared=role == "work",
             idle_poll_seconds=idle_poll_seconds if role == "both" else min(idle_poll_seconds, 0.5),
+            concurrency=settings.intake_concurrency,
+            shutdown_grace_seconds=settings.shutdown_grace_seconds,
         )
 
     @property

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.reporting.evidence import EvidenceStore, StagedFile
 from core.reporting.values import meets
@@ -113,32 +115,39 @@ class ItemView:
 
 
 async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> list[ItemView]:
-    """Bindings matching `condition` with their items, targets and last values: 3 queries."""
+    """Bindings matching `condition` with their items, targets and last values: one query
+    (a row per binding and target; issue 19 counts the statements of /items)."""
+    last_value = aliased(ReportValue)
     rows = (
         await session.execute(
-            select(Binding, Item, Campaign.year)
+            select(Binding, Item, Campaign.year, Target, last_value.value)
             .join(Item, Item.id == Binding.item_id)
             .join(Campaign, Campaign.id == Binding.campaign_id)
+            .outerjoin(Target, Target.item_id == Item.id)
+            .outerjoin(
+                last_value,
+                (last_value.report_id == Binding.last_report_id)
+                & (last_value.target_id == Target.id),
+            )
             .where(condition)
+            .order_by(Binding.id, Target.position)
         )
     ).all()
     if not rows:
         return []
-    item_ids = {item.id for _, item, _year in rows}
+    bindings: dict[int, tuple[Binding, Item, int]] = {}
     targets: dict[int, list[Target]] = defaultdict(list)
-    for target in await session.scalars(
-        select(Target).where(Target.item_id.in_(item_ids)).order_by(Target.position)
-    ):
-        targets[target.item_id].append(target)
-    last_ids = [b.last_report_id for b, _, _year in rows if b.last_report_id]
+    seen_targets: set[tuple[int, int]] = set()
     last_values: dict[tuple[int, int], Decimal] = {}
-    if last_ids and targets:
-        for report_id, target_id, value in await session.execute(
-            select(ReportValue.report_id, ReportValue.target_id, ReportValue.value).where(
-                ReportValue.report_id.in_(last_ids)
-            )
-        ):
-            last_values[(report_id, target_id)] = value
+    for binding, item, year, target, value in rows:
+        bindings.setdefault(binding.id, (binding, item, year))
+        if target is None:
+            continue
+        if (item.id, target.id) not in seen_targets:
+            seen_targets.add((item.id, target.id))
+            targets[item.id].append(target)
+        if value is not None and binding.last_report_id is not None:
+            last_values[(binding.last_report_id, target.id)] = value
     views = [
         ItemView(
             binding_id=binding.id,
@@ -172,7 +181,7 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
             bound_at=binding.created_at,
             campaign_year=year,
         )
-        for binding, item, year in rows
+        for binding, item, year in bindings.values()
     ]
     return views
 
@@ -382,13 +391,31 @@ async def record_report(
     session.add(report)
     await session.flush()
 
-    binding.status = status
-    binding.review_state = report.review_state
-    binding.last_report_id = report.id
-    binding.last_reported_at = now
-    binding.report_count = (binding.report_count or 0) + 1
-    binding.evidence_count = (binding.evidence_count or 0) + len(pieces)
-    await session.flush()
+    # The counters are incremented in SQL, never read-modify-written: two liaisons of one
+    # department reporting on the item at once both count (issue 19).
+    written = {
+        "status": status,
+        "review_state": report.review_state,
+        "last_report_id": report.id,
+        "last_reported_at": now,
+    }
+    counts = (
+        await session.execute(
+            update(Binding)
+            .where(Binding.id == binding.id)
+            .values(
+                **written,
+                report_count=Binding.report_count + 1,
+                evidence_count=Binding.evidence_count + len(pieces),
+            )
+            .returning(Binding.report_count, Binding.evidence_count)
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    # The loaded binding shows what the database now holds (without writing it again).
+    written.update(report_count=counts.report_count, evidence_count=counts.evidence_count)
+    for name, value in written.items():
+        set_committed_value(binding, name, value)
 
     return Recorded(
         report_id=report.id,

@@ -47,7 +47,6 @@ from core.assessment.switch import Switched, already_imported, import_as_active
 from core.reporting.evidence import MAX_DOWNLOAD_BYTES
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
-from runtime.intake.context import stage_outcome
 from storage import drafts
 from storage.db import DuplicateRow
 from storage.drafts import DraftKey
@@ -332,8 +331,6 @@ async def import_button(turn: Turn) -> None:
     # Dropping the draft is committed with the campaign: one commit, all or nothing.
     await drafts.drop(turn.session, key)
     try:
-        # Handled in the same commit as the write: a redelivery must not repeat it.
-        await stage_outcome(turn.session)
         switched = await import_as_active(
             turn.session, doc, source_name=name, actor_tg_id=turn.actor.tg_id
         )

@@ -30,7 +30,6 @@ from handlers.digest.delivery import (
     office_chat,
     send_parts,
 )
-from runtime.intake.context import stage_outcome
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -120,8 +119,7 @@ async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if message is None or message.migrate_to_chat_id is None:
         return
     svc = services(context)
-    async with svc.db.session() as session:
-        if await follow_group_migration(session, message.chat_id, message.migrate_to_chat_id):
+    async with svc.db.unit() as unit:
+        if await follow_group_migration(unit.session, message.chat_id, message.migrate_to_chat_id):
             log.info("the office group became a supergroup; its digest follows it")
-        await stage_outcome(session)
-        await session.commit()
+        await unit.commit()

@@ -28,7 +28,6 @@ from core.people.roster import find_user
 from core.text.i18n import Translate, translator
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
-from runtime.intake.context import stage_outcome
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -95,8 +94,6 @@ async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
     """Hand over (one commit), then tell the office, the old and the new liaison."""
     _ = turn._
     try:
-        # Handled in the same commit as the write: a redelivery must not repeat it.
-        await stage_outcome(turn.session)
         done = await hand_over(
             turn.session,
             from_tg_id=from_id,
@@ -136,8 +133,6 @@ async def handover_command(turn: Turn) -> None:
         await turn.reply(_("I could not tell who is meant; use Telegram user ids."))
         return
     try:
-        # Handled in the same commit as the write: a redelivery must not repeat it.
-        await stage_outcome(turn.session)
         department = await request_handover(
             turn.session, from_tg_id=turn.actor.tg_id, to_tg_id=to_id, now=turn.now
         )

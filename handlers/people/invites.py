@@ -18,7 +18,6 @@ from core.people.invites import MadeInvite, find_department, make_invite
 from core.text.formatting import local_datetime
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
-from runtime.intake.context import stage_outcome
 from storage import repositories as repo
 from storage.models import ROLE_LEADER, ROLE_LIAISON, Department
 
@@ -42,8 +41,6 @@ def invite_text(made: MadeInvite, _: Translate, tz: ZoneInfo) -> str:
 
 async def _make(turn: Turn, department: Department | None, *, deputy: bool = False) -> None:
     settings = turn.services.settings
-    # Handled in the same commit as the write: a redelivery must not repeat it.
-    await stage_outcome(turn.session)
     made = await make_invite(
         turn.session,
         role=ROLE_LIAISON if department else ROLE_LEADER,

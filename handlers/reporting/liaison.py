@@ -46,7 +46,6 @@ from core.text.split import MESSAGE_LIMIT, utf16_length
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
 from handlers.oversight.screens import colour_mark, state_of, status_words
-from runtime.intake.context import stage_outcome
 
 ITEMS_PAGE_SIZE = 8  # when the whole list does not fit one message
 ITEMS_ONE_PAGE_MAX = 48  # 12 rows of 4 buttons
@@ -68,8 +67,6 @@ async def join_command(turn: Turn) -> None:
     if user is None:
         return
     try:
-        # Handled in the same commit as the write: a redelivery must not repeat it.
-        await stage_outcome(turn.session)
         joined = await join(
             turn.session,
             tg_id=user.id,

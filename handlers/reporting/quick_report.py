@@ -186,7 +186,9 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
     if job is None or not isinstance(job.data, dict):
         return
     key = DraftKey(job.data["name"], job.data["chat_id"], job.data["user_id"])
-    await job_use_case(context, key.user_id, lambda turn: album_done(turn, key))
+    await job_use_case(
+        context, key.user_id, lambda turn: album_done(turn, key), chat_id=key.chat_id
+    )
 
 
 async def album_done(turn: Turn, key: DraftKey) -> None:

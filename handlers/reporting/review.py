@@ -47,7 +47,6 @@ from core.text.i18n import Translate
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
 from handlers.oversight.screens import button_allowed, callback_id, esc
-from runtime.intake.context import stage_outcome
 from storage.models import REVIEW_ACCEPTED, REVIEW_RETURNED
 
 PAGE = 10  # reports shown per /review; the rest after these are decided
@@ -215,8 +214,6 @@ async def accept_button(turn: Turn) -> None:
     await query.answer()
     report_id = callback_id(turn)
     try:
-        # Handled in the same commit as the write: a redelivery must not repeat it.
-        await stage_outcome(turn.session)
         decided = await decide(
             turn.session,
             report_id=report_id,

@@ -36,7 +36,6 @@ from handlers.base import Turn, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.oversight.screens import button_allowed, callback_id
 from handlers.reporting.review import refusal_text, tell_and_confirm
-from runtime.intake.context import stage_outcome
 from storage import drafts
 from storage.models import REVIEW_RETURNED
 
@@ -105,8 +104,6 @@ async def comment_typed(turn: Turn) -> int:
     # The draft goes in the decision's own commit: the return and its end are one change.
     await _drop_draft(turn)
     try:
-        # Handled in the same commit as the write: a redelivery must not repeat it.
-        await stage_outcome(turn.session)
         decided = await decide(
             turn.session,
             report_id=report_id,

@@ -1,17 +1,20 @@
 """Sending the outbox: replies a use case committed, sent after its commit.
 
-`queue_reply` writes the reply into the use case's session (and stages the inbox row's
-handled mark with it: the reply and "this update is done" become durable together).
-`deliver` sends given rows right after that commit; `deliver_unsent` sends whatever a
-dead process left unsent (at start, then now and then). Each row is sent under a row
-lock (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two processes never send the same one;
-it goes out twice only if the process dies between Telegram's answer and `mark_sent`.
+An update's unit of work (runtime/intake/unit.py) writes its replies in its transaction
+and calls `deliver` once it committed; `deliver_unsent` sends whatever a dead process
+left unsent (at start, then now and then). On PostgreSQL each row is sent under a row
+lock (`FOR UPDATE SKIP LOCKED`), so two processes never send the same one; on SQLite
+(one process) the row is read, sent, then marked in a short write unit, so the database's
+one write lock is never held across a network call, and this process's senders skip a
+row another of them is sending. A reply goes out twice only if the process dies between
+Telegram's answer and `mark_sent`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from runtime.intake.context import current, stage_outcome
 from runtime.intake.faults import kill_point
 from runtime.sending import send_reliably
 from storage import outbox
@@ -51,18 +53,6 @@ def decode_options(options: dict[str, Any], bot: Bot) -> dict[str, Any]:
     return decoded
 
 
-async def queue_reply(session: AsyncSession, chat_id: int, text: str, **options: Any) -> int:
-    """Write a reply to send once `session` commits; the current update's outcome."""
-    message_id = await outbox.queue(
-        session, chat_id, text, encode_options(options), now=dt.datetime.now(dt.UTC)
-    )
-    await stage_outcome(session)
-    turn = current.get()
-    if turn is not None:
-        turn.outbox_ids.append(message_id)
-    return message_id
-
-
 async def deliver(bot: Bot, db: Database, ids: Sequence[int]) -> int:
     """Send the given outbox rows (those still unsent), in order; how many went out."""
     kill_point("before_outbox_send")
@@ -89,31 +79,59 @@ async def deliver_unsent(bot: Bot, db: Database, *, older_than: dt.timedelta) ->
     return await deliver(bot, db, ids)
 
 
+# Rows being sent by this process, per database (SQLite has no row locks to say so).
+_SENDING: weakref.WeakKeyDictionary[Database, set[int]] = weakref.WeakKeyDictionary()
+
+
 async def _send_one(bot: Bot, db: Database, message_id: int) -> int:
-    async with db.session() as session:
-        row = await session.scalar(
-            select(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-            .with_for_update(skip_locked=True)
-        )
+    if db.dialect == "postgresql":
+        async with db.unit() as unit:
+            row = await unit.session.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+                .with_for_update(skip_locked=True)
+            )
+            if row is None:
+                return 0  # sent already, or being sent by another process right now
+            sent = await _send_row(bot, unit.session, row)
+            await unit.commit()
+            return sent
+    sending = _SENDING.setdefault(db, set())
+    if message_id in sending:
+        return 0
+    sending.add(message_id)
+    try:
+        async with db.session() as session:
+            row = await session.scalar(
+                select(OutboxMessage).where(
+                    OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None)
+                )
+            )
         if row is None:
-            return 0  # sent already, or being sent by another process right now
-        try:
-            await send_reliably(bot, row.chat_id, row.text, **decode_options(row.options, bot))
-        except (BadRequest, Forbidden) as exc:
-            now = dt.datetime.now(dt.UTC)
-            # Telegram refused it (blocked bot, bad markup): sending again cannot help.
-            log.warning("a reply was refused by Telegram: %s", exc)
-            await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=True, now=now)
-            await session.commit()
             return 0
-        except TelegramError as exc:
-            now = dt.datetime.now(dt.UTC)
-            give_up = row.attempts + 1 >= MAX_SEND_ATTEMPTS
-            log.warning("sending a reply failed (%s); %s", exc, "gave up" if give_up else "later")
-            await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=give_up, now=now)
-            await session.commit()
-            return 0
-        await outbox.mark_sent(session, row.id, dt.datetime.now(dt.UTC))
-        await session.commit()
-        return 1
+        async with db.unit() as unit:
+            sent = await _send_row(bot, unit.session, row)
+            await unit.commit()
+        return sent
+    finally:
+        sending.discard(message_id)
+
+
+async def _send_row(bot: Bot, session: AsyncSession, row: OutboxMessage) -> int:
+    """Send one row; stage its outcome (sent, failed, given up) in `session`."""
+    try:
+        await send_reliably(bot, row.chat_id, row.text, **decode_options(row.options, bot))
+    except (BadRequest, Forbidden) as exc:
+        now = dt.datetime.now(dt.UTC)
+        # Telegram refused it (blocked bot, bad markup): sending again cannot help.
+        log.warning("a reply was refused by Telegram: %s", exc)
+        await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=True, now=now)
+        return 0
+    except TelegramError as exc:
+        now = dt.datetime.now(dt.UTC)
+        give_up = row.attempts + 1 >= MAX_SEND_ATTEMPTS
+        log.warning("sending a reply failed (%s); %s", exc, "gave up" if give_up else "later")
+        await outbox.mark_attempt_failed(session, row.id, str(exc), give_up=give_up, now=now)
+        return 0
+    await outbox.mark_sent(session, row.id, dt.datetime.now(dt.UTC))
+    return 1
