@@ -64,9 +64,10 @@ def build_application(
             evidence_store=EvidenceStore(settings.evidence_dir),
             clock=clock,
         )
-        async with db.session() as session:
+        async with db.unit() as unit:
+            session = unit.session
             await ensure_admins(session, settings.admin_ids)
-            await session.commit()
+            await unit.commit()
         await set_command_menus(app, settings)
         await quick_report.finish_leftover_albums(app)
         # An /export a restart cut short is told to its admin (issue 13).

@@ -171,9 +171,10 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     async def save() -> None:
         db = Database(settings.database_url)
         try:
-            async with db.session() as session:
+            async with db.unit() as unit:
+                session = unit.session
                 outcome = await create_campaign(session, doc, source_name=path.name)
-                await session.commit()
+                await unit.commit()
         finally:
             await db.close()
         state = "created" if outcome.created else "already imported, nothing new"

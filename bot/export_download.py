@@ -45,14 +45,15 @@ async def export_download(
         return DownloadAnswer(401, "unauthenticated")
     if not token or len(token) > 100:
         return DownloadAnswer(404, "unknown")
-    async with db.session() as session:
+    async with db.unit() as unit:
+        session = unit.session
         try:
             download = await claim_download(
                 session, token, tg_id=tg_id, admin_ids=admin_ids, now=now
             )
         except DownloadRefused as refused:
             return DownloadAnswer(_STATUS.get(refused.reason, 404), refused.reason)
-        await session.commit()
+        await unit.commit()
     name = download.file_name or "export.xlsx"
     return DownloadAnswer(
         200,

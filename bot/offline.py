@@ -21,7 +21,8 @@ def make_invite_offline(settings: Settings, department_query: str | None, *, lea
     async def run() -> int:
         db = Database(settings.database_url)
         try:
-            async with db.session() as session:
+            async with db.unit() as unit:
+                session = unit.session
                 department = None
                 if not leader:
                     choice = await find_department(session, department_query or "")
@@ -42,7 +43,7 @@ def make_invite_offline(settings: Settings, department_query: str | None, *, lea
                     now=dt.datetime.now(dt.UTC),
                     ttl=dt.timedelta(days=settings.invite_ttl_days),
                 )
-                await session.commit()
+                await unit.commit()
         finally:
             await db.close()
         who = made.department_name or "leader"

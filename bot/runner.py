@@ -23,12 +23,13 @@ async def seed_first_campaign(database_url: str) -> None:
     """On first start, with no campaign in the database, load the bundled 2020 document."""
     db = Database(database_url)
     try:
-        async with db.session() as session:
+        async with db.unit() as unit:
+            session = unit.session
             if await repo.campaign_count(session) > 0:
                 return
             doc = load_file(BUNDLED_DOCUMENT)
             outcome = await create_campaign(session, doc, source_name=BUNDLED_DOCUMENT.name)
-            await session.commit()
+            await unit.commit()
             log.info(
                 "first start: imported the bundled %s document as campaign %s (%s items)",
                 doc.year,

@@ -34,9 +34,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
+from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from storage.unit import UnitOfWork
+
+
+class DubanSession(Session):
+    """The (sync) session class behind every session of Duban's: its own class, so the
+    few session events Duban needs (the actor cache's, core/people/actors.py) listen
+    here and not on SQLAlchemy's global `Session`, which other code shares."""
+
 
 DuplicateRow = IntegrityError  # a unique key refused the row (e.g. a campaign imported twice)
 
@@ -102,10 +110,14 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, pool: PoolSize | None = None) -> None:
         self.url = url
         self.engine = create_engine(url, echo=echo, pool=pool)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=DubanSession
+        )
         # The same pool; its connections carry the option that makes SQLite begin IMMEDIATE.
         self.write_engine = self.engine.execution_options(**{WRITE_OPTION: True})
-        self.write_sessions = async_sessionmaker(self.write_engine, expire_on_commit=False)
+        self.write_sessions = async_sessionmaker(
+            self.write_engine, expire_on_commit=False, sync_session_class=DubanSession
+        )
 
     def unit(self) -> UnitOfWork:
         """A unit of work: the one way to write (see storage/unit.py)."""
@@ -116,6 +128,15 @@ class Database:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    @asynccontextmanager
+    async def claims(self) -> AsyncIterator[AsyncSession]:
+        """A write session for the scheduler's claims (core/scheduling/once.py), which
+        commit each claim at once, before the send it guards: the documented exception to
+        "only a unit of work commits" (tests/test_commit_sites.py). Begins IMMEDIATE on
+        SQLite, like a unit."""
+        async with self.write_sessions() as session:
+            yield session
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -9,8 +9,8 @@ starts and ends; for the fairness case it also stops the update there
 from __future__ import annotations
 
 import asyncio
-import itertools
 import datetime as dt
+import itertools
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field

@@ -47,7 +47,8 @@ async def sweep(
 ) -> Swept:
     now = now or dt.datetime.now(dt.UTC)
     stale = 2 * conversation_timeout
-    async with db.session() as session:
+    async with db.unit() as unit:
+        session = unit.session
         inbox_rows = await inbox.prune_handled(session, now - keep)
         outbox_rows = await outbox.prune_sent(session, now - keep)
         result = await session.execute(
@@ -57,7 +58,7 @@ async def sweep(
             )
         )
         drafts = affected(result)
-        await session.commit()
+        await unit.commit()
         kept = {
             str(f.get("sha256"))
             for (data,) in await session.execute(select(ConversationDraft.data))

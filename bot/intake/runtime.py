@@ -22,6 +22,7 @@ from bot.intake.housekeeping import sweep
 from bot.intake.receive import PollingReceiver
 from bot.intake.work import InboxWorker
 from runtime.config import Settings
+from runtime.intake.background import background
 from runtime.intake.outbox import ABANDONED_AFTER, deliver_unsent
 from runtime.intake.unit import DATABASE_KEY
 from runtime.services import AnyApplication
@@ -123,6 +124,9 @@ class IntakeRuntime:
         await self.stop_event.wait()
 
     async def stop(self) -> None:
+        """SIGTERM: stop receiving and taking chats; the chats in progress finish within
+        SHUTDOWN_GRACE_SECONDS (the worker's `run` ends with that); background work is
+        interrupted, not awaited (runtime/intake/background.py); then PTB stops."""
         self.stop_event.set()
         for task in self.tasks:
             if task.get_name() == "intake-maintenance":
@@ -131,6 +135,7 @@ class IntakeRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self.tasks = []
+        await background(self.app.bot_data).cancel_all()
         app = self.app
         if app.running:
             await app.stop()

@@ -280,9 +280,9 @@ class InboxWorker:
                     self._pending.pop(chat, None)
                     return False  # another worker has this chat; it takes all of them
                 count = chat not in self._uncounted
-                async with self.db.unit() as claim:
-                    claimed = await inbox.claim_next(claim.session, chat, count_attempt=count)
-                    await claim.commit()
+                async with self.db.unit() as claim_unit:
+                    claimed = await inbox.claim_next(claim_unit.session, chat, count_attempt=count)
+                    await claim_unit.commit()
                 self._uncounted.discard(chat)
                 if claimed is None:
                     self._pending.pop(chat, None)
@@ -334,11 +334,11 @@ class InboxWorker:
         if unit.final_attempt:
             await self.dead_letter(unit, seq, payload, described)
             return True
-        async with self.db.unit() as failed:
+        async with self.db.unit() as failed_unit:
             await inbox.record_failure(
-                failed.session, seq, described, dead=False, now=dt.datetime.now(dt.UTC)
+                failed_unit.session, seq, described, dead=False, now=dt.datetime.now(dt.UTC)
             )
-            await failed.commit()
+            await failed_unit.commit()
         # Tried again after a pause, keeping its place: the chat's later updates wait.
         self._not_before[chat] = time.monotonic() + RETRY_DELAY_SECONDS * attempts
         return True

@@ -24,6 +24,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from core.people.permissions import Role
 from core.text.i18n import normalize_locale
 from storage import repositories as repo
+from storage.db import DubanSession
 from storage.models import ROLE_ADMIN, User
 
 ACTOR_CACHE_SECONDS = 3.0
@@ -67,7 +68,7 @@ def forget_users(tg_ids: set[int] | None = None) -> None:
                 entries.pop(tg_id, None)
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(DubanSession, "after_flush")
 def _users_flushed(session: Session, _flush: UOWTransaction) -> None:
     touched: set[int] = session.info.setdefault(_TOUCHED_KEY, set())
     for instance in (*session.new, *session.dirty, *session.deleted):
@@ -77,8 +78,8 @@ def _users_flushed(session: Session, _flush: UOWTransaction) -> None:
         forget_users(touched)
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_soft_rollback")
+@event.listens_for(DubanSession, "after_commit")
+@event.listens_for(DubanSession, "after_soft_rollback")
 def _users_committed(session: Session, *_args: Any) -> None:
     # Again at the end: a read between the flush and the commit may have cached the
     # row as it was before.
@@ -89,7 +90,7 @@ def _users_committed(session: Session, *_args: Any) -> None:
         forget_users(touched)
 
 
-@event.listens_for(Session, "do_orm_execute")
+@event.listens_for(DubanSession, "do_orm_execute")
 def _bulk_user_change(state: ORMExecuteState) -> None:
     if (state.is_update or state.is_delete) and any(
         mapper.class_ is User for mapper in state.all_mappers

@@ -157,7 +157,7 @@ async def deliver_digest(
     delays: Sequence[float] = RETRY_DELAYS,
 ) -> Outcome:
     """Send the digest of (chat, date) unless it was sent or is being sent: see module doc."""
-    async with svc.db.session() as session:
+    async with svc.db.claims() as session:
         claim = await claim_digest(session, chat_id, local_date, owner=owner, now=svc.clock())
     if claim is None:
         return Outcome.ALREADY
@@ -165,7 +165,7 @@ async def deliver_digest(
         built = await make_digest(svc, chat_id, local_date)
     except Exception as exc:
         log.exception("building the digest failed")
-        async with svc.db.session() as session:
+        async with svc.db.claims() as session:
             await release_failed(session, claim, f"build: {exc!r}")
         return Outcome.FAILED
     summary = {**built.data.summary(), "parts_sent": claim.parts_sent}
@@ -173,7 +173,7 @@ async def deliver_digest(
     attempts, error = claim.attempts, ""
     for attempt, delay in enumerate([*delays, None]):
         attempts += 1
-        async with svc.db.session() as session:
+        async with svc.db.claims() as session:
             if not await start_attempt(session, claim, attempts):
                 return Outcome.ALREADY  # our claim timed out and another sender took it
             await save_summary(session, claim, summary)
@@ -196,7 +196,7 @@ async def deliver_digest(
         if wait is None:
             break
         await asyncio.sleep(wait)
-    async with svc.db.session() as session:
+    async with svc.db.claims() as session:
         await release_failed(session, claim, error)
     log.error("the digest of %s could not be sent (%s); it will be retried", local_date, error)
     return Outcome.FAILED
@@ -256,7 +256,7 @@ async def _send_claimed(
         return True
     if isinstance(error, NetworkError | RetryAfter):
         # Passing trouble: forget the claims so the next round tries again.
-        async with svc.db.session() as session:
+        async with svc.db.claims() as session:
             await unclaim_reminders(session, row_ids)
     log.warning("a reminder could not be delivered: %s", error)
     return False
@@ -282,7 +282,7 @@ async def reminder_round(
             is_working=is_working,
         )
     for plan in plans:
-        async with svc.db.session() as session:
+        async with svc.db.claims() as session:
             won = await claim_reminders(session, plan.keys(), now)
         items = tuple(
             i
@@ -317,7 +317,7 @@ async def reminder_round(
             silent_days=settings.silent_days,
         )
     for leader in leaders:
-        async with svc.db.session() as session:
+        async with svc.db.claims() as session:
             won = await claim_reminders(session, [weekly_key(leader, week)], now)
         if not won:
             continue

@@ -31,6 +31,7 @@ from core.export.gather import NoCampaign, campaign_to_export, open_export
 from core.export.run import write_export
 from core.text.i18n import Translate, translator
 from handlers.base import SERVICES_KEY, Turn, bookkeeping_after_send, use_case
+from runtime.intake.background import background
 from runtime.sending import send_reliably
 from runtime.services import AnyApplication, Services
 from storage import repositories as repo
@@ -92,7 +93,7 @@ async def export_command(turn: Turn) -> None:
         action="export",
         detail={"campaign_id": campaign.id, "run_id": run.id},
     )
-    run_id, app, bot, update = run.id, turn.context.application, turn.context.bot, turn.update
+    run_id, app, bot = run.id, turn.context.application, turn.context.bot
     text = _("Preparing the export of {campaign}…").format(campaign=label)
 
     async def start() -> None:
@@ -103,8 +104,9 @@ async def export_command(turn: Turn) -> None:
             await runs.note_message(session, run_id, message.message_id)
 
         await bookkeeping_after_send(turn, note)
-        # PTB keeps a reference to the task, reports its errors, and awaits it at stop.
-        app.create_task(run_export(app, run_id), update=update, name=f"export-{run_id}")
+        # Not PTB's create_task, which Application.stop awaits: a shutdown interrupts
+        # the export, and the next start tells the admin (runtime/intake/background.py).
+        background(app.bot_data).start(run_export(app, run_id), name=f"export-{run_id}")
 
     await turn.after_commit(start)
 
@@ -132,9 +134,11 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
         now = svc.clock()
         if now - last_beat >= runs.HEARTBEAT_EVERY:
             last_beat = now
-            async with svc.db.session() as beat_session:  # not the export's own session
-                await runs.beat(beat_session, run_id, rows_done=done, rows_total=total, now=now)
-                await beat_session.commit()
+            async with svc.db.unit() as beat_unit:  # not the export's own session
+                await runs.beat(
+                    beat_unit.session, run_id, rows_done=done, rows_total=total, now=now
+                )
+                await beat_unit.commit()
         # The last call (all rows written) is not shown: "done" follows, and must not be
         # overtaken by a late progress edit.
         if done >= total or message_id is None:
@@ -176,32 +180,39 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
         size = (await asyncio.to_thread(path.stat)).st_size
         limit = int(settings.export_upload_limit_mb * 2**20)
         if size <= limit:
-            async with svc.db.session() as session:  # the upload may take a while
+            async with svc.db.unit() as unit:  # the upload may take a while
+                session = unit.session
                 total = source.counts.bindings + source.counts.reports + source.counts.evidence
                 await runs.beat(session, run_id, rows_done=total, rows_total=total, now=svc.clock())
-                await session.commit()
+                await unit.commit()
             with path.open("rb") as handle:
                 await bot.send_document(
                     chat_id, document=handle, filename=file_name, caption=caption[:1024]
                 )
             await asyncio.to_thread(path.unlink, missing_ok=True)
-            async with svc.db.session() as session:
+            async with svc.db.unit() as unit:
+                session = unit.session
                 await runs.finish_run(
                     session, run_id, now=svc.clock(), size=size, file_name=file_name
                 )
-                await session.commit()
+                await unit.commit()
         else:
             await _offer_link(svc, run_id, path, file_name, size, caption, chat_id, bot, _)
         if message_id is not None:
             await _edit(
                 bot, chat_id, message_id, _("Export of {campaign} done.").format(campaign=label)
             )
+    except asyncio.CancelledError:
+        # Shutdown: the run stays "running"; the next start tells the admin.
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+        raise
     except Exception as exc:
         log.exception("export %s failed", run_id)
         await asyncio.to_thread(path.unlink, missing_ok=True)
-        async with svc.db.session() as session:
+        async with svc.db.unit() as unit:
+            session = unit.session
             await runs.finish_run(session, run_id, now=svc.clock(), failed=type(exc).__name__)
-            await session.commit()
+            await unit.commit()
         text = _("The export failed ({error}); nothing was sent. Please try /export again.")
         try:
             await send_reliably(bot, admin_tg_id, text.format(error=type(exc).__name__))
@@ -224,7 +235,8 @@ async def _offer_link(
     kept = settings.exports_path / f"export-{run_id}.xlsx"
     await asyncio.to_thread(path.replace, kept)
     hours = settings.export_link_hours
-    async with svc.db.session() as session:
+    async with svc.db.unit() as unit:
+        session = unit.session
         token = await runs.offer_download(
             session,
             run_id,
@@ -234,7 +246,7 @@ async def _offer_link(
             now=svc.clock(),
             valid_for=dt.timedelta(hours=hours),
         )
-        await session.commit()
+        await unit.commit()
     size_mb = f"{size / 2**20:.1f}"
     limit_mb = f"{settings.export_upload_limit_mb:g}"
     if settings.export_download_url:
@@ -265,10 +277,11 @@ async def report_interrupted_exports(app: AnyApplication) -> None:
     process claims them), and kept workbooks whose link is spent or expired deleted."""
     svc: Services = app.bot_data[SERVICES_KEY]
     now = svc.clock()
-    async with svc.db.session() as session:
+    async with svc.db.unit() as unit:
+        session = unit.session
         interrupted = await runs.claim_interrupted(session, now)
         stale_files = await runs.expired_files(session, now)
-        await session.commit()
+        await unit.commit()
     for path in stale_files:
         await asyncio.to_thread(path.unlink, missing_ok=True)
     for run in interrupted:
