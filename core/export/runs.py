@@ -126,6 +126,17 @@ async def finish_run(
     )
 
 
+async def release_at_shutdown(session: AsyncSession, run_id: int, now: dt.datetime) -> None:
+    """The process is stopping and interrupted this run: date its heartbeat back past
+    STALE_AFTER, so the next start (in whichever process) claims and reports it."""
+    await session.execute(
+        update(ExportRun)
+        .where(ExportRun.id == run_id, ExportRun.state == EXPORT_RUNNING)
+        .values(heartbeat_at=now - STALE_AFTER - dt.timedelta(seconds=1))
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def claim_interrupted(session: AsyncSession, now: dt.datetime) -> list[ExportRun]:
     """Runs whose process died (no heartbeat for STALE_AFTER), each marked interrupted
     by exactly one caller, which then tells its admin."""

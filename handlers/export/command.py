@@ -203,8 +203,11 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
                 bot, chat_id, message_id, _("Export of {campaign} done.").format(campaign=label)
             )
     except asyncio.CancelledError:
-        # Shutdown: the run stays "running"; the next start tells the admin.
-        await asyncio.to_thread(path.unlink, missing_ok=True)
+        # Shutdown: the next start tells the admin (report_interrupted_exports).
+        path.unlink(missing_ok=True)
+        async with svc.db.unit() as unit:
+            await runs.release_at_shutdown(unit.session, run_id, svc.clock())
+            await unit.commit()
         raise
     except Exception as exc:
         log.exception("export %s failed", run_id)
