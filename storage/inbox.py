@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import affected
 from storage.models import INBOX_DEAD, INBOX_HANDLED, INBOX_PENDING, InboxUpdate
 
+# Core statements for the per-update bookkeeping (the table, not the ORM entity).
+TABLE: Table = cast(Table, InboxUpdate.__table__)
 # Every key of an Update whose object carries a chat (message-like) or a sender.
 _MESSAGE_KEYS = (
     "message",
@@ -79,20 +81,18 @@ async def record(
     ]
     if not rows:
         return []
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # One statement per update keeps the arrival order in `seq` (a multi-row INSERT
-    # does too on both backends, but row by row says so without relying on it).
-    new: list[int] = []
-    for row in rows:
-        result = await session.execute(
-            insert(InboxUpdate)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(InboxUpdate.chat_key)
-        )
-        new.extend(int(chat) for chat in result.scalars())
-    return new
+    conn = await session.connection()
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    # One multi-row INSERT (issue 19: a statement per batch, not per update); both
+    # backends number `seq` in VALUES order, which is the arrival order. Core, not the
+    # ORM's bulk path: these rows are never loaded as objects in this session.
+    result = await conn.execute(
+        insert(TABLE)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(TABLE.c.seq, TABLE.c.chat_key)
+    )
+    return [int(chat) for _seq, chat in sorted(result.all())]
 
 
 async def pending_chats(session: AsyncSession, *, limit: int = 1000) -> dict[int, int]:
@@ -126,12 +126,13 @@ async def claim_next(
         .where(InboxUpdate.chat_key == chat_key, InboxUpdate.state == INBOX_PENDING)
         .scalar_subquery()
     )
+    conn = await session.connection()
     row = (
-        await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.seq == oldest, InboxUpdate.state == INBOX_PENDING)
-            .values(attempts=InboxUpdate.attempts + (1 if count_attempt else 0))
-            .returning(InboxUpdate.seq, InboxUpdate.payload, InboxUpdate.attempts)
+        await conn.execute(
+            update(TABLE)
+            .where(TABLE.c.seq == oldest, TABLE.c.state == INBOX_PENDING)
+            .values(attempts=TABLE.c.attempts + (1 if count_attempt else 0))
+            .returning(TABLE.c.seq, TABLE.c.payload, TABLE.c.attempts)
         )
     ).first()
     if row is None:
@@ -163,9 +164,10 @@ async def pending_count(session: AsyncSession) -> int:
 
 async def mark_handled(session: AsyncSession, seq: int, now: dt.datetime) -> None:
     """The update is done with; in the transaction of the use case that handled it."""
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.seq == seq, InboxUpdate.state == INBOX_PENDING)
+    conn = await session.connection()
+    await conn.execute(
+        update(TABLE)
+        .where(TABLE.c.seq == seq, TABLE.c.state == INBOX_PENDING)
         .values(state=INBOX_HANDLED, handled_at=now)
     )
 
