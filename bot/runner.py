@@ -97,6 +97,7 @@ def run_webhook(settings: Settings, role: Role = "both") -> int:
         listen=settings.webhook_listen,
         port=settings.webhook_port,
         make_app=make_app,
+        max_connections=settings.webhook_max_connections,
     )
     runtime.custom_receiver = receiver.run
     return asyncio.run(_serve(runtime))

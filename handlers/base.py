@@ -254,9 +254,12 @@ async def _run(
 ) -> T | None:
     user = update.effective_user
     assert user is not None
-    actor = await load_actor(
-        unit.session, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
-    )
+    # Read apart from the unit: its transaction (on SQLite the write lock) begins only
+    # when the use case first touches `turn.session`, not before a photo's download.
+    async with svc.db.session() as reading:
+        actor = await load_actor(
+            reading, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
+        )
     turn = Turn(update, context, unit, actor, svc, translator(actor.locale))
     if command is not None:
         decision = check(command, actor.role, turn.chat)

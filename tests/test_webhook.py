@@ -59,6 +59,7 @@ async def test_webhook_requires_the_secret_header(fake_api: FakeBotAPI, tmp_path
         hook = await fake_api.wait_call("setWebhook", timeout=60)
         assert hook.params["url"] == "https://duban.example.org/tg/hook"
         assert hook.params["secret_token"] == SECRET
+        assert int(hook.params["max_connections"]) == 40  # WEBHOOK_MAX_CONNECTIONS, deliberate
         update = u.command(ADMIN, "/start")
         update["update_id"] = 1
         body = json.dumps(update)

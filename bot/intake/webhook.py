@@ -70,6 +70,7 @@ class WebhookReceiver:
         listen: str,
         port: int,
         make_app: Callable[[], web.Application] = web.Application,
+        max_connections: int = 40,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -78,6 +79,9 @@ class WebhookReceiver:
         self.listen = listen
         self.port = port
         self.make_app = make_app
+        # Telegram's simultaneous requests (its default is 40): each waits for its inbox
+        # commit, so this bounds the receiver's share of the database pool too.
+        self.max_connections = max_connections
 
     async def run(self, stop: asyncio.Event, on_stored: Callable[[], None]) -> None:
         path = "/" + urlsplit(self.url).path.lstrip("/")
@@ -88,7 +92,10 @@ class WebhookReceiver:
         try:
             await web.TCPSite(runner, self.listen, self.port).start()
             await self.bot.set_webhook(
-                self.url, secret_token=self.secret, allowed_updates=list(Update.ALL_TYPES)
+                self.url,
+                secret_token=self.secret,
+                allowed_updates=list(Update.ALL_TYPES),
+                max_connections=self.max_connections,
             )
             log.info("serving the webhook on %s:%s", self.listen, self.port)
             await stop.wait()

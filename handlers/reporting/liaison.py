@@ -26,7 +26,7 @@ from telegram.error import BadRequest
 
 from core.people.invites import JoinError, JoinFailure, find_department, join
 from core.people.permissions import Role
-from core.reporting import reports
+from core.reporting import reports, use_cases
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
 from core.status.model import DONE, due_date_text, due_text
@@ -46,6 +46,7 @@ from core.text.split import MESSAGE_LIMIT, utf16_length
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
 from handlers.oversight.screens import colour_mark, state_of, status_words
+from handlers.reporting.ports import reporting
 
 ITEMS_PAGE_SIZE = 8  # when the whole list does not fit one message
 ITEMS_ONE_PAGE_MAX = 48  # 12 rows of 4 buttons
@@ -211,7 +212,7 @@ async def items_command(turn: Turn) -> None:
     each; one message when they fit, else paged."""
     if turn.actor.department_id is None:  # a liaison always has one
         return
-    views = await reports.department_items(turn.session, turn.actor.department_id)
+    views = await use_cases.liaison_items(reporting(turn), turn.actor.department_id)
     if not views:
         await turn.reply(turn._("Your department has no items in the active campaign."))
         return

@@ -9,29 +9,25 @@ Drafts left by a restart are finished at start.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from decimal import Decimal
 from typing import Any
 
 from telegram.ext import ContextTypes
 
-from core.people.actors import load_actor
 from core.people.permissions import Role
-from core.reporting import reports
+from core.reporting import use_cases
 from core.reporting.evidence import EvidenceRejected
-from core.reporting.quick import QuickCaption, parse_caption
-from core.reporting.reports import NewEvidence, ReportRefused
+from core.reporting.quick import parse_caption
+from core.reporting.reports import NewEvidence
 from core.text import i18n
-from core.text.i18n import translator
+from core.text.i18n import Translate
 from handlers.base import Turn, job_use_case, use_case
 from handlers.reporting.files import fetch_evidence, rejection_text
+from handlers.reporting.ports import reporter, reporting
 from handlers.reporting.report import summary
 from runtime.services import AnyApplication, Services
 from storage import drafts
-from storage.db import AsyncSession
 from storage.drafts import DraftKey
-from storage.models import STATUS_IN_PROGRESS
 
 log = logging.getLogger(__name__)
 ALBUM_SETTLE_SECONDS = 2.0
@@ -69,50 +65,56 @@ async def media_received(turn: Turn) -> None:
             )
         )
         return
-    view = await _own_view(turn, caption.code)
-    if view is None:
+    found = await use_cases.find_own_item(reporting(turn), reporter(turn), caption.code)
+    if found.view is None:
+        await turn.reply(refusal_text(found.refusal, caption.code, turn._))
         return
     try:
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
     except EvidenceRejected as exc:
         await turn.reply(rejection_text(exc.reason, _))
         return
-    text = await _record(
-        turn.services,
-        turn.session,
-        turn.actor.tg_id,
-        view,
-        caption=caption,
-        pieces=[piece],
-        chat_id=message.chat_id,
+    outcome = await use_cases.quick_report(
+        reporting(turn),
+        reporter(turn),
+        found.view,
+        caption,
+        [piece],
         now=turn.now,
-        source_message_id=message.message_id,
+        source_message=(message.chat_id, message.message_id),
     )
-    await turn.reply_after_commit(text)
+    await turn.reply_after_commit(outcome_text(outcome, caption.code, turn, rejected=0))
 
 
-async def _own_view(turn: Turn, code: str) -> reports.ItemView | None:
+def refusal_text(refusal: use_cases.Refusal | None, code: str, _: Translate) -> str:
+    """The one reply for each reason a quick report is refused; nothing was recorded."""
+    if refusal is use_cases.Refusal.NOT_A_LIAISON:
+        return _("Only department liaisons report progress.")
+    if refusal is use_cases.Refusal.NOT_YOURS:
+        return _("Item {code} is not one of your department's items. Nothing was recorded.").format(
+            code=code
+        )
+    if refusal is use_cases.Refusal.NO_SUCH_ITEM:
+        return _("There is no item {code}. Nothing was recorded; /items lists yours.").format(
+            code=code
+        )
+    return _("This item is not available to you.")
+
+
+def outcome_text(outcome: use_cases.QuickOutcome, code: str, turn: Turn, *, rejected: int) -> str:
+    """ "Recorded" with the report's summary, or why not."""
     _ = turn._
-    department_id = turn.actor.department_id
-    view = (
-        await reports.own_item(turn.session, department_id, code)
-        if department_id is not None
-        else None
-    )
-    if view is None:
-        if await reports.code_exists(turn.session, code):
-            await turn.reply(
-                _(
-                    "Item {code} is not one of your department's items. Nothing was recorded."
-                ).format(code=code)
-            )
-        else:
-            await turn.reply(
-                _("There is no item {code}. Nothing was recorded; /items lists yours.").format(
-                    code=code
-                )
-            )
-    return view
+    if outcome.recorded is None:
+        return refusal_text(outcome.refusal, code, _)
+    text = summary(outcome.recorded, _)
+    if rejected:
+        ngettext = i18n.ngettext(turn.actor.locale)
+        text += "\n" + ngettext(
+            "{count} file of the album could not be kept (type or size).",
+            "{count} files of the album could not be kept (type or size).",
+            rejected,
+        ).format(count=rejected)
+    return text
 
 
 async def album_part(turn: Turn) -> None:
@@ -124,18 +126,23 @@ async def album_part(turn: Turn) -> None:
     user_id, chat_id = turn.actor.tg_id, message.chat_id
     name = album_name(message.media_group_id)
     key = DraftKey(name, chat_id, user_id)
-    draft = await drafts.load(turn.session, key)
-    data: dict[str, Any] = dict(draft.data) if draft else {"files": [], "rejected": 0}
+    # Downloaded before the first statement: no transaction waits for Telegram.
+    piece: NewEvidence | None = None
     try:
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
+    except EvidenceRejected as exc:
+        rejected_reason = exc.reason
+    draft = await drafts.load(turn.session, key)
+    data: dict[str, Any] = dict(draft.data) if draft else {"files": [], "rejected": 0}
+    if piece is None:
+        data["rejected"] = int(data.get("rejected", 0)) + 1
+        data["rejected_reason"] = rejected_reason
+    else:
         files = list(data.get("files", []))
         # A part delivered again (after a crash) is not a second file.
         if all(f.get("sha256") != piece.staged.sha256 for f in files):
             files.append(piece.to_json())
         data["files"] = files
-    except EvidenceRejected as exc:
-        data["rejected"] = int(data.get("rejected", 0)) + 1
-        data["rejected_reason"] = exc.reason
     if message.caption:
         data["caption"] = message.caption
     # The album's first message names the report, so a repeated delivery records it once.
@@ -202,8 +209,6 @@ async def album_done(turn: Turn, key: DraftKey) -> None:
     await drafts.drop(turn.session, key)
     caption = parse_caption(data.get("caption"))
     pieces = [NewEvidence.from_json(f) for f in data.get("files", [])]
-    reply: str | None = None
-    view = None
     if actor.role is not Role.LIAISON or actor.department_id is None:
         reply = _("Only department liaisons report progress.")
     elif caption is None:
@@ -212,85 +217,24 @@ async def album_done(turn: Turn, key: DraftKey) -> None:
             "photo, or use /report."
         )
     else:
-        view = await reports.own_item(turn.session, actor.department_id, caption.code)
-        if view is None:
-            if await reports.code_exists(turn.session, caption.code):
-                reply = _(
-                    "Item {code} is not one of your department's items. Nothing was recorded."
-                ).format(code=caption.code)
-            else:
-                reply = _(
-                    "There is no item {code}. Nothing was recorded; /items lists yours."
-                ).format(code=caption.code)
+        found = await use_cases.find_own_item(reporting(turn), reporter(turn), caption.code)
+        if found.view is None:
+            reply = refusal_text(found.refusal, caption.code, _)
         elif not pieces:
             reply = rejection_text(str(data.get("rejected_reason", "type")), _)
-    if reply is None and view is not None and caption is not None:
-        reply = await _record(
-            turn.services,
-            turn.session,
-            key.user_id,
-            view,
-            caption=caption,
-            pieces=pieces,
-            source_message_id=data.get("first_message_id"),
-            chat_id=key.chat_id,
-            now=turn.now,
-            rejected=int(data.get("rejected", 0)),
-        )
-    if reply:
-        await turn.reply_after_commit(reply, chat_id=key.chat_id)
-
-
-async def _record(
-    svc: Services,
-    session: AsyncSession,
-    tg_id: int,
-    view: reports.ItemView,
-    *,
-    caption: QuickCaption,
-    pieces: list[NewEvidence],
-    chat_id: int,
-    now: dt.datetime,
-    rejected: int = 0,
-    source_message_id: int | None = None,
-) -> str:
-    """Stage the quick report; the reply to send once it is committed."""
-    values: dict[int, Decimal] = {}
-    if caption.value is not None and view.targets:
-        values[view.targets[0].id] = caption.value
-    actor = await load_actor(
-        session, tg_id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
-    )
-    _ = translator(actor.locale)
-    if actor.department_id is None:
-        return _("Only department liaisons report progress.")
-    try:
-        recorded = await reports.record_report(
-            session,
-            svc.evidence_store,
-            reporter_tg_id=tg_id,
-            department_id=actor.department_id,
-            binding_id=view.binding_id,
-            status=caption.status or STATUS_IN_PROGRESS,
-            values=values,
-            text=caption.text,
-            evidence=pieces,
-            source="quick",
-            now=now,
-            source_message=(chat_id, source_message_id) if source_message_id else None,
-        )
-    except ReportRefused:  # refused before anything was staged
-        return _("This item is not available to you.")
-    # A repeated delivery stages nothing above (the report is found by its source message).
-    text = summary(recorded, _)
-    if rejected:
-        ngettext = i18n.ngettext(actor.locale)
-        text += "\n" + ngettext(
-            "{count} file of the album could not be kept (type or size).",
-            "{count} files of the album could not be kept (type or size).",
-            rejected,
-        ).format(count=rejected)
-    return text
+        else:
+            first = data.get("first_message_id")
+            outcome = await use_cases.quick_report(
+                reporting(turn),
+                reporter(turn),
+                found.view,
+                caption,
+                pieces,
+                now=turn.now,
+                source_message=(key.chat_id, int(first)) if first else None,
+            )
+            reply = outcome_text(outcome, caption.code, turn, rejected=int(data.get("rejected", 0)))
+    await turn.reply_after_commit(reply, chat_id=key.chat_id)
 
 
 async def finish_leftover_albums(app: AnyApplication) -> None:

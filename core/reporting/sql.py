@@ -1,0 +1,69 @@
+"""The reporting reader and writer (core/reporting/interfaces.py) over the database.
+
+The writer stages into the session of the update's unit of work, which alone commits.
+The reader reads in short sessions of its own: a handler that reads, then downloads a
+photo from Telegram, then writes, holds no transaction during the download (on SQLite a
+unit's transaction holds the one write lock from its first statement on)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.reporting import reports
+from core.reporting.evidence import EvidenceStore
+from core.reporting.reports import ItemView, NewEvidence, Recorded
+from storage.db import Database
+
+
+class SqlReporting:
+    """`ItemReader` (reading sessions of `db`) and `ReportWriter` (the unit's `session`)."""
+
+    def __init__(self, db: Database, session: AsyncSession, store: EvidenceStore) -> None:
+        self.db = db
+        self.session = session
+        self.store = store
+
+    async def department_items(self, department_id: int) -> list[ItemView]:
+        async with self.db.session() as reading:
+            return await reports.department_items(reading, department_id)
+
+    async def own_item(self, department_id: int, code: str) -> ItemView | None:
+        async with self.db.session() as reading:
+            return await reports.own_item(reading, department_id, code)
+
+    async def code_exists(self, code: str) -> bool:
+        async with self.db.session() as reading:
+            return await reports.code_exists(reading, code)
+
+    async def record_report(
+        self,
+        *,
+        reporter_tg_id: int,
+        department_id: int,
+        binding_id: int,
+        status: str,
+        values: dict[int, Decimal],
+        text: str,
+        evidence: Sequence[NewEvidence],
+        source: str,
+        now: dt.datetime,
+        source_message: tuple[int, int] | None = None,
+    ) -> Recorded:
+        return await reports.record_report(
+            self.session,
+            self.store,
+            reporter_tg_id=reporter_tg_id,
+            department_id=department_id,
+            binding_id=binding_id,
+            status=status,
+            values=values,
+            text=text,
+            evidence=evidence,
+            source=source,
+            now=now,
+            source_message=source_message,
+        )
