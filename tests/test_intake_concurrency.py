@@ -354,3 +354,56 @@ async def test_sqlite_units_at_once_never_find_the_database_locked(
         assert count == 8
     finally:
         await db.close()
+
+
+async def test_a_pool_timeout_makes_the_update_wait_not_fail(
+    sqlite_url: str, tmp_path: Path, fake_api: FakeBotAPI
+) -> None:
+    """Every connection busy past DB_POOL_TIMEOUT while a handler runs: the update waits
+    (like a database outage); it is not counted as a failed attempt nor dead-lettered."""
+    from runtime.intake.unit import DATABASE_KEY
+
+    rig = DubanRig(
+        fake_api,
+        sqlite_url,
+        tmp_path / "evidence",
+        overrides={"db_pool_size": 3, "db_pool_overflow": 0, "db_pool_timeout": 0.2},
+    )
+    await rig.import_bundled()
+    await rig.start()
+    user = u.TgUser(id=730_001, first_name="等")
+    held: list[Any] = []
+    released = asyncio.Event()
+
+    async def take_every_connection(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Before the /start handler: the pool's connections go to someone else for 1.5 s."""
+        if held or update.effective_user is None or update.effective_user.id != user.id:
+            return
+        held.extend([await db.engine.connect() for _ in range(3)])
+
+        async def release() -> None:
+            await asyncio.sleep(1.5)
+            for connection in held:
+                await connection.close()
+            released.set()
+
+        asyncio.get_running_loop().create_task(release())
+
+    try:
+        assert rig.app is not None
+        db: Database = rig.app.bot_data[DATABASE_KEY]
+        rig.app.add_handler(TypeHandler(Update, take_every_connection), group=FIRST_GROUP)
+        since = rig.api.mark()
+        rig.inject(u.command(user, "/start"))
+        await asyncio.wait_for(released.wait(), timeout=20)
+        assert not [m for m in rig.api.sent[since:] if m.chat_id == user.id]
+        answer = await rig.api.wait_for(chat_id=user.id, since=since, timeout=20)
+        assert answer.plain_text and "出错" not in answer.plain_text
+        async with rig.session() as session:
+            rows = list(await session.scalars(select(InboxUpdate)))
+        mine = [
+            r for r in rows if r.payload.get("message", {}).get("from", {}).get("id") == user.id
+        ]
+        assert [(r.state, r.attempts, r.last_error) for r in mine] == [(INBOX_HANDLED, 1, None)]
+    finally:
+        await rig.close()

@@ -238,8 +238,8 @@ class InboxWorker:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if is_transient(exc):
-                self._pause_for_outage(chat)
+            if is_transient(exc):  # before its attempt was counted, or after: count anew
+                self._pause_for_outage(chat, repeat_attempt=False)
                 more = True
             else:
                 log.exception("the inbox worker failed on a chat; trying again")
@@ -253,10 +253,13 @@ class InboxWorker:
                 self._pending.pop(chat, None)
             self.wake.set()
 
-    def _pause_for_outage(self, chat: int) -> None:
+    def _pause_for_outage(self, chat: int, *, repeat_attempt: bool) -> None:
+        """Try the chat again after a pause; `repeat_attempt`: its update's attempt was
+        counted and the database's failure cut it short, so the next claim repeats it."""
         outage = self._outages.get(chat, 0) + 1
         self._outages[chat] = outage
-        self._uncounted.add(chat)
+        if repeat_attempt:
+            self._uncounted.add(chat)
         log.warning("the database failed while handling chat %s's update; waiting", chat)
         self._not_before[chat] = time.monotonic() + min(5.0, RETRY_DELAY_SECONDS * outage)
 
@@ -327,7 +330,7 @@ class InboxWorker:
         error = unit.error
         await unit.rollback()
         if is_transient(error) and self._outages.get(chat, 0) < MAX_OUTAGE_RETRIES:
-            self._pause_for_outage(chat)
+            self._pause_for_outage(chat, repeat_attempt=True)
             return True
         self._outages.pop(chat, None)
         described = f"{type(error).__name__}: {error}"
