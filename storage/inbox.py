@@ -153,6 +153,16 @@ async def pending_of_chat(
     return list(rows)
 
 
+async def has_pending(session: AsyncSession, chat_key: int) -> bool:
+    """Whether the chat has updates waiting (an album's job waits for its last parts)."""
+    found = await session.scalar(
+        select(InboxUpdate.seq)
+        .where(InboxUpdate.chat_key == chat_key, InboxUpdate.state == INBOX_PENDING)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def pending_count(session: AsyncSession) -> int:
     return int(
         await session.scalar(

@@ -156,7 +156,9 @@ async def test_a_chat_with_a_thousand_updates_delays_another_by_one_handling(
     order = [update_id for _, update_id in recorder.started]
     # Chats take turns: the other chat's first update went second, not 1001st.
     assert order[:3] == [1, 5000, 2]
-    assert order.index(6000) == in_progress_or_done
+    # At most one handling of the busy chat began after it was stored: either the one
+    # in progress finished, or (if that had just finished) the busy chat's next one.
+    assert order.index(6000) <= in_progress_or_done + 1
     busy = [update_id for chat, update_id in recorder.started if chat == BUSY.id]
     assert busy == list(range(1, 1001))
 
@@ -182,8 +184,12 @@ async def test_chats_run_at_once_and_each_chat_keeps_its_order(
             assert earlier[3] <= later[2], "two updates of one chat overlapped"
     assert recorder.most_at_once > 1, "chats were not handled at once"
     assert recorder.most_at_once <= 4
-    async with intake.db.session() as session:
-        states = set(await session.scalars(select(InboxUpdate.state)))
+    for _ in range(200):  # the last spans end just before their turns commit
+        async with intake.db.session() as session:
+            states = set(await session.scalars(select(InboxUpdate.state)))
+        if states == {INBOX_HANDLED}:
+            break
+        await asyncio.sleep(0.05)
     assert states == {INBOX_HANDLED}
 
 

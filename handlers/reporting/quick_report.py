@@ -26,7 +26,7 @@ from handlers.reporting.files import fetch_evidence, rejection_text
 from handlers.reporting.ports import reporter, reporting
 from handlers.reporting.report import summary
 from runtime.services import AnyApplication, Services
-from storage import drafts
+from storage import drafts, inbox
 from storage.drafts import DraftKey
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,16 @@ async def finish_album(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def album_done(turn: Turn, key: DraftKey) -> None:
-    """The album's use case: one commit records the report and drops the draft."""
+    """The album's use case: one commit records the report and drops the draft.
+
+    Under the chat's lock, so no part is being handled now; parts still waiting in the
+    inbox (after a restart, or a slow receiver) come first: the job tries again later."""
+    if await inbox.has_pending(turn.session, key.chat_id):
+        app = turn.context.application
+        await turn.after_commit(
+            lambda: _schedule_now(app, key.name, key.chat_id, key.user_id, ALBUM_SETTLE_SECONDS)
+        )
+        return
     draft = await drafts.load(turn.session, key)
     if draft is None:
         return
