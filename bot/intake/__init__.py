@@ -2,11 +2,14 @@
 
 * `receive` — fetches updates (long polling, or the webhook) and commits them to the
   inbox before Telegram is told they arrived;
-* `work` — handles the inbox, chat by chat in arrival order, through PTB's Application;
-* `runtime.intake.context` — what one update being handled carries (its inbox row), and
-  the hook a use case calls to mark it handled in its own transaction;
-* `runtime.intake.outbox` — replies written in a use case's transaction, sent after its
-  commit (below `handlers/`, which write to it);
+* `work` — handles the inbox through PTB's Application: several chats at once
+  (INTAKE_CONCURRENCY), chats taking turns, one update at a time per chat, in order;
+* `runtime.intake.unit` — the unit of work of one update: its session, its inbox row's
+  "handled" mark, its outbox rows and what waits for its one commit;
+* `runtime.intake.locks` — the per-chat locks the worker, conversation timeouts and
+  album jobs share; `runtime.intake.background` — work interrupted at shutdown;
+* `runtime.intake.outbox` — sending replies written in a use case's transaction, after
+  its commit (below `handlers/`, which write to it);
 * `housekeeping` — pruning the inbox and outbox, sweeping abandoned staged evidence;
 * `runtime.intake.faults` — the test-only kill points (DUBAN_TEST_KILL_AT);
 * `runtime` — starting and stopping these around one Application, per process role.
