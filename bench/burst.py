@@ -98,8 +98,9 @@ async def main() -> None:
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     lines = [
-        f"{args.liaisons} liaisons, one photo report each at once, Bot API {args.latency * 1000:.0f}"
-        " ms away (each call and download); seconds from the burst to each \"recorded\".",
+        f"{args.liaisons} liaisons, one photo report each at once, Bot API "
+        f"{args.latency * 1000:.0f} ms away (each call and download); seconds from the "
+        'burst to each "recorded".',
         "",
         "| database | INTAKE_CONCURRENCY | median | p95 | last |",
         "| --- | ---: | ---: | ---: | ---: |",
