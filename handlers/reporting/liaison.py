@@ -228,7 +228,7 @@ async def items_page_button(turn: Turn) -> None:
         return
     await query.answer()
     page = turn.callback_int(1) or 0
-    views = await reports.department_items(turn.session, turn.actor.department_id)
+    views = await reporting(turn).department_items(turn.actor.department_id)
     text, markup = items_page(views, page, turn)
     await turn.after_commit(lambda: _edit(query, text, markup))
 
@@ -339,12 +339,12 @@ async def resolve_code(turn: Turn, command: str) -> ItemView | None:
         await turn.reply(_("Please add an item code, e.g. /{command} A5.1").format(command=command))
         return None
     code = normalize_code(turn.args[0])
-    if code is None or not await reports.code_exists(turn.session, code):
+    if code is None or not await reporting(turn).code_exists(code):
         await turn.reply(_("There is no item {code}.").format(code=shorten(turn.args[0], 20)))
         return None
     if turn.actor.role is Role.LIAISON:
         view = (
-            await reports.own_item(turn.session, turn.actor.department_id, code)
+            await reporting(turn).own_item(turn.actor.department_id, code)
             if turn.actor.department_id is not None
             else None
         )

@@ -49,6 +49,7 @@ from core.text.matching import normalize_code
 from handlers.base import Turn, bookkeeping_after_send, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.reporting.files import fetch_evidence, rejection_text
+from handlers.reporting.ports import reporting
 from runtime.sending import send_reliably
 from storage import drafts
 from storage.db import AsyncSession
@@ -219,7 +220,7 @@ async def report_command(turn: Turn) -> int:
         return END
     if turn.args:
         code = normalize_code(turn.args[0])
-        view = await reports.own_item(turn.session, department_id, code) if code else None
+        view = await reporting(turn).own_item(department_id, code) if code else None
         if view is None:
             await turn.reply(
                 _("{code} is not one of your department's items. /items lists them.").format(
@@ -228,7 +229,7 @@ async def report_command(turn: Turn) -> int:
             )
             return END
         return await start_item(turn, view)
-    views = await reports.department_items(turn.session, department_id)
+    views = await reporting(turn).department_items(department_id)
     if not views:
         await turn.reply(_("Your department has no items in the active campaign."))
         return END
@@ -283,7 +284,7 @@ async def item_chosen(turn: Turn) -> int:
     else:
         text = turn.message.text if turn.message else ""
         code = normalize_code(text or "")
-        view = await reports.own_item(turn.session, department_id, code) if code else None
+        view = await reporting(turn).own_item(department_id, code) if code else None
     if view is None:
         await turn.reply(
             _(
@@ -307,7 +308,7 @@ async def item_page(turn: Turn) -> int:
     if data is None:
         return END
     page = turn.callback_int(2) or 0
-    views = await reports.department_items(turn.session, department_id)
+    views = await reporting(turn).department_items(department_id)
     data["page"] = page
     await save_draft(turn, Step.CHOOSING_ITEM, data)
     markup = item_keyboard(views, page, turn)
@@ -539,9 +540,7 @@ async def done(turn: Turn) -> int:
     if department_id is None:
         return END
     try:
-        recorded = await reports.record_report(
-            turn.session,
-            store_of(turn),
+        recorded = await reporting(turn).record_report(
             reporter_tg_id=turn.actor.tg_id,
             department_id=department_id,
             binding_id=int(data["binding_id"]),
