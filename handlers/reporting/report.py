@@ -416,16 +416,23 @@ def store_of(turn: Turn) -> EvidenceStore:
 async def file_received(turn: Turn) -> int:
     """Stages a photo or document and adds it to the draft; keeps collecting."""
     _ = turn._
+    message = turn.message
+    # Downloaded before the draft is read: the update's transaction (on SQLite the write
+    # lock) begins at its first statement, and must not wait for Telegram.
+    piece: NewEvidence | None = None
+    rejected = ""
+    if message is not None:
+        try:
+            piece = await fetch_evidence(turn.context.bot, message, store_of(turn))
+        except EvidenceRejected as exc:
+            rejected = exc.reason
     data = await current_draft(turn)
     if data is None:
         return END
-    message = turn.message
     if message is None:
         return Step.ADDING_EVIDENCE
-    try:
-        piece = await fetch_evidence(turn.context.bot, message, store_of(turn))
-    except EvidenceRejected as exc:
-        await turn.reply(rejection_text(exc.reason, _))
+    if piece is None:
+        await turn.reply(rejection_text(rejected, _))
         return Step.ADDING_EVIDENCE
     files: list[dict[str, Any]] = data.setdefault("files", [])
     if all(f["sha256"] != piece.staged.sha256 for f in files):
