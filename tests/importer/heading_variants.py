@@ -52,9 +52,9 @@ HEADING_FORMS: dict[str, Rewrite] = {
     "ordinal_digits_with_name": lambda n, c, name: f"第{n} {name}",
     "spaces_inside_chinese": lambda n, c, name: "（ " + " ".join(c) + f" ）\n{name}",
     "spaces_inside_digits": lambda n, c, name: f"( {n} ) {name}",
-    "full_width_digits": lambda n, c, name: "（"
-    + "".join(chr(0xFF10 + int(d)) for d in str(n))
-    + f"）\n{name}",
+    "full_width_digits": lambda n, c, name: (
+        "（" + "".join(chr(0xFF10 + int(d)) for d in str(n)) + f"）\n{name}"
+    ),
     "chinese_with_leading_one": lambda n, c, name: (
         f"（一{c}）\n{name}" if c.startswith("十") else f"（{c}）\n{name}"
     ),

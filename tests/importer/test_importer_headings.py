@@ -277,7 +277,7 @@ def test_heading_and_name_missing(sample_text: str, sample_doc: ParsedDocument) 
 
 
 def test_heading_typed_as_prose_is_refused(sample_text: str, sample_doc: ParsedDocument) -> None:
-    """"十七" with no mark at all reads as nothing: the restart of numbering says so."""
+    """ "十七" with no mark at all reads as nothing: the restart of numbering says so."""
     text = rewrite_headings(sample_text, lambda n, c, name: f"十七{name}", only=17)
     error = _refused(text)
     assert [p.kind for p in error.document.problems] == [PROBLEM_HEADING_WITHOUT_NUMBER]
@@ -382,7 +382,8 @@ def test_the_annex_has_no_unusual_count(sample_doc: ParsedDocument) -> None:
 
 
 def test_unplaced_lines_lead_the_summary(sample_text: str) -> None:
-    doc = parse_text(sample_text.replace("\t一、通用考核内容", "说明：另行通知。\n\t一、通用考核内容"))
+    heading = "\t一、通用考核内容"
+    doc = parse_text(sample_text.replace(heading, f"说明：另行通知。\n{heading}"))
     lines = format_summary(doc, lambda msgid: msgid).splitlines()
     assert lines[:2] == ["Lines that could not be placed: 1", "  ? 说明：另行通知。"]
 

@@ -60,7 +60,7 @@ class DocumentError(Exception):
         super().__init__(message)
         self.reason_code = reason_code
 
-    def __reduce__(self) -> tuple[type[DocumentError], tuple[str, str]]:
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Picklable with its reason (a parse in a child process sends it back).
         return (type(self), (self.reason_code, str(self)))
 
@@ -80,7 +80,7 @@ class StructureError(DocumentError):
         super().__init__(REASON_STRUCTURE, f"Department headings cannot be read: {lines}")
         self.document = document
 
-    def __reduce__(self) -> tuple[type[StructureError], tuple[ParsedDocument]]:
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         # Picklable (a parse in a child process sends it back to the bot).
         return (StructureError, (self.document,))
 
@@ -272,8 +272,7 @@ class ParsedDocument:
         return tuple(
             department
             for department in self.departments
-            if len(department.item_codes) > 3 * median
-            and len(department.item_codes) - median >= 10
+            if len(department.item_codes) > 3 * median and len(department.item_codes) - median >= 10
         )
 
     def fingerprint(self) -> str:
