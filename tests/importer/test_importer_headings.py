@@ -392,3 +392,14 @@ def test_line_numbers_count_blank_lines(sample_text: str) -> None:
     text = re.sub(r"（十六）", "（？）", sample_text, count=1)
     error = _refused(text)
     assert error.document.problems[0].line == text.split("\n").index("\t（？）") + 1
+
+
+def test_refusal_survives_a_process_boundary(sample_text: str) -> None:
+    """The parse may run in a child process: the error comes back whole."""
+    import pickle
+
+    error = _refused(re.sub(r"（十六）", "（？）", sample_text, count=1))
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(copy, StructureError)
+    assert copy.reason_code == "structure" and str(copy) == str(error)
+    assert copy.document == error.document
