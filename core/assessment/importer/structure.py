@@ -61,6 +61,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.assessment.importer.cjk_forms import fold_cjk_forms
 from core.assessment.importer.deadlines import detect_year, find_column_deadline, find_deadline
 from core.assessment.importer.headings import (
     FORM_BRACKET_CHINESE,
@@ -139,6 +140,7 @@ _ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("half_paren", re.compile(r"^(\d{1,3})）\s*(.*)$")),
     ("circled", re.compile(r"^([\u2460-\u2473])\s*(.*)$")),
 )
+_CLOSING_PUNCT = ("；", "。", "，", "、", "）", "：", ";", ",", ".", ")")
 _CLAUSE_PUNCT = re.compile(r"[，；。：,;:！？!?]")
 _SENTENCE_END = ("；", "。", ";", ".", "！", "？", "!", "?")
 _TRAILING_PUNCT = "；;。.，,、 "
@@ -366,7 +368,7 @@ class _Parser:
     def feed(self, source: SourceLine, *, number: int = 0, following: str | None = None) -> None:
         """One line; ``number`` counts the document's lines from 1, ``following`` is the
         next non-blank line (normalised), which tells a heading from an item number."""
-        raw = strip_bookmarks(source.text).strip(" \t\r\n\u3000\u00a0\ufeff")
+        raw = fold_cjk_forms(strip_bookmarks(source.text)).strip(" \t\r\n\u3000\u00a0\ufeff")
         line = normalise_line(source.text)
         if not line:
             return
@@ -871,8 +873,10 @@ def starts_new_line(text: str) -> bool:
     """
     line = normalise_line(text)
     heading = read_heading(line)
+    numbered = _numbered(line)
     return (
-        _numbered(line) is not None
+        # "4）；" after "（附件" is the rest of a bracket, not item 4.
+        (numbered is not None and not numbered[1].startswith(_CLOSING_PUNCT))
         or (
             heading is not None
             and (
