@@ -180,3 +180,24 @@ async def test_chat_import_refuses_and_saves_nothing(
     refused = await upload(rig, text.encode(), "附件3.txt", mime="text/plain")
     assert f"第 {line} 行" in (refused.plain_text or "")
     assert await counts(rig) == before
+
+
+@pytest.mark.parametrize("typed", ["（十六）", "(16)", "16、", "十六、", "第十六"])
+def test_item_table_units_with_heading_numbers(typed: str) -> None:
+    """An item table whose unit cells (or a row of their own) carry the heading number."""
+    from core.assessment.importer.structure import parse_lines
+    from tests.importer.test_importer_tables import grid
+
+    table = grid(
+        [
+            ["序号", "责任单位", "考核内容"],
+            ["1", f"{typed}区交警大队", "全面开展渣土车专项整治；"],
+            ["2", f"{typed}区交警大队", "加强柴油货车路检路查；"],
+            ["1", "（十七）市生态环境局雨花分局", "完成工业涂装治理；"],
+        ]
+    )
+    doc = parse_lines([table])
+    assert [(d.name, d.item_codes) for d in doc.departments] == [
+        ("区交警大队", ("A1.1", "A1.2")),
+        ("市生态环境局雨花分局", ("A2.1",)),
+    ]

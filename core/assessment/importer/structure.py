@@ -27,9 +27,20 @@ state machine. Rules, in the order they are tried for each line:
    unplaced.
 4. Right after a bare department heading ("（一）"), a short line without
    clause punctuation is the department's name.
-5. A department heading is "（一）" .. "（十七）", optionally followed by the
-   name on the same line, inside the A (or B) section. Departments are numbered
-   1..n in document order, whatever numeral the heading shows.
+5. A department heading (:mod:`core.assessment.importer.headings`) is "（十六）",
+   "(16)", "（16）", "十六、", "16、", "第十六" -- any numeral, read by the importer's
+   one numeral parser -- alone on its line or before the department's name, inside
+   the A (or B) section. "（16）" and "16、" are also item numbers: they are headings
+   only before a department's name (on the line or the next). Departments are
+   numbered 1..n in document order.
+
+   Structure checks refuse rather than guess whose items follow (issue 23): the
+   headings' numbers must run 1, 2, 3 ... without gap or repeat; a heading whose
+   number cannot be read ("（？）" before a name); item numbers starting again at 1
+   inside one department's run (a heading was missed); a department's name between
+   two runs of items without its number. Each is a :class:`StructureProblem` with
+   its line; the items after it go to no department, and :func:`parse_lines` raises
+   :class:`StructureError` carrying what was read.
 6. A numbered line ("1." "1、" "1．" "（1）" "1）" "①", or a Word list
    paragraph whose number is not in its text) is the next item of the current
    scope (general section, department, B section). Items are numbered 1..n in
