@@ -9,6 +9,7 @@ import test proves something whatever fonts the machine that made them had.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -132,3 +133,11 @@ def _radical_of() -> dict[str, str]:
     """radical -> ordinary, for the radicals the Chromium fixture's text layer uses."""
     text = "\n".join(_raw_lines("annex-2020-chromium-a4.pdf"))
     return {char: FOLD[ord(char)] for char in set(text) if ord(char) in FOLD}
+
+
+def test_browser_fonts_do_not_flood_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    """Chromium's fonts have no FontBBox; pdfminer would warn about it a hundred times."""
+    caplog.set_level(logging.WARNING)
+    name = "annex-2020-chromium-narrow.pdf"
+    load_document((FIXTURES / name).read_bytes(), name)
+    assert not [record for record in caplog.records if "FontBBox" in record.getMessage()]

@@ -20,6 +20,7 @@ A PDF without a text layer (a scan) or whose glyphs map to no characters
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 from collections import Counter
@@ -41,6 +42,17 @@ _UNMAPPED = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
 Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom
 # At least this many readable characters make a text layer.
 _MIN_TEXT = 20
+
+
+class _WithoutFontBBoxWarnings(logging.Filter):
+    """pdfminer warns once per font and page that a browser-printed PDF's fonts give no
+    FontBBox (Chromium's do not): harmless for text, and a hundred log lines a document."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "FontBBox" not in record.getMessage()
+
+
+_FONT_LOG_FILTER = _WithoutFontBBoxWarnings()
 
 
 @dataclass
@@ -167,6 +179,10 @@ def read_pdf_blocks(data: bytes) -> list[Block]:
     """Source lines and tables of a PDF; DocumentError if it has no usable text layer."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+
+    font_log = logging.getLogger("pdfminer.pdffont")
+    if _FONT_LOG_FILTER not in font_log.filters:
+        font_log.addFilter(_FONT_LOG_FILTER)
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
