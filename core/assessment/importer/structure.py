@@ -78,6 +78,7 @@ from core.assessment.importer.headings import (
     FORM_BRACKET_CHINESE,
     FORM_BRACKET_UNREADABLE,
     Heading,
+    has_org_suffix,
     is_department_name,
     read_heading,
     strip_heading_number,
@@ -155,11 +156,6 @@ _CLOSING_PUNCT = ("；", "。", "，", "、", "）", "：", ";", ",", ".", ")")
 _CLAUSE_PUNCT = re.compile(r"[，；。：,;:！？!?]")
 _SENTENCE_END = ("；", "。", ";", ".", "！", "？", "!", "?")
 _TRAILING_PUNCT = "；;。.，,、 "
-# Organisation names end like this; used to spot a department heading that is
-# a Word list paragraph (its "（一）" being the list number).
-_ORG_SUFFIX = re.compile(
-    r"(局|委|办|办公室|中心|大队|支队|分局|队|站|所|院|室|处|科|部|会|公司|集团|街道|镇|乡|园区|政府)$"
-)
 
 _CONTINUED_TABLE = re.compile(r"^[（(]?续表\s*[0-9一二三四五六七八九十]*[）)]?[：:]?$")
 
@@ -470,7 +466,7 @@ class _Parser:
             return True
         # A Word list paragraph that only names an organisation: the list's
         # "（一）" is drawn by Word.
-        if auto_numbered and _is_name_like(line) and _ORG_SUFFIX.search(line):
+        if auto_numbered and _is_name_like(line) and has_org_suffix(line):
             self.last_number += 1
             self._start_department(line.rstrip("：:"))
             self.known_names.add(line.rstrip("：:"))
@@ -661,7 +657,7 @@ class _Parser:
             text = normalise_line(section.text).rstrip("：:")
             if _category_kind(text) is not None or _section_kind(text) is not None:
                 self.category, self.lead_text, self.supporting_text = text, "", ""
-            elif _is_name_like(strip_heading_number(text)) and _ORG_SUFFIX.search(text):
+            elif _is_name_like(strip_heading_number(text)) and has_org_suffix(text):
                 self.lead_text, self.supporting_text = strip_heading_number(text), ""
             else:
                 self._cell_unplaced(grid, row_index, 0, section.text)
