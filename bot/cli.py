@@ -144,7 +144,12 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from core.assessment.campaigns import create_campaign
-    from core.assessment.importer import DocumentError, format_summary, load_document
+    from core.assessment.importer import (
+        DocumentError,
+        StructureError,
+        format_summary,
+        load_document,
+    )
     from core.text.i18n import translator
     from storage.db import Database, upgrade_database
 
@@ -156,6 +161,17 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     try:
         doc = load_document(data, path.name, year=args.year, soffice=settings.soffice_path)
+    except StructureError as exc:
+        # What was read, problems first, then each problem with its line on stderr:
+        # nothing is saved, a dry run included, and the exit status says so.
+        if args.json:
+            print(json.dumps(exc.document.to_json_dict(), ensure_ascii=False, indent=2))
+        else:
+            print(format_summary(exc.document, translator(settings.default_locale)))
+        for problem in exc.document.problems:
+            print(f"duban: {path.name}: {problem.describe()}", file=sys.stderr)
+        print(f"duban: {path.name}: nothing was imported", file=sys.stderr)
+        return 1
     except DocumentError as exc:
         print(f"duban: {path.name}: {exc}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.reporting.values import parse_value
-from core.text.matching import normalize_code
+from core.text.matching import read_code
 from storage.models import STATUS_BLOCKED, STATUS_DONE, STATUS_IN_PROGRESS, STATUS_NOT_STARTED
 
 # Longer words first, so 未完成 is not read as 完成.
@@ -31,9 +31,6 @@ STATUS_WORDS: tuple[tuple[str, str], ...] = (
     ("完成", STATUS_DONE),
     ("done", STATUS_DONE),
 )
-_CAPTION = re.compile(
-    r"^\s*[#＃]\s*([A-Za-zＡ-Ｚａ-ｚ][0-9０-９]{1,3}(?:[.．。][0-9０-９]{1,3})?)(.*)$", re.S
-)
 # A number that is not part of a date (2020年, 6月, 3日).
 _NUMBER_TOKEN = re.compile(r"(?<![\w.])(\d{1,9}(?:\.\d{1,4})?)(?![\d.])(?!\s*[年月日号])\s*(%|％)?")
 
@@ -48,15 +45,12 @@ class QuickCaption:
 
 def parse_caption(caption: str | None) -> QuickCaption | None:
     """None when the caption does not start with #CODE."""
-    if not caption:
+    if not caption or not caption.lstrip().startswith(("#", "＃")):
         return None
-    match = _CAPTION.match(caption)
-    if not match:
+    found = read_code(caption)  # the one code parser: "#A5-1：81%" is A5.1
+    if found is None:
         return None
-    code = normalize_code(match.group(1))
-    if code is None:
-        return None
-    rest = match.group(2).strip()
+    code, rest = found.code, found.rest
     lowered = unicodedata.normalize("NFKC", rest).lower()
     status = next((value for word, value in STATUS_WORDS if word in lowered), None)
     value = None

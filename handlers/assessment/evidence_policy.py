@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.assessment.evidence_policy import set_evidence_required
-from core.text.matching import normalize_code
+from core.text.matching import code_from_args
 from handlers.base import Turn, use_case
 
 ON = {"on", "yes", "1", "是", "需要"}
@@ -14,8 +14,8 @@ OFF = {"off", "no", "0", "否", "不需要"}
 async def needevidence_command(turn: Turn) -> None:
     _ = turn._
     args = turn.args
-    code = normalize_code(args[0]) if args else None
-    choice = args[1].lower() if len(args) == 2 else ""
+    code, rest = code_from_args(args)
+    choice = rest[0].lower() if len(rest) == 1 else ""
     if code is None or choice not in ON | OFF:
         await turn.reply(_("Usage: /needevidence CODE on|off, e.g. /needevidence A5.1 on"))
         return

@@ -40,6 +40,8 @@ from core.assessment.importer import (
     REASON_UNREADABLE_PDF,
     DocumentError,
     ParsedDocument,
+    StructureError,
+    format_refusal,
     format_summary,
     load_document,
 )
@@ -173,6 +175,9 @@ async def _parse(turn: Turn, data: bytes, name: str, year: int | None) -> Parsed
         return await asyncio.to_thread(
             load_document, data, name, year=year, soffice=turn.services.settings.soffice_path
         )
+    except StructureError as exc:
+        # Headings that cannot be read: the problems first, no buttons, nothing saved.
+        raise _Unusable(format_refusal(exc.document, turn._)) from exc
     except DocumentError as exc:
         raise _Unusable(document_error_text(exc.reason_code, turn._)) from exc
 

@@ -32,7 +32,7 @@ from core.status.model import EFFECTIVE_ORDER, State, due_text, format_rate, ite
 from core.text import i18n
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
 from core.text.i18n import Plural, Translate
-from core.text.matching import normalize_code
+from core.text.matching import code_from_args
 from handlers.base import Turn, use_case
 from handlers.oversight.screens import (
     button_allowed,
@@ -235,7 +235,7 @@ async def item_command(turn: Turn) -> None:
     if not turn.args:
         await turn.reply(_("Usage: /item CODE, e.g. /item A5.1"))
         return
-    code = normalize_code(turn.args[0])
+    code, _rest = code_from_args(turn.args)
     campaign = await repo.active_campaign(turn.session)
     views = await reports.item_bindings(turn.session, code) if code and campaign else []
     if not views or campaign is None:

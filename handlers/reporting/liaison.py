@@ -41,7 +41,7 @@ from core.text.formatting import (
     value_against_target,
 )
 from core.text.i18n import Translate
-from core.text.matching import normalize_code
+from core.text.matching import code_from_args
 from core.text.split import MESSAGE_LIMIT, utf16_length
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
@@ -338,7 +338,7 @@ async def resolve_code(turn: Turn, command: str) -> ItemView | None:
     if not turn.args:
         await turn.reply(_("Please add an item code, e.g. /{command} A5.1").format(command=command))
         return None
-    code = normalize_code(turn.args[0])
+    code, rest = code_from_args(turn.args)
     if code is None or not await reporting(turn).code_exists(code):
         await turn.reply(_("There is no item {code}.").format(code=shorten(turn.args[0], 20)))
         return None
@@ -356,8 +356,8 @@ async def resolve_code(turn: Turn, command: str) -> ItemView | None:
     views = await reports.item_bindings(turn.session, code)
     if len(views) == 1:
         return views[0]
-    if len(turn.args) > 1:
-        choice = await find_department(turn.session, " ".join(turn.args[1:]))
+    if rest:
+        choice = await find_department(turn.session, " ".join(rest))
         if choice.found is not None:
             for view in views:
                 if view.department_id == choice.found.id:

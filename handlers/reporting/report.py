@@ -45,7 +45,7 @@ from core.text.formatting import (
     value_against_target,
 )
 from core.text.i18n import Translate
-from core.text.matching import normalize_code
+from core.text.matching import code_from_args, normalize_code
 from handlers.base import Turn, bookkeeping_after_send, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.reporting.files import fetch_evidence, rejection_text
@@ -219,7 +219,7 @@ async def report_command(turn: Turn) -> int:
     if department_id is None:  # a liaison always has one; nothing to report on otherwise
         return END
     if turn.args:
-        code = normalize_code(turn.args[0])
+        code, _rest = code_from_args(turn.args)
         view = await reporting(turn).own_item(department_id, code) if code else None
         if view is None:
             await turn.reply(

@@ -161,7 +161,15 @@ def test_no_year_anywhere_gives_none(sample_text: str) -> None:
 
 def test_json_shape(sample_doc: ParsedDocument) -> None:
     data = sample_doc.to_json_dict()
-    assert list(data) == ["year", "title", "departments", "items", "unplaced", "unplaced_cells"]
+    assert list(data) == [
+        "year",
+        "title",
+        "departments",
+        "items",
+        "unplaced",
+        "unplaced_cells",
+        "problems",
+    ]
     assert data["departments"][4] == {
         "number": 5,
         "name": "区农业农村局",

@@ -23,6 +23,7 @@ from core.assessment.importer.model import (
     REASON_NEEDS_DOCX,
     REASON_NO_ITEMS,
     REASON_PDF_NO_TEXT,
+    REASON_STRUCTURE,
     REASON_UNREADABLE_DOC,
     REASON_UNREADABLE_DOCX,
     REASON_UNREADABLE_PDF,
@@ -34,10 +35,17 @@ from core.assessment.importer.model import (
     ParsedDepartment,
     ParsedDocument,
     ParsedItem,
+    StructureError,
+    StructureProblem,
     Target,
     UnplacedCell,
 )
-from core.assessment.importer.summary import format_summary, format_target
+from core.assessment.importer.summary import (
+    format_problem,
+    format_refusal,
+    format_summary,
+    format_target,
+)
 
 __all__ = [
     "IMPORT_SUFFIXES",
@@ -49,6 +57,7 @@ __all__ = [
     "REASON_NEEDS_DOCX",
     "REASON_NO_ITEMS",
     "REASON_PDF_NO_TEXT",
+    "REASON_STRUCTURE",
     "REASON_UNREADABLE_DOC",
     "REASON_UNREADABLE_DOCX",
     "REASON_UNREADABLE_PDF",
@@ -60,9 +69,13 @@ __all__ = [
     "ParsedDepartment",
     "ParsedDocument",
     "ParsedItem",
+    "StructureError",
+    "StructureProblem",
     "Target",
     "UnplacedCell",
     "decode_text",
+    "format_problem",
+    "format_refusal",
     "format_summary",
     "format_target",
     "load_document",

@@ -14,10 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date
 
-_CN_MONTHS = {
-    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-    "十": 10, "十一": 11, "十二": 12,
-}  # fmt: skip
+from core.assessment.importer.numerals import parse_numeral
+
 _MONTH = r"(1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 # An explicit year in front of a deadline ("2021年底前") overrides the campaign year.
 _YEAR_PREFIX = r"(?:(20\d{2})年)?"
@@ -38,7 +36,9 @@ _YEAR_MENTION = re.compile(r"(?<!\d)(20\d{2})\s*年")
 
 
 def _month(token: str) -> int:
-    return int(token) if token.isdigit() else _CN_MONTHS[token]
+    month = parse_numeral(token)  # the importer's one numeral parser: "6", "十二"
+    assert month is not None  # _MONTH matched it
+    return month
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

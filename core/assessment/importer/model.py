@@ -33,6 +33,15 @@ REASON_UNREADABLE_PDF = "unreadable_pdf"
 REASON_NEEDS_DOCX = "needs_docx"
 #: LibreOffice could not convert a .doc / .wps file (damaged, or timed out).
 REASON_UNREADABLE_DOC = "unreadable_doc"
+#: A department heading cannot be read, or the numbering shows one was missed
+#: (:class:`StructureError`): the importer refuses rather than guess whose items follow.
+REASON_STRUCTURE = "structure"
+
+#: Kinds of :class:`StructureProblem`.
+PROBLEM_UNREADABLE_HEADING = "unreadable_heading"  # （？） before a department's name
+PROBLEM_HEADING_NUMBER = "heading_number"  # （十八） right after （十六）, or （五） twice
+PROBLEM_NUMBERING_RESTART = "numbering_restart"  # items 1, 2, 3, 1, 2: a heading was missed
+PROBLEM_HEADING_WITHOUT_NUMBER = "heading_without_number"  # a department's name, no number
 
 #: Roles of a unit bound to an item: 牵头单位 (lead) and 配合单位 (supporting).
 ROLE_LEAD = "lead"
@@ -50,6 +59,30 @@ class DocumentError(Exception):
     def __init__(self, reason_code: str, message: str) -> None:
         super().__init__(message)
         self.reason_code = reason_code
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Picklable with its reason (a parse in a child process sends it back).
+        return (type(self), (self.reason_code, str(self)))
+
+
+class StructureError(DocumentError):
+    """The document's department headings cannot all be read: nothing may be saved.
+
+    ``document`` is what was read anyway, its ``problems`` first, for the preview
+    (:func:`core.assessment.importer.summary.format_refusal`).
+    """
+
+    def __init__(self, document: ParsedDocument) -> None:
+        lines = "; ".join(problem.describe() for problem in document.problems[:3])
+        more = len(document.problems) - 3
+        if more > 0:
+            lines += f"; and {more} more"
+        super().__init__(REASON_STRUCTURE, f"Department headings cannot be read: {lines}")
+        self.document = document
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        # Picklable (a parse in a child process sends it back to the bot).
+        return (StructureError, (self.document,))
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -99,6 +132,51 @@ class UnplacedCell:
 
     def to_json_dict(self) -> dict[str, Any]:
         return {"table": self.table, "row": self.row, "column": self.column, "text": self.text}
+
+
+@dataclass(frozen=True)
+class StructureProblem:
+    """A place where the document's structure says a department heading was not read.
+
+    ``line`` counts the document's lines (a .txt's line, a Word paragraph) from 1;
+    ``text`` is the line as written. ``expected`` / ``found`` are department numbers
+    (:data:`PROBLEM_HEADING_NUMBER`); ``department`` names the department whose run of
+    items the line interrupts.
+    """
+
+    kind: str
+    line: int
+    text: str
+    expected: int | None = None
+    found: int | None = None
+    department: str = ""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "line": self.line,
+            "text": self.text,
+            "expected": self.expected,
+            "found": self.found,
+            "department": self.department,
+        }
+
+    def describe(self) -> str:
+        """One English line for logs and the command line."""
+        where = f"line {self.line}: {self.text}"
+        if self.kind == PROBLEM_UNREADABLE_HEADING:
+            return f"{where} -- a department heading whose number cannot be read"
+        if self.kind == PROBLEM_HEADING_NUMBER:
+            return (
+                f"{where} -- department number {self.found} where {self.expected} was expected "
+                "(a heading missing, repeated or mistyped)"
+            )
+        if self.kind == PROBLEM_NUMBERING_RESTART:
+            return (
+                f"{where} -- item numbering starts again at 1 under {self.department or '?'}: "
+                "a department heading before this line was not recognised"
+            )
+        return f"{where} -- a department's name without its heading number"
 
 
 @dataclass(frozen=True)
@@ -165,6 +243,8 @@ class ParsedDocument:
     items: tuple[ParsedItem, ...]
     unplaced: tuple[str, ...]
     unplaced_cells: tuple[UnplacedCell, ...] = ()
+    #: Headings that could not be read; a document with any is refused (StructureError).
+    problems: tuple[StructureProblem, ...] = ()
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
@@ -174,7 +254,26 @@ class ParsedDocument:
             "items": [item.to_json_dict() for item in self.items],
             "unplaced": list(self.unplaced),
             "unplaced_cells": [cell.to_json_dict() for cell in self.unplaced_cells],
+            "problems": [problem.to_json_dict() for problem in self.problems],
         }
+
+    def unusual_departments(self) -> tuple[ParsedDepartment, ...]:
+        """Departments with far more items than is usual in this document.
+
+        "Far more": over three times the median count and at least ten more -- what a
+        department that swallowed the next one's items looks like (the 2020 annex's
+        largest, 13 against a median of 4, is not).
+        """
+        counts = sorted(len(department.item_codes) for department in self.departments)
+        if len(counts) < 3:
+            return ()
+        middle = len(counts) // 2
+        median = counts[middle] if len(counts) % 2 else (counts[middle - 1] + counts[middle]) / 2
+        return tuple(
+            department
+            for department in self.departments
+            if len(department.item_codes) > 3 * median and len(department.item_codes) - median >= 10
+        )
 
     def fingerprint(self) -> str:
         """SHA-256 hex digest of the document's content.

@@ -20,6 +20,7 @@ A PDF without a text layer (a scan) or whose glyphs map to no characters
 from __future__ import annotations
 
 import io
+import logging
 import re
 import statistics
 from collections import Counter
@@ -41,6 +42,17 @@ _UNMAPPED = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff]")
 Bbox = tuple[float, float, float, float]  # x0, top, x1, bottom
 # At least this many readable characters make a text layer.
 _MIN_TEXT = 20
+
+
+class _WithoutFontBBoxWarnings(logging.Filter):
+    """pdfminer warns once per font and page that a browser-printed PDF's fonts give no
+    FontBBox (Chromium's do not): harmless for text, and a hundred log lines a document."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "FontBBox" not in record.getMessage()
+
+
+_FONT_LOG_FILTER = _WithoutFontBBoxWarnings()
 
 
 @dataclass
@@ -126,31 +138,51 @@ def _page_blocks(page: Any, tables_seen: int) -> list[tuple[float, _Line | Table
 
 
 def _furniture(pages: list[tuple[float, list[tuple[float, _Line | TableGrid]]]]) -> set[int]:
-    """ids of the lines that are page headers, footers or page numbers."""
+    """ids of the lines that are page headers, footers or page numbers.
+
+    A running head or foot repeats at the same height on several pages, its digits
+    aside (a browser's "file:///…/附件3.html 2/9", a date); a page number stands
+    alone at the page's top or bottom. A page's first or last line in the outer
+    margin is dropped by position only when the document has a single page: with
+    narrow margins the text itself reaches there (a heading at a page's foot).
+    """
     dropped: set[int] = set()
     repeated: Counter[tuple[str, int]] = Counter()
     for height, blocks in pages:
         for top, block in blocks:
             if isinstance(block, _Line) and (top < height * 0.15 or top > height * 0.85):
-                repeated[(block.text.strip(), round(top))] += 1
+                repeated[(_masked(block.text), round(top))] += 1
     for height, blocks in pages:
         lines = [block for _top, block in blocks if isinstance(block, _Line)]
         for index, line in enumerate(lines):
             text = line.text.strip()
-            # Only a page's first or last line: a page with narrow margins keeps its text.
             edge = index in {0, len(lines) - 1}
-            in_margin = edge and (line.top < height * _MARGIN or line.top > height * (1 - _MARGIN))
+            in_margin = (
+                len(pages) == 1
+                and edge
+                and (line.top < height * _MARGIN or line.top > height * (1 - _MARGIN))
+            )
             page_number = edge and _PAGE_NUMBER.match(text) is not None
-            header = len(pages) > 1 and repeated[(text, round(line.top))] > 1
+            near_edge = line.top < height * 0.15 or line.top > height * 0.85
+            header = len(pages) > 1 and near_edge and repeated[(_masked(text), round(line.top))] > 1
             if in_margin or page_number or header:
                 dropped.add(id(line))
     return dropped
+
+
+def _masked(text: str) -> str:
+    """A running head or foot with its numbers (page, date, time) left out."""
+    return re.sub(r"\d+", "#", text.strip())
 
 
 def read_pdf_blocks(data: bytes) -> list[Block]:
     """Source lines and tables of a PDF; DocumentError if it has no usable text layer."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
+
+    font_log = logging.getLogger("pdfminer.pdffont")
+    if _FONT_LOG_FILTER not in font_log.filters:
+        font_log.addFilter(_FONT_LOG_FILTER)
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -191,7 +223,10 @@ def read_pdf_blocks(data: bytes) -> list[Block]:
                 continue
             text = block.text.strip()
             last = result[-1] if result else None
-            if wrapped and isinstance(last, SourceLine) and not starts_new_line(text):
+            opened = isinstance(last, SourceLine) and last.text.endswith(("（", "("))
+            if isinstance(last, SourceLine) and (
+                (wrapped and not starts_new_line(text)) or (opened and wrapped)
+            ):
                 result[-1] = SourceLine(last.text + text)
             else:
                 result.append(SourceLine(text))

@@ -27,9 +27,20 @@ state machine. Rules, in the order they are tried for each line:
    unplaced.
 4. Right after a bare department heading ("（一）"), a short line without
    clause punctuation is the department's name.
-5. A department heading is "（一）" .. "（十七）", optionally followed by the
-   name on the same line, inside the A (or B) section. Departments are numbered
-   1..n in document order, whatever numeral the heading shows.
+5. A department heading (:mod:`core.assessment.importer.headings`) is "（十六）",
+   "(16)", "（16）", "十六、", "16、", "第十六" -- any numeral, read by the importer's
+   one numeral parser -- alone on its line or before the department's name, inside
+   the A (or B) section. "（16）" and "16、" are also item numbers: they are headings
+   only before a department's name (on the line or the next). Departments are
+   numbered 1..n in document order.
+
+   Structure checks refuse rather than guess whose items follow (issue 23): the
+   headings' numbers must run 1, 2, 3 ... without gap or repeat; a heading whose
+   number cannot be read ("（？）" before a name); item numbers starting again at 1
+   inside one department's run (a heading was missed); a department's name between
+   two runs of items without its number. Each is a :class:`StructureProblem` with
+   its line; the items after it go to no department, and :func:`parse_lines` raises
+   :class:`StructureError` carrying what was read.
 6. A numbered line ("1." "1、" "1．" "（1）" "1）" "①", or a Word list
    paragraph whose number is not in its text) is the next item of the current
    scope (general section, department, B section). Items are numbered 1..n in
@@ -54,17 +65,32 @@ their table, row and column.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from core.assessment.importer.cjk_forms import fold_cjk_forms
 from core.assessment.importer.deadlines import detect_year, find_column_deadline, find_deadline
+from core.assessment.importer.headings import (
+    FORM_BRACKET_CHINESE,
+    FORM_BRACKET_UNREADABLE,
+    Heading,
+    has_org_suffix,
+    is_department_name,
+    read_heading,
+    strip_heading_number,
+)
 from core.assessment.importer.model import (
     KIND_B_CLASS,
     KIND_DEPARTMENT,
     KIND_GENERAL,
+    PROBLEM_HEADING_NUMBER,
+    PROBLEM_HEADING_WITHOUT_NUMBER,
+    PROBLEM_NUMBERING_RESTART,
+    PROBLEM_UNREADABLE_HEADING,
     REASON_BINARY,
     REASON_EMPTY,
     REASON_NO_ITEMS,
@@ -75,8 +101,11 @@ from core.assessment.importer.model import (
     ParsedDepartment,
     ParsedDocument,
     ParsedItem,
+    StructureError,
+    StructureProblem,
     UnplacedCell,
 )
+from core.assessment.importer.numerals import CHINESE_NUMERAL_CHARS
 from core.assessment.importer.tables import (
     COL_CATEGORY,
     COL_DEADLINE,
@@ -101,7 +130,7 @@ from core.assessment.importer.targets import find_targets
 from core.assessment.importer.text import normalise_line, strip_bookmarks
 from core.text.matching import Named, match_names, normalize
 
-_CN_NUMERAL = "一二三四五六七八九十百零〇两"
+_CN_NUMERAL = CHINESE_NUMERAL_CHARS
 
 _ANNEX = re.compile(rf"^附件\s*[0-9{_CN_NUMERAL}]+\s*[：:]?$")
 _ANNEX_PREFIX = re.compile(rf"^附件\s*[0-9{_CN_NUMERAL}]+\s*[：:]?\s*")
@@ -110,7 +139,6 @@ _TITLE_WORDS = re.compile(r"考核|要点|目标|方案|细则|清单|任务|责
 # characters are removed by normalisation, so the separator is optional).
 _SECTION_NUMBERED = re.compile(rf"^([{_CN_NUMERAL}]{{1,3}})\s*[、.．]?\s*(.+)$")
 _SECTION_WORDS = re.compile(r"考核|内容|部门|单位|要点|要求")
-_DEPARTMENT = re.compile(rf"^（([{_CN_NUMERAL}]{{1,4}})）\s*(.*)$")
 # Item numbering styles; the group names the style so that sub-points in
 # another style can be told apart.
 _ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -124,14 +152,10 @@ _ITEM_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("half_paren", re.compile(r"^(\d{1,3})）\s*(.*)$")),
     ("circled", re.compile(r"^([\u2460-\u2473])\s*(.*)$")),
 )
+_CLOSING_PUNCT = ("；", "。", "，", "、", "）", "：", ";", ",", ".", ")")
 _CLAUSE_PUNCT = re.compile(r"[，；。：,;:！？!?]")
 _SENTENCE_END = ("；", "。", ";", ".", "！", "？", "!", "?")
 _TRAILING_PUNCT = "；;。.，,、 "
-# Organisation names end like this; used to spot a department heading that is
-# a Word list paragraph (its "（一）" being the list number).
-_ORG_SUFFIX = re.compile(
-    r"(局|委|办|办公室|中心|大队|支队|分局|队|站|所|院|室|处|科|部|会|公司|集团|街道|镇|乡|园区|政府)$"
-)
 
 _CONTINUED_TABLE = re.compile(r"^[（(]?续表\s*[0-9一二三四五六七八九十]*[）)]?[：:]?$")
 
@@ -211,10 +235,18 @@ def _is_name_like(text: str) -> bool:
 
 def _numbered(text: str) -> tuple[str, str] | None:
     """(style, text without its number) if the line starts with item numbering."""
+    found = _item_number(text)
+    return None if found is None else (found[0], found[2])
+
+
+def _item_number(text: str) -> tuple[str, int, str] | None:
+    """(style, the number, text without it) if the line starts with item numbering."""
     for style, pattern in _ITEM_STYLES:
         match = pattern.match(text)
         if match:
-            return style, match.group(2).strip()
+            token = match.group(1)
+            number = int(token) if token.isdigit() else ord(token) - 0x2460 + 1
+            return style, number, match.group(2).strip()
     return None
 
 
@@ -273,6 +305,7 @@ class _Parser:
         self.departments: list[_Department] = []
         self.items: list[_Item] = []
         self.unplaced: list[str] = []
+        self.known_names: set[str] = set()
         self.pending_name: _Department | None = None
         self.b_scope: _Scope | None = None
         self.unplaced_cells: list[UnplacedCell] = []
@@ -284,6 +317,14 @@ class _Parser:
         self.supporting_text = ""
         self.last_table_item: _Item | None = None
         self.general_scope: _Scope | None = None
+        # Structure checks (issue 23): the last department number of the section, the
+        # department whose items run now, and what could not be read.
+        self.last_number = 0
+        self.problems: list[StructureProblem] = []
+        self.problem_name_pending = False
+        self.also_expected: int | None = None
+        self.line_number = 0
+        self.following: str | None = None
 
     # -- scopes ---------------------------------------------------------
 
@@ -291,6 +332,9 @@ class _Parser:
         self.seen_section = True
         self.section = kind
         self.pending_name = None
+        self.problem_name_pending = False
+        self.also_expected = None
+        self.last_number = 0
         if kind == "general":
             self.scope = _Scope(KIND_GENERAL)
         elif kind == "B":
@@ -328,28 +372,42 @@ class _Parser:
 
     # -- lines ----------------------------------------------------------
 
-    def feed(self, source: SourceLine) -> None:
-        raw = strip_bookmarks(source.text).strip(" \t\r\n\u3000\u00a0\ufeff")
+    def feed(self, source: SourceLine, *, number: int = 0, following: str | None = None) -> None:
+        """One line; ``number`` counts the document's lines from 1, ``following`` is the
+        next non-blank line (normalised), which tells a heading from an item number."""
+        raw = fold_cjk_forms(strip_bookmarks(source.text)).strip(" \t\r\n\u3000\u00a0\ufeff")
         line = normalise_line(source.text)
         if not line:
             return
+        self.line_number, self.following = number, following
         if self._preamble(line):
             return
         if _CONTINUED_TABLE.match(line):
             return  # "（续表）" between the parts of a table split over pages
         kind = _section_kind(line)
-        if kind is not None and not (source.auto_numbered and kind == "other"):
+        if kind in {"general", "A", "B"}:
             self._start_section(kind)
-            if kind == "other":
-                self.unplaced.append(raw)
             return
         if self.pending_name is not None:
             department, self.pending_name = self.pending_name, None
             name = line.rstrip("：:")
             if not source.auto_numbered and _is_name_like(name):
                 department.name = name
+                self.known_names.add(name)
                 return
-        if self._department_heading(line, source.auto_numbered):
+        if self.problem_name_pending:
+            # The name under a heading that could not be read belongs to the problem.
+            self.problem_name_pending = False
+            name = line.rstrip("：:")
+            if not source.auto_numbered and _is_name_like(name):
+                last = self.problems[-1]
+                self.problems[-1] = dataclasses.replace(last, text=f"{last.text} {name}")
+                return
+        if self._department_heading(line, raw, source.auto_numbered):
+            return
+        if kind == "other" and not source.auto_numbered:
+            self._start_section(kind)
+            self.unplaced.append(raw)
             return
         numbered = _numbered(line)
         if numbered is not None or source.auto_numbered:
@@ -378,22 +436,74 @@ class _Parser:
             return True
         return False
 
-    def _department_heading(self, line: str, auto_numbered: bool) -> bool:
+    def _department_heading(self, line: str, raw: str, auto_numbered: bool) -> bool:
         if self.section not in {"A", "B"}:
             return False
-        match = _DEPARTMENT.match(line)
-        if match is not None:
-            rest = match.group(2).strip().rstrip("：:").strip()
-            department = self._start_department(rest)
-            if not rest:
+        heading = read_heading(line)
+        if heading is not None and self._is_heading(heading):
+            name = heading.name.rstrip("：:").strip()
+            if heading.number is None:
+                self._problem(PROBLEM_UNREADABLE_HEADING, raw)
+                self.last_number += 1  # it takes its place: the next heading reads on
+                self.problem_name_pending = not name
+                return True
+            expected = self.last_number + 1
+            if heading.number == self.also_expected:
+                # The number after a heading missed or mistyped before: one problem, not two.
+                expected = heading.number
+            self.also_expected = None
+            self.last_number = heading.number
+            if heading.number != expected:
+                self._problem(PROBLEM_HEADING_NUMBER, raw, expected=expected, found=heading.number)
+                self.also_expected = expected + 1  # if this one was a typo for `expected`
+                self.problem_name_pending = not name
+                return True
+            department = self._start_department(name)
+            if name:
+                self.known_names.add(name)
+            else:
                 self.pending_name = department
             return True
         # A Word list paragraph that only names an organisation: the list's
         # "（一）" is drawn by Word.
-        if auto_numbered and _is_name_like(line) and _ORG_SUFFIX.search(line):
+        if auto_numbered and _is_name_like(line) and has_org_suffix(line):
+            self.last_number += 1
             self._start_department(line.rstrip("：:"))
+            self.known_names.add(line.rstrip("：:"))
             return True
         return False
+
+    def _is_heading(self, heading: Heading) -> bool:
+        """Whether a line shaped like a heading is one, here.
+
+        ``（十六）`` always is (items are never numbered so). ``十六、`` and ``第十六``
+        are, alone or before a name. ``（16）``, ``16、`` and ``（？）`` are how items
+        are numbered too: they are headings only before a department's name, on their
+        line or the next.
+        """
+        name = heading.name.rstrip("：:").strip()
+        known = frozenset(self.known_names)
+        if heading.form == FORM_BRACKET_CHINESE:
+            return True
+        if not heading.digits_only and heading.form != FORM_BRACKET_UNREADABLE:
+            return not name or is_department_name(name, known)
+        if name:
+            return is_department_name(name, known)
+        return self.following is not None and is_department_name(self.following, known)
+
+    def _problem(
+        self, kind: str, raw: str, *, expected: int | None = None, found: int | None = None
+    ) -> None:
+        """Record what cannot be read; the items that follow go nowhere until the next
+        heading that reads well, never to the department before."""
+        department = ""
+        if self.scope is not None and self.scope.department_number is not None:
+            department = self.departments[self.scope.department_number - 1].name
+        self.problems.append(
+            StructureProblem(kind, self.line_number, raw, expected, found, department)
+        )
+        self.scope = None
+        self.pending_name = None
 
     def _numbered_line(self, line: str, text: str, raw: str, style: str) -> None:
         scope = self.scope
@@ -411,6 +521,14 @@ class _Parser:
             last.sub_style = style
             last.append(line if style != "auto" else text, raw)
             return
+        numbered = _item_number(line)
+        if numbered is not None and numbered[1] == 1 and scope.items and style == scope.style:
+            # Items are numbered from 1 under each heading: a second 1 means the heading
+            # between them was not recognised.
+            self._problem(PROBLEM_NUMBERING_RESTART, raw)
+            self.also_expected = self.last_number + 2  # the missed heading had a number
+            self.unplaced.append(raw)
+            return
         # A number alone on its line gets its text from the next line.
         self._add_item(text, raw, style)
 
@@ -418,6 +536,17 @@ class _Parser:
         scope = self.scope
         if scope is None:
             self.unplaced.append(raw)
+            return
+        if (
+            self.section in {"A", "B"}
+            and scope.items
+            and self.following is not None
+            and _restarts(self.following)
+            and is_department_name(line, frozenset(self.known_names))
+        ):
+            # A department's name between two runs of items, without its number.
+            self._problem(PROBLEM_HEADING_WITHOUT_NUMBER, raw)
+            self.last_number += 1  # it takes its place: the next heading reads on
             return
         last = scope.items[-1] if scope.items else None
         if last is not None and not last.text.endswith(_SENTENCE_END):
@@ -430,8 +559,10 @@ class _Parser:
 
     # -- tables ---------------------------------------------------------
 
-    def feed_table(self, grid: TableGrid) -> None:
-        """Read a table: an item table by its header, any other table as lines."""
+    def feed_table(self, grid: TableGrid, *, number: int = 0) -> None:
+        """Read a table: an item table by its header, any other table as lines.
+
+        ``number`` is the table's place among the document's lines."""
         if not grid.rows:
             return
         width = max(len(row) for row in grid.rows)
@@ -446,8 +577,9 @@ class _Parser:
             # The same table continued on the next page, without its header.
             header, start = Header(self.header.columns, 0, width), 0
         if header is None:
-            for line in grid.fallback_lines:
-                self.feed(line)
+            following = _following_lines(grid.fallback_lines)
+            for index, line in enumerate(grid.fallback_lines):
+                self.feed(line, number=number, following=following[index])
             return
         if self.header is None or header.columns != self.header.columns:
             # Another kind of table: nothing of the last one is "same as above" here.
@@ -525,8 +657,8 @@ class _Parser:
             text = normalise_line(section.text).rstrip("：:")
             if _category_kind(text) is not None or _section_kind(text) is not None:
                 self.category, self.lead_text, self.supporting_text = text, "", ""
-            elif _is_name_like(text) and _ORG_SUFFIX.search(text):
-                self.lead_text, self.supporting_text = text, ""
+            elif _is_name_like(strip_heading_number(text)) and has_org_suffix(text):
+                self.lead_text, self.supporting_text = strip_heading_number(text), ""
             else:
                 self._cell_unplaced(grid, row_index, 0, section.text)
             return
@@ -536,7 +668,7 @@ class _Parser:
             text = normalise_line(category[1].text)
             if text != self.category:
                 self.category, self.lead_text, self.supporting_text = text, "", ""
-        unit = normalise_line(values.text(COL_UNIT))
+        unit = strip_heading_number(normalise_line(values.text(COL_UNIT)))
         supporting = normalise_line(values.text(COL_SUPPORTING))
         if unit:
             if unit != self.lead_text:
@@ -716,6 +848,7 @@ class _Parser:
             items=parsed_items,
             unplaced=tuple(self.unplaced),
             unplaced_cells=tuple(self.unplaced_cells),
+            problems=tuple(self.problems),
         )
 
     def _deadline(self, item: _Item, year: int | None) -> date | None:
@@ -746,12 +879,28 @@ def starts_new_line(text: str) -> bool:
     a line to the one before it.
     """
     line = normalise_line(text)
+    heading = read_heading(line)
+    numbered = _numbered(line)
     return (
-        _numbered(line) is not None
-        or _DEPARTMENT.match(line) is not None
+        # "4）；" after "（附件" is the rest of a bracket, not item 4.
+        (numbered is not None and not numbered[1].startswith(_CLOSING_PUNCT))
+        or (
+            heading is not None
+            and (
+                heading.form == FORM_BRACKET_CHINESE
+                or not heading.name
+                or is_department_name(heading.name)
+            )
+        )
         or _section_kind(line) is not None
         or _ANNEX.match(line) is not None
     )
+
+
+def _restarts(line: str) -> bool:
+    """Whether a (normalised) line is an item numbered 1."""
+    found = _item_number(line)
+    return found is not None and found[1] == 1
 
 
 def _own_cells(row: list[Cell], row_index: int) -> list[tuple[int, Cell]]:
@@ -829,14 +978,34 @@ def parse_lines(lines: Sequence[Block], *, year: int | None = None) -> ParsedDoc
             REASON_BINARY, "The document is binary data, not text; send a .docx or .txt file."
         )
     parser = _Parser()
-    for block in lines:
+    following = _following_lines(lines)
+    for index, block in enumerate(lines):
         if isinstance(block, SourceLine):
-            parser.feed(block)
+            parser.feed(block, number=index + 1, following=following[index])
         else:
-            parser.feed_table(block)
+            parser.feed_table(block, number=index + 1)
     if year is None:
         year = detect_year(parser.title, (normalise_line(text) for text in texts))
-    return parser.result(year)
+    document = parser.result(year)
+    if document.problems:
+        raise StructureError(document)
+    return document
+
+
+def _following_lines(lines: Sequence[Block]) -> list[str | None]:
+    """For each line, the next non-blank line (normalised); None at a table or the end."""
+    following: list[str | None] = [None] * len(lines)
+    upcoming: str | None = None
+    for index in range(len(lines) - 1, -1, -1):
+        following[index] = upcoming
+        block = lines[index]
+        if isinstance(block, SourceLine):
+            text = normalise_line(block.text)
+            if text:
+                upcoming = text
+        else:
+            upcoming = None
+    return following
 
 
 def parse_plain_text(text: str, *, year: int | None = None) -> ParsedDocument:

@@ -14,8 +14,12 @@ from decimal import Decimal
 from core.assessment.importer.model import (
     KIND_B_CLASS,
     KIND_GENERAL,
+    PROBLEM_HEADING_NUMBER,
+    PROBLEM_NUMBERING_RESTART,
+    PROBLEM_UNREADABLE_HEADING,
     ROLE_LEAD,
     ParsedDocument,
+    StructureProblem,
     Target,
 )
 
@@ -36,8 +40,104 @@ def format_target(target: Target) -> str:
     return f"{target.metric} {symbol} {_number(target.value)}{target.unit}".strip()
 
 
+def format_problem(problem: StructureProblem, _: Callable[[str], str]) -> str:
+    """One line: where the heading that cannot be read is, and why it matters."""
+    if problem.kind == PROBLEM_UNREADABLE_HEADING:
+        text = _("Line {line}: {text} — a department heading whose number cannot be read.")
+    elif problem.kind == PROBLEM_HEADING_NUMBER:
+        text = _(
+            "Line {line}: {text} — department number {found} where {expected} should come "
+            "(a heading missing, repeated or mistyped)."
+        )
+    elif problem.kind == PROBLEM_NUMBERING_RESTART:
+        text = _(
+            "Line {line}: {text} — item numbers start again at 1 under {department}: the "
+            "department heading before this line was not recognised."
+        )
+    else:
+        text = _("Line {line}: {text} — a department's name without its heading number.")
+    return text.format(
+        line=problem.line,
+        text=problem.text,
+        found=problem.found,
+        expected=problem.expected,
+        department=problem.department or "?",
+    )
+
+
+def _attention(doc: ParsedDocument, _: Callable[[str], str]) -> list[str]:
+    """What the admin must see first: headings not read, lines not placed, odd counts."""
+    lines: list[str] = []
+    if doc.problems:
+        lines.append(
+            _(
+                "Department headings that cannot be read: {count}. The items after them "
+                "belong to no department, so nothing can be imported until the document is "
+                "corrected:"
+            ).format(count=len(doc.problems))
+        )
+        lines.extend("  ! " + format_problem(problem, _) for problem in doc.problems)
+    if doc.unplaced:
+        lines.append(_("Lines that could not be placed: {count}").format(count=len(doc.unplaced)))
+        for line in doc.unplaced:
+            lines.append(_("  ? {line}").format(line=line))
+    if doc.unplaced_cells:
+        lines.append(
+            _("Table cells that could not be placed: {count}").format(count=len(doc.unplaced_cells))
+        )
+        for cell in doc.unplaced_cells:
+            lines.append(
+                _("  ? table {table}, row {row}, column {column}: {text}").format(
+                    table=cell.table, row=cell.row, column=cell.column, text=cell.text
+                )
+            )
+    for department in doc.unusual_departments():
+        lines.append(
+            _(
+                "Unusually many items: {number}. {name} has {count}, far more than the other "
+                "departments. Check that no department heading above its items was missed."
+            ).format(
+                number=department.number,
+                name=department.name or _("(no name)"),
+                count=len(department.item_codes),
+            )
+        )
+    return lines
+
+
+def format_refusal(doc: ParsedDocument, _: Callable[[str], str]) -> str:
+    """What the chat shows for a document refused for its headings (``StructureError``).
+
+    Short (each problem one line, at most 20 of them, well under one message): the
+    problems, then what to do. Nothing was saved.
+    """
+    lines = [
+        _(
+            "This document cannot be imported: {count} department heading(s) cannot be read, "
+            "so the items after them would be given to the wrong department."
+        ).format(count=len(doc.problems))
+    ]
+    shown = doc.problems[:20]
+    lines.extend("  ! " + _short(format_problem(problem, _)) for problem in shown)
+    if len(doc.problems) > len(shown):
+        lines.append(_("  … and {count} more.").format(count=len(doc.problems) - len(shown)))
+    lines.append(
+        _(
+            "Number each department's heading as （一）, （二）, … in order, with its name, "
+            "and send the document again. Nothing was imported."
+        )
+    )
+    return "\n".join(lines)
+
+
+def _short(line: str, limit: int = 160) -> str:
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def format_summary(doc: ParsedDocument, _: Callable[[str], str]) -> str:
-    """The dry-run report: year, title, counts, departments, targets, unplaced lines.
+    """The dry-run report: first what needs attention (headings that cannot be read,
+    lines not placed, departments with unusually many items), then year, title,
+    counts, departments, targets.
 
     A table document adds each item's score, deadline and further units, and the
     table cells it could not place with their table, row and column.
@@ -47,7 +147,9 @@ def format_summary(doc: ParsedDocument, _: Callable[[str], str]) -> str:
     department_items = sum(len(department.item_codes) for department in doc.departments)
     with_deadline = sum(1 for item in doc.items if item.deadline is not None)
 
-    lines: list[str] = []
+    lines: list[str] = _attention(doc, _)
+    if lines:
+        lines.append("")
     year = str(doc.year) if doc.year is not None else _("unknown")
     lines.append(_("Year: {year}").format(year=year))
     lines.append(_("Title: {title}").format(title=doc.title or _("(none)")))
@@ -101,22 +203,8 @@ def format_summary(doc: ParsedDocument, _: Callable[[str], str]) -> str:
         lines.append(_("Scores and deadlines:"))
         lines.extend(details)
 
-    lines.append("")
-    if doc.unplaced:
-        lines.append(_("Lines that could not be placed: {count}").format(count=len(doc.unplaced)))
-        for line in doc.unplaced:
-            lines.append(_("  ? {line}").format(line=line))
-    if doc.unplaced_cells:
-        lines.append(
-            _("Table cells that could not be placed: {count}").format(count=len(doc.unplaced_cells))
-        )
-        for cell in doc.unplaced_cells:
-            lines.append(
-                _("  ? table {table}, row {row}, column {column}: {text}").format(
-                    table=cell.table, row=cell.row, column=cell.column, text=cell.text
-                )
-            )
-    if not doc.unplaced and not doc.unplaced_cells:
+    if not doc.unplaced and not doc.unplaced_cells and not doc.problems:
+        lines.append("")
         lines.append(_("Every line was placed."))
     return "\n".join(lines)
 

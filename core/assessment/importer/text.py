@@ -2,7 +2,8 @@
 
 Real copies of an assessment document differ in ways that carry no meaning:
 Word bookmarks exported as ``[bookmark: _GoBack]``, tabs and full-width spaces
-(U+3000) used for indentation, full-width digits (``９０％``), and half-width
+(U+3000) used for indentation, full-width digits (``９０％``), radicals standing for
+ordinary characters (``⽣`` for 生, :mod:`.cjk_forms`), and half-width
 punctuation typed on an English keyboard (``,`` ``;`` ``(`` ``)`` ``"``). This
 module maps all of them to one canonical form -- ASCII digits/letters and
 Chinese (full-width) punctuation in Chinese text -- so that the structure
@@ -13,6 +14,8 @@ exactly the same item texts (and fingerprint) as the original.
 from __future__ import annotations
 
 import re
+
+from core.assessment.importer.cjk_forms import FOLD
 
 # Word bookmarks as exported by text converters, e.g. "[bookmark: _GoBack]".
 _BOOKMARK = re.compile(r"\[\s*bookmark\s*:[^\]]*\]", re.IGNORECASE)
@@ -44,6 +47,8 @@ for _char in _SPACE_CHARS:
     _WIDTH_MAP[ord(_char)] = " "
 for _char in _INVISIBLE_CHARS:
     _WIDTH_MAP[ord(_char)] = ""
+# Kangxi radicals and compatibility ideographs of PDF text layers -> ordinary characters.
+_WIDTH_MAP.update(FOLD)
 
 # A CJK ideograph (basic block and extension A).
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
