@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     webapp_short_name: str | None = None  # as registered with @BotFather, for t.me links
     webapp_init_data_max_age: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     # -- end dashboard --
+    # -- hardening (issue 18): what one import parse may use, in its own child process --
+    import_memory_mb: int = Field(default=1024, ge=128, le=16384)
+    import_cpu_seconds: int = Field(default=60, ge=1, le=3600)
+    import_wall_seconds: float = Field(default=90, gt=0, le=3600)
+    import_max_pdf_pages: int = Field(default=200, ge=1, le=10000)
+    import_docx_max_mb: int = Field(default=200, ge=1, le=4096)
+    import_docx_max_entries: int = Field(default=2000, ge=10, le=100000)
+    # -- end hardening --
 
     @property
     def exports_path(self) -> Path:
