@@ -92,11 +92,18 @@ class Settings(BaseSettings):
     import_max_pdf_pages: int = Field(default=200, ge=1, le=10000)
     import_docx_max_mb: int = Field(default=200, ge=1, le=4096)
     import_docx_max_entries: int = Field(default=2000, ge=10, le=100000)
+    # The dashboard's evidence previews, made once and kept (default: "thumbnails" beside
+    # EVIDENCE_DIR).
+    thumbnail_dir: Path | None = None
     # -- end hardening --
 
     @property
     def exports_path(self) -> Path:
         return self.export_dir or self.evidence_dir.parent / "exports"
+
+    @property
+    def thumbnails_path(self) -> Path:
+        return self.thumbnail_dir or self.evidence_dir.parent / "thumbnails"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -19,9 +19,10 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -32,7 +33,7 @@ from telegram.ext import Application
 from bot.webapp import auth
 from bot.webapp.strings import page_strings
 from core.dashboard import queries
-from core.dashboard.thumbnails import icon_of, is_previewable, thumbnail
+from core.dashboard.thumbnails import NotPreviewable, cached_thumbnail, icon_of, is_previewable
 from core.digest.chart import cjk_font_path
 from core.people.actors import Actor, load_actor
 from core.people.permissions import Role
@@ -122,7 +123,7 @@ def _tg_id_from_header(request: web.Request, services: Services) -> int:
 
 
 def authenticated(
-    func: Callable[[web.Request, Viewer], Awaitable[web.StreamResponse]],
+    func: Callable[[web.Request, Viewer], Awaitable[web.StreamResponse | AfterSession]],
     *,
     link_variant: str | None = None,
 ) -> Handler:
@@ -153,9 +154,21 @@ def authenticated(
             )
             if actor.role is Role.STRANGER:
                 raise _error(web.HTTPForbidden, "forbidden")
-            return await func(request, Viewer(actor, session, services, translator(actor.locale)))
+            answer = await func(request, Viewer(actor, session, services, translator(actor.locale)))
+        # Slow work the endpoint left for after its session (decoding an image): no
+        # database connection is held meanwhile.
+        if isinstance(answer, AfterSession):
+            return await answer.produce()
+        return answer
 
     return handler
+
+
+@dataclass(frozen=True)
+class AfterSession:
+    """An endpoint's answer that is made once its database session is closed."""
+
+    produce: Callable[[], Awaitable[web.StreamResponse]]
 
 
 async def _campaign(viewer: Viewer) -> Campaign:
@@ -442,14 +455,27 @@ async def _evidence(request: web.Request, viewer: Viewer) -> tuple[queries.Evide
     return found, path
 
 
-async def evidence_thumb(request: web.Request, viewer: Viewer) -> web.Response:
+async def evidence_thumb(request: web.Request, viewer: Viewer) -> AfterSession:
     found, path = await _evidence(request, viewer)
     if not is_previewable(found.kind, found.mime_type):
         raise _error(web.HTTPNotFound, "not_found")
-    content = await asyncio.to_thread(thumbnail, path)
-    return web.Response(
-        body=content, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"}
-    )
+    stem = PurePath(found.stored_path).stem
+    key = stem if re.fullmatch(r"[0-9a-f]{64}", stem) else f"evidence-{found.id}"
+    cache_dir = viewer.services.settings.thumbnails_path
+
+    async def produce() -> web.StreamResponse:
+        try:
+            content = await asyncio.to_thread(cached_thumbnail, path, cache_dir, key)
+        except NotPreviewable as exc:  # too many pixels, or no accepted image format
+            log.info("no preview of evidence %s: %s", found.id, exc.reason)
+            raise _error(web.HTTPNotFound, "not_previewable") from None
+        return web.Response(
+            body=content,
+            content_type="image/jpeg",
+            headers={"Cache-Control": "private, max-age=600"},
+        )
+
+    return AfterSession(produce)
 
 
 async def evidence_file(request: web.Request, viewer: Viewer) -> web.StreamResponse:

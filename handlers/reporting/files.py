@@ -7,6 +7,12 @@ import asyncio
 from telegram import Bot, Message
 from telegram.error import BadRequest
 
+from core.dashboard.thumbnails import (
+    MAX_PIXELS,
+    image_dimensions,
+    is_previewable,
+    too_many_pixels,
+)
 from core.reporting.evidence import (
     EvidenceRejected,
     EvidenceStore,
@@ -44,6 +50,12 @@ async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> Ne
         raise
     check_size(telegram_file.file_size)
     content = bytes(await telegram_file.download_as_bytearray())
+    # An image is refused at arrival from its header (issue 18) when the dashboard would
+    # refuse to decode it.
+    if is_previewable(kind, mime) and too_many_pixels(
+        await asyncio.to_thread(image_dimensions, content)
+    ):
+        raise EvidenceRejected("too_many_pixels")
     staged = await asyncio.to_thread(store.stage, content, extension)
     return NewEvidence(
         kind=kind,
@@ -57,6 +69,11 @@ async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> Ne
 
 
 def rejection_text(reason: str, _: Translate) -> str:
+    if reason == "too_many_pixels":
+        return _(
+            "This image has too many pixels (over {millions} million) to be evidence; send it "
+            "as a photo, or scaled down. Nothing was saved."
+        ).format(millions=MAX_PIXELS // 1_000_000)
     if reason == "too_big":
         return _("This file is larger than 20 MB, which bots cannot download. Nothing was saved.")
     return _(
