@@ -30,6 +30,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application
 
+from bot.untrusted_http import quiet_server_logger, single_header, single_values
 from bot.webapp import auth
 from bot.webapp.strings import page_strings
 from core.dashboard import queries
@@ -104,7 +105,8 @@ def _int_query(request: web.Request, name: str, default: int) -> int:
 
 
 def _tg_id_from_header(request: web.Request, services: Services) -> int:
-    header = request.headers.get("Authorization", "")
+    # Missing, repeated, oversized or not ASCII: refused like a wrong one (issue 18).
+    header = single_header(request, "Authorization") or ""
     scheme, _, init_data = header.partition(" ")
     if scheme.lower() != "tma" or not init_data:
         raise _error(web.HTTPUnauthorized, "unauthorized")
@@ -133,11 +135,14 @@ def authenticated(
     async def handler(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         if link_variant is not None and "sig" in request.query:
+            query = single_values(request.query)
+            if query is None:
+                raise _error(web.HTTPUnauthorized, "unauthorized")
             try:
                 tg_id = auth.check_link(
                     int(request.match_info["id"]),
                     link_variant,
-                    dict(request.query),
+                    query,
                     services.settings.token or "",
                     now=services.clock(),
                 )
@@ -606,7 +611,7 @@ async def start_dashboard(application: AnyApplication) -> web.AppRunner | None:
         return None
     services: Services = application.bot_data[SERVICES_KEY]
     settings = services.settings
-    runner = web.AppRunner(build_web_app(services), access_log=None)
+    runner = web.AppRunner(build_web_app(services), access_log=None, logger=quiet_server_logger())
     await runner.setup()
     site = web.TCPSite(runner, settings.webapp_listen, settings.webapp_port)
     await site.start()
