@@ -540,22 +540,29 @@ async def api_first_authenticates(request: web.Request, handler: Handler) -> web
     return await handler(request)
 
 
-async def export_file(request: web.Request, viewer: Viewer) -> web.StreamResponse:
-    """GET /api/export/download?token=: a workbook too large for Telegram (issue 13), for
-    the admin who asked, once, before its link expires (bot.export_download)."""
-    from bot.export_download import export_download
+async def export_file(request: web.Request) -> web.StreamResponse:
+    """GET /api/export/download?run=&admin=&exp=&sig=: a workbook too large for Telegram,
+    from a plain browser by its signed link (bot.export_download). A HEAD or a link
+    preview is answered without spending the link; only a completed GET spends it."""
+    from bot.export_download import check_link, is_link_preview, send_and_spend
 
-    services = viewer.services
-    answer = await export_download(
+    services = request.app[SERVICES]
+    now = services.clock()
+    answer = await check_link(
         services.db,
-        token=request.query.get("token", ""),
-        tg_id=viewer.actor.tg_id,
+        single_values(request.query),
+        bot_token=services.settings.token or "",
         admin_ids=services.admin_ids,
-        now=services.clock(),
+        now=now,
     )
     if answer.status != 200 or answer.path is None:
-        raise _error(web.HTTPForbidden if answer.status == 403 else web.HTTPGone, answer.reason)
-    return web.FileResponse(answer.path, headers=dict(answer.headers))
+        log.info("export download refused: %s", answer.reason)
+        return web.Response(status=answer.status, text=answer.reason)
+    if request.method == "HEAD":
+        return web.Response(status=200, headers=dict(answer.headers))
+    if is_link_preview(request.headers.get("User-Agent", "")):
+        return web.Response(status=200, text="Duban export", headers={"Cache-Control": "no-store"})
+    return await send_and_spend(request, answer, services.db, now)
 
 
 def build_web_app(services: Services) -> web.Application:
@@ -581,7 +588,8 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_get(
         r"/api/evidence/{id:\d{1,10}}/file", authenticated(evidence_file, link_variant="file")
     )
-    app.router.add_get("/api/export/download", authenticated(export_file))
+    # Not behind `authenticated`: the link's signature is its credential (issue 18).
+    app.router.add_get("/api/export/download", export_file)
     return app
 
 
