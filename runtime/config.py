@@ -95,6 +95,14 @@ class Settings(BaseSettings):
     # The dashboard's evidence previews, made once and kept (default: "thumbnails" beside
     # EVIDENCE_DIR).
     thumbnail_dir: Path | None = None
+    # Nothing grows without bound (bot/retention.py, run by housekeeping): dead letters,
+    # album drafts whose report never came, sent replies, previews unused this long, and
+    # a cap on evidence files one liaison sends per local day.
+    dead_letter_keep_days: float = Field(default=30, gt=0, le=3650)
+    album_draft_keep_hours: float = Field(default=48, gt=0, le=24 * 365)
+    outbox_keep_hours: float = Field(default=48, gt=0, le=24 * 365)
+    thumbnail_keep_days: float = Field(default=30, gt=0, le=3650)
+    evidence_per_day: int = Field(default=200, ge=1, le=100_000)
     # -- end hardening --
 
     @property

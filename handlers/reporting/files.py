@@ -19,8 +19,10 @@ from core.reporting.evidence import (
     accepted_document_type,
     check_size,
 )
+from core.reporting.quota import evidence_sent_since, start_of_local_day
 from core.reporting.reports import NewEvidence
 from core.text.i18n import Translate
+from handlers.base import Turn
 
 
 def is_evidence_message(message: Message) -> bool:
@@ -68,7 +70,24 @@ async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> Ne
     )
 
 
+async def check_daily_cap(turn: Turn) -> None:
+    """EvidenceRejected("daily_cap") once the sender's files today (local day) reached
+    EVIDENCE_PER_DAY (issue 18): evidence cannot fill the disk from one account."""
+    user_id = turn.actor.user_id
+    if user_id is None:
+        return
+    settings = turn.services.settings
+    since = start_of_local_day(turn.now, settings.tz)
+    if await evidence_sent_since(turn.session, user_id, since) >= settings.evidence_per_day:
+        raise EvidenceRejected("daily_cap")
+
+
 def rejection_text(reason: str, _: Translate) -> str:
+    if reason == "daily_cap":
+        return _(
+            "You have sent as many evidence files today as one person may in a day; send "
+            "the rest tomorrow, or ask the office. Nothing was saved."
+        )
     if reason == "too_many_pixels":
         return _(
             "This image has too many pixels (over {millions} million) to be evidence; send it "

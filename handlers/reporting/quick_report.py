@@ -25,7 +25,7 @@ from core.reporting.reports import NewEvidence, ReportRefused
 from core.text import i18n
 from core.text.i18n import translator
 from handlers.base import Turn, job_use_case, use_case
-from handlers.reporting.files import fetch_evidence, rejection_text
+from handlers.reporting.files import check_daily_cap, fetch_evidence, rejection_text
 from handlers.reporting.report import summary
 from runtime.services import AnyApplication, Services
 from storage import drafts
@@ -73,6 +73,7 @@ async def media_received(turn: Turn) -> None:
     if view is None:
         return
     try:
+        await check_daily_cap(turn)
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
     except EvidenceRejected as exc:
         await turn.reply(rejection_text(exc.reason, _))
@@ -127,6 +128,7 @@ async def album_part(turn: Turn) -> None:
     draft = await drafts.load(turn.session, key)
     data: dict[str, Any] = dict(draft.data) if draft else {"files": [], "rejected": 0}
     try:
+        await check_daily_cap(turn)
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
         files = list(data.get("files", []))
         # A part delivered again (after a crash) is not a second file.

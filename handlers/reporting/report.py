@@ -48,7 +48,7 @@ from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from handlers.base import Turn, bookkeeping_after_send, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
-from handlers.reporting.files import fetch_evidence, rejection_text
+from handlers.reporting.files import check_daily_cap, fetch_evidence, rejection_text
 from runtime.sending import send_reliably
 from storage import drafts
 from storage.db import AsyncSession
@@ -422,6 +422,7 @@ async def file_received(turn: Turn) -> int:
     if message is None:
         return Step.ADDING_EVIDENCE
     try:
+        await check_daily_cap(turn)
         piece = await fetch_evidence(turn.context.bot, message, store_of(turn))
     except EvidenceRejected as exc:
         await turn.reply(rejection_text(exc.reason, _))
