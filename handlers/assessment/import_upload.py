@@ -255,7 +255,7 @@ def _start_in_background(turn: Turn, work: Coroutine[Any, Any, None], name: str)
     return start
 
 
-def _detached(context: ContextTypes.DEFAULT_TYPE) -> None:
+def _detach_from_the_update() -> None:
     # The task copied the worker's context, with the update's inbox row in it; that row
     # was committed as handled before the task started. The background use case is no
     # outcome of it (runtime.intake.context).
@@ -315,7 +315,7 @@ async def import_upload(turn: Turn) -> None:
 async def dry_run_in_background(context: ContextTypes.DEFAULT_TYPE, upload: _Upload) -> None:
     """Download and parse (in a child), then one use case: the pending draft and the dry
     run, or the one-line refusal, committed to the outbox."""
-    _detached(context)
+    _detach_from_the_update()
     svc = services(context)
     _ = translator(upload.locale)
     refusal: str | None = None
@@ -455,7 +455,7 @@ async def import_button(turn: Turn) -> None:
 async def create_in_background(context: ContextTypes.DEFAULT_TYPE, upload: _Upload) -> None:
     """Download and parse again (in a child); then one use case creates the campaign if
     the document still reads the same, or says why not."""
-    _detached(context)
+    _detach_from_the_update()
     svc = services(context)
     _ = translator(upload.locale)
     doc: ParsedDocument | None = None
