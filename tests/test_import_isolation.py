@@ -177,7 +177,10 @@ async def test_another_chat_is_answered_while_a_20_mb_import_is_parsed(
             lambda m: m.kind == "send", chat_id=ADMIN.id, since=since, timeout=15
         )
         assert ack.plain_text.startswith("Reading heavy.pdf")
-        await asyncio.sleep(1.0)  # the download is done and the child is parsing
+        for _ in range(100):  # the download done, the child parsing
+            if _children_alive():
+                break
+            await asyncio.sleep(0.1)
         assert _children_alive(), "the parse should be running now"
 
         started = time.monotonic()
