@@ -97,6 +97,25 @@ class Settings(BaseSettings):
     webapp_short_name: str | None = None  # as registered with @BotFather, for t.me links
     webapp_init_data_max_age: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600)
     # -- end dashboard --
+    # -- hardening (issue 18): what one import parse may use, in its own child process --
+    import_memory_mb: int = Field(default=1024, ge=128, le=16384)
+    import_cpu_seconds: int = Field(default=60, ge=1, le=3600)
+    import_wall_seconds: float = Field(default=90, gt=0, le=3600)
+    import_max_pdf_pages: int = Field(default=200, ge=1, le=10000)
+    import_docx_max_mb: int = Field(default=200, ge=1, le=4096)
+    import_docx_max_entries: int = Field(default=2000, ge=10, le=100000)
+    # The dashboard's evidence previews, made once and kept (default: "thumbnails" beside
+    # EVIDENCE_DIR).
+    thumbnail_dir: Path | None = None
+    # Nothing grows without bound (bot/retention.py, run by housekeeping): dead letters,
+    # album drafts whose report never came, sent replies, previews unused this long, and
+    # a cap on evidence files one liaison sends per local day.
+    dead_letter_keep_days: float = Field(default=30, gt=0, le=3650)
+    album_draft_keep_hours: float = Field(default=48, gt=0, le=24 * 365)
+    outbox_keep_hours: float = Field(default=48, gt=0, le=24 * 365)
+    thumbnail_keep_days: float = Field(default=30, gt=0, le=3650)
+    evidence_per_day: int = Field(default=200, ge=1, le=100_000)
+    # -- end hardening --
 
     @property
     def pool_size(self) -> PoolSize:
@@ -114,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def exports_path(self) -> Path:
         return self.export_dir or self.evidence_dir.parent / "exports"
+
+    @property
+    def thumbnails_path(self) -> Path:
+        return self.thumbnail_dir or self.evidence_dir.parent / "thumbnails"
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
+import aiohttp
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import handlers.export.command as export_handler
-from bot.export_download import export_download
 from core.export.run import write_export
 from storage.models import EXPORT_INTERRUPTED, EXPORT_RUNNING, ExportRun
+from tests.dashboard_support import base_url, dashboard_rig
 from tests.support import updates as u
 from tests.support.duban import ADMIN, DubanRig
 
@@ -70,60 +73,94 @@ async def test_other_users_are_answered_while_an_export_runs(
 
 
 async def test_a_workbook_past_the_upload_limit_gets_a_one_time_link(
-    rig: DubanRig, tmp_path: Path
+    database_url: str, tmp_path: Path, fake_api: Any
 ) -> None:
-    rig.overrides.update(
+    """The link works from a plain browser (no Telegram login): signed, one-time,
+    expiring; a HEAD, a link preview and a download cut short do not spend it."""
+    async for rig in dashboard_rig(
+        fake_api,
+        database_url,
+        tmp_path,
         export_upload_limit_mb=0.001,  # about 1 KB: every workbook is "too large"
         export_download_url=URL,
         export_link_hours=2,
         export_dir=tmp_path / "exports",
+    ):
+        await _one_time_link(rig, tmp_path)
+
+
+async def _offer(rig: DubanRig) -> str:
+    since = rig.api.mark()
+    rig.inject(u.command(ADMIN, "/export"))
+    offer = await rig.api.wait_for(
+        chat_id=ADMIN.id, contains="Download it once", since=since, timeout=20
     )
-    await rig.restart()
+    text = offer.plain_text or ""
+    found = re.search(re.escape(URL) + r"\?(\S+)", text)
+    assert found is not None, text
+    return found.group(1)
+
+
+async def _one_time_link(rig: DubanRig, tmp_path: Path) -> None:
     await rig.join(FARM, "农业")
     await rig.ask(ADMIN, "/lang en")
-    since = rig.api.mark()
-    rig.inject(u.command(ADMIN, "/export"))
-    offer = await rig.api.wait_for(
-        chat_id=ADMIN.id, contains="Download it once", since=since, timeout=20
-    )
+    query = await _offer(rig)
     assert not rig.api.calls_to("sendDocument")
-    text = offer.plain_text or ""
-    assert "more than Telegram lets a bot send (0.001 MB)" in text
-    assert "within 2 hours" in text
-    found = re.search(re.escape(URL) + r"\?token=([A-Za-z0-9_-]+)", text)
-    assert found is not None
-    token = found.group(1)
-    db, admins, now = rig.database(), rig.admin_ids, rig.clock()
-
-    async def ask(token: str, tg_id: int | None) -> Any:
-        return await export_download(db, token=token, tg_id=tg_id, admin_ids=admins, now=now)
-
-    assert (await ask(token, None)).status == 401
-    assert (await ask(token, FARM.id)).status == 403  # not the admin who asked
-    assert (await ask(token + "x", ADMIN.id)).status == 404
-    answer = await ask(token, ADMIN.id)
-    assert answer.status == 200 and answer.path is not None
-    headers = dict(answer.headers)
-    assert "filename*=UTF-8''" in headers["Content-Disposition"]
-    assert int(headers["Content-Length"]) == answer.path.stat().st_size
-    book = load_workbook(answer.path)
+    assert set(parse_qs(query)) == {"run", "admin", "exp", "sig"}
+    local = f"{base_url(rig)}/api/export/download?{query}"
+    kept = list((tmp_path / "exports").glob("*.xlsx"))
+    assert len(kept) == 1
+    book = load_workbook(io.BytesIO(kept[0].read_bytes()))
     assert book.sheetnames == ["总览", "考核事项", "汇报记录", "佐证材料"]
-    assert (await ask(token, ADMIN.id)).status == 410  # once only
+    # Grown to 30 MB (a real large export's size), so that a download can be cut short
+    # while the server is still writing: small files sit whole in the socket's buffers.
+    whole = kept[0].read_bytes() + bytes(30 * 2**20)
+    kept[0].write_bytes(whole)
+    async with rig.session() as session:
+        await session.execute(update(ExportRun).values(size=len(whole)))
+        await session.commit()
 
-    # A second link, left until it expires: refused, and its file deleted at the next start.
-    since = rig.api.mark()
-    rig.inject(u.command(ADMIN, "/export"))
-    offer = await rig.api.wait_for(
-        chat_id=ADMIN.id, contains="Download it once", since=since, timeout=20
-    )
-    second = re.search(r"token=([A-Za-z0-9_-]+)", offer.plain_text or "")
-    assert second is not None
-    later = rig.clock() + dt.timedelta(hours=2, seconds=1)
-    expired = await export_download(
-        db, token=second.group(1), tg_id=ADMIN.id, admin_ids=admins, now=later
-    )
-    assert expired.status == 410 and expired.reason == "expired"
-    rig.clock.advance(hours=3)
+    async with aiohttp.ClientSession() as browser:  # no Authorization header at all
+        async with browser.head(local) as head:
+            assert head.status == 200
+            assert "filename*=UTF-8''" in head.headers["Content-Disposition"]
+        async with browser.get(
+            local, headers={"User-Agent": "TelegramBot (like TwitterBot)"}
+        ) as preview:
+            assert preview.status == 200 and await preview.read() != whole
+        # A download cut short after its first bytes does not use the link up.
+        async with browser.get(local) as cut:
+            assert cut.status == 200
+            await cut.content.readexactly(100)
+            cut.close()
+        await asyncio.sleep(0.3)
+        tampered = {
+            "sig": query.replace("sig=", "sig=0"),
+            "admin": query.replace(f"admin={ADMIN.id}", f"admin={FARM.id}"),
+            "é": query.split("&sig=")[0] + "&sig=%C3%A9",
+            "twice": query + "&sig=" + "0" * 64,
+        }
+        for name, bad in tampered.items():
+            async with browser.get(f"{base_url(rig)}/api/export/download?{bad}") as refused:
+                assert refused.status == 403, name
+        async with browser.get(local) as full:
+            assert full.status == 200
+            assert await full.read() == whole
+        async with browser.get(local) as again:
+            assert again.status == 410  # once only
+        async with browser.head(local) as again_head:
+            assert again_head.status == 410
+    assert not kept[0].exists()  # deleted once downloaded
+
+    # A second link, left until it expires: refused, and its file deleted by housekeeping.
+    second = await _offer(rig)
+    rig.clock.advance(hours=2, seconds=1)
+    async with (
+        aiohttp.ClientSession() as browser,
+        browser.get(f"{base_url(rig)}/api/export/download?{second}") as expired,
+    ):
+        assert expired.status == 410
+    rig.clock.advance(hours=1)
     await rig.restart()
     assert not list((tmp_path / "exports").glob("*.xlsx"))
 

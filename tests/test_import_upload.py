@@ -55,11 +55,24 @@ async def upload(
     since = rig.api.mark()
     rig.inject(u.document_message(user, ref, file_name=name, mime_type=mime, caption=caption))
     return await rig.api.wait_for(
-        lambda m: m.kind == "send" and (bool(m.callback_data) or "Dry run" not in (m.text or "")),
+        lambda m: (
+            m.kind == "send"
+            and (bool(m.callback_data) or "Dry run" not in (m.text or ""))
+            and not _is_acknowledgement(m)
+        ),
         chat_id=user.id,
         since=since,
         timeout=15,
     )
+
+
+def _is_acknowledgement(message: SentMessage) -> bool:
+    """The upload's (or the button's) immediate answer; the outcome follows it."""
+    text = message.text or ""
+    return text.startswith(("Reading ", "正在读取")) or text in {
+        "Creating the campaign…",
+        "正在创建考核方案…",
+    }
 
 
 async def press(rig: DubanRig, message: SentMessage, data: str) -> SentMessage:
@@ -68,7 +81,10 @@ async def press(rig: DubanRig, message: SentMessage, data: str) -> SentMessage:
     since = rig.api.mark()
     rig.inject(u.callback_query(ADMIN, data, message))
     return await rig.api.wait_for(
-        lambda m: m.kind == "send", chat_id=message.chat_id, since=since, timeout=20
+        lambda m: m.kind == "send" and not _is_acknowledgement(m),
+        chat_id=message.chat_id,
+        since=since,
+        timeout=20,
     )
 
 

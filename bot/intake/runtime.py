@@ -21,6 +21,7 @@ from typing import Literal
 from bot.intake.housekeeping import sweep
 from bot.intake.receive import PollingReceiver
 from bot.intake.work import InboxWorker
+from bot.retention import enforce_retention
 from runtime.config import Settings
 from runtime.intake.background import background
 from runtime.intake.outbox import ABANDONED_AFTER, deliver_unsent
@@ -161,5 +162,7 @@ class IntakeRuntime:
                             minutes=self.settings.conversation_timeout_minutes
                         ),
                     )
+                    # Issue 18: dead letters, stale albums, outbox, exports, previews.
+                    await enforce_retention(self.db, self.settings, dt.datetime.now(dt.UTC))
             except Exception:
                 log.exception("intake maintenance failed; trying again later")

@@ -11,7 +11,6 @@ webhook route added, so both share WEBHOOK_LISTEN:WEBHOOK_PORT.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,13 @@ from aiohttp import web
 from telegram import Bot, Update
 
 from bot.intake.receive import store_updates
+from bot.untrusted_http import (
+    keep_dead_letter,
+    parse_update,
+    quiet_server_logger,
+    same_secret,
+    single_header,
+)
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -33,15 +39,18 @@ def webhook_route(
     """The POST handler: check the secret, commit the update to the inbox, then answer."""
 
     async def webhook(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "")
-        if not hmac.compare_digest(given.encode(), secret.encode()):
+        # Malformed credentials and bodies: bot.untrusted_http (issue 18).
+        if not same_secret(single_header(request, SECRET_HEADER) or "", secret):
             return web.Response(status=403)
-        try:
-            payload = await request.json()
-        except ValueError:
-            return web.Response(status=400)
-        if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-            return web.Response(status=400)
+        body = await request.read()
+        payload = parse_update(body)
+        if payload is None:  # Telegram's, but unreadable: set aside, and stop its resending
+            try:
+                await keep_dead_letter(db, body, "not an update")
+            except Exception:
+                log.exception("could not keep an unreadable webhook body; Telegram will resend")
+                return web.Response(status=500)
+            return web.Response()
         try:
             await store_updates(db, [payload])
         except Exception:
@@ -87,7 +96,7 @@ class WebhookReceiver:
         path = "/" + urlsplit(self.url).path.lstrip("/")
         app = self.make_app()
         app.router.add_post(path, webhook_route(self.db, self.secret, on_stored))
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, logger=quiet_server_logger())
         await runner.setup()
         try:
             await web.TCPSite(runner, self.listen, self.port).start()

@@ -19,12 +19,19 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 # A client clock a little ahead of ours is tolerated; more than this is not an honest clock.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 LINK_TTL = dt.timedelta(minutes=10)
+# Telegram's initData is a few hundred bytes; a header of 8 KB is refused by aiohttp first.
+MAX_INIT_DATA = 4096
+# Signatures are lower-case hex SHA-256; ids and times ASCII decimal (int() would also
+# take "١٢٣", " 12" or "1_000").
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+_DECIMAL = re.compile(r"-?[0-9]{1,19}")
 
 
 class InitDataInvalid(Exception):
@@ -51,16 +58,24 @@ def init_data_hash(fields: dict[str, str], bot_token: str) -> str:
 def verify_init_data(
     init_data: str, bot_token: str, *, now: dt.datetime, max_age: dt.timedelta
 ) -> WebAppUser:
-    """The user of a validly signed, fresh initData query string; else InitDataInvalid."""
+    """The user of a validly signed, fresh initData query string; else InitDataInvalid.
+
+    Anything malformed (bytes over 0x7F, a field twice, an oversized value, a `hash` that
+    is no hex digest) is InitDataInvalid too, never another exception (issue 18)."""
+    if not init_data or len(init_data) > MAX_INIT_DATA or not init_data.isascii():
+        raise InitDataInvalid("empty, oversized or not ASCII")
     try:
         pairs = parse_qsl(init_data, keep_blank_values=True, strict_parsing=True)
-    except ValueError as exc:
+        fields = dict(pairs)
+        if len(fields) != len(pairs):
+            raise InitDataInvalid("a field given twice")
+        given = fields.get("hash", "")
+        if not _HEX_DIGEST.fullmatch(given):
+            raise InitDataInvalid("no signature")
+        wanted = init_data_hash(fields, bot_token)
+    except (ValueError, UnicodeError) as exc:  # %C3%A9 decodes to é; %FF to a bad byte
         raise InitDataInvalid("not a query string") from exc
-    fields = dict(pairs)
-    if len(fields) != len(pairs):
-        raise InitDataInvalid("a field given twice")
-    given = fields.get("hash", "")
-    if not given or not hmac.compare_digest(init_data_hash(fields, bot_token), given):
+    if not hmac.compare_digest(wanted.encode(), given.encode()):
         raise InitDataInvalid("bad signature")
     try:
         auth_date = dt.datetime.fromtimestamp(int(fields["auth_date"]), dt.UTC)
@@ -101,13 +116,18 @@ def check_link(
 ) -> int:
     """The Telegram user a link was signed for, if it is genuine and unexpired."""
     try:
-        tg_id, expires, signature = int(query["u"]), int(query["exp"]), query["sig"]
+        user, expiry, signature = query["u"], query["exp"], query["sig"]
+        if not (_DECIMAL.fullmatch(user) and _DECIMAL.fullmatch(expiry)):
+            raise ValueError("not decimal")
+        tg_id, expires = int(user), int(expiry)
     except (KeyError, ValueError) as exc:
         raise InitDataInvalid("incomplete link") from exc
+    if not _HEX_DIGEST.fullmatch(signature):
+        raise InitDataInvalid("bad link signature")
     wanted = hmac.new(
         _link_key(bot_token), _link_message(evidence_id, variant, tg_id, expires), hashlib.sha256
     ).hexdigest()
-    if not hmac.compare_digest(wanted, signature):
+    if not hmac.compare_digest(wanted.encode(), signature.encode()):
         raise InitDataInvalid("bad link signature")
     if now.timestamp() > expires:
         raise InitDataInvalid("link expired")

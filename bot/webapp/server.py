@@ -19,9 +19,10 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -29,10 +30,11 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application
 
+from bot.untrusted_http import quiet_server_logger, single_header, single_values
 from bot.webapp import auth
 from bot.webapp.strings import page_strings
 from core.dashboard import queries
-from core.dashboard.thumbnails import icon_of, is_previewable, thumbnail
+from core.dashboard.thumbnails import NotPreviewable, cached_thumbnail, icon_of, is_previewable
 from core.digest.chart import cjk_font_path
 from core.people.actors import Actor, load_actor
 from core.people.permissions import Role
@@ -103,7 +105,8 @@ def _int_query(request: web.Request, name: str, default: int) -> int:
 
 
 def _tg_id_from_header(request: web.Request, services: Services) -> int:
-    header = request.headers.get("Authorization", "")
+    # Missing, repeated, oversized or not ASCII: refused like a wrong one (issue 18).
+    header = single_header(request, "Authorization") or ""
     scheme, _, init_data = header.partition(" ")
     if scheme.lower() != "tma" or not init_data:
         raise _error(web.HTTPUnauthorized, "unauthorized")
@@ -122,7 +125,7 @@ def _tg_id_from_header(request: web.Request, services: Services) -> int:
 
 
 def authenticated(
-    func: Callable[[web.Request, Viewer], Awaitable[web.StreamResponse]],
+    func: Callable[[web.Request, Viewer], Awaitable[web.StreamResponse | AfterSession]],
     *,
     link_variant: str | None = None,
 ) -> Handler:
@@ -132,11 +135,14 @@ def authenticated(
     async def handler(request: web.Request) -> web.StreamResponse:
         services = request.app[SERVICES]
         if link_variant is not None and "sig" in request.query:
+            query = single_values(request.query)
+            if query is None:
+                raise _error(web.HTTPUnauthorized, "unauthorized")
             try:
                 tg_id = auth.check_link(
                     int(request.match_info["id"]),
                     link_variant,
-                    dict(request.query),
+                    query,
                     services.settings.token or "",
                     now=services.clock(),
                 )
@@ -153,9 +159,21 @@ def authenticated(
             )
             if actor.role is Role.STRANGER:
                 raise _error(web.HTTPForbidden, "forbidden")
-            return await func(request, Viewer(actor, session, services, translator(actor.locale)))
+            answer = await func(request, Viewer(actor, session, services, translator(actor.locale)))
+        # Slow work the endpoint left for after its session (decoding an image): no
+        # database connection is held meanwhile.
+        if isinstance(answer, AfterSession):
+            return await answer.produce()
+        return answer
 
     return handler
+
+
+@dataclass(frozen=True)
+class AfterSession:
+    """An endpoint's answer that is made once its database session is closed."""
+
+    produce: Callable[[], Awaitable[web.StreamResponse]]
 
 
 async def _campaign(viewer: Viewer) -> Campaign:
@@ -442,14 +460,27 @@ async def _evidence(request: web.Request, viewer: Viewer) -> tuple[queries.Evide
     return found, path
 
 
-async def evidence_thumb(request: web.Request, viewer: Viewer) -> web.Response:
+async def evidence_thumb(request: web.Request, viewer: Viewer) -> AfterSession:
     found, path = await _evidence(request, viewer)
     if not is_previewable(found.kind, found.mime_type):
         raise _error(web.HTTPNotFound, "not_found")
-    content = await asyncio.to_thread(thumbnail, path)
-    return web.Response(
-        body=content, content_type="image/jpeg", headers={"Cache-Control": "private, max-age=600"}
-    )
+    stem = PurePath(found.stored_path).stem
+    key = stem if re.fullmatch(r"[0-9a-f]{64}", stem) else f"evidence-{found.id}"
+    cache_dir = viewer.services.settings.thumbnails_path
+
+    async def produce() -> web.StreamResponse:
+        try:
+            content = await asyncio.to_thread(cached_thumbnail, path, cache_dir, key)
+        except NotPreviewable as exc:  # too many pixels, or no accepted image format
+            log.info("no preview of evidence %s: %s", found.id, exc.reason)
+            raise _error(web.HTTPNotFound, "not_previewable") from None
+        return web.Response(
+            body=content,
+            content_type="image/jpeg",
+            headers={"Cache-Control": "private, max-age=600"},
+        )
+
+    return AfterSession(produce)
 
 
 async def evidence_file(request: web.Request, viewer: Viewer) -> web.StreamResponse:
@@ -509,22 +540,29 @@ async def api_first_authenticates(request: web.Request, handler: Handler) -> web
     return await handler(request)
 
 
-async def export_file(request: web.Request, viewer: Viewer) -> web.StreamResponse:
-    """GET /api/export/download?token=: a workbook too large for Telegram (issue 13), for
-    the admin who asked, once, before its link expires (bot.export_download)."""
-    from bot.export_download import export_download
+async def export_file(request: web.Request) -> web.StreamResponse:
+    """GET /api/export/download?run=&admin=&exp=&sig=: a workbook too large for Telegram,
+    from a plain browser by its signed link (bot.export_download). A HEAD or a link
+    preview is answered without spending the link; only a completed GET spends it."""
+    from bot.export_download import check_link, is_link_preview, send_and_spend
 
-    services = viewer.services
-    answer = await export_download(
+    services = request.app[SERVICES]
+    now = services.clock()
+    answer = await check_link(
         services.db,
-        token=request.query.get("token", ""),
-        tg_id=viewer.actor.tg_id,
+        single_values(request.query),
+        bot_token=services.settings.token or "",
         admin_ids=services.admin_ids,
-        now=services.clock(),
+        now=now,
     )
     if answer.status != 200 or answer.path is None:
-        raise _error(web.HTTPForbidden if answer.status == 403 else web.HTTPGone, answer.reason)
-    return web.FileResponse(answer.path, headers=dict(answer.headers))
+        log.info("export download refused: %s", answer.reason)
+        return web.Response(status=answer.status, text=answer.reason)
+    if request.method == "HEAD":
+        return web.Response(status=200, headers=dict(answer.headers))
+    if is_link_preview(request.headers.get("User-Agent", "")):
+        return web.Response(status=200, text="Duban export", headers={"Cache-Control": "no-store"})
+    return await send_and_spend(request, answer, services.db, now)
 
 
 def build_web_app(services: Services) -> web.Application:
@@ -550,7 +588,8 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_get(
         r"/api/evidence/{id:\d{1,10}}/file", authenticated(evidence_file, link_variant="file")
     )
-    app.router.add_get("/api/export/download", authenticated(export_file))
+    # Not behind `authenticated`: the link's signature is its credential (issue 18).
+    app.router.add_get("/api/export/download", export_file)
     return app
 
 
@@ -580,7 +619,7 @@ async def start_dashboard(application: AnyApplication) -> web.AppRunner | None:
         return None
     services: Services = application.bot_data[SERVICES_KEY]
     settings = services.settings
-    runner = web.AppRunner(build_web_app(services), access_log=None)
+    runner = web.AppRunner(build_web_app(services), access_log=None, logger=quiet_server_logger())
     await runner.setup()
     site = web.TCPSite(runner, settings.webapp_listen, settings.webapp_port)
     await site.start()

@@ -5,9 +5,10 @@ An /export runs in the background; its `ExportRun` row carries a heartbeat. A bo
 process that starts finds runs whose heartbeat stopped (their process died) and hands
 them back to be reported, marking each once even with several processes (a
 conditional UPDATE claims it). A workbook past Telegram's upload limit stays on disk
-with a random token; only the token's sha256 is stored. `claim_download` lets it be
-fetched once, before it expires, by the admin who asked for it (and only while they
-are still an admin). Functions flush; the caller commits.
+behind a signed link (core.export.download_link); `check_download` lets it be fetched
+before it expires by the admin who asked for it (and only while they are still an
+admin), and `spend_download` marks it used once a download completed. Functions
+flush; the caller commits.
 """
 
 from __future__ import annotations
@@ -173,9 +174,10 @@ async def offer_download(
     size: int,
     now: dt.datetime,
     valid_for: dt.timedelta,
-) -> str:
-    """Keep the workbook at `path` for one download; the token (shown once, not stored)."""
-    token = secrets.token_urlsafe(32)
+) -> dt.datetime:
+    """Keep the workbook at `path` for one download; when its link expires. (The random
+    token's hash marks the run as offered; the link itself is signed, not stored.)"""
+    expires_at = now + valid_for
     await session.execute(
         update(ExportRun)
         .where(ExportRun.id == run_id)
@@ -185,11 +187,11 @@ async def offer_download(
             file_path=str(path),
             file_name=file_name,
             size=size,
-            token_sha256=token_hash(token),
-            token_expires_at=now + valid_for,
+            token_sha256=token_hash(secrets.token_urlsafe(32)),
+            token_expires_at=expires_at,
         )
     )
-    return token
+    return expires_at
 
 
 class DownloadRefused(Exception):
@@ -207,20 +209,21 @@ class Download:
     size: int
 
 
-async def claim_download(
+async def check_download(
     session: AsyncSession,
-    token: str,
+    run_id: int,
     *,
     tg_id: int,
     admin_ids: frozenset[int],
     now: dt.datetime,
 ) -> Download:
-    """The workbook behind `token`, for `tg_id`, once: the link is spent on success.
+    """The workbook kept for run `run_id`, if `tg_id` may download it now; it is not spent
+    (a HEAD, a link preview or a download cut short leave it usable: `spend_download`).
 
     Only the admin who asked for it may use it, and only while still an admin; a used
-    or expired link is refused the same way to anyone (no probing for tokens)."""
-    run = await session.scalar(select(ExportRun).where(ExportRun.token_sha256 == token_hash(token)))
-    if run is None or run.file_path is None:
+    or expired link is refused the same way to anyone."""
+    run = await session.get(ExportRun, run_id)
+    if run is None or run.token_expires_at is None:
         raise DownloadRefused("unknown")
     if run.admin_tg_id != tg_id:
         raise DownloadRefused("forbidden")
@@ -231,18 +234,31 @@ async def claim_download(
         raise DownloadRefused("used")
     if run.token_expires_at is None or run.token_expires_at <= now:
         raise DownloadRefused("expired")
-    path = Path(run.file_path)
-    if not await asyncio.to_thread(path.is_file):
+    path = Path(run.file_path) if run.file_path else None
+    if path is None or not await asyncio.to_thread(path.is_file):
         raise DownloadRefused("gone")
+    return Download(path=path, file_name=run.file_name, size=run.size)
+
+
+async def spend_download(session: AsyncSession, run_id: int, now: dt.datetime) -> bool:
+    """Mark the link used once its file was sent whole; False if already spent."""
     spent = await session.execute(
         update(ExportRun)
-        .where(ExportRun.id == run.id, ExportRun.token_used_at.is_(None))
+        .where(ExportRun.id == run_id, ExportRun.token_used_at.is_(None))
         .values(token_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if affected(spent) != 1:
-        raise DownloadRefused("used")  # another request spent it a moment ago
-    return Download(path=path, file_name=run.file_name, size=run.size)
+    return affected(spent) == 1
+
+
+async def forget_file(session: AsyncSession, run_id: int) -> None:
+    """The run's kept workbook is deleted (after its download): clear its path."""
+    await session.execute(
+        update(ExportRun)
+        .where(ExportRun.id == run_id)
+        .values(file_path=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def expired_files(session: AsyncSession, now: dt.datetime) -> list[Path]:

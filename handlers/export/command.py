@@ -27,6 +27,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from core.export import runs
+from core.export.download_link import ExportLink, signed_url
 from core.export.gather import NoCampaign, campaign_to_export, open_export
 from core.export.run import write_export
 from core.text.i18n import Translate, translator
@@ -197,7 +198,9 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
                 )
                 await unit.commit()
         else:
-            await _offer_link(svc, run_id, path, file_name, size, caption, chat_id, bot, _)
+            await _offer_link(
+                svc, run_id, admin_tg_id, path, file_name, size, caption, chat_id, bot, _
+            )
         if message_id is not None:
             await _edit(
                 bot, chat_id, message_id, _("Export of {campaign} done.").format(campaign=label)
@@ -226,6 +229,7 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
 async def _offer_link(
     svc: Services,
     run_id: int,
+    admin_tg_id: int,
     path: Path,
     file_name: str,
     size: int,
@@ -240,7 +244,7 @@ async def _offer_link(
     hours = settings.export_link_hours
     async with svc.db.unit() as unit:
         session = unit.session
-        token = await runs.offer_download(
+        expires_at = await runs.offer_download(
             session,
             run_id,
             path=kept,
@@ -253,7 +257,12 @@ async def _offer_link(
     size_mb = f"{size / 2**20:.1f}"
     limit_mb = f"{settings.export_upload_limit_mb:g}"
     if settings.export_download_url:
-        link = f"{settings.export_download_url}?token={token}"
+        # Signed for this run, this admin and its expiry: a plain browser opens it.
+        link = signed_url(
+            settings.export_download_url,
+            ExportLink(run_id, admin_tg_id, int(expires_at.timestamp())),
+            settings.token or "",
+        )
         text = _(
             "{caption}\nThe workbook is {size} MB, more than Telegram lets a bot send "
             "({limit} MB). Download it once, within {hours} hours: {link}"

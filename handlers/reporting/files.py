@@ -7,14 +7,22 @@ import asyncio
 from telegram import Bot, Message
 from telegram.error import BadRequest
 
+from core.dashboard.thumbnails import (
+    MAX_PIXELS,
+    image_dimensions,
+    is_previewable,
+    too_many_pixels,
+)
 from core.reporting.evidence import (
     EvidenceRejected,
     EvidenceStore,
     accepted_document_type,
     check_size,
 )
+from core.reporting.quota import evidence_sent_since, start_of_local_day
 from core.reporting.reports import NewEvidence
 from core.text.i18n import Translate
+from handlers.base import Turn
 
 
 def is_evidence_message(message: Message) -> bool:
@@ -44,6 +52,12 @@ async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> Ne
         raise
     check_size(telegram_file.file_size)
     content = bytes(await telegram_file.download_as_bytearray())
+    # An image is refused at arrival from its header (issue 18) when the dashboard would
+    # refuse to decode it.
+    if is_previewable(kind, mime) and too_many_pixels(
+        await asyncio.to_thread(image_dimensions, content)
+    ):
+        raise EvidenceRejected("too_many_pixels")
     staged = await asyncio.to_thread(store.stage, content, extension)
     return NewEvidence(
         kind=kind,
@@ -56,7 +70,33 @@ async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> Ne
     )
 
 
+async def check_daily_cap(turn: Turn) -> None:
+    """EvidenceRejected("daily_cap") once the sender's files today (local day) reached
+    EVIDENCE_PER_DAY (issue 18): evidence cannot fill the disk from one account."""
+    user_id = turn.actor.user_id
+    if user_id is None:
+        return
+    settings = turn.services.settings
+    since = start_of_local_day(turn.now, settings.tz)
+    # A read apart from the unit: its transaction (on SQLite the write lock) must not
+    # begin before the download that follows.
+    async with turn.services.db.session() as reading:
+        sent = await evidence_sent_since(reading, user_id, since)
+    if sent >= settings.evidence_per_day:
+        raise EvidenceRejected("daily_cap")
+
+
 def rejection_text(reason: str, _: Translate) -> str:
+    if reason == "daily_cap":
+        return _(
+            "You have sent as many evidence files today as one person may in a day; send "
+            "the rest tomorrow, or ask the office. Nothing was saved."
+        )
+    if reason == "too_many_pixels":
+        return _(
+            "This image has too many pixels (over {millions} million) to be evidence; send it "
+            "as a photo, or scaled down. Nothing was saved."
+        ).format(millions=MAX_PIXELS // 1_000_000)
     if reason == "too_big":
         return _("This file is larger than 20 MB, which bots cannot download. Nothing was saved.")
     return _(

@@ -22,7 +22,7 @@ from core.reporting.reports import NewEvidence
 from core.text import i18n
 from core.text.i18n import Translate
 from handlers.base import Turn, job_use_case, use_case
-from handlers.reporting.files import fetch_evidence, rejection_text
+from handlers.reporting.files import check_daily_cap, fetch_evidence, rejection_text
 from handlers.reporting.ports import reporter, reporting
 from handlers.reporting.report import summary
 from runtime.services import AnyApplication, Services
@@ -70,6 +70,7 @@ async def media_received(turn: Turn) -> None:
         await turn.reply(refusal_text(found.refusal, caption.code, turn._))
         return
     try:
+        await check_daily_cap(turn)
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
     except EvidenceRejected as exc:
         await turn.reply(rejection_text(exc.reason, _))
@@ -129,6 +130,7 @@ async def album_part(turn: Turn) -> None:
     # Downloaded before the first statement: no transaction waits for Telegram.
     piece: NewEvidence | None = None
     try:
+        await check_daily_cap(turn)
         piece = await fetch_evidence(turn.context.bot, message, turn.services.evidence_store)
     except EvidenceRejected as exc:
         rejected_reason = exc.reason

@@ -48,7 +48,7 @@ from core.text.i18n import Translate
 from core.text.matching import code_from_args, normalize_code
 from handlers.base import Turn, bookkeeping_after_send, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
-from handlers.reporting.files import fetch_evidence, rejection_text
+from handlers.reporting.files import check_daily_cap, fetch_evidence, rejection_text
 from handlers.reporting.ports import reporting
 from runtime.sending import send_reliably
 from storage import drafts
@@ -423,6 +423,7 @@ async def file_received(turn: Turn) -> int:
     rejected = ""
     if message is not None:
         try:
+            await check_daily_cap(turn)
             piece = await fetch_evidence(turn.context.bot, message, store_of(turn))
         except EvidenceRejected as exc:
             rejected = exc.reason

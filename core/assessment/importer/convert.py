@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from core.assessment.importer.model import REASON_NEEDS_DOCX, REASON_UNREADABLE_DOC, DocumentError
+from core.assessment.importer.office_sandbox import office_environment, prepare_profile
 
 DEFAULT_SOFFICE = "soffice"
 CONVERT_TIMEOUT_SECONDS = 120.0
@@ -67,6 +68,9 @@ def convert_to_docx(
         source = work / ("document.doc" if data.startswith(_OLE) else "document.rtf")
         source.write_bytes(data)
         out = work / "out"
+        # Contained (issue 18): no secrets in its environment, no macros, no links updated.
+        prepare_profile(work / "profile")
+        (work / "home").mkdir()
         command = [
             program,
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
@@ -85,6 +89,8 @@ def convert_to_docx(
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                env=office_environment(work / "home"),
+                cwd=work,
                 start_new_session=True,  # its own group: a timeout kills soffice.bin too
             )
         except OSError as error:
