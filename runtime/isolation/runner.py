@@ -31,6 +31,7 @@ from runtime.isolation import CHILD_FAILED, LIMIT_MEMORY, LIMIT_TIME, Limits
 from runtime.isolation.transfer import decode_document
 
 log = logging.getLogger(__name__)
+CRASH_SIGNALS = frozenset({-signal.SIGSEGV, -signal.SIGABRT, -signal.SIGBUS})
 
 # The code the child runs: this very checkout, whatever the working directory.
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent.parent)
@@ -116,6 +117,12 @@ async def run_child(
     tail = errors[-2000:].decode("utf-8", "replace")
     if returncode != 0 or not answer:
         if "MemoryError" in tail:
+            raise DocumentError(LIMIT_MEMORY, "the parse ran out of memory")
+        if returncode in CRASH_SIGNALS:
+            # Under RLIMIT_AS a failed allocation inside C code (lxml, zlib, the
+            # interpreter itself) aborts or segfaults instead of raising MemoryError; the
+            # admin's remedy is the same as for the limit: a smaller or simpler file.
+            log.warning("import parse crashed (exit %s), taken as its memory limit", returncode)
             raise DocumentError(LIMIT_MEMORY, "the parse ran out of memory")
         log.warning("import parse failed (exit %s): %s", returncode, tail.strip()[-500:])
         raise DocumentError(CHILD_FAILED, "the parser failed")
