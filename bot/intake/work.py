@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import select, text
@@ -30,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, ConversationHandler
 
+from bot.ops.metrics import handler_label, record_handled  # ops (issue 19)
 from core.text.i18n import translator
 from runtime.intake.context import InboxTurn, current
 from runtime.intake.outbox import deliver, queue_reply
@@ -212,12 +214,15 @@ class InboxWorker:
                 return
             turn = InboxTurn(seq=seq, final_attempt=attempts >= self.max_attempts)
             token = current.set(turn)
+            started = time.monotonic()  # ops (issue 19): handler latency, bot/ops/metrics.py
             try:
                 await self.app.process_update(Update.de_json(payload, self.app.bot))
             except Exception as exc:  # PTB hands handler errors to note_failure; this is PTB's own
                 turn.error = exc
             finally:
                 current.reset(token)
+            ok = turn.error is None or turn.marked  # ops: keep this call when rewriting
+            record_handled(handler_label(self.app, payload), time.monotonic() - started, ok)
             if turn.error is None or turn.marked:
                 if turn.error is not None:
                     log.warning("update %s failed after its outcome was committed", seq)
