@@ -38,8 +38,9 @@ class SharedState:
     exports_running: int
 
 
-async def shared_state(session: AsyncSession) -> SharedState:
-    """The shared gauges, as one statement."""
+async def shared_state(session: AsyncSession, *, exports_alive_since: dt.datetime) -> SharedState:
+    """The shared gauges, as one statement. An export counts as running while its
+    heartbeat is later than `exports_alive_since` (a dead process's run does not)."""
     oldest_seq = (
         select(func.min(InboxUpdate.seq))
         .where(InboxUpdate.state == INBOX_PENDING)
@@ -77,7 +78,10 @@ async def shared_state(session: AsyncSession) -> SharedState:
                 select(func.max(DigestSent.sent_at)).scalar_subquery().label("digest"),
                 select(func.count())
                 .select_from(ExportRun)
-                .where(ExportRun.state == EXPORT_RUNNING)
+                .where(
+                    ExportRun.state == EXPORT_RUNNING,
+                    ExportRun.heartbeat_at > exports_alive_since,
+                )
                 .scalar_subquery()
                 .label("exports"),
             )

@@ -30,6 +30,7 @@ from bot.ops.server import OpsConfig, OpsServer, start_ops_server
 from runtime.config import ConfigError, load_settings
 from storage import inbox
 from storage.db import Database
+from storage.models import EXPORT_DONE, EXPORT_RUNNING, ExportRun
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, DubanRig
@@ -203,6 +204,24 @@ async def test_metrics_after_a_burst_and_a_dead_letter(rig: DubanRig, serve: Ser
     # No name, text or token of anyone, in any label or value.
     for secret in ("poison", "秘密名字", "张", rig.api.token.split(":")[1]):
         assert secret not in page
+
+
+async def test_exports_running_count_only_those_with_a_live_heartbeat(
+    db: Database, serve: Serve
+) -> None:
+    now = dt.datetime.now(dt.UTC)
+    async with db.session() as session:
+        for state, heartbeat in (
+            (EXPORT_RUNNING, now),  # running
+            (EXPORT_RUNNING, now - dt.timedelta(hours=1)),  # its process died
+            (EXPORT_DONE, now),
+        ):
+            session.add(ExportRun(admin_tg_id=1, chat_id=1, state=state, heartbeat_at=heartbeat))
+        await session.commit()
+    base = await serve(db)
+    _, page = await get(f"{base}/metrics")
+    assert value(page, "duban_background_tasks_running", kind="export", scope="shared") == 1
+    assert value(page, "duban_background_tasks_running", kind="export", scope="process") == 0
 
 
 def test_a_metrics_port_on_the_webhook_or_dashboard_port_is_refused() -> None:

@@ -23,6 +23,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.ops.metrics import render
+from core.export.runs import STALE_AFTER as EXPORT_STALE_AFTER
 from storage.db import Database
 from storage.health import SharedState, shared_state
 
@@ -42,8 +43,9 @@ OPS_KEY = web.AppKey("ops", OpsConfig)
 
 
 async def read_state(db: Database) -> SharedState:
+    alive_since = dt.datetime.now(dt.UTC) - EXPORT_STALE_AFTER
     async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), db.session() as session:
-        return await shared_state(session)
+        return await shared_state(session, exports_alive_since=alive_since)
 
 
 async def livez(request: web.Request) -> web.Response:
