@@ -4,12 +4,14 @@ and handle updates through the durable inbox (bot/intake) in the process's role.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 from collections.abc import Callable
 
 from bot.app import build_application
 from bot.intake.runtime import IntakeRuntime, Role
+from bot.ops.server import OpsConfig, OpsServer, start_ops_server
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from handlers.base import SERVICES_KEY
 from runtime.config import Settings
@@ -58,12 +60,31 @@ async def _serve(runtime: IntakeRuntime) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, runtime.stop_event.set)
-    await runtime.start()
+    ops = await start_ops(runtime)  # -- operations (issue 19): before the bot, after it --
     try:
-        await runtime.wait()
+        await runtime.start()
+        try:
+            await runtime.wait()
+        finally:
+            await runtime.stop()
     finally:
-        await runtime.stop()
+        if ops is not None:
+            await ops.stop()
     return 0
+
+
+async def start_ops(runtime: IntakeRuntime) -> OpsServer | None:
+    """/livez, /readyz, /metrics for this process (bot/ops), unless METRICS_ENABLED=false."""
+    settings = runtime.settings
+    if not settings.metrics_enabled:
+        return None
+    config = OpsConfig(
+        db=runtime.db,
+        max_inbox_age=dt.timedelta(seconds=settings.ready_max_inbox_age_seconds),
+        checks_backlog=runtime.works,
+        stopping=runtime.stop_event,
+    )
+    return await start_ops_server(config, settings.metrics_listen, settings.metrics_port)
 
 
 def run_webhook(settings: Settings, role: Role = "both") -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from storage.db import PoolSize
@@ -130,6 +130,14 @@ class Settings(BaseSettings):
         )
         return PoolSize(size=size, overflow=overflow, timeout=self.db_pool_timeout)
 
+    # -- operations (issue 19): /livez, /readyz, /metrics on a port of their own --
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int = Field(default=9469, ge=0, le=65535)  # 0: any free port (tests)
+    metrics_enabled: bool = True
+    # /readyz answers 503 once the oldest pending inbox update has waited longer.
+    ready_max_inbox_age_seconds: float = Field(default=120, gt=0, le=24 * 3600)
+    # -- end operations --
+
     @property
     def exports_path(self) -> Path:
         return self.export_dir or self.evidence_dir.parent / "exports"
@@ -175,6 +183,15 @@ class Settings(BaseSettings):
         if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_]{3,30}", value.strip()):
             raise ValueError("must be the Mini App's short name from @BotFather (3-30 of A-z0-9_)")
         return value.strip()
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _own_metrics_port(cls, value: int, info: ValidationInfo) -> int:
+        # Health and metrics are for the operators' network, never on a public port.
+        for other in ("webhook_port", "webapp_port"):
+            if value and value == info.data.get(other):
+                raise ValueError(f"must differ from {other.upper()} ({value})")
+        return value
 
     @field_validator("telegram_api_base_url", "telegram_file_base_url")
     @classmethod

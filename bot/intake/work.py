@@ -47,6 +47,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, ContextTypes, ConversationHandler
 
+from bot.ops.metrics import handler_label, record_handled  # ops (issue 19)
 from core.text.i18n import translator
 from runtime.intake.locks import chat_locks
 from runtime.intake.unit import UpdateWork, in_flight
@@ -313,12 +314,15 @@ class InboxWorker:
             await reload_conversations(self.app, self.db, chat)
         update = Update.de_json(payload, self.app.bot)
         self.units.add(update.update_id, unit)
+        started = time.monotonic()  # handler latency for /metrics (bot/ops/metrics.py)
         try:
             await self.app.process_update(update)
         except Exception as exc:  # PTB hands handler errors to note_failure; this is PTB's own
             unit.error = exc
         finally:
             self.units.remove(update.update_id)
+        ok = unit.error is None or unit.marked
+        record_handled(handler_label(self.app, payload), time.monotonic() - started, ok)
         if unit.error is None or unit.marked:
             if unit.error is not None:
                 log.warning("update %s failed after its outcome was committed", seq)
