@@ -35,7 +35,8 @@ from core.oversight.overview import (
 )
 from core.reporting import reports
 from core.reporting.reports import HistoryEntry, ItemView
-from core.status.model import Colour, Counts, Facts, Rules, State, assess, tally
+from core.status.day import read_day
+from core.status.model import Colour, Counts, Facts, Pace, Rules, State, tally
 from storage.models import Binding, Campaign, Department, Evidence, Item, Report
 
 MAX_PAGE = 100
@@ -109,10 +110,20 @@ async def colour_tally(
     of once per binding (100,000 bindings: a few thousand groups).
     """
     rules = reading.rules
-    activity = local_day(
-        session, reading, func.coalesce(Binding.last_reported_at, Binding.created_at)
-    )
-    keys: list[Any] = [Binding.status, Binding.review_state, Item.deadline, activity]
+    day_of_campaign = await read_day(session, campaign, reading.today, rules)
+    reported = local_day(session, reading, Binding.last_reported_at)
+    bound = local_day(session, reading, Binding.created_at)
+    keys: list[Any] = [
+        Binding.status,
+        Binding.review_state,
+        Item.deadline,
+        reported,
+        bound,
+        Item.id,
+        Binding.extended_due,
+        Binding.rectification_due,
+        Binding.progress_value,
+    ]
     query = (
         select(Item.id)
         .join(Binding, Binding.item_id == Item.id)
@@ -125,13 +136,40 @@ async def colour_tally(
     tallies: dict[int | None, dict[str, int]] = {}
     for row in rows:
         department_id = row[0] if department_ids is not None else None
-        status, review_state, deadline, day, count = row[-5:]
-        # Local midnight of the day of last activity: `assess` reads only its local date.
-        active = dt.datetime.combine(_as_date(day), dt.time(), tzinfo=rules.tz)
-        state = assess(
-            Facts(status, review_state, deadline, campaign.year, None, active),
-            reading.today,
-            rules,
+        (
+            status,
+            review_state,
+            deadline,
+            reported_day,
+            bound_day,
+            item_id,
+            extended,
+            rectification,
+            progress,
+            count,
+        ) = row[-10:]
+        # Local midnights of the days of the last report and of the binding: `assess`
+        # reads only their local dates.
+        last = (
+            dt.datetime.combine(_as_date(reported_day), dt.time(), tzinfo=rules.tz)
+            if reported_day is not None
+            else None
+        )
+        active = dt.datetime.combine(_as_date(bound_day), dt.time(), tzinfo=rules.tz)
+        target = day_of_campaign.pace_targets.get(item_id)
+        state = day_of_campaign.assess(
+            Facts(
+                status,
+                review_state,
+                deadline,
+                campaign.year,
+                last,
+                active,
+                extended_due=extended,
+                milestones=day_of_campaign.milestones.by_item.get(item_id, ()),
+                rectification_due=rectification,
+                pace=Pace(target, progress, campaign.starts_on) if target is not None else None,
+            )
         )
         entry = tallies.setdefault(department_id, {c.value: 0 for c in Colour})
         entry[state.colour.value] += int(count)
@@ -402,8 +440,7 @@ async def overdue_page(
     found = await overdue_slice(
         session,
         campaign,
-        today=reading.today,
-        rules=reading.rules,
+        day=await read_day(session, campaign, reading.today, reading.rules),
         offset=offset,
         limit=limit,
         department_id=scope,

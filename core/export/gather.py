@@ -29,7 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.reporting.values import format_number, meets
-from core.status.model import PENDING_REVIEW, BindingRole, Facts, effective_status
+from core.status.day import facts_of
+from core.status.model import PENDING_REVIEW, Facts, effective_status
+from core.supervision.extensions import extensions_by_binding
 from core.text.formatting import target_text
 from core.text.matching import code_key
 from storage import repositories as repo
@@ -97,6 +99,7 @@ class BindingRow:
     review_state: str
     facts: Facts  # for the three-colour warning (core.status.model.assess)
     score: Decimal | None = None  # 分值 of a table document's item (issue 14)
+    extensions: str = ""  # every extension asked, decided, by whom (issue 22)
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ async def open_export(
     now (campaign, departments, per-department counts, targets, row counts), and one
     streamed query per large sheet when it is written."""
     campaign = await _campaign(session, campaign_id)
-    cid, year = campaign.id, campaign.year
+    cid, year, starts_on = campaign.id, campaign.year, campaign.starts_on
     departments = list(await repo.departments(session, cid))
     names = {d.id: d.name for d in departments}
 
@@ -320,6 +323,9 @@ async def open_export(
     def values_of(pairs: Iterable[tuple[int, Decimal]]) -> str:
         return values_text([(all_targets[tid], v) for tid, v in pairs if tid in all_targets])
 
+    # Every extension of the campaign's bindings, in Chinese as the workbook is: few rows.
+    extension_texts = await extensions_by_binding(session, cid)
+
     async def bindings() -> AsyncIterator[list[BindingRow]]:
         statement = (
             select(
@@ -339,6 +345,11 @@ async def open_export(
                 ReportValue.value,
                 Item.score,
                 Binding.role,
+                Binding.extended_due,
+                Binding.rectification_due,
+                Binding.progress_value,
+                Item.milestones,
+                Item.pace_target,
             )
             .join(Item, Item.id == Binding.item_id)
             .join(Department, Department.id == Binding.department_id)
@@ -377,16 +388,14 @@ async def open_export(
                     last_reported_at=first[4],
                     evidence_count=first[5] or 0,
                     review_state=first[3],
-                    facts=Facts(
-                        first[2],
-                        first[3],
-                        deadline,
+                    # In core.status.day.FACT_COLUMNS' order.
+                    facts=facts_of(
+                        (first[2], first[3], deadline, first[4], first[6], role, *first[16:21]),
                         year,
-                        first[4],
-                        first[6],
-                        BindingRole(role),
+                        starts_on,
                     ),
                     score=score,
+                    extensions=extension_texts.get(first[0], ""),
                 )
             )
         out.extend(sorted(department, key=lambda b: code_key(b.code)))

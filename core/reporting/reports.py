@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.reporting.evidence import EvidenceStore, StagedFile
 from core.reporting.values import meets
+from core.status.day import facts_of
 from core.status.model import (
-    BindingRole,
     Facts,
     Rules,
     State,
@@ -87,6 +87,14 @@ class ItemView:
     score: Decimal | None = None
     standard: str = ""
     role: str = BINDING_LEAD
+    # Supervision (issue 22): the status model's further facts (core.status.day.facts_of).
+    extended_due: dt.date | None = None
+    rectification_due: dt.date | None = None
+    rectification_measures: str = ""
+    progress_value: Decimal | None = None
+    milestones: tuple[str, ...] = ()
+    pace_target: Decimal | None = None
+    starts_on: dt.date | None = None
 
     @property
     def effective(self) -> str:
@@ -97,14 +105,22 @@ class ItemView:
         return self.kind == KIND_GENERAL
 
     def facts(self) -> Facts:
-        return Facts(
-            self.status,
-            self.review_state,
-            self.deadline,
+        return facts_of(
+            (
+                self.status,
+                self.review_state,
+                self.deadline,
+                self.last_reported_at,
+                self.bound_at,
+                self.role,
+                self.extended_due,
+                self.rectification_due,
+                self.progress_value,
+                self.milestones,
+                self.pace_target,
+            ),
             self.campaign_year,
-            self.last_reported_at,
-            self.bound_at,
-            BindingRole(self.role),
+            self.starts_on,
         )
 
     def state(self, today: dt.date, rules: Rules) -> State:
@@ -116,7 +132,7 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
     """Bindings matching `condition` with their items, targets and last values: 3 queries."""
     rows = (
         await session.execute(
-            select(Binding, Item, Campaign.year)
+            select(Binding, Item, Campaign.year, Campaign.starts_on)
             .join(Item, Item.id == Binding.item_id)
             .join(Campaign, Campaign.id == Binding.campaign_id)
             .where(condition)
@@ -124,13 +140,13 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
     ).all()
     if not rows:
         return []
-    item_ids = {item.id for _, item, _year in rows}
+    item_ids = {item.id for _, item, _year, _starts in rows}
     targets: dict[int, list[Target]] = defaultdict(list)
     for target in await session.scalars(
         select(Target).where(Target.item_id.in_(item_ids)).order_by(Target.position)
     ):
         targets[target.item_id].append(target)
-    last_ids = [b.last_report_id for b, _, _year in rows if b.last_report_id]
+    last_ids = [b.last_report_id for b, _, _year, _starts in rows if b.last_report_id]
     last_values: dict[tuple[int, int], Decimal] = {}
     if last_ids and targets:
         for report_id, target_id, value in await session.execute(
@@ -171,8 +187,15 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
             role=binding.role,
             bound_at=binding.created_at,
             campaign_year=year,
+            extended_due=binding.extended_due,
+            rectification_due=binding.rectification_due,
+            rectification_measures=binding.rectification_measures or "",
+            progress_value=binding.progress_value,
+            milestones=tuple(str(m) for m in item.milestones or ()),
+            pace_target=item.pace_target,
+            starts_on=starts_on,
         )
-        for binding, item, year in rows
+        for binding, item, year, starts_on in rows
     ]
     return views
 
@@ -388,6 +411,10 @@ async def record_report(
     binding.last_reported_at = now
     binding.report_count = (binding.report_count or 0) + 1
     binding.evidence_count = (binding.evidence_count or 0) + len(pieces)
+    # The paced target is the item's first (core.status.model.is_cumulative).
+    first_target = min(targets.values(), key=lambda t: t.position, default=None)
+    if first_target is not None and first_target.id in values:
+        binding.progress_value = values[first_target.id]
     await session.flush()
 
     return Recorded(

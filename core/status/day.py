@@ -10,7 +10,8 @@ and every screen, the digest, reminders, the export and the dashboard see it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -32,6 +33,8 @@ class Day:
     campaign_year: int | None
     starts_on: dt.date | None
     milestones: Milestones
+    # Items paced along the year (`Item.pace_target`): item id -> the target.
+    pace_targets: Mapping[int, Decimal] = field(default_factory=dict)
 
     def assess(self, facts: Facts) -> State:
         return assess(facts, self.today, self.rules)
@@ -52,14 +55,20 @@ def parse_milestones(values: Any) -> tuple[dt.date, ...]:
 async def read_day(
     session: AsyncSession, campaign: Campaign | None, today: dt.date, rules: Rules
 ) -> Day:
-    """The day for `campaign`: one query for the items that have milestones."""
+    """The day for `campaign`: one query for its items' milestones and pace targets."""
     if campaign is None:
         return Day(today, rules, None, None, Milestones())
-    rows = await session.execute(
-        select(Item.id, Item.milestones).where(Item.campaign_id == campaign.id)
-    )
-    by_item = {item_id: steps for item_id, raw in rows if (steps := parse_milestones(raw))}
-    return Day(today, rules, campaign.year, campaign.starts_on, Milestones(by_item))
+    by_item: dict[int, tuple[dt.date, ...]] = {}
+    paced: dict[int, Decimal] = {}
+    for item_id, raw, pace_target in await session.execute(
+        select(Item.id, Item.milestones, Item.pace_target).where(Item.campaign_id == campaign.id)
+    ):
+        steps = parse_milestones(raw)
+        if steps:
+            by_item[item_id] = steps
+        if pace_target is not None:
+            paced[item_id] = Decimal(pace_target)
+    return Day(today, rules, campaign.year, campaign.starts_on, Milestones(by_item), paced)
 
 
 # The columns `facts_of` reads, in its order, after whatever a query selects first.

@@ -41,16 +41,15 @@ from handlers.oversight.screens import (
     colour_mark,
     counts_icons,
     counts_legend,
+    day_of,
     done_line,
     effective_label,
     esc,
     keyboard,
-    rules_of,
     send_screen,
     short_name,
     state_of,
     status_words,
-    today_of,
     value_lines,
 )
 from storage import repositories as repo
@@ -93,9 +92,7 @@ async def status_command(turn: Turn) -> None:
         await turn.reply(_("There is no active campaign yet."))
         return
     overview = await campaign_overview(turn.session, campaign)
-    colours = await colour_counts(
-        turn.session, campaign, today=today_of(turn), rules=rules_of(turn)
-    )
+    colours = await colour_counts(turn.session, campaign, day=await day_of(turn, campaign))
     header = "\n".join(
         [
             "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
@@ -341,12 +338,12 @@ async def overdue_screen(turn: Turn, offset: int) -> None:
     if campaign is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    today = today_of(turn)
+    day = await day_of(turn, campaign)
+    today = day.today
     found = await overdue_slice(
         turn.session,
         campaign,
-        today=today,
-        rules=rules_of(turn),
+        day=day,
         offset=offset,
         limit=OVERDUE_PAGE,
     )
