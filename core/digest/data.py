@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Subquery, and_, case, func, select, type_coerce, update
+from sqlalchemy import Subquery, and_, case, func, literal, null, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,14 +33,16 @@ from core.people.leave import on_leave
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment, local_today
 from core.status.clauses import StateColumns, past_due_clause
+from core.status.day import facts_of, read_day
 from core.status.model import (
     BLOCKED,
     DONE,
     IN_PROGRESS,
     PENDING_REVIEW,
     DueSource,
-    days_since,
-    due_date,
+    Rules,
+    department_quiet_days,
+    department_silent,
     effective_status,
 )
 from core.text.matching import code_key
@@ -255,6 +257,10 @@ def state_as_of(campaign_id: int, until: dt.datetime) -> Subquery:
             Binding.item_id.label("item_id"),
             Binding.created_at.label("created_at"),
             Binding.red_reported_at.label("red_reported_at"),
+            # Supervision (issue 22): as they are now (an extension or rectification is
+            # not reconstructed for an earlier day).
+            Binding.extended_due.label("extended_due"),
+            Binding.rectification_due.label("rectification_due"),
             case(
                 (is_late, func.coalesce(earlier.status, STATUS_NOT_STARTED)),
                 else_=Binding.status,
@@ -304,40 +310,73 @@ async def collect(
         state.c.reported_at,
         state.c.created_at,
         Item.deadline,
+        state.c.item_id,
+        state.c.extended_due,
+        state.c.rectification_due,
     )
+    # The day's reading (core.status.day): the milestones the past-due filter needs.
+    day = await read_day(session, campaign, today, Rules(tz, 0, silent_days))
 
     # Per department and state as of `until`: counts and the latest report.
     states: dict[tuple[int, str], int] = defaultdict(int)  # (department, effective)
     total: dict[int, int] = defaultdict(int)
     last_at: dict[int, dt.datetime] = {}
-    for department_id, status, review_state, count, latest in await connection.execute(
+    first_bound: dict[int, dt.datetime] = {}
+    for department_id, status, review_state, count, latest, bound in await connection.execute(
         select(
             state.c.department_id,
             state.c.status,
             state.c.review_state,
             func.count(),
             type_coerce(func.max(state.c.reported_at), UTCDateTime),
+            type_coerce(func.min(state.c.created_at), UTCDateTime),
         ).group_by(state.c.department_id, state.c.status, state.c.review_state)
     ):
         states[(department_id, effective_status(status, review_state))] += count
         total[department_id] += count
         if latest is not None and (department_id not in last_at or latest > last_at[department_id]):
             last_at[department_id] = latest
+        if bound is not None and (
+            department_id not in first_bound or bound < first_bound[department_id]
+        ):
+            first_bound[department_id] = bound
 
     # Past due and not done, as of `until`: named once when newly red, then counted.
     overdue: list[Overdue] = []
-    for binding_id, department_id, code, deadline, red_reported_at in await connection.execute(
+    for (
+        binding_id,
+        department_id,
+        code,
+        red_reported_at,
+        *fact_values,
+    ) in await connection.execute(
         select(
             state.c.binding_id,
             state.c.department_id,
             Item.code,
-            Item.deadline,
             state.c.red_reported_at,
+            # core.status.day.FACT_COLUMNS' order, as of `until`
+            state.c.status,
+            state.c.review_state,
+            Item.deadline,
+            type_coerce(state.c.reported_at, UTCDateTime),
+            type_coerce(state.c.created_at, UTCDateTime),
+            literal("lead"),
+            state.c.extended_due,
+            state.c.rectification_due,
+            null(),
+            Item.milestones,
+            null(),
         )
         .join(Item, Item.id == state.c.item_id)
-        .where(past_due_clause(today, campaign.year, facts))
+        .where(
+            past_due_clause(today, campaign.year, facts, rules=day.rules, milestones=day.milestones)
+        )
     ):
-        due, source = due_date(deadline, campaign.year)
+        # The due date that passed, as every screen says it (a milestone, an extension,
+        # a rectification's date).
+        state_now = day.assess(facts_of(fact_values, campaign.year, campaign.starts_on))
+        due, source = state_now.due, state_now.due_source
         if due is None or source is None:  # past due always has a due date
             continue
         told = red_reported_at is not None and red_reported_at <= until
@@ -453,10 +492,22 @@ async def collect(
         for d in departments
         if total[d.id]
     )
+    # A department silent (core.status.model.department_silent): no report on any of
+    # its items, counted from the later of its first binding and the campaign's start.
     silent = tuple(
         f
         for f in figures
-        if days_since(f.last_report_at or campaign.created_at, today, tz) >= silent_days
+        if department_silent(
+            department_quiet_days(
+                f.last_report_at,
+                first_bound.get(f.id),
+                campaign.year,
+                campaign.starts_on,
+                today,
+                tz,
+            ),
+            day.rules,
+        )
     )
 
     counts: dict[int, list[int]] = {}
