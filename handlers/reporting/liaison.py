@@ -29,7 +29,7 @@ from core.people.permissions import Role
 from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
-from core.status.model import DONE, due_date_text, due_text
+from core.status.model import DONE, DueSource, due_date_text, due_text
 from core.text import i18n
 from core.text.formatting import (
     deadline_text,
@@ -46,6 +46,7 @@ from core.text.split import MESSAGE_LIMIT, utf16_length
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
 from handlers.oversight.screens import colour_mark, state_of, status_words
+from handlers.supervision.lines import milestones_line, pace_line, reasons_line, rectification_line
 from runtime.intake.context import stage_outcome
 
 ITEMS_PAGE_SIZE = 8  # when the whole list does not fit one message
@@ -133,6 +134,9 @@ def item_line(view: ItemView, turn: Turn) -> str:
     if state.due is not None and not state.done:
         words.append(due_text(state, _))
     parts.append("   " + html.escape(" · ".join(words)))
+    parts.extend(reasons_line(state, _))
+    parts.extend(pace_line(state, view.progress_value, view.pace_target, _))
+    parts.extend(rectification_line(state, view.rectification_measures, _))
     for target in view.targets:
         parts.append(
             "   🎯 "
@@ -290,6 +294,13 @@ def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
         lines.append(html.escape(_("Deadline: {date}").format(date=shown)))
     elif state.due is not None:
         lines.append(html.escape(_("Deadline: {date}").format(date=due_date_text(state, _))))
+    if state.due is not None and not state.done and state.due_source is not DueSource.OWN:
+        # A milestone, an extension or a rectification is due before (or instead of) it.
+        lines.append(html.escape(due_text(state, _)))
+    lines.extend(milestones_line(state, _))
+    lines.extend(reasons_line(state, _, indent=""))
+    lines.extend(pace_line(state, view.progress_value, view.pace_target, _, indent=""))
+    lines.extend(rectification_line(state, view.rectification_measures, _, indent=""))
     for target in view.targets:
         lines.append(
             "🎯 "
