@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.export.gather import EvidenceRow, ExportData
+from core.export.gather import BindingRow, EvidenceRow, ExportData
 from core.export.xlsx import EXCEL_MAX_ROWS as EXCEL_MAX_ROWS
 from core.export.xlsx import Link, Sheet, Style, Styled, Workbook
 from core.status.model import (
@@ -36,10 +36,11 @@ from core.status.model import (
     Rules,
     assess,
     colour_text,
+    due_date,
     due_date_text,
     reasons_text,
 )
-from core.text.i18n import translator
+from core.text.i18n import Translate, translator
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (
     "总览",
@@ -274,6 +275,12 @@ INDEX_STYLES = (_, Style.DATETIME, _, _, _, _, _, _)
 del _
 
 
+def year_end_text(b: BindingRow, zh: Translate) -> str:
+    """The 完成时限 of an item without one: its campaign year's end, said so."""
+    end, _source = due_date(None, b.facts.campaign_year)
+    return zh("{date} (year end)").format(date=end.isoformat()) if end else ""
+
+
 def _write(
     book: Workbook,
     data: ExportData,
@@ -343,7 +350,7 @@ def _write(
                 b.code,
                 b.text,
                 # Due at the year's end when it has no deadline, and says so.
-                b.deadline if b.deadline is not None else _dash(due_date_text(state, zh)),
+                b.deadline if b.deadline is not None else _dash(year_end_text(b, zh)),
                 _dash(b.targets),
                 STATUS_WORDS.get(b.status, b.status),
                 colour_words[state.colour],

@@ -69,6 +69,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from core.text.i18n import N_, Translate
@@ -317,32 +318,46 @@ def current_step(
     return final, False
 
 
+def _expected_fraction(
+    target: Decimal, start: dt.date, steps: tuple[dt.date, ...], final: dt.date, today: dt.date
+) -> Fraction:
+    """The pace line's value on `today`, exactly: zero at `start`, an equal share of the
+    target more at each step, the whole target at `final`, straight between them."""
+    whole = Fraction(target)
+    points = [start, *(s for s in steps if start < s < final), final]
+    shares = len(points) - 1
+    if today <= start:
+        return Fraction(0)
+    if today >= final or shares <= 0:
+        return whole
+    for index in range(shares):
+        left, right = points[index], points[index + 1]
+        if left <= today <= right:
+            part = Fraction((today - left).days, (right - left).days)
+            return whole * (index + part) / shares
+    return whole  # not reached: `points` spans start..final
+
+
 def expected_value(
+    pace: Pace, start: dt.date, steps: tuple[dt.date, ...], final: dt.date, today: dt.date
+) -> Decimal:
+    """The pace line's value on `today` (`_expected_fraction`), to 4 places."""
+    exact = _expected_fraction(pace.target, start, steps, final, today)
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(Decimal("0.0001"))
+
+
+def behind_pace(
     pace: Pace,
     start: dt.date,
     steps: tuple[dt.date, ...],
     final: dt.date,
     today: dt.date,
-) -> Decimal:
-    """The pace line's value on `today`: zero at `start`, an equal share of the target
-    more at each step, the whole target at `final`, straight between them."""
-    points = [start, *(s for s in steps if start < s < final), final]
-    shares = len(points) - 1
-    if today <= start:
-        return Decimal(0)
-    if today >= final or shares <= 0:
-        return pace.target
-    for index in range(shares):
-        left, right = points[index], points[index + 1]
-        if left <= today <= right:
-            fraction = Decimal((today - left).days) / Decimal((right - left).days)
-            return pace.target * (Decimal(index) + fraction) / Decimal(shares)
-    return pace.target  # not reached: `points` spans start..final
-
-
-def behind_pace(pace: Pace, expected: Decimal, margin: Decimal) -> bool:
-    """More than `margin` points of the target behind the pace line."""
-    return (pace.latest or Decimal(0)) < expected - pace.target * margin / Decimal(100)
+    margin: Decimal,
+) -> bool:
+    """More than `margin` points (percent) of the target behind the pace line; exact."""
+    expected = _expected_fraction(pace.target, start, steps, final, today)
+    allowed = expected - Fraction(pace.target) * Fraction(margin) / 100
+    return Fraction(pace.latest or Decimal(0)) < allowed
 
 
 def assess(facts: Facts, today: dt.date, rules: Rules) -> State:
@@ -375,11 +390,10 @@ def assess(facts: Facts, today: dt.date, rules: Rules) -> State:
     lagging = False
     start = campaign_start(facts.campaign_year, facts.pace.starts_on if facts.pace else None)
     if facts.pace is not None and final is not None and start is not None:
-        expected = expected_value(
-            facts.pace, start, steps_before(final, facts.milestones), final, today
-        )
+        steps = steps_before(final, facts.milestones)
+        expected = expected_value(facts.pace, start, steps, final, today)
         lagging = effective not in (DONE, PENDING_REVIEW) and behind_pace(
-            facts.pace, expected, rules.pace_margin
+            facts.pace, start, steps, final, today, rules.pace_margin
         )
     rectifying = not done and rectification is not None
     rectification_missed = rectifying and rectification is not None and rectification < today
