@@ -89,6 +89,9 @@ STEPS = (
     ("accepted",),
     ("returned",),
     ("extend",),
+    ("extend",),
+    ("done", "returned", "extend"),
+    ("done", "returned", "done", "accepted"),
 )
 PACE_MARGIN = Decimal(10)  # the default: points of the target
 NOTICE_DAYS, PER_BINDING = 3, 1  # the defaults of EXTENSION_NOTICE_DAYS, EXTENSIONS_PER_BINDING
@@ -141,7 +144,7 @@ def argument(draw: st.DrawFn, kind: str) -> object:
     if kind in REPORTS:
         return draw(st.none() | st.integers(0, 12))
     if kind == "returned":
-        return draw(st.none() | st.integers(1, 40))
+        return draw(st.none() | st.integers(1, 40) | st.integers(1, 40))
     if kind == "extend":
         return (draw(st.sampled_from([-5, 0, 10, 45, 120, 400])), draw(st.booleans()))
     return None
