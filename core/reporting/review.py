@@ -185,6 +185,7 @@ class Decided:
     title: str
     binding_updated: bool
     liaisons: tuple[Recipient, ...]  # to be told, after the commit
+    rectification_due: dt.date | None = None  # a rectification opened by this return
 
 
 async def check_pending(session: AsyncSession, report_id: int) -> Report:
@@ -275,4 +276,5 @@ async def decide(
         title=item.title,
         binding_updated=latest,
         liaisons=tuple(liaisons),
+        rectification_due=rectification_due if latest and decision != REVIEW_ACCEPTED else None,
     )

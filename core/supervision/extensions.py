@@ -327,3 +327,19 @@ async def pending_count(session: AsyncSession) -> int:
         )
         or 0
     )
+
+
+async def admins_to_tell(
+    session: AsyncSession, configured: frozenset[int], default_locale: str
+) -> list[tuple[int, str]]:
+    """(Telegram id, locale) of everyone who may decide: configured admins and users
+    with the admin role (one query)."""
+    rows = await session.execute(
+        select(User.tg_id, User.locale, User.role).where(
+            (User.role == "admin") | User.tg_id.in_(list(configured))
+        )
+    )
+    found = {tg_id: locale or default_locale for tg_id, locale, _role in rows}
+    for tg_id in configured:
+        found.setdefault(tg_id, default_locale)
+    return sorted(found.items())
