@@ -154,8 +154,8 @@ def item_section(
         colour_mark(state) + f"<b>{esc(view.code)}</b> {esc(shorten(view.title, 40))}",
         "   " + " · ".join(parts),
     ]
-    lines.extend(supervision_lines(view, state, turn, extensions))
     lines.extend(value_lines(view, _))
+    lines.extend(supervision_lines(view, state, turn, extensions))
     return "\n".join(lines)
 
 
@@ -274,7 +274,7 @@ def binding_section(
     if state.due is not None and not state.done:
         line += " · " + esc(due_text(state, _))
     return "\n".join(
-        [line, *supervision_lines(view, state, turn, extensions), *value_lines(view, _)]
+        [line, *value_lines(view, _), *supervision_lines(view, state, turn, extensions)]
     )
 
 

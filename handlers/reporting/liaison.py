@@ -134,9 +134,6 @@ def item_line(view: ItemView, turn: Turn) -> str:
     if state.due is not None and not state.done:
         words.append(due_text(state, _))
     parts.append("   " + html.escape(" · ".join(words)))
-    parts.extend(reasons_line(state, _))
-    parts.extend(pace_line(state, view.progress_value, view.pace_target, _))
-    parts.extend(rectification_line(state, view.rectification_measures, _))
     for target in view.targets:
         parts.append(
             "   🎯 "
@@ -146,6 +143,9 @@ def item_line(view: ItemView, turn: Turn) -> str:
                 value_against_target(target.last_value, target.op, target.value, target.unit, _)
             )
         )
+    parts.extend(reasons_line(state, _))
+    parts.extend(pace_line(state, view.progress_value, view.pace_target, _))
+    parts.extend(rectification_line(state, view.rectification_measures, _))
     return "\n".join(parts)
 
 
