@@ -157,6 +157,17 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Behind:
+    """A cumulative item behind its pace line (issue 22)."""
+
+    department_id: int
+    code: str
+    latest: Decimal
+    expected: Decimal
+    target: Decimal
+
+
+@dataclass(frozen=True)
 class Overdue:
     department_id: int
     code: str
@@ -189,6 +200,7 @@ class DigestData:
     silent: tuple[DepartmentFigures, ...] = ()
     overdue: tuple[Overdue, ...] = ()
     misses: tuple[Miss, ...] = ()
+    behind: tuple[Behind, ...] = ()  # behind pace (进度滞后), by the status model
     pending_reviews: int = 0
     previous_rate: float | None = None
     # The local date of the last digest sent before this one (yesterday, or before a
@@ -261,6 +273,7 @@ def state_as_of(campaign_id: int, until: dt.datetime) -> Subquery:
             # not reconstructed for an earlier day).
             Binding.extended_due.label("extended_due"),
             Binding.rectification_due.label("rectification_due"),
+            Binding.progress_value.label("progress_value"),
             case(
                 (is_late, func.coalesce(earlier.status, STATUS_NOT_STARTED)),
                 else_=Binding.status,
@@ -381,6 +394,33 @@ async def collect(
             continue
         told = red_reported_at is not None and red_reported_at <= until
         overdue.append(Overdue(department_id, code, due, binding_id, source, not told))
+
+    # Behind pace, as of `until`: only bindings of paced items are read (issue 22).
+    behind: list[Behind] = []
+    for department_id, code, target, *fact_values in await connection.execute(
+        select(
+            state.c.department_id,
+            Item.code,
+            Item.pace_target,
+            state.c.status,
+            state.c.review_state,
+            Item.deadline,
+            type_coerce(state.c.reported_at, UTCDateTime),
+            type_coerce(state.c.created_at, UTCDateTime),
+            literal("lead"),
+            state.c.extended_due,
+            state.c.rectification_due,
+            state.c.progress_value,
+            Item.milestones,
+            Item.pace_target,
+        )
+        .join(Item, Item.id == state.c.item_id)
+        .where(Item.pace_target.is_not(None))
+    ):
+        paced = day.assess(facts_of(fact_values, campaign.year, campaign.starts_on))
+        if paced.behind_pace and paced.expected is not None:
+            latest = fact_values[8] if fact_values[8] is not None else Decimal(0)
+            behind.append(Behind(department_id, code, latest, paced.expected, target))
 
     # Reports within the window, with their evidence counts, oldest first; and each
     # one's binding's status when the window opened (its latest report before, by the
@@ -547,6 +587,7 @@ async def collect(
         key=lambda m: (order.get(m.department_id, 999), code_key(m.code)),
     )
     overdue.sort(key=lambda o: (order.get(o.department_id, 999), code_key(o.code)))
+    behind.sort(key=lambda b: (order.get(b.department_id, 999), code_key(b.code)))
     away = await departments_on_leave(session, [d.id for d in departments], local_date)
     return DigestData(
         on_leave=tuple(d.id for d in departments if d.id in away),
@@ -558,6 +599,7 @@ async def collect(
         silent=silent,
         overdue=tuple(overdue),
         misses=tuple(misses),
+        behind=tuple(behind),
         pending_reviews=int(pending or 0),
         previous_rate=previous_rate,
         previous_date=previous_date,
