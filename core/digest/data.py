@@ -25,7 +25,18 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Subquery, and_, case, func, literal, null, select, type_coerce, update
+from sqlalchemy import (
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,17 +44,13 @@ from core.people.leave import on_leave
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment, local_today
 from core.status.clauses import StateColumns, past_due_clause
+from core.status.counts import department_tally
 from core.status.day import facts_of, read_day
 from core.status.model import (
-    BLOCKED,
-    DONE,
-    IN_PROGRESS,
-    PENDING_REVIEW,
     DueSource,
     Rules,
     department_quiet_days,
     department_silent,
-    effective_status,
 )
 from core.text.matching import code_key
 from storage import repositories as repo
@@ -330,29 +337,19 @@ async def collect(
     # The day's reading (core.status.day): the milestones the past-due filter needs.
     day = await read_day(session, campaign, today, Rules(tz, 0, silent_days))
 
-    # Per department and state as of `until`: counts and the latest report.
-    states: dict[tuple[int, str], int] = defaultdict(int)  # (department, effective)
-    total: dict[int, int] = defaultdict(int)
-    last_at: dict[int, dt.datetime] = {}
-    first_bound: dict[int, dt.datetime] = {}
-    for department_id, status, review_state, count, latest, bound in await connection.execute(
-        select(
-            state.c.department_id,
-            state.c.status,
-            state.c.review_state,
-            func.count(),
-            type_coerce(func.max(state.c.reported_at), UTCDateTime),
-            type_coerce(func.min(state.c.created_at), UTCDateTime),
-        ).group_by(state.c.department_id, state.c.status, state.c.review_state)
-    ):
-        states[(department_id, effective_status(status, review_state))] += count
-        total[department_id] += count
-        if latest is not None and (department_id not in last_at or latest > last_at[department_id]):
-            last_at[department_id] = latest
-        if bound is not None and (
-            department_id not in first_bound or bound < first_bound[department_id]
-        ):
-            first_bound[department_id] = bound
+    # Per department as of `until`: counts by effective status, the latest report and the
+    # first binding (core.status.counts, shared with /status and the export).
+    tally = await department_tally(
+        connection,
+        department_id=state.c.department_id,
+        status=state.c.status,
+        review_state=state.c.review_state,
+        reported_at=state.c.reported_at,
+        bound_at=state.c.created_at,
+        where=true(),
+        select_from=state,
+    )
+    last_at, first_bound = tally.last_reported_at, tally.first_bound_at
 
     # Past due and not done, as of `until`: named once when newly red, then counted.
     overdue: list[Overdue] = []
@@ -522,15 +519,15 @@ async def collect(
         DepartmentFigures(
             d.id,
             d.name,
-            states[(d.id, DONE)],
-            total[d.id],
+            tally.of(d.id).done,
+            tally.of(d.id).total,
             last_at.get(d.id),
-            pending_review=states[(d.id, PENDING_REVIEW)],
-            in_progress=states[(d.id, IN_PROGRESS)],
-            blocked=states[(d.id, BLOCKED)],
+            pending_review=tally.of(d.id).pending_review,
+            in_progress=tally.of(d.id).in_progress,
+            blocked=tally.of(d.id).blocked,
         )
         for d in departments
-        if total[d.id]
+        if tally.of(d.id).total
     )
     # A department silent (core.status.model.department_silent): no report on any of
     # its items, counted from the later of its first binding and the campaign's start.

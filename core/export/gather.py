@@ -29,17 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.reporting.values import format_number, meets
+from core.status.counts import department_tally
 from core.status.day import facts_of
-from core.status.model import PENDING_REVIEW, Facts, effective_status
+from core.status.model import Facts, effective_status
 from core.supervision.extensions import extensions_by_binding
 from core.text.formatting import target_text
 from core.text.matching import code_key
 from storage import repositories as repo
 from storage.models import (
-    STATUS_BLOCKED,
-    STATUS_DONE,
-    STATUS_IN_PROGRESS,
-    STATUS_NOT_STARTED,
     Binding,
     Campaign,
     Department,
@@ -257,38 +254,29 @@ async def open_export(
         targets[target.item_id].append(target)
         all_targets[target.id] = target
 
-    # Per department and stored state: the one status rule is applied to the groups.
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    last: dict[int, dt.datetime] = {}
-    for department_id, status, review_state, number, latest in await session.execute(
-        select(
-            Binding.department_id,
-            Binding.status,
-            Binding.review_state,
-            func.count(),
-            func.max(Binding.last_reported_at),
-        )
-        .where(Binding.campaign_id == cid)
-        .group_by(Binding.department_id, Binding.status, Binding.review_state)
-    ):
-        counts[department_id][effective_status(status, review_state)] += number
-        counts[department_id]["items"] += number
-        if latest is not None:
-            latest = _utc(latest)
-            seen = last.get(department_id)
-            if seen is None or latest > seen:
-                last[department_id] = latest
+    # Per department: counts by effective status and the latest report
+    # (core.status.counts, shared with /status and the digest).
+    tally = await department_tally(
+        session,
+        department_id=Binding.department_id,
+        status=Binding.status,
+        review_state=Binding.review_state,
+        reported_at=Binding.last_reported_at,
+        bound_at=Binding.created_at,
+        where=Binding.campaign_id == cid,
+    )
+    last = tally.last_reported_at
     department_rows = tuple(
         DepartmentRow(
             id=d.id,
             name=d.name,
             dept_class=d.dept_class,
-            items=counts[d.id]["items"],
-            done=counts[d.id][STATUS_DONE],
-            pending_review=counts[d.id][PENDING_REVIEW],
-            in_progress=counts[d.id][STATUS_IN_PROGRESS],
-            not_started=counts[d.id][STATUS_NOT_STARTED],
-            blocked=counts[d.id][STATUS_BLOCKED],
+            items=tally.of(d.id).total,
+            done=tally.of(d.id).done,
+            pending_review=tally.of(d.id).pending_review,
+            in_progress=tally.of(d.id).in_progress,
+            not_started=tally.of(d.id).not_started,
+            blocked=tally.of(d.id).blocked,
             last_reported_at=last.get(d.id),
         )
         for d in departments

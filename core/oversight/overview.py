@@ -15,9 +15,11 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.status.clauses import overdue_clause, past_due_clause, silent_clause
+from core.status.counts import department_tally
 from core.status.day import FACT_COLUMNS, Day, facts_of
-from core.status.model import Counts, State, effective_status
+from core.status.model import Counts, State
 from core.text.matching import code_key
+from storage import repositories as repo
 from storage.models import Binding, Campaign, Department, Item
 
 
@@ -57,58 +59,34 @@ def worst_first(summary: DepartmentSummary) -> tuple[object, ...]:
 
 
 async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overview:
-    """Per-department counts of a campaign, worst first: one aggregate query."""
-    rows = await session.execute(
-        select(
-            Department.id,
-            Department.name,
-            Department.number,
-            Department.dept_class,
-            Binding.status,
-            Binding.review_state,
-            func.count(Binding.id),
-            func.max(Binding.last_reported_at),
-        )
-        .select_from(Department)
-        .outerjoin(Binding, Binding.department_id == Department.id)
-        .where(Department.campaign_id == campaign.id)
-        .group_by(
-            Department.id,
-            Department.name,
-            Department.number,
-            Department.dept_class,
-            Binding.status,
-            Binding.review_state,
-        )
+    """Per-department counts of a campaign, worst first: the departments, and their
+    bindings counted by effective status (`core.status.counts`, shared with the digest
+    and the export)."""
+    departments = await repo.departments(session, campaign.id)
+    tally = await department_tally(
+        session,
+        department_id=Binding.department_id,
+        status=Binding.status,
+        review_state=Binding.review_state,
+        reported_at=Binding.last_reported_at,
+        bound_at=Binding.created_at,
+        where=Binding.campaign_id == campaign.id,
     )
-    heads: dict[int, tuple[str, int | None, str]] = {}  # name, number, class
-    counts: dict[int, Counts] = {}
-    last: dict[int, dt.datetime] = {}
-    totals = Counts()
-    for dept_id, name, number, dept_class, status, review_state, count, reported in rows:
-        heads.setdefault(dept_id, (name, number, dept_class))
-        department_counts = counts.setdefault(dept_id, Counts())
-        if status is not None and count:
-            effective = effective_status(status, review_state)
-            department_counts.add(effective, int(count))
-            totals.add(effective, int(count))
-        if reported is not None and (dept_id not in last or reported > last[dept_id]):
-            last[dept_id] = reported
     summaries = sorted(
         (
             DepartmentSummary(
-                id=dept_id,
-                name=name,
-                number=number,
-                dept_class=dept_class,
-                counts=counts[dept_id],
-                last_reported_at=last.get(dept_id),
+                id=d.id,
+                name=d.name,
+                number=d.number,
+                dept_class=d.dept_class,
+                counts=tally.of(d.id),
+                last_reported_at=tally.last_reported_at.get(d.id),
             )
-            for dept_id, (name, number, dept_class) in heads.items()
+            for d in departments
         ),
         key=worst_first,
     )
-    return Overview(campaign.id, campaign.title, campaign.year, tuple(summaries), totals)
+    return Overview(campaign.id, campaign.title, campaign.year, tuple(summaries), tally.totals)
 
 
 async def colour_counts(
