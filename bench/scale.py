@@ -136,6 +136,7 @@ async def screen_item(session: Any, fx: dict[str, Any], info: dict[str, Any]) ->
 async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
     from core.oversight.overview import OVERDUE_PAGE, overdue_slice
     from core.people.actors import load_actor
+    from core.status.day import read_day
     from core.status.model import Rules
     from storage import repositories as repo
 
@@ -143,13 +144,9 @@ async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any])
     campaign = await repo.active_campaign(session)
     assert campaign is not None
     now = dt.datetime.now(dt.UTC)
-    found = await overdue_slice(
-        session,
-        campaign,
-        today=now.astimezone(TZ).date(),
-        rules=Rules(TZ, yellow_days=7, silent_days=SILENT_DAYS),
-        limit=OVERDUE_PAGE,
-    )
+    rules = Rules(TZ, yellow_days=7, silent_days=SILENT_DAYS)
+    day = await read_day(session, campaign, now.astimezone(TZ).date(), rules)
+    found = await overdue_slice(session, campaign, day=day, limit=OVERDUE_PAGE)
     info["entries"] = found.total
     info["shown"] = len(found.rows)
 

@@ -214,6 +214,19 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     )
     # -- end admin tools --
 
+    # -- supervision: extensions, rectification measures, milestones, pace (issue 22) --
+    from handlers.supervision import commands as supervision
+
+    app.add_handler(CommandHandler("extend", supervision.extend_command))
+    app.add_handler(CommandHandler("extdecide", supervision.extdecide_command))
+    app.add_handler(
+        CallbackQueryHandler(supervision.extension_button, pattern=supervision.EXTENSION_BUTTONS)
+    )
+    app.add_handler(CommandHandler("measures", supervision.measures_command))
+    app.add_handler(CommandHandler("milestones", supervision.milestones_command))
+    app.add_handler(CommandHandler("pace", supervision.pace_command))
+    # -- end supervision --
+
     # -- digests and reminders: /digest, /setgroup (issue 5) --
     from handlers.digest import commands as digest_handlers
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.status.model import Rules
 from storage.db import PoolSize
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -137,6 +139,20 @@ class Settings(BaseSettings):
     # /readyz answers 503 once the oldest pending inbox update has waited longer.
     ready_max_inbox_age_seconds: float = Field(default=120, gt=0, le=24 * 3600)
     # -- end operations --
+    # -- supervision (issue 22) --
+    # Points of a cumulative target (percent) a department may lag the pace line.
+    pace_margin: Decimal = Field(default=Decimal(10), ge=0, le=100)
+    # An extension is asked at least this many working days before the due date.
+    extension_notice_days: int = Field(default=3, ge=0, le=60)
+    extensions_per_binding: int = Field(default=1, ge=0, le=20)
+    # A returned report's rectification is due this many working days later by default.
+    rectification_days: int = Field(default=5, ge=1, le=60)
+    # -- end supervision --
+
+    @property
+    def status_rules(self) -> Rules:
+        """The status model's rules from these settings: built here and nowhere else."""
+        return Rules(self.tz, self.yellow_days, self.silent_days, self.pace_margin)
 
     @property
     def exports_path(self) -> Path:

@@ -100,6 +100,9 @@ class Campaign(Base):
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # supervision (issue 22): when the campaign's clock starts (pace, a department's
+    # silence); None = 1 January of its year.
+    starts_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
 
     departments: Mapped[list[Department]] = relationship(back_populates="campaign")
     items: Mapped[list[Item]] = relationship(back_populates="campaign")
@@ -140,6 +143,15 @@ class Item(Base):
     # From table documents (issue 14): 分值 and 考核标准; list documents have neither.
     score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     standard: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # --- supervision (issue 22): dated steps and pace -------------------------------
+    # Every dated step of the text ("6月底前…", "9月30日前…"), ISO dates, oldest first; the
+    # office may edit them (/milestones). The item's own deadline stays its last step.
+    milestones: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # The value a cumulative target (its first target, "不少于2次") reaches by the due date,
+    # paced along the year; None = not paced (rates never are). Set on import from the
+    # target's wording (core.status.model.is_cumulative); the office may change it (/pace).
+    pace_target: Mapped[Decimal | None] = mapped_column(Numeric(14, 4), nullable=True)
+    # --- end supervision --------------------------------------------------------------
 
     campaign: Mapped[Campaign] = relationship(back_populates="items")
     targets: Mapped[list[Target]] = relationship(
@@ -191,6 +203,16 @@ class Binding(Base):
     # When the item turning red (past its deadline, not done) was first told: once only.
     red_reported_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # --- supervision (issue 22) ----------------------------------------------------------
+    # An approved extension: this binding's due date instead of the item's (history in
+    # `extension`).
+    extended_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # An open rectification (整改): due by this date; cleared when a report is accepted.
+    rectification_due: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    rectification_measures: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The latest value reported for the item's paced target (core.status.model.pace_target).
+    progress_value: Mapped[Decimal | None] = mapped_column(Numeric(14, 4), nullable=True)
+    # --- end supervision --------------------------------------------------------------
 
     department: Mapped[Department] = relationship()
     item: Mapped[Item] = relationship()
@@ -493,3 +515,28 @@ class ExportRun(Base):
     token_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     token_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- supervision (issue 22)
+
+EXTENSION_PENDING, EXTENSION_APPROVED, EXTENSION_REJECTED = "pending", "approved", "rejected"
+
+
+class Extension(Base):
+    """A request to move one binding's due date (延期申请) and the office's decision: the
+    original date, the requested one, who asked and why, who decided, when and why."""
+
+    __tablename__ = "extension"
+    __table_args__ = (Index("ix_extension_binding", "binding_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    binding_id: Mapped[int] = mapped_column(ForeignKey("binding.id", ondelete="CASCADE"))
+    original_due: Mapped[dt.date | None] = mapped_column(Date)
+    requested_due: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[int] = mapped_column(BigInteger)  # Telegram user id
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(10), default=EXTENSION_PENDING)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(Text, default="")

@@ -150,7 +150,15 @@ async def build_fixture(db: Database, *, sent_yesterday: bool = True) -> None:
         await session.flush()
         pairs = [(d, g1) for d in depts] + [(depts[0], a11), (depts[1], a21), (depts[2], a31)]
         bindings = [
-            Binding(campaign_id=campaign.id, department_id=d.id, item_id=i.id) for d, i in pairs
+            # Bound when the campaign was made: a department's silence counts from the
+            # later of its first binding and the campaign's start (issue 19, point 6).
+            Binding(
+                campaign_id=campaign.id,
+                department_id=d.id,
+                item_id=i.id,
+                created_at=campaign.created_at,
+            )
+            for d, i in pairs
         ]
         session.add_all(bindings)
         await session.flush()

@@ -79,6 +79,9 @@ async def test_status_shows_red_and_yellow_counts(rig: DubanRig) -> None:
     rig.clock.set(dt.datetime(2020, 6, 2, 2, 0, tzinfo=dt.UTC))
     reply = await rig.ask(ADMIN, "/status")
     section = reply.plain_text[reply.plain_text.index("区农业农村局") :].split("\n\n")[0]
-    assert "🔴1 🟡1" in section  # A5.1 past its deadline, A5.2 due within 7 days
+    # A5.1 past its deadline; A5.2 due within 7 days, and G1 ("不少于2次", nothing
+    # reported by June) behind its pace line (issue 22).
+    assert "🔴1 🟡2" in section
     other = reply.plain_text[reply.plain_text.index("区发展改革局") :].split("\n\n")[0]
-    assert "🔴" not in other
+    # Nothing red there (G1, bound to every department, is behind pace: yellow).
+    assert "🔴0 🟡1" in other

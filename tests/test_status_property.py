@@ -11,6 +11,16 @@ numbers and colours are read back out of what a user sees and compared with `exp
 a deliberately naive reference written here from the generated events alone (not with
 `core.status.model`, which would only compare the model with itself).
 
+The histories also hold what supervision adds (issue 22): items paced along the year
+(a cumulative target, the values reported for it) beside rate items that never are,
+milestones (dated steps each due in turn), extensions of one binding (approved, rejected,
+and asked too late or for an earlier date, which changes nothing) and rectifications set
+on returning a report (met by an accepted report, missed, or still open). The reference
+works out each binding's colour, reasons (in the agreed order) and due date by hand, and
+each department's silence (issue 19: from its last report on any item, else from the later
+of its first binding and the campaign's start); the screens, the digest's silent and
+past-due lines, the export and the dashboard's queries must agree with it.
+
 The SQL forms of the rules (`core.status.clauses`) are checked against the pure model on
 the same data.
 """
@@ -22,6 +32,8 @@ import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,12 +43,15 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from core.dashboard.queries import Reading, colour_tally, overdue_page
+from core.digest.data import collect, digest_window
 from core.digest.messages import build_digest, to_plain
 from core.export.gather import gather_export
 from core.export.sheets import SHEET_ITEMS, write_workbook
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import record_report
 from core.reporting.review import decide
+from core.scheduling.workdays import is_weekday
 from core.status.clauses import (
     DONE_CLAUSE,
     PENDING_REVIEW_CLAUSE,
@@ -44,8 +59,10 @@ from core.status.clauses import (
     past_due_clause,
     silent_clause,
 )
-from core.status.model import Facts, Rules, assess
-from storage.models import Binding, Campaign, Department, Item, User
+from core.status.day import FACT_COLUMNS, facts_of, read_day
+from core.status.model import Rules, assess
+from core.supervision.extensions import ExtensionRefused, decide_extension, request_extension
+from storage.models import Binding, Campaign, Department, Item, Target, User
 from tests.office_support import ask_all, overdue_text, speak_english
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
@@ -58,8 +75,9 @@ DEPARTMENTS = ("区甲局", "区乙局")
 # code -> the department (index) it belongs to, None for a general item
 ITEMS = {"G1": None, "G2": None, "A1.1": 0, "A2.1": 1}
 PAIRS = [(d, code) for code, owner in ITEMS.items() for d in range(2) if owner in (None, d)]
-EVENTS = ("not_started", "in_progress", "done", "blocked", "accepted", "returned")
-# Steps of a history: a report, a done report with its review, or a stray review.
+REPORTS = ("not_started", "in_progress", "done", "blocked")
+# Steps of a history: a report, a done report with its review, a stray review, or an
+# extension asked. Arguments are drawn with each step (`history_steps`).
 STEPS = (
     ("not_started",),
     ("in_progress",),
@@ -70,7 +88,29 @@ STEPS = (
     ("done", "returned"),
     ("accepted",),
     ("returned",),
+    ("extend",),
+    ("extend",),
+    ("done", "returned", "extend"),
+    ("done", "returned", "done", "accepted"),
 )
+PACE_MARGIN = Decimal(10)  # the default: points of the target
+NOTICE_DAYS, PER_BINDING = 3, 1  # the defaults of EXTENSION_NOTICE_DAYS, EXTENSIONS_PER_BINDING
+REASON_WORDS = {
+    "past_due": "past due",
+    "rectification_overdue": "rectification overdue",
+    "behind_pace": "behind pace",
+    "due_soon": "due soon",
+    "silent": "silent",
+    "rectifying": "under rectification",
+}
+REASON_ZH = {
+    "past_due": "已逾期",
+    "rectification_overdue": "整改逾期",
+    "behind_pace": "进度滞后",
+    "due_soon": "临近期限",
+    "silent": "长期未报",
+    "rectifying": "整改中",
+}
 ICONS = {"⚪": "not_started", "🔵": "in_progress", "⚠️": "blocked", "🕓": "pending_review"}
 ICONS["✅"] = "done"
 COLOURS = {"🔴": "red", "🟡": "yellow", "🟢": "green"}
@@ -80,7 +120,10 @@ NOW_HOUR = 10  # the screens are asked at 10:00 local time
 @dataclass
 class History:
     bound_day: dt.date
-    events: list[tuple[dt.datetime, str]] = field(default_factory=list)  # aware, oldest first
+    # (aware local time, kind, argument), oldest first. The argument: a report's value for
+    # the item's target (or None); a return's rectification days (or None); an
+    # extension's (days after the due date asked for, approved?).
+    events: list[tuple[dt.datetime, str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -89,10 +132,22 @@ class Scenario:
     today: dt.date
     deadlines: dict[str, dt.date | None]
     histories: dict[tuple[int, str], History]
+    milestones: dict[str, tuple[dt.date, ...]] = field(default_factory=dict)
+    paced: dict[str, int | None] = field(default_factory=dict)  # the target when paced
 
     @property
     def now(self) -> dt.datetime:
         return dt.datetime.combine(self.today, dt.time(NOW_HOUR), tzinfo=TZ)
+
+
+def argument(draw: st.DrawFn, kind: str) -> object:
+    if kind in REPORTS:
+        return draw(st.none() | st.integers(0, 12))
+    if kind == "returned":
+        return draw(st.none() | st.integers(1, 40) | st.integers(1, 40))
+    if kind == "extend":
+        return (draw(st.sampled_from([-5, 0, 10, 45, 120, 400])), draw(st.booleans()))
+    return None
 
 
 @st.composite
@@ -102,10 +157,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         st.dates(dt.date(year, 1, 20), dt.date(year, 12, 31))
         | st.dates(dt.date(year + 1, 1, 1), dt.date(year + 1, 2, 28))
     )
-    deadlines = {
-        code: draw(st.none() | st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-        for code in ITEMS
-    }
+    in_year = st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31))
+    deadlines = {code: draw(st.none() | in_year) for code in ITEMS}
+    milestones = {code: tuple(sorted(set(draw(st.lists(in_year, max_size=2))))) for code in ITEMS}
+    paced = {code: draw(st.none() | st.sampled_from([2, 4, 5, 10])) for code in ITEMS}
     histories: dict[tuple[int, str], History] = {}
     for pair in PAIRS:
         bound = draw(st.dates(dt.date(year, 1, 1), today))
@@ -113,7 +168,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         # The events in the order drawn (a done report then its review, say), at times
         # drawn apart and sorted so they keep that order.
         kinds = [
-            kind for step in draw(st.lists(st.sampled_from(STEPS), max_size=3)) for kind in step
+            kind for step in draw(st.lists(st.sampled_from(STEPS), max_size=4)) for kind in step
         ]
         times = sorted(
             draw(
@@ -134,12 +189,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                     bound + dt.timedelta(days=offset), dt.time(hour, minute), tzinfo=TZ
                 ),
                 kind,
+                argument(draw, kind),
             )
             for (offset, hour, minute), kind in zip(times, kinds, strict=True)
         ]
         now = dt.datetime.combine(today, dt.time(NOW_HOUR), tzinfo=TZ)
-        histories[pair] = History(bound, [(at, kind) for at, kind in events if at < now])
-    return Scenario(year, today, deadlines, histories)
+        histories[pair] = History(bound, [event for event in events if event[0] < now])
+    return Scenario(year, today, deadlines, histories, milestones, paced)
 
 
 # ---------------------------------------------------------------- the naive reference
@@ -152,42 +208,152 @@ class Expected:
     past: bool
     silent: bool
     due: str  # as /dept shows it
+    reasons: tuple[str, ...] = ()  # keys of REASON_WORDS, in the agreed order
+    due_zh: str = ""  # as the export's 当前应完成日期 shows it
+
+
+def weekdays_after(day: dt.date, until: dt.date) -> int:
+    """Monday-Friday days after `day` up to and including `until`."""
+    return sum(
+        1 for n in range(1, (until - day).days + 1) if (day + dt.timedelta(days=n)).weekday() < 5
+    )
 
 
 def expect(scenario: Scenario, pair: tuple[int, str]) -> Expected:
     """What a person would work out by hand from the events of one binding."""
     history = scenario.histories[pair]
+    code = pair[1]
+    year_end = dt.date(scenario.year, 12, 31)
+    own = scenario.deadlines[code]
     last_status: str | None = None
     last_at: dt.datetime | None = None
     review: str | None = None
-    for at, kind in history.events:
-        if kind in ("accepted", "returned"):
-            if last_status == "done" and review is None:
-                review = kind  # the office decides on a done report not yet decided
-        else:
+    value: int | None = None
+    rectification: dt.date | None = None
+    extended: dt.date | None = None
+    approved = 0
+
+    def status_now() -> str:
+        if last_status is None:
+            return "not_started"
+        if last_status == "done":
+            return {"accepted": "done", "returned": "in_progress", None: "pending_review"}[review]
+        return last_status
+
+    for at, kind, arg in history.events:
+        day = at.date()  # events are local already
+        if kind in REPORTS:
             last_status, last_at, review = kind, at, None
-    if last_status is None:
-        status = "not_started"
-    elif last_status == "done":
-        status = {"accepted": "done", "returned": "in_progress", None: "pending_review"}[review]
+            if arg is not None:
+                value = int(arg)  # type: ignore[call-overload]
+        elif kind == "accepted":
+            if last_status == "done" and review is None:
+                review, rectification = "accepted", None
+        elif kind == "returned":
+            if last_status == "done" and review is None:
+                review = "returned"
+                if arg is not None:
+                    rectification = day + dt.timedelta(days=int(arg))  # type: ignore[call-overload]
+        elif kind == "extend":
+            delta, approve = arg  # type: ignore[misc]
+            final_then = extended or own or year_end
+            refused = (
+                status_now() == "done"
+                or delta <= 0
+                or weekdays_after(day, final_then) < NOTICE_DAYS
+                or approved >= PER_BINDING
+            )
+            if not refused and approve:
+                extended, approved = final_then + dt.timedelta(days=delta), approved + 1
+    status = status_now()
+    done = status == "done"
+    today = scenario.today
+    final = extended or own or year_end
+    steps = sorted(m for m in scenario.milestones[code] if m < final)
+    last_day = last_at.date() if last_at else None
+    # A step is met by a report after the step before it (any report, for the first).
+    missed = [
+        m
+        for i, m in enumerate(steps)
+        if m < today and not (last_day and (i == 0 or last_day > steps[i - 1]))
+    ]
+    upcoming = [m for m in steps if m >= today]
+    if missed:
+        due, words = missed[0], " (milestone)"
+        zh = "（阶段节点）"
+    elif upcoming:
+        due, words, zh = upcoming[0], " (milestone)", "（阶段节点）"
+    elif extended:
+        original = (own or year_end).isoformat()
+        due, words = final, f" (extended from {original})"
+        zh = f"（原定 {original}，已延期）"
+    elif own:
+        due, words, zh = own, "", ""
     else:
-        status = last_status
-    own = scenario.deadlines[pair[1]]
-    due = own or dt.date(scenario.year, 12, 31)
-    shown = f"deadline {due.isoformat()}" + ("" if own else " (year end)")
-    last_day = last_at.date() if last_at else history.bound_day  # events are local already
-    quiet = (scenario.today - last_day).days
-    past = status != "done" and scenario.today > due
+        due, words, zh = year_end, " (year end)", "（年度末）"
+    step_passed = due < today
+    if rectification and not done and rectification < due:
+        due, words, zh = rectification, " (rectification)", "（整改期限）"
+    shown = f"deadline {due.isoformat()}{words}"
+    quiet = (today - (last_day or history.bound_day)).days
+    past = not done and today > due
     silent = status not in ("done", "pending_review") and quiet >= SILENT_DAYS
-    if status == "done":
+    behind = False
+    target = scenario.paced[code]
+    if target is not None and status not in ("done", "pending_review"):
+        start = dt.date(scenario.year, 1, 1)
+        points = [start, *(m for m in steps if start < m < final), final]
+        if today <= start:
+            line = Fraction(0)
+        elif today >= final:
+            line = Fraction(target)
+        else:
+            index = max(i for i in range(len(points) - 1) if points[i] <= today)
+            left, right = points[index], points[index + 1]
+            line = (
+                Fraction(target)
+                * (index + Fraction((today - left).days, (right - left).days))
+                / (len(points) - 1)
+            )
+        behind = (value or 0) < line - Fraction(target) * Fraction(PACE_MARGIN) / 100
+    rectifying = rectification is not None and not done
+    soon = not done and 0 <= (due - today).days <= YELLOW_DAYS
+    reasons = tuple(
+        key
+        for key, present in (
+            ("past_due", not done and step_passed),
+            (
+                "rectification_overdue",
+                rectifying and rectification is not None and rectification < today,
+            ),
+            ("behind_pace", behind),
+            ("due_soon", soon),
+            ("silent", silent),
+            ("rectifying", rectifying),
+        )
+        if present
+    )
+    if done:
         colour = "green"
     elif past:
         colour = "red"
-    elif silent or (due - scenario.today).days <= YELLOW_DAYS:
+    elif silent or behind or soon:
         colour = "yellow"
     else:
         colour = "green"
-    return Expected(status, colour, past, silent, shown)
+    return Expected(status, colour, past, silent, shown, reasons, due.isoformat() + zh)
+
+
+def department_silent(scenario: Scenario, d: int) -> bool:
+    """No report on any of its items for SILENT_DAYS, counted from its last report, or
+    never reported, from the later of its first binding and the campaign's start."""
+    mine = [h for (dd, _code), h in scenario.histories.items() if dd == d]
+    reported = [at.date() for h in mine for at, kind, _arg in h.events if kind in REPORTS]
+    if reported:
+        since = max(reported)
+    else:
+        since = max(min(h.bound_day for h in mine), dt.date(scenario.year, 1, 1))
+    return (scenario.today - since).days >= SILENT_DAYS
 
 
 # ---------------------------------------------------------------- writing the data
@@ -228,6 +394,16 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                 title=f"事项{code}",
                 text=f"事项{code}的全文",
                 deadline=scenario.deadlines[code],
+                milestones=[m.isoformat() for m in scenario.milestones[code]],
+                pace_target=scenario.paced[code],
+                # A paced item counts (不少于N次); the others are rates, never paced.
+                targets=[
+                    Target(
+                        position=0, metric="次数", op=">=", value=scenario.paced[code], unit="次"
+                    )
+                    if scenario.paced[code] is not None
+                    else Target(position=0, metric="比例", op=">=", value=90, unit="%")
+                ],
             )
             session.add(items[code])
         await session.flush()
@@ -248,11 +424,13 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
         campaign_id = campaign.id
         ids = {pair: binding.id for pair, binding in bindings.items()}
         department_ids = [d.id for d in departments]
+        target_ids = {code: item.targets[0].id for code, item in items.items()}
+    rules = Rules(TZ, YELLOW_DAYS, SILENT_DAYS, PACE_MARGIN)
     for pair, history in scenario.histories.items():
         latest: int | None = None
-        for at, kind in history.events:
+        for at, kind, arg in history.events:
             async with rig.session() as session:
-                if kind in EVENTS[:4]:
+                if kind in REPORTS:
                     recorded = await record_report(
                         session,
                         store,
@@ -260,13 +438,46 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                         department_id=department_ids[pair[0]],
                         binding_id=ids[pair],
                         status=kind,
-                        values={},
+                        values={} if arg is None else {target_ids[pair[1]]: Decimal(str(arg))},
                         text="",
                         evidence=[],
                         source="test",
                         now=at.astimezone(dt.UTC),
                     )
                     latest = recorded.report_id if kind == "done" else None
+                elif kind == "extend":
+                    delta, approve = arg  # type: ignore[misc]
+                    binding = await session.get(Binding, ids[pair])
+                    assert binding is not None
+                    final = binding.extended_due or scenario.deadlines[pair[1]]
+                    try:
+                        asked = await request_extension(
+                            session,
+                            code=pair[1],
+                            requested_due=(final or dt.date(scenario.year, 12, 31))
+                            + dt.timedelta(days=delta),
+                            reason="原因",
+                            requester_tg_id=LIAISON.id,
+                            department_id=department_ids[pair[0]],
+                            today=at.date(),
+                            rules=rules,
+                            is_working=is_weekday,
+                            notice_days=NOTICE_DAYS,
+                            per_binding=PER_BINDING,
+                            now=at.astimezone(dt.UTC),
+                        )
+                    except ExtensionRefused:
+                        pass  # refused: nothing changes
+                    else:
+                        await decide_extension(
+                            session,
+                            extension_id=asked.extension_id,
+                            approve=approve,
+                            comment="",
+                            admin_tg_id=ADMIN.id,
+                            now=at.astimezone(dt.UTC),
+                            confirmed=True,
+                        )
                 elif latest is not None:
                     await decide(
                         session,
@@ -275,6 +486,9 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                         comment="",
                         reviewer_tg_id=ADMIN.id,
                         now=at.astimezone(dt.UTC),
+                        rectification_due=at.date() + dt.timedelta(days=int(arg))  # type: ignore[call-overload]
+                        if kind == "returned" and arg is not None
+                        else None,
                     )
                     latest = None
                 await session.commit()
@@ -328,7 +542,7 @@ async def empty_rig(
 
 
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -343,36 +557,32 @@ async def test_every_screen_agrees_with_the_naive_reference(
     truth = {pair: expect(scenario, pair) for pair in PAIRS}
 
     # The SQL forms of the rules select exactly what the pure model says.
-    rules = Rules(TZ, YELLOW_DAYS, SILENT_DAYS)
+    rules = Rules(TZ, YELLOW_DAYS, SILENT_DAYS, PACE_MARGIN)
     async with rig.session() as session:
+        campaign = await session.get(Campaign, campaign_id)
+        assert campaign is not None
+        day = await read_day(session, campaign, scenario.today, rules)
         rows = (
             await session.execute(
-                select(Binding, Item.deadline)
+                select(Binding.id, *FACT_COLUMNS)
                 .join(Item, Item.id == Binding.item_id)
                 .where(Binding.campaign_id == campaign_id)
             )
         ).all()
         states = {
-            b.id: assess(
-                Facts(
-                    b.status,
-                    b.review_state,
-                    deadline,
-                    scenario.year,
-                    b.last_reported_at,
-                    b.created_at,
-                ),
-                scenario.today,
-                rules,
-            )
-            for b, deadline in rows
+            row[0]: assess(facts_of(row[1:], scenario.year, None), scenario.today, rules)
+            for row in rows
         }
+        past_due = past_due_clause(
+            scenario.today, scenario.year, rules=rules, milestones=day.milestones
+        )
+        overdue = overdue_clause(scenario.today, rules, scenario.year, milestones=day.milestones)
         for name, clause, wanted in (
             ("done", DONE_CLAUSE, lambda s: s.done),
             ("pending", PENDING_REVIEW_CLAUSE, lambda s: s.effective == "pending_review"),
-            ("past due", past_due_clause(scenario.today, scenario.year), lambda s: s.past_due),
+            ("past due", past_due, lambda s: s.past_due),
             ("silent", silent_clause(scenario.today, rules), lambda s: s.silent),
-            ("overdue", overdue_clause(scenario.today, rules, scenario.year), lambda s: s.overdue),
+            ("overdue", overdue, lambda s: s.overdue),
         ):
             selected = set(
                 await session.scalars(
@@ -384,7 +594,8 @@ async def test_every_screen_agrees_with_the_naive_reference(
             assert selected == {i for i, s in states.items() if wanted(s)}, name
     for pair, binding in ids.items():
         state = states[binding]
-        assert (state.effective, state.colour.value) == (truth[pair].status, truth[pair].colour)
+        seen = (state.effective, state.colour.value, tuple(r.value for r in state.reasons))
+        assert seen == (truth[pair].status, truth[pair].colour, truth[pair].reasons), pair
 
     # /status: per department done/total, counts by status, red and yellow.
     status = await screen(rig, ADMIN, "/status")
@@ -413,8 +624,19 @@ async def test_every_screen_agrees_with_the_naive_reference(
         mine = {code: truth[(dd, code)] for dd, code in PAIRS if dd == d}
         assert seen == {code: (e.colour, e.status) for code, e in mine.items()}, text
         for code, e in mine.items():
-            block = text[text.index(f" {code} ") :].split("\n")[1]
-            assert e.due in block, (code, block)
+            block = text[text.index(f" {code} ") :].split("\n")
+            assert e.due in block[1], (code, block[1])
+            # The reasons, in the agreed order, on the item's own lines (before the next).
+            first = next(
+                (i for i, line in enumerate(block[1:]) if not line.startswith("   ")), None
+            )
+            flags = [
+                line.strip()
+                for line in block[1 : 1 + first if first is not None else len(block)]
+                if line.strip().startswith("⚑")
+            ]
+            wanted = ["⚑ " + " · ".join(REASON_WORDS[r] for r in e.reasons)] if e.reasons else []
+            assert flags == wanted, (code, block)
 
     # /item: each department's colour and status, and how many are done.
     for code in ITEMS:
@@ -471,6 +693,40 @@ async def test_every_screen_agrees_with_the_naive_reference(
     past_all = sum(e.past for e in truth.values())
     shown = re.search(r"Items past deadline and not done: (\d+)", words)
     assert (int(shown[1]) if shown else 0) == past_all, words
+    # The digest's silent departments: the status model's department silence. Read from
+    # the digest's figures, and from its text when the day has news (a quiet day's digest
+    # is one short line).
+    silent_now = {name for d, name in enumerate(DEPARTMENTS) if department_silent(scenario, d)}
+    async with rig.session() as session:
+        window = await digest_window(
+            session, None, scenario.today, now=scenario.now.astimezone(dt.UTC), tz=TZ, at=dt.time(9)
+        )
+        figures = await collect(
+            session,
+            chat_id=None,
+            local_date=scenario.today,
+            window=window,
+            tz=TZ,
+            silent_days=SILENT_DAYS,
+        )
+    assert {f.name for f in figures.silent} == silent_now
+    if not figures.nothing_new:
+        head = re.search(r"Departments silent for \d+ days or more: (\d+)\n((?:• .*\n?)*)", words)
+        named = set(re.findall(r"^• (区.局):", head[2], re.M)) if head else set()
+        assert (int(head[1]) if head else 0, named) == (len(silent_now), silent_now), words
+
+    # The dashboard's queries: colours of the whole campaign, and its overdue list.
+    reading = Reading(scenario.now.astimezone(dt.UTC), rules)
+    async with rig.session() as session:
+        campaign = await session.get(Campaign, campaign_id)
+        assert campaign is not None
+        tally = (await colour_tally(session, campaign, reading)).get(None, {})
+        listed_page = await overdue_page(session, campaign, reading, limit=100)
+    for colour in ("red", "yellow", "green"):
+        assert tally.get(colour, 0) == sum(e.colour == colour for e in truth.values()), colour
+    assert {(r.department_name, r.code) for r in listed_page.rows} == {
+        (DEPARTMENTS[d], c) for (d, c), e in truth.items() if e.past or e.silent
+    }
 
     # The export: each binding's status and colour in the workbook.
     async with rig.session() as session:
@@ -483,13 +739,25 @@ async def test_every_screen_agrees_with_the_naive_reference(
         exported_at=scenario.now.astimezone(dt.UTC),
         yellow_days=YELLOW_DAYS,
         silent_days=SILENT_DAYS,
+        pace_margin=PACE_MARGIN,
     )
     sheet = load_workbook(path, read_only=True)[SHEET_ITEMS]
     words_of = {"未开始": "not_started", "推进中": "in_progress", "有困难": "blocked"}
     words_of |= {"待审核": "pending_review", "已完成": "done"}
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
-    exported = {(row[0], row[2]): (COLOURS[str(row[7])[0]], words_of[str(row[6])]) for row in rows}
-    assert exported == {(DEPARTMENTS[d], c): (e.colour, e.status) for (d, c), e in truth.items()}
+    exported = {
+        (row[0], row[2]): (COLOURS[str(row[7])[0]], words_of[str(row[6])], row[14], row[15])
+        for row in rows
+    }
+    assert exported == {
+        (DEPARTMENTS[d], c): (
+            e.colour,
+            e.status,
+            e.due_zh,
+            " · ".join(REASON_ZH[r] for r in e.reasons) or "—",
+        )
+        for (d, c), e in truth.items()
+    }
     # The deadline column: the item's own (a date cell), or the year's end, said so.
     for row in rows:
         own = scenario.deadlines[str(row[2])]

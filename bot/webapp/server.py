@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import html
 import json
 import logging
 import re
@@ -39,11 +40,12 @@ from core.digest.chart import cjk_font_path
 from core.people.actors import Actor, load_actor
 from core.people.permissions import Role
 from core.reporting.reports import ItemView
-from core.status.model import Counts, Rules, State, due_date_text, format_rate
+from core.status.model import Counts, State, due_date_text, format_rate, reasons_text
 from core.text.formatting import local_date, local_datetime, target_text, value_against_target
 from core.text.i18n import Translate, normalize_locale, translator
 from core.text.matching import normalize_code
 from handlers.base import SERVICES_KEY
+from handlers.supervision.lines import extension_lines
 from runtime.services import Services
 from storage import repositories as repo
 from storage.models import REVIEW_RETURNED, Campaign, Department
@@ -73,8 +75,7 @@ class Viewer:
     def reading(self) -> queries.Reading:
         """The status model's rules from the settings, read now."""
         settings = self.services.settings
-        rules = Rules(settings.tz, settings.yellow_days, settings.silent_days)
-        return queries.Reading(self.services.clock(), rules)
+        return queries.Reading(self.services.clock(), settings.status_rules)
 
 
 def _error(status: type[web.HTTPException], code: str) -> web.HTTPException:
@@ -226,12 +227,42 @@ def _targets(view: ItemView, _: Translate) -> list[dict[str, Any]]:
 
 def _due(state: State, _: Translate) -> dict[str, Any]:
     """The due date with where it comes from, as the text screens say it
-    (`2020-12-31（年度末）` for an item without a deadline of its own)."""
+    (`2020-12-31（年度末）` for an item without a deadline of its own), and what
+    supervision adds (issue 22): the reasons of the colour in the agreed order, the
+    original date of an extended one, milestones, an open rectification, the pace line."""
     return {
         "deadline": state.due.isoformat() if state.due else None,
         "due_source": state.due_source.value if state.due_source else None,
         "due_text": due_date_text(state, _) or None,
+        "reasons": [reason.value for reason in state.reasons],
+        "reasons_text": reasons_text(state, _) or None,
+        "original_due": state.original_due.isoformat() if state.original_due else None,
+        "final_due": state.final_due.isoformat() if state.final_due else None,
+        "milestones": [m.isoformat() for m in state.milestones],
+        "rectification_due": (
+            state.rectification_due.isoformat() if state.rectification_due else None
+        ),
+        "expected": str(state.expected) if state.expected is not None else None,
     }
+
+
+def _extensions(row: queries.ItemRow, viewer: Viewer) -> list[dict[str, Any]]:
+    tz = viewer.services.settings.tz
+    return [
+        {
+            "original_due": e.original_due.isoformat() if e.original_due else None,
+            "requested_due": e.requested_due.isoformat(),
+            "state": e.state,
+            "reason": e.reason,
+            "decided_by": e.decided_by or None,
+            "decided_on": e.decided_at.astimezone(tz).date().isoformat() if e.decided_at else None,
+            "comment": e.comment,
+            "text": html.unescape(
+                "".join(extension_lines([e], tz, viewer._, indent="")).removeprefix("⏩ ")
+            ),
+        }
+        for e in row.extensions
+    ]
 
 
 def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
@@ -248,6 +279,8 @@ def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
         "last_report": local_date(view.last_reported_at, tz),
         **_due(row.state, viewer._),
         "targets": _targets(view, viewer._),
+        "extensions": _extensions(row, viewer),
+        "measures": view.rectification_measures or None,
         "reports": view.report_count,
         "evidence": view.evidence_count,
     }
@@ -347,6 +380,11 @@ async def item(request: web.Request, viewer: Viewer) -> web.Response:
     )
     if found is None:
         raise _error(web.HTTPNotFound, "not_found")
+    campaign = await _campaign(viewer)
+    scope = [viewer.scope] if viewer.scope is not None else None
+    trend = await queries.item_trend(
+        viewer.session, campaign, found.code, viewer.reading(), department_ids=scope
+    )
     return _json(
         {
             "code": found.code,
@@ -355,9 +393,30 @@ async def item(request: web.Request, viewer: Viewer) -> web.Response:
             **_due(found.due, viewer._),
             "counts": _counts(found.counts),
             "departments": [_item_row(row, viewer) for row in found.rows],
+            "trend": _trend(trend),
             "page": _page(found.page),
         }
     )
+
+
+def _trend(trend: queries.Trend | None) -> dict[str, Any] | None:
+    """An item's reported values over time against its target and pace line (issue 22)."""
+    if trend is None:
+        return None
+    return {
+        "metric": trend.metric,
+        "unit": trend.unit,
+        "target": str(trend.target),
+        "lines": [
+            {
+                "department_id": line.department_id,
+                "department": line.department,
+                "points": [[day.isoformat(), str(value)] for day, value in line.points],
+            }
+            for line in trend.lines
+        ],
+        "pace": [[day.isoformat(), str(value)] for day, value in trend.pace],
+    }
 
 
 async def overdue(request: web.Request, viewer: Viewer) -> web.Response:

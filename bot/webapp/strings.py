@@ -39,6 +39,13 @@ PAGE_STRINGS: dict[str, str] = {
     "next": N_("Next"),
     "page_of": N_("{first}–{last} of {total}"),
     "accepted": N_("accepted"),
+    # supervision (issue 22)
+    "milestones": N_("milestones: {steps}"),
+    "trend": N_("Reported values over time"),
+    "target_line": N_("target"),
+    "pace_line": N_("pace line"),
+    "rectification": N_("under rectification until {date}"),
+    "measures": N_("measures: {text}"),
 }
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.assessment.importer import ParsedDocument, load_document
+from core.supervision.milestones import as_stored, dated_steps
+from core.supervision.pace import pace_target_of
 from core.text.matching import Named, normalize
 from storage.models import AuditLog, Binding, Campaign, Department, Item, Target
 
@@ -97,6 +99,9 @@ async def create_campaign(
             deadline=parsed_item.deadline,
             score=parsed_item.score,
             standard=parsed_item.standard,
+            # Supervision (issue 22): every dated step of the text, and pacing.
+            milestones=as_stored(dated_steps(parsed_item.text, doc.year)),
+            pace_target=pace_target_of(parsed_item.targets),
             targets=[
                 Target(position=i, metric=t.metric[:120], op=t.op, value=t.value, unit=t.unit)
                 for i, t in enumerate(parsed_item.targets)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -35,8 +36,30 @@ from core.oversight.overview import (
 )
 from core.reporting import reports
 from core.reporting.reports import HistoryEntry, ItemView
-from core.status.model import Colour, Counts, Facts, Rules, State, assess, tally
-from storage.models import Binding, Campaign, Department, Evidence, Item, Report
+from core.status.day import parse_milestones, read_day
+from core.status.model import (
+    Colour,
+    Counts,
+    Facts,
+    Pace,
+    Rules,
+    State,
+    campaign_start,
+    due_date,
+    steps_before,
+    tally,
+)
+from core.supervision.extensions import ExtensionEntry, extension_history
+from storage.models import (
+    Binding,
+    Campaign,
+    Department,
+    Evidence,
+    Item,
+    Report,
+    ReportValue,
+    Target,
+)
 
 MAX_PAGE = 100
 
@@ -109,10 +132,20 @@ async def colour_tally(
     of once per binding (100,000 bindings: a few thousand groups).
     """
     rules = reading.rules
-    activity = local_day(
-        session, reading, func.coalesce(Binding.last_reported_at, Binding.created_at)
-    )
-    keys: list[Any] = [Binding.status, Binding.review_state, Item.deadline, activity]
+    day_of_campaign = await read_day(session, campaign, reading.today, rules)
+    reported = local_day(session, reading, Binding.last_reported_at)
+    bound = local_day(session, reading, Binding.created_at)
+    keys: list[Any] = [
+        Binding.status,
+        Binding.review_state,
+        Item.deadline,
+        reported,
+        bound,
+        Item.id,
+        Binding.extended_due,
+        Binding.rectification_due,
+        Binding.progress_value,
+    ]
     query = (
         select(Item.id)
         .join(Binding, Binding.item_id == Item.id)
@@ -125,13 +158,40 @@ async def colour_tally(
     tallies: dict[int | None, dict[str, int]] = {}
     for row in rows:
         department_id = row[0] if department_ids is not None else None
-        status, review_state, deadline, day, count = row[-5:]
-        # Local midnight of the day of last activity: `assess` reads only its local date.
-        active = dt.datetime.combine(_as_date(day), dt.time(), tzinfo=rules.tz)
-        state = assess(
-            Facts(status, review_state, deadline, campaign.year, None, active),
-            reading.today,
-            rules,
+        (
+            status,
+            review_state,
+            deadline,
+            reported_day,
+            bound_day,
+            item_id,
+            extended,
+            rectification,
+            progress,
+            count,
+        ) = row[-10:]
+        # Local midnights of the days of the last report and of the binding: `assess`
+        # reads only their local dates.
+        last = (
+            dt.datetime.combine(_as_date(reported_day), dt.time(), tzinfo=rules.tz)
+            if reported_day is not None
+            else None
+        )
+        active = dt.datetime.combine(_as_date(bound_day), dt.time(), tzinfo=rules.tz)
+        target = day_of_campaign.pace_targets.get(item_id)
+        state = day_of_campaign.assess(
+            Facts(
+                status,
+                review_state,
+                deadline,
+                campaign.year,
+                last,
+                active,
+                extended_due=extended,
+                milestones=day_of_campaign.milestones.by_item.get(item_id, ()),
+                rectification_due=rectification,
+                pace=Pace(target, progress, campaign.starts_on) if target is not None else None,
+            )
         )
         entry = tallies.setdefault(department_id, {c.value: 0 for c in Colour})
         entry[state.colour.value] += int(count)
@@ -281,6 +341,7 @@ class ItemRow:
     view: ItemView
     department_name: str
     state: State  # the status model's, as /dept and /item show it
+    extensions: tuple[ExtensionEntry, ...] = ()  # every extension asked, with who decided
 
     @property
     def effective(self) -> str:
@@ -291,8 +352,14 @@ class ItemRow:
         return self.state.colour
 
 
-def _row(view: ItemView, name: str, reading: Reading) -> ItemRow:
-    return ItemRow(view, name, view.state(reading.today, reading.rules))
+def _row(
+    view: ItemView,
+    name: str,
+    reading: Reading,
+    history: dict[int, list[ExtensionEntry]] | None = None,
+) -> ItemRow:
+    entries = tuple((history or {}).get(view.binding_id, ()))
+    return ItemRow(view, name, view.state(reading.today, reading.rules), entries)
 
 
 @dataclass(frozen=True)
@@ -312,13 +379,14 @@ async def department_page(
     first, then the general ones; in each, outstanding before done."""
     views = await reports.department_items(session, department.id)
     last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
+    history = await extension_history(session, [v.binding_id for v in views])
     return DepartmentPage(
         department.id,
         department.name,
         department.dept_class,
         tally((v.status, v.review_state) for v in views),
         last,
-        tuple(_row(v, department.name, reading) for v in views),
+        tuple(_row(v, department.name, reading, history) for v in views),
     )
 
 
@@ -359,16 +427,15 @@ async def item_page(
     }
     views.sort(key=lambda v: (_document_order(departments[v.department_id][1]), v.department_id))
     first = views[0]
+    shown = views[offset : offset + limit]
+    history = await extension_history(session, [v.binding_id for v in shown])
     return ItemPage(
         first.code,
         first.title,
         first.text,
         first.state(reading.today, reading.rules),
         tally((v.status, v.review_state) for v in views),
-        tuple(
-            _row(v, departments[v.department_id][0], reading)
-            for v in views[offset : offset + limit]
-        ),
+        tuple(_row(v, departments[v.department_id][0], reading, history) for v in shown),
         Page(offset, limit, len(views)),
     )
 
@@ -402,8 +469,7 @@ async def overdue_page(
     found = await overdue_slice(
         session,
         campaign,
-        today=reading.today,
-        rules=reading.rules,
+        day=await read_day(session, campaign, reading.today, reading.rules),
         offset=offset,
         limit=limit,
         department_id=scope,
@@ -509,3 +575,83 @@ async def evidence_file(session: AsyncSession, evidence_id: int) -> EvidenceFile
         )
     ).first()
     return _evidence_file(row[0], row[1]) if row else None
+
+
+# ---------------------------------------------------------------- trend (issue 22)
+
+
+@dataclass(frozen=True)
+class TrendLine:
+    """One department's reported values of an item's first target, oldest first."""
+
+    department_id: int
+    department: str
+    points: tuple[tuple[dt.date, Decimal], ...]
+
+
+@dataclass(frozen=True)
+class Trend:
+    metric: str
+    unit: str
+    target: Decimal
+    lines: tuple[TrendLine, ...]
+    pace: tuple[tuple[dt.date, Decimal], ...]  # the pace line's corners; () when not paced
+
+
+async def item_trend(
+    session: AsyncSession,
+    campaign: Campaign,
+    code: str,
+    reading: Reading,
+    *,
+    department_ids: Sequence[int] | None = None,
+) -> Trend | None:
+    """The values reported over time for an item's first target, per department (of
+    `department_ids` only, when given), with its target and its pace line (two queries).
+    None for an item without a numeric target."""
+    item = await session.scalar(
+        select(Item).where(Item.campaign_id == campaign.id, Item.code == code)
+    )
+    if item is None:
+        return None
+    target = await session.scalar(
+        select(Target).where(Target.item_id == item.id).order_by(Target.position).limit(1)
+    )
+    if target is None:
+        return None
+    query = (
+        select(Department.id, Department.name, Report.created_at, ReportValue.value)
+        .select_from(ReportValue)
+        .join(Report, Report.id == ReportValue.report_id)
+        .join(Binding, Binding.id == Report.binding_id)
+        .join(Department, Department.id == Binding.department_id)
+        .where(ReportValue.target_id == target.id)
+        .order_by(Department.id, Report.created_at, Report.id)
+    )
+    if department_ids is not None:
+        query = query.where(Binding.department_id.in_(list(department_ids)))
+    tz = reading.rules.tz
+    by_department: dict[int, tuple[str, list[tuple[dt.date, Decimal]]]] = {}
+    for department_id, name, at, value in await session.execute(query):
+        entry = by_department.setdefault(department_id, (name, []))
+        entry[1].append((at.astimezone(tz).date(), value))
+    pace: tuple[tuple[dt.date, Decimal], ...] = ()
+    start = campaign_start(campaign.year, campaign.starts_on)
+    final, _source = due_date(item.deadline, campaign.year)
+    if item.pace_target is not None and start is not None and final is not None:
+        steps = steps_before(final, parse_milestones(item.milestones))
+        corners = [start, *(s for s in steps if start < s < final), final]
+        shares = len(corners) - 1
+        pace = tuple(
+            (corner, item.pace_target * index / shares) for index, corner in enumerate(corners)
+        )
+    return Trend(
+        target.metric,
+        target.unit,
+        target.value,
+        tuple(
+            TrendLine(department_id, name, tuple(points))
+            for department_id, (name, points) in by_department.items()
+        ),
+        pace,
+    )

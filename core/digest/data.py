@@ -25,7 +25,18 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Subquery, and_, case, func, select, type_coerce, update
+from sqlalchemy import (
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -33,15 +44,13 @@ from core.people.leave import on_leave
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment, local_today
 from core.status.clauses import StateColumns, past_due_clause
+from core.status.counts import department_tally
+from core.status.day import facts_of, read_day
 from core.status.model import (
-    BLOCKED,
-    DONE,
-    IN_PROGRESS,
-    PENDING_REVIEW,
     DueSource,
-    days_since,
-    due_date,
-    effective_status,
+    Rules,
+    department_quiet_days,
+    department_silent,
 )
 from core.text.matching import code_key
 from storage import repositories as repo
@@ -155,6 +164,17 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Behind:
+    """A cumulative item behind its pace line (issue 22)."""
+
+    department_id: int
+    code: str
+    latest: Decimal
+    expected: Decimal
+    target: Decimal
+
+
+@dataclass(frozen=True)
 class Overdue:
     department_id: int
     code: str
@@ -187,6 +207,7 @@ class DigestData:
     silent: tuple[DepartmentFigures, ...] = ()
     overdue: tuple[Overdue, ...] = ()
     misses: tuple[Miss, ...] = ()
+    behind: tuple[Behind, ...] = ()  # behind pace (进度滞后), by the status model
     pending_reviews: int = 0
     previous_rate: float | None = None
     # The local date of the last digest sent before this one (yesterday, or before a
@@ -255,6 +276,11 @@ def state_as_of(campaign_id: int, until: dt.datetime) -> Subquery:
             Binding.item_id.label("item_id"),
             Binding.created_at.label("created_at"),
             Binding.red_reported_at.label("red_reported_at"),
+            # Supervision (issue 22): as they are now (an extension or rectification is
+            # not reconstructed for an earlier day).
+            Binding.extended_due.label("extended_due"),
+            Binding.rectification_due.label("rectification_due"),
+            Binding.progress_value.label("progress_value"),
             case(
                 (is_late, func.coalesce(earlier.status, STATUS_NOT_STARTED)),
                 else_=Binding.status,
@@ -304,44 +330,94 @@ async def collect(
         state.c.reported_at,
         state.c.created_at,
         Item.deadline,
+        state.c.item_id,
+        state.c.extended_due,
+        state.c.rectification_due,
     )
+    # The day's reading (core.status.day): the milestones the past-due filter needs.
+    day = await read_day(session, campaign, today, Rules(tz, 0, silent_days))
 
-    # Per department and state as of `until`: counts and the latest report.
-    states: dict[tuple[int, str], int] = defaultdict(int)  # (department, effective)
-    total: dict[int, int] = defaultdict(int)
-    last_at: dict[int, dt.datetime] = {}
-    for department_id, status, review_state, count, latest in await connection.execute(
-        select(
-            state.c.department_id,
-            state.c.status,
-            state.c.review_state,
-            func.count(),
-            type_coerce(func.max(state.c.reported_at), UTCDateTime),
-        ).group_by(state.c.department_id, state.c.status, state.c.review_state)
-    ):
-        states[(department_id, effective_status(status, review_state))] += count
-        total[department_id] += count
-        if latest is not None and (department_id not in last_at or latest > last_at[department_id]):
-            last_at[department_id] = latest
+    # Per department as of `until`: counts by effective status, the latest report and the
+    # first binding (core.status.counts, shared with /status and the export).
+    tally = await department_tally(
+        connection,
+        department_id=state.c.department_id,
+        status=state.c.status,
+        review_state=state.c.review_state,
+        reported_at=state.c.reported_at,
+        bound_at=state.c.created_at,
+        where=true(),
+        select_from=state,
+    )
+    last_at, first_bound = tally.last_reported_at, tally.first_bound_at
 
     # Past due and not done, as of `until`: named once when newly red, then counted.
     overdue: list[Overdue] = []
-    for binding_id, department_id, code, deadline, red_reported_at in await connection.execute(
+    for (
+        binding_id,
+        department_id,
+        code,
+        red_reported_at,
+        *fact_values,
+    ) in await connection.execute(
         select(
             state.c.binding_id,
             state.c.department_id,
             Item.code,
-            Item.deadline,
             state.c.red_reported_at,
+            # core.status.day.FACT_COLUMNS' order, as of `until`
+            state.c.status,
+            state.c.review_state,
+            Item.deadline,
+            type_coerce(state.c.reported_at, UTCDateTime),
+            type_coerce(state.c.created_at, UTCDateTime),
+            literal("lead"),
+            state.c.extended_due,
+            state.c.rectification_due,
+            null(),
+            Item.milestones,
+            null(),
         )
         .join(Item, Item.id == state.c.item_id)
-        .where(past_due_clause(today, campaign.year, facts))
+        .where(
+            past_due_clause(today, campaign.year, facts, rules=day.rules, milestones=day.milestones)
+        )
     ):
-        due, source = due_date(deadline, campaign.year)
+        # The due date that passed, as every screen says it (a milestone, an extension,
+        # a rectification's date).
+        state_now = day.assess(facts_of(fact_values, campaign.year, campaign.starts_on))
+        due, source = state_now.due, state_now.due_source
         if due is None or source is None:  # past due always has a due date
             continue
         told = red_reported_at is not None and red_reported_at <= until
         overdue.append(Overdue(department_id, code, due, binding_id, source, not told))
+
+    # Behind pace, as of `until`: only bindings of paced items are read (issue 22).
+    behind: list[Behind] = []
+    for department_id, code, target, *fact_values in await connection.execute(
+        select(
+            state.c.department_id,
+            Item.code,
+            Item.pace_target,
+            state.c.status,
+            state.c.review_state,
+            Item.deadline,
+            type_coerce(state.c.reported_at, UTCDateTime),
+            type_coerce(state.c.created_at, UTCDateTime),
+            literal("lead"),
+            state.c.extended_due,
+            state.c.rectification_due,
+            state.c.progress_value,
+            Item.milestones,
+            Item.pace_target,
+        )
+        .join(Item, Item.id == state.c.item_id)
+        .where(Item.pace_target.is_not(None))
+    ):
+        paced = day.assess(facts_of(fact_values, campaign.year, campaign.starts_on))
+        if paced.behind_pace and paced.expected is not None:
+            latest = fact_values[8] if fact_values[8] is not None else Decimal(0)
+            behind.append(Behind(department_id, code, latest, paced.expected, target))
 
     # Reports within the window, with their evidence counts, oldest first; and each
     # one's binding's status when the window opened (its latest report before, by the
@@ -443,20 +519,32 @@ async def collect(
         DepartmentFigures(
             d.id,
             d.name,
-            states[(d.id, DONE)],
-            total[d.id],
+            tally.of(d.id).done,
+            tally.of(d.id).total,
             last_at.get(d.id),
-            pending_review=states[(d.id, PENDING_REVIEW)],
-            in_progress=states[(d.id, IN_PROGRESS)],
-            blocked=states[(d.id, BLOCKED)],
+            pending_review=tally.of(d.id).pending_review,
+            in_progress=tally.of(d.id).in_progress,
+            blocked=tally.of(d.id).blocked,
         )
         for d in departments
-        if total[d.id]
+        if tally.of(d.id).total
     )
+    # A department silent (core.status.model.department_silent): no report on any of
+    # its items, counted from the later of its first binding and the campaign's start.
     silent = tuple(
         f
         for f in figures
-        if days_since(f.last_report_at or campaign.created_at, today, tz) >= silent_days
+        if department_silent(
+            department_quiet_days(
+                f.last_report_at,
+                first_bound.get(f.id),
+                campaign.year,
+                campaign.starts_on,
+                today,
+                tz,
+            ),
+            day.rules,
+        )
     )
 
     counts: dict[int, list[int]] = {}
@@ -496,6 +584,7 @@ async def collect(
         key=lambda m: (order.get(m.department_id, 999), code_key(m.code)),
     )
     overdue.sort(key=lambda o: (order.get(o.department_id, 999), code_key(o.code)))
+    behind.sort(key=lambda b: (order.get(b.department_id, 999), code_key(b.code)))
     away = await departments_on_leave(session, [d.id for d in departments], local_date)
     return DigestData(
         on_leave=tuple(d.id for d in departments if d.id in away),
@@ -507,6 +596,7 @@ async def collect(
         silent=silent,
         overdue=tuple(overdue),
         misses=tuple(misses),
+        behind=tuple(behind),
         pending_reviews=int(pending or 0),
         previous_rate=previous_rate,
         previous_date=previous_date,

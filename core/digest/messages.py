@@ -18,6 +18,7 @@ import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,6 +163,32 @@ def _silent(data: DigestData, _: Translate, tz: ZoneInfo) -> str:
     return "\n".join([f"<b>{esc(head)}</b>", *_capped(lines, _)])
 
 
+def _number(value: Decimal) -> str:
+    text = f"{value.quantize(Decimal('0.1')):f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _behind(data: DigestData, _: Translate) -> str:
+    """Cumulative items behind their pace line (进度滞后, issue 22), by department."""
+    head = _("Behind pace: {count}").format(count=len(data.behind))
+    lines = [
+        "• "
+        + esc(
+            _(
+                "{department} {code}: {latest} of {expected} expected by today (target {target})"
+            ).format(
+                department=data.names.get(b.department_id, "?"),
+                code=b.code,
+                latest=_number(b.latest),
+                expected=_number(b.expected),
+                target=_number(b.target),
+            )
+        )
+        for b in data.behind
+    ]
+    return "\n".join([f"<b>{esc(head)}</b>", *_capped(lines, _)])
+
+
 def _overdue(data: DigestData, _: Translate) -> str:
     """Items turning red are named once; those already reported are only counted."""
     head = _("Items past deadline and not done: {count}").format(count=len(data.overdue))
@@ -223,6 +250,8 @@ def digest_sections(data: DigestData, _: Translate, tz: ZoneInfo) -> list[str]:
         sections.append(_silent(data, _, tz))
     if data.overdue:
         sections.append(_overdue(data, _))
+    if data.behind:
+        sections.append(_behind(data, _))
     if data.misses:
         sections.append(_misses(data, _))
     if data.on_leave:

@@ -29,15 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.reporting.values import format_number, meets
-from core.status.model import PENDING_REVIEW, BindingRole, Facts, effective_status
+from core.status.counts import department_tally
+from core.status.day import facts_of
+from core.status.model import Facts, effective_status
+from core.supervision.extensions import extensions_by_binding
 from core.text.formatting import target_text
 from core.text.matching import code_key
 from storage import repositories as repo
 from storage.models import (
-    STATUS_BLOCKED,
-    STATUS_DONE,
-    STATUS_IN_PROGRESS,
-    STATUS_NOT_STARTED,
     Binding,
     Campaign,
     Department,
@@ -97,6 +96,7 @@ class BindingRow:
     review_state: str
     facts: Facts  # for the three-colour warning (core.status.model.assess)
     score: Decimal | None = None  # 分值 of a table document's item (issue 14)
+    extensions: str = ""  # every extension asked, decided, by whom (issue 22)
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ async def open_export(
     now (campaign, departments, per-department counts, targets, row counts), and one
     streamed query per large sheet when it is written."""
     campaign = await _campaign(session, campaign_id)
-    cid, year = campaign.id, campaign.year
+    cid, year, starts_on = campaign.id, campaign.year, campaign.starts_on
     departments = list(await repo.departments(session, cid))
     names = {d.id: d.name for d in departments}
 
@@ -254,38 +254,29 @@ async def open_export(
         targets[target.item_id].append(target)
         all_targets[target.id] = target
 
-    # Per department and stored state: the one status rule is applied to the groups.
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    last: dict[int, dt.datetime] = {}
-    for department_id, status, review_state, number, latest in await session.execute(
-        select(
-            Binding.department_id,
-            Binding.status,
-            Binding.review_state,
-            func.count(),
-            func.max(Binding.last_reported_at),
-        )
-        .where(Binding.campaign_id == cid)
-        .group_by(Binding.department_id, Binding.status, Binding.review_state)
-    ):
-        counts[department_id][effective_status(status, review_state)] += number
-        counts[department_id]["items"] += number
-        if latest is not None:
-            latest = _utc(latest)
-            seen = last.get(department_id)
-            if seen is None or latest > seen:
-                last[department_id] = latest
+    # Per department: counts by effective status and the latest report
+    # (core.status.counts, shared with /status and the digest).
+    tally = await department_tally(
+        session,
+        department_id=Binding.department_id,
+        status=Binding.status,
+        review_state=Binding.review_state,
+        reported_at=Binding.last_reported_at,
+        bound_at=Binding.created_at,
+        where=Binding.campaign_id == cid,
+    )
+    last = tally.last_reported_at
     department_rows = tuple(
         DepartmentRow(
             id=d.id,
             name=d.name,
             dept_class=d.dept_class,
-            items=counts[d.id]["items"],
-            done=counts[d.id][STATUS_DONE],
-            pending_review=counts[d.id][PENDING_REVIEW],
-            in_progress=counts[d.id][STATUS_IN_PROGRESS],
-            not_started=counts[d.id][STATUS_NOT_STARTED],
-            blocked=counts[d.id][STATUS_BLOCKED],
+            items=tally.of(d.id).total,
+            done=tally.of(d.id).done,
+            pending_review=tally.of(d.id).pending_review,
+            in_progress=tally.of(d.id).in_progress,
+            not_started=tally.of(d.id).not_started,
+            blocked=tally.of(d.id).blocked,
             last_reported_at=last.get(d.id),
         )
         for d in departments
@@ -320,6 +311,9 @@ async def open_export(
     def values_of(pairs: Iterable[tuple[int, Decimal]]) -> str:
         return values_text([(all_targets[tid], v) for tid, v in pairs if tid in all_targets])
 
+    # Every extension of the campaign's bindings, in Chinese as the workbook is: few rows.
+    extension_texts = await extensions_by_binding(session, cid)
+
     async def bindings() -> AsyncIterator[list[BindingRow]]:
         statement = (
             select(
@@ -339,6 +333,11 @@ async def open_export(
                 ReportValue.value,
                 Item.score,
                 Binding.role,
+                Binding.extended_due,
+                Binding.rectification_due,
+                Binding.progress_value,
+                Item.milestones,
+                Item.pace_target,
             )
             .join(Item, Item.id == Binding.item_id)
             .join(Department, Department.id == Binding.department_id)
@@ -377,16 +376,14 @@ async def open_export(
                     last_reported_at=first[4],
                     evidence_count=first[5] or 0,
                     review_state=first[3],
-                    facts=Facts(
-                        first[2],
-                        first[3],
-                        deadline,
+                    # In core.status.day.FACT_COLUMNS' order.
+                    facts=facts_of(
+                        (first[2], first[3], deadline, first[4], first[6], role, *first[16:21]),
                         year,
-                        first[4],
-                        first[6],
-                        BindingRole(role),
+                        starts_on,
                     ),
                     score=score,
+                    extensions=extension_texts.get(first[0], ""),
                 )
             )
         out.extend(sorted(department, key=lambda b: code_key(b.code)))

@@ -13,6 +13,7 @@ import asyncio
 import datetime as dt
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -65,6 +66,7 @@ async def write_export(
     exported_at: dt.datetime,
     yellow_days: int = 7,
     silent_days: int = 14,
+    pace_margin: Decimal = Decimal(10),
     max_rows: int | None = None,
     store: EvidenceStore | None = None,
     progress: Progress | None = None,
@@ -96,6 +98,7 @@ async def write_export(
             exported_at=exported_at,
             yellow_days=yellow_days,
             silent_days=silent_days,
+            pace_margin=pace_margin,
             max_rows=limit,
             progress=told,
         )

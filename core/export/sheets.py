@@ -23,15 +23,24 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.export.gather import EvidenceRow, ExportData
+from core.export.gather import BindingRow, EvidenceRow, ExportData
 from core.export.xlsx import EXCEL_MAX_ROWS as EXCEL_MAX_ROWS
 from core.export.xlsx import Link, Sheet, Style, Styled, Workbook
-from core.status.model import PENDING_REVIEW, Rules, assess, colour_text, due_date_text
-from core.text.i18n import translator
+from core.status.model import (
+    PENDING_REVIEW,
+    Rules,
+    assess,
+    colour_text,
+    due_date,
+    due_date_text,
+    reasons_text,
+)
+from core.text.i18n import Translate, translator
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (
     "总览",
@@ -68,6 +77,13 @@ ITEM_COLUMNS = (
     ("佐证材料数", 10),
     ("审核状态", 9),
     ("分值", 8),  # from table documents (issue 14)
+    # Supervision (issue 22): the model's due date today, why it is coloured so (in the
+    # agreed order), the item's original date when extended, every extension, 整改.
+    ("当前应完成日期", 22),
+    ("预警原因", 24),
+    ("原定期限", 12),
+    ("延期记录", 40),
+    ("整改期限", 12),
 )
 REPORT_COLUMNS = (
     ("时间", 17),
@@ -222,6 +238,7 @@ def write_workbook(
     pack: Callable[[EvidenceRow], IndexRow] | None = None,
     yellow_days: int = 7,
     silent_days: int = 14,
+    pace_margin: Decimal = Decimal(10),
     max_rows: int = EXCEL_MAX_ROWS,
     progress: Callable[[int], None] | None = None,
 ) -> None:
@@ -239,6 +256,7 @@ def write_workbook(
             pack=pack,
             yellow_days=yellow_days,
             silent_days=silent_days,
+            pace_margin=pace_margin,
             max_rows=max_rows,
             progress=progress or (lambda _rows: None),
         )
@@ -247,11 +265,20 @@ def write_workbook(
 _ = Style.PLAIN
 # Column styles of the sheets (a "—" in a date column shows as the text it is).
 OVERVIEW_STYLES = (_,) * 8 + (Style.PERCENT, Style.DATE)
-ITEM_STYLES = (_, _, _, Style.WRAP, Style.DATE, _, _, _, _, _, Style.DATE, _, _, _)
+ITEM_STYLES = (
+    *(_, _, _, Style.WRAP, Style.DATE, _, _, _, _, _, Style.DATE, _, _, _),
+    *(_, _, Style.DATE, Style.WRAP, Style.DATE),
+)
 REPORT_STYLES = (Style.DATETIME, _, _, _, _, Style.WRAP, _, _, _, _)
 EVIDENCE_STYLES = (_, _, _, _, _, Style.THOUSANDS, _, _, _)
 INDEX_STYLES = (_, Style.DATETIME, _, _, _, _, _, _)
 del _
+
+
+def year_end_text(b: BindingRow, zh: Translate) -> str:
+    """The 完成时限 of an item without one: its campaign year's end, said so."""
+    end, _source = due_date(None, b.facts.campaign_year)
+    return zh("{date} (year end)").format(date=end.isoformat()) if end else ""
 
 
 def _write(
@@ -263,6 +290,7 @@ def _write(
     pack: Callable[[EvidenceRow], IndexRow] | None,
     yellow_days: int,
     silent_days: int,
+    pace_margin: Decimal,
     max_rows: int,
     progress: Callable[[int], None],
 ) -> None:
@@ -308,7 +336,7 @@ def _write(
 
     sheet = _Sheet(book, SHEET_ITEMS, heading, ITEM_COLUMNS, ITEM_STYLES, max_rows)
     today = exported_at.astimezone(tz).date()
-    rules = Rules(tz, yellow_days, silent_days)
+    rules = Rules(tz, yellow_days, silent_days, pace_margin)
     zh = translator("zh")
     colour_words: dict[object, str] = {}
     for b in data.bindings:
@@ -322,7 +350,7 @@ def _write(
                 b.code,
                 b.text,
                 # Due at the year's end when it has no deadline, and says so.
-                b.deadline if b.deadline is not None else _dash(due_date_text(state, zh)),
+                b.deadline if b.deadline is not None else _dash(year_end_text(b, zh)),
                 _dash(b.targets),
                 STATUS_WORDS.get(b.status, b.status),
                 colour_words[state.colour],
@@ -332,6 +360,11 @@ def _write(
                 b.evidence_count,
                 REVIEW_WORDS.get(b.review_state, b.review_state),
                 float(b.score) if b.score is not None else "—",
+                _dash(due_date_text(state, zh)),
+                _dash(reasons_text(state, zh)),
+                state.original_due if state.original_due is not None else "—",
+                _dash(b.extensions),
+                state.rectification_due if state.rectification_due is not None else "—",
             )
         )
         tick()

@@ -15,15 +15,11 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.status.clauses import overdue_clause, past_due_clause, silent_clause
-from core.status.model import (
-    Counts,
-    Facts,
-    Rules,
-    State,
-    assess,
-    effective_status,
-)
+from core.status.counts import department_tally
+from core.status.day import FACT_COLUMNS, Day, facts_of
+from core.status.model import Counts, State
 from core.text.matching import code_key
+from storage import repositories as repo
 from storage.models import Binding, Campaign, Department, Item
 
 
@@ -63,81 +59,48 @@ def worst_first(summary: DepartmentSummary) -> tuple[object, ...]:
 
 
 async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overview:
-    """Per-department counts of a campaign, worst first: one aggregate query."""
-    rows = await session.execute(
-        select(
-            Department.id,
-            Department.name,
-            Department.number,
-            Department.dept_class,
-            Binding.status,
-            Binding.review_state,
-            func.count(Binding.id),
-            func.max(Binding.last_reported_at),
-        )
-        .select_from(Department)
-        .outerjoin(Binding, Binding.department_id == Department.id)
-        .where(Department.campaign_id == campaign.id)
-        .group_by(
-            Department.id,
-            Department.name,
-            Department.number,
-            Department.dept_class,
-            Binding.status,
-            Binding.review_state,
-        )
+    """Per-department counts of a campaign, worst first: the departments, and their
+    bindings counted by effective status (`core.status.counts`, shared with the digest
+    and the export)."""
+    departments = await repo.departments(session, campaign.id)
+    tally = await department_tally(
+        session,
+        department_id=Binding.department_id,
+        status=Binding.status,
+        review_state=Binding.review_state,
+        reported_at=Binding.last_reported_at,
+        bound_at=Binding.created_at,
+        where=Binding.campaign_id == campaign.id,
     )
-    heads: dict[int, tuple[str, int | None, str]] = {}  # name, number, class
-    counts: dict[int, Counts] = {}
-    last: dict[int, dt.datetime] = {}
-    totals = Counts()
-    for dept_id, name, number, dept_class, status, review_state, count, reported in rows:
-        heads.setdefault(dept_id, (name, number, dept_class))
-        department_counts = counts.setdefault(dept_id, Counts())
-        if status is not None and count:
-            effective = effective_status(status, review_state)
-            department_counts.add(effective, int(count))
-            totals.add(effective, int(count))
-        if reported is not None and (dept_id not in last or reported > last[dept_id]):
-            last[dept_id] = reported
     summaries = sorted(
         (
             DepartmentSummary(
-                id=dept_id,
-                name=name,
-                number=number,
-                dept_class=dept_class,
-                counts=counts[dept_id],
-                last_reported_at=last.get(dept_id),
+                id=d.id,
+                name=d.name,
+                number=d.number,
+                dept_class=d.dept_class,
+                counts=tally.of(d.id),
+                last_reported_at=tally.last_reported_at.get(d.id),
             )
-            for dept_id, (name, number, dept_class) in heads.items()
+            for d in departments
         ),
         key=worst_first,
     )
-    return Overview(campaign.id, campaign.title, campaign.year, tuple(summaries), totals)
+    return Overview(campaign.id, campaign.title, campaign.year, tuple(summaries), tally.totals)
 
 
 async def colour_counts(
-    session: AsyncSession, campaign: Campaign, *, today: dt.date, rules: Rules
+    session: AsyncSession, campaign: Campaign, *, day: Day
 ) -> dict[int, dict[str, int]]:
     """Per department, how many items are red and yellow today (one query)."""
     rows = await session.execute(
-        select(
-            Binding.department_id,
-            Binding.status,
-            Binding.review_state,
-            Binding.last_reported_at,
-            Binding.created_at,
-            Item.deadline,
-        )
+        select(Binding.department_id, *FACT_COLUMNS)
         .join(Item, Item.id == Binding.item_id)
         .where(Binding.campaign_id == campaign.id)
     )
     counts: dict[int, dict[str, int]] = {}
-    for department_id, status, review_state, last, created, deadline in rows:
-        state = assess(
-            Facts(status, review_state, deadline, campaign.year, last, created), today, rules
-        )
+    for department_id, *facts in rows:
+        state = day.assess(facts_of(facts, campaign.year, campaign.starts_on))
         entry = counts.setdefault(department_id, {"red": 0, "yellow": 0})
         if state.colour.value in entry:
             entry[state.colour.value] += 1
@@ -172,8 +135,7 @@ async def overdue_items(
     session: AsyncSession,
     campaign: Campaign,
     *,
-    today: dt.date,
-    rules: Rules,
+    day: Day,
     department_ids: Sequence[int] | None = None,
 ) -> list[OverdueItem]:
     """Bindings past due and not done, or silent (`State.overdue`): one joined query
@@ -190,36 +152,22 @@ async def overdue_items(
             Department.number,
             Item.code,
             Item.title,
-            Item.deadline,
-            Binding.status,
-            Binding.review_state,
-            Binding.last_reported_at,
-            Binding.created_at,
+            *FACT_COLUMNS,
         )
         .join(Item, Item.id == Binding.item_id)
         .join(Department, Department.id == Binding.department_id)
-        .where(Binding.campaign_id == campaign.id, overdue_clause(today, rules, campaign.year))
+        .where(
+            Binding.campaign_id == campaign.id,
+            overdue_clause(day.today, day.rules, campaign.year, milestones=day.milestones),
+        )
     )
     if department_ids is not None:
         query = query.where(Binding.department_id.in_(list(department_ids)))
     rows = await session.execute(query)
     found: list[OverdueItem] = []
-    for (
-        binding_id,
-        department_id,
-        name,
-        number,
-        code,
-        title,
-        deadline,
-        status,
-        review_state,
-        last,
-        created_at,
-    ) in rows:
-        state = assess(
-            Facts(status, review_state, deadline, campaign.year, last, created_at), today, rules
-        )
+    for binding_id, department_id, name, number, code, title, *facts in rows:
+        last = facts[3]  # Binding.last_reported_at (FACT_COLUMNS)
+        state = day.assess(facts_of(facts, campaign.year, campaign.starts_on))
         if state.overdue:
             found.append(
                 OverdueItem(binding_id, department_id, name, number, code, title, last, state)
@@ -261,8 +209,7 @@ async def overdue_slice(
     session: AsyncSession,
     campaign: Campaign,
     *,
-    today: dt.date,
-    rules: Rules,
+    day: Day,
     offset: int = 0,
     limit: int = 50,
     department_id: int | None = None,
@@ -273,8 +220,8 @@ async def overdue_slice(
     Two queries whatever the campaign's size: each department's overdue, past-due and
     silent counts (in SQL, by the model's clauses), then `overdue_items` for only the
     departments the page reaches."""
-    past_due = past_due_clause(today, campaign.year)
-    silent = silent_clause(today, rules)
+    past_due = past_due_clause(day.today, campaign.year, rules=day.rules, milestones=day.milestones)
+    silent = silent_clause(day.today, day.rules)
     query = (
         select(
             Binding.department_id,
@@ -306,9 +253,7 @@ async def overdue_slice(
         start += count
     rows: list[OverdueItem] = []
     if wanted:
-        found = await overdue_items(
-            session, campaign, today=today, rules=rules, department_ids=wanted
-        )
+        found = await overdue_items(session, campaign, day=day, department_ids=wanted)
         rows = found[offset - first_index : offset - first_index + limit]
     return OverdueSlice(
         rows=tuple(rows),

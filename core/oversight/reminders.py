@@ -42,7 +42,8 @@ from core.people.leave import on_leave
 from core.scheduling.once import ReminderKey
 from core.scheduling.times import iso_week, local_today
 from core.scheduling.workdays import first_working_day_of_week, is_working_day
-from core.status.model import DONE, PENDING_REVIEW, DueSource, Facts, Rules, assess
+from core.status.day import FACT_COLUMNS, facts_of
+from core.status.model import DONE, PENDING_REVIEW, DueSource, Rules, assess
 from core.text.formatting import shorten
 from core.text.i18n import Translate, normalize_locale
 from core.text.matching import code_key
@@ -139,17 +140,7 @@ async def plan_liaison_reminders(
     if campaign is None or not is_working(today):
         return []
     rows = await session.execute(
-        select(
-            Binding.id,
-            Binding.department_id,
-            Binding.status,
-            Binding.review_state,
-            Binding.last_reported_at,
-            Binding.created_at,
-            Item.code,
-            Item.title,
-            Item.deadline,
-        )
+        select(Binding.id, Binding.department_id, Item.code, Item.title, *FACT_COLUMNS)
         .join(Item, Item.id == Binding.item_id)
         .where(Binding.campaign_id == campaign.id)
     )
@@ -157,8 +148,11 @@ async def plan_liaison_reminders(
     due: dict[int, list[DueItem]] = defaultdict(list)
     # Items silent for two periods or more: the main liaison may not be answering.
     long_silent: dict[int, set[str]] = defaultdict(set)
-    for binding_id, department_id, status, review, last, bound, code, title, deadline in rows:
-        state = assess(Facts(status, review, deadline, campaign.year, last, bound), today, rules)
+    for binding_id, department_id, code, title, *facts in rows:
+        last = facts[3]  # Binding.last_reported_at (FACT_COLUMNS)
+        # The due date reminded of is the model's: a milestone, an extension, or an open
+        # rectification's date, whichever is due next (issue 22).
+        state = assess(facts_of(facts, campaign.year, campaign.starts_on), today, rules)
         if state.effective in (DONE, PENDING_REVIEW):
             continue  # done, or the next step is the office's
         since = today - dt.timedelta(days=state.quiet_days)
@@ -176,7 +170,8 @@ async def plan_liaison_reminders(
                     DueItem(
                         DEADLINE,
                         str(binding_id),
-                        f"d{mark}",
+                        # Each due date its own marks: the next milestone is told again.
+                        f"d{mark}:{state.due.isoformat()}",
                         code,
                         title,
                         deadline=state.due,

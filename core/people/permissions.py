@@ -90,6 +90,31 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule(
         "needevidence", ADMIN, PRIVATE, N_("whether an item's reports need evidence"), "CODE on|off"
     ),
+    # -- supervision (issue 22) --
+    CommandRule(
+        "extend",
+        LIAISON,
+        PRIVATE,
+        N_("ask the office to extend an item's due date"),
+        "CODE YYYY-MM-DD REASON",
+    ),
+    CommandRule(
+        "measures", LIAISON, PRIVATE, N_("your rectification measures (整改措施)"), "CODE TEXT"
+    ),
+    CommandRule(
+        "extdecide",
+        ADMIN,
+        PRIVATE,
+        N_("approve or reject an extension, with a comment"),
+        "ID approve|reject [COMMENT]",
+    ),
+    CommandRule(
+        "milestones", ADMIN, PRIVATE, N_("set an item's milestones"), "CODE YYYY-MM-DD…|clear"
+    ),
+    CommandRule(
+        "pace", ADMIN, PRIVATE, N_("whether an item is paced along the year"), "CODE on|off"
+    ),
+    # -- end supervision --
     CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
     CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
 )

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,8 +22,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from core.reporting.evidence import EvidenceStore, StagedFile
 from core.reporting.values import meets
+from core.status.day import facts_of
 from core.status.model import (
-    BindingRole,
     Facts,
     Rules,
     State,
@@ -89,6 +90,14 @@ class ItemView:
     score: Decimal | None = None
     standard: str = ""
     role: str = BINDING_LEAD
+    # Supervision (issue 22): the status model's further facts (core.status.day.facts_of).
+    extended_due: dt.date | None = None
+    rectification_due: dt.date | None = None
+    rectification_measures: str = ""
+    progress_value: Decimal | None = None
+    milestones: tuple[str, ...] = ()
+    pace_target: Decimal | None = None
+    starts_on: dt.date | None = None
 
     @property
     def effective(self) -> str:
@@ -99,14 +108,22 @@ class ItemView:
         return self.kind == KIND_GENERAL
 
     def facts(self) -> Facts:
-        return Facts(
-            self.status,
-            self.review_state,
-            self.deadline,
+        return facts_of(
+            (
+                self.status,
+                self.review_state,
+                self.deadline,
+                self.last_reported_at,
+                self.bound_at,
+                self.role,
+                self.extended_due,
+                self.rectification_due,
+                self.progress_value,
+                self.milestones,
+                self.pace_target,
+            ),
             self.campaign_year,
-            self.last_reported_at,
-            self.bound_at,
-            BindingRole(self.role),
+            self.starts_on,
         )
 
     def state(self, today: dt.date, rules: Rules) -> State:
@@ -120,7 +137,7 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
     last_value = aliased(ReportValue)
     rows = (
         await session.execute(
-            select(Binding, Item, Campaign.year, Target, last_value.value)
+            select(Binding, Item, Campaign.year, Campaign.starts_on, Target, last_value.value)
             .join(Item, Item.id == Binding.item_id)
             .join(Campaign, Campaign.id == Binding.campaign_id)
             .outerjoin(Target, Target.item_id == Item.id)
@@ -135,12 +152,12 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
     ).all()
     if not rows:
         return []
-    bindings: dict[int, tuple[Binding, Item, int]] = {}
+    bindings: dict[int, tuple[Binding, Item, int, dt.date | None]] = {}
     targets: dict[int, list[Target]] = defaultdict(list)
     seen_targets: set[tuple[int, int]] = set()
     last_values: dict[tuple[int, int], Decimal] = {}
-    for binding, item, year, target, value in rows:
-        bindings.setdefault(binding.id, (binding, item, year))
+    for binding, item, year, starts_on, target, value in rows:
+        bindings.setdefault(binding.id, (binding, item, year, starts_on))
         if target is None:
             continue
         if (item.id, target.id) not in seen_targets:
@@ -180,8 +197,15 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
             role=binding.role,
             bound_at=binding.created_at,
             campaign_year=year,
+            extended_due=binding.extended_due,
+            rectification_due=binding.rectification_due,
+            rectification_measures=binding.rectification_measures or "",
+            progress_value=binding.progress_value,
+            milestones=tuple(str(m) for m in item.milestones or ()),
+            pace_target=item.pace_target,
+            starts_on=starts_on,
         )
-        for binding, item, year in bindings.values()
+        for binding, item, year, starts_on in bindings.values()
     ]
     return views
 
@@ -393,12 +417,16 @@ async def record_report(
 
     # The counters are incremented in SQL, never read-modify-written: two liaisons of one
     # department reporting on the item at once both count (issue 19).
-    written = {
+    written: dict[str, Any] = {
         "status": status,
         "review_state": report.review_state,
         "last_report_id": report.id,
         "last_reported_at": now,
     }
+    # The paced target is the item's first (core.status.model.is_cumulative).
+    first_target = min(targets.values(), key=lambda t: t.position, default=None)
+    if first_target is not None and first_target.id in values:
+        written["progress_value"] = values[first_target.id]
     counts = (
         await session.execute(
             update(Binding)

@@ -185,6 +185,7 @@ class Decided:
     title: str
     binding_updated: bool
     liaisons: tuple[Recipient, ...]  # to be told, after the commit
+    rectification_due: dt.date | None = None  # a rectification opened by this return
 
 
 async def check_pending(session: AsyncSession, report_id: int) -> Report:
@@ -207,8 +208,12 @@ async def decide(
     comment: str,
     reviewer_tg_id: int,
     now: dt.datetime,
+    rectification_due: dt.date | None = None,
 ) -> Decided:
-    """Accept or return a pending report, staged and flushed (see the module docstring)."""
+    """Accept or return a pending report, staged and flushed (see the module docstring).
+
+    Returning the binding's latest report with `rectification_due` opens a rectification
+    (整改) due then; accepting its latest report ends any (issue 22)."""
     if decision not in DECISIONS:
         raise ValueError(f"unknown decision {decision!r}")
     report = await check_pending(session, report_id)
@@ -240,12 +245,23 @@ async def decide(
     latest = binding.last_report_id == report_id
     if latest:
         binding.review_state = decision
+        if decision == REVIEW_ACCEPTED:
+            binding.rectification_due = None
+        elif rectification_due is not None:
+            binding.rectification_due = rectification_due
+            binding.rectification_measures = ""
     session.add(
         AuditLog(
             at=now,
             actor_tg_id=reviewer_tg_id,
             action="review",
-            detail={"report_id": report_id, "decision": decision},
+            detail={
+                "report_id": report_id,
+                "decision": decision,
+                "rectification_due": rectification_due.isoformat()
+                if rectification_due is not None and latest and decision != REVIEW_ACCEPTED
+                else None,
+            },
         )
     )
     liaisons = await liaisons_of(session, department.id)
@@ -260,4 +276,5 @@ async def decide(
         title=item.title,
         binding_updated=latest,
         liaisons=tuple(liaisons),
+        rectification_due=rectification_due if latest and decision != REVIEW_ACCEPTED else None,
     )

@@ -175,6 +175,7 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
                 exported_at=started,
                 yellow_days=settings.yellow_days,
                 silent_days=settings.silent_days,
+                pace_margin=settings.pace_margin,
                 max_rows=settings.export_sheet_rows,
                 progress=progress,
             )

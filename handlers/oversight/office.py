@@ -13,6 +13,8 @@ Callback data:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton
 from telegram.constants import ParseMode
 
@@ -28,7 +30,16 @@ from core.people.invites import find_department
 from core.reporting import reports
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
-from core.status.model import EFFECTIVE_ORDER, State, due_text, format_rate, item_order, tally
+from core.status.model import (
+    EFFECTIVE_ORDER,
+    State,
+    due_text,
+    format_rate,
+    item_order,
+    reasons_text,
+    tally,
+)
+from core.supervision.extensions import ExtensionEntry, extension_history
 from core.text import i18n
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
 from core.text.i18n import Plural, Translate
@@ -41,17 +52,23 @@ from handlers.oversight.screens import (
     colour_mark,
     counts_icons,
     counts_legend,
+    day_of,
     done_line,
     effective_label,
     esc,
     keyboard,
-    rules_of,
     send_screen,
     short_name,
     state_of,
     status_words,
-    today_of,
     value_lines,
+)
+from handlers.supervision.lines import (
+    extension_lines,
+    milestones_line,
+    pace_line,
+    reasons_line,
+    rectification_line,
 )
 from storage import repositories as repo
 from storage.models import BINDING_SUPPORTING, Department
@@ -93,9 +110,7 @@ async def status_command(turn: Turn) -> None:
         await turn.reply(_("There is no active campaign yet."))
         return
     overview = await campaign_overview(turn.session, campaign)
-    colours = await colour_counts(
-        turn.session, campaign, today=today_of(turn), rules=rules_of(turn)
-    )
+    colours = await colour_counts(turn.session, campaign, day=await day_of(turn, campaign))
     header = "\n".join(
         [
             "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
@@ -121,7 +136,9 @@ async def status_command(turn: Turn) -> None:
 # ---------------------------------------------------------------- /dept
 
 
-def item_section(view: ItemView, state: State, turn: Turn) -> str:
+def item_section(
+    view: ItemView, state: State, turn: Turn, extensions: Sequence[ExtensionEntry] = ()
+) -> str:
     _ = turn._
     parts = [
         esc(status_words(view, _)),
@@ -138,7 +155,21 @@ def item_section(view: ItemView, state: State, turn: Turn) -> str:
         "   " + " · ".join(parts),
     ]
     lines.extend(value_lines(view, _))
+    lines.extend(supervision_lines(view, state, turn, extensions))
     return "\n".join(lines)
+
+
+def supervision_lines(
+    view: ItemView, state: State, turn: Turn, extensions: Sequence[ExtensionEntry]
+) -> list[str]:
+    """Reasons, pace, rectification and extensions of one binding (issue 22)."""
+    _ = turn._
+    return [
+        *reasons_line(state, _),
+        *pace_line(state, view.progress_value, view.pace_target, _),
+        *rectification_line(state, view.rectification_measures, _),
+        *extension_lines(extensions, turn.services.settings.tz, _),
+    ]
 
 
 async def show_department(turn: Turn, department: Department) -> None:
@@ -163,7 +194,16 @@ async def show_department(turn: Turn, department: Department) -> None:
             header + "\n\n" + esc(_("This department has no items.")), parse_mode=ParseMode.HTML
         )
         return
-    sections = [header] + [item_section(v, state_of(v, turn), turn) for v in views]
+    history = await extension_history(turn.session, [v.binding_id for v in views])
+    sections = [header] + [
+        item_section(
+            v,
+            state_of(v, turn),
+            turn,
+            history.get(v.binding_id, ()),
+        )
+        for v in views
+    ]
     buttons = {
         index: [InlineKeyboardButton(view.code, callback_data=f"item:{view.binding_id}")]
         for index, view in enumerate(views, start=1)
@@ -214,7 +254,13 @@ async def dept_button(turn: Turn) -> None:
 # ---------------------------------------------------------------- /item
 
 
-def binding_section(view: ItemView, name: str, turn: Turn, state: State) -> str:
+def binding_section(
+    view: ItemView,
+    name: str,
+    turn: Turn,
+    state: State,
+    extensions: Sequence[ExtensionEntry] = (),
+) -> str:
     _ = turn._
     line = (
         colour_mark(state)
@@ -225,7 +271,11 @@ def binding_section(view: ItemView, name: str, turn: Turn, state: State) -> str:
             )
         )
     )
-    return "\n".join([line, *value_lines(view, _)])
+    if state.due is not None and not state.done:
+        line += " · " + esc(due_text(state, _))
+    return "\n".join(
+        [line, *value_lines(view, _), *supervision_lines(view, state, turn, extensions)]
+    )
 
 
 @use_case("item")
@@ -255,6 +305,7 @@ async def item_command(turn: Turn) -> None:
     for target in first.targets:
         header.append("🎯 " + esc(target_text(target.metric, target.op, target.value, target.unit)))
     first_state = state_of(first, turn)
+    header.extend(milestones_line(first_state, _))
     if first.deadline:
         settings = turn.services.settings
         shown = deadline_text(first.deadline, _, settings.workdays_calendar, turn.actor.locale)
@@ -275,12 +326,21 @@ async def item_command(turn: Turn) -> None:
     header.append(esc(counts_legend(counts, _)))
     sections = ["\n".join(header)]
     buttons: dict[int, list[InlineKeyboardButton]] = {}
+    history = await extension_history(turn.session, [v.binding_id for v in views])
     for index, view in enumerate(views, start=1):
         department = names.get(view.department_id)
         name = department.name if department else "?"
         if view.role == BINDING_SUPPORTING:
             name = _("{name} (supporting)").format(name=name)
-        sections.append(binding_section(view, name, turn, state_of(view, turn)))
+        sections.append(
+            binding_section(
+                view,
+                name,
+                turn,
+                state_of(view, turn),
+                history.get(view.binding_id, ()),
+            )
+        )
         buttons[index] = [
             InlineKeyboardButton(short_name(name), callback_data=f"dept:{view.department_id}")
         ]
@@ -307,6 +367,8 @@ def overdue_line(entry: OverdueItem, _: Translate, ngettext: Plural) -> str:
                     "no report for {days} day", "no report for {days} days", entry.silent_days
                 ).format(days=entry.silent_days)
             )
+    if entry.state.reasons:
+        reasons.append("⚑ " + reasons_text(entry.state, _))
     return (
         colour_mark(entry.state)
         + f"<b>{esc(entry.code)}</b> {esc(shorten(entry.title, 30))} · "
@@ -341,12 +403,12 @@ async def overdue_screen(turn: Turn, offset: int) -> None:
     if campaign is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    today = today_of(turn)
+    day = await day_of(turn, campaign)
+    today = day.today
     found = await overdue_slice(
         turn.session,
         campaign,
-        today=today,
-        rules=rules_of(turn),
+        day=day,
         offset=offset,
         limit=OVERDUE_PAGE,
     )

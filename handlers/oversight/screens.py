@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 
 from core.people.permissions import Decision, check
 from core.reporting.reports import ItemView
+from core.status.day import Day, read_day
 from core.status.model import (
     EFFECTIVE_ICONS,
     EFFECTIVE_LABELS,
@@ -29,7 +30,7 @@ from core.text.formatting import shorten, value_against_target
 from core.text.i18n import Translate
 from core.text.split import split_sections
 from handlers.base import Turn
-from storage.models import REVIEW_RETURNED
+from storage.models import REVIEW_RETURNED, Campaign
 
 BUTTONS_PER_MESSAGE = 90  # Telegram allows about 100 buttons on one message
 COUNT_ORDER = ("done", "pending_review", "in_progress", "not_started", "blocked")
@@ -128,8 +129,13 @@ def callback_id(turn: Turn) -> int:
 
 def rules_of(turn: Turn) -> Rules:
     """The status model's rules from this bot's settings."""
-    settings = turn.services.settings
-    return Rules(settings.tz, settings.yellow_days, settings.silent_days)
+    return turn.services.settings.status_rules
+
+
+async def day_of(turn: Turn, campaign: Campaign) -> Day:
+    """The day this update reads: its rules, local date and the campaign's milestones,
+    made once here and passed to every query of the screen."""
+    return await read_day(turn.session, campaign, today_of(turn), rules_of(turn))
 
 
 def state_of(view: ItemView, turn: Turn) -> State:

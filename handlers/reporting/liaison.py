@@ -29,7 +29,7 @@ from core.people.permissions import Role
 from core.reporting import reports, use_cases
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
-from core.status.model import DONE, due_date_text, due_text
+from core.status.model import DONE, DueSource, due_date_text, due_text
 from core.text import i18n
 from core.text.formatting import (
     deadline_text,
@@ -47,6 +47,7 @@ from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
 from handlers.oversight.screens import colour_mark, state_of, status_words
 from handlers.reporting.ports import reporting
+from handlers.supervision.lines import milestones_line, pace_line, reasons_line, rectification_line
 
 ITEMS_PAGE_SIZE = 8  # when the whole list does not fit one message
 ITEMS_ONE_PAGE_MAX = 48  # 12 rows of 4 buttons
@@ -140,6 +141,9 @@ def item_line(view: ItemView, turn: Turn) -> str:
                 value_against_target(target.last_value, target.op, target.value, target.unit, _)
             )
         )
+    parts.extend(reasons_line(state, _))
+    parts.extend(pace_line(state, view.progress_value, view.pace_target, _))
+    parts.extend(rectification_line(state, view.rectification_measures, _))
     return "\n".join(parts)
 
 
@@ -288,6 +292,13 @@ def item_card(view: ItemView, turn: Turn, department: str | None = None) -> str:
         lines.append(html.escape(_("Deadline: {date}").format(date=shown)))
     elif state.due is not None:
         lines.append(html.escape(_("Deadline: {date}").format(date=due_date_text(state, _))))
+    if state.due is not None and not state.done and state.due_source is not DueSource.OWN:
+        # A milestone, an extension or a rectification is due before (or instead of) it.
+        lines.append(html.escape(due_text(state, _)))
+    lines.extend(milestones_line(state, _))
+    lines.extend(reasons_line(state, _, indent=""))
+    lines.extend(pace_line(state, view.progress_value, view.pace_target, _, indent=""))
+    lines.extend(rectification_line(state, view.rectification_measures, _, indent=""))
     for target in view.targets:
         lines.append(
             "🎯 "

@@ -164,6 +164,15 @@ def liaison_message(decided: Decided, _: Translate) -> str:
         lines.append(
             esc(_("Please correct it and report again: /report {code}").format(code=decided.code))
         )
+    if decided.rectification_due is not None:
+        # Issue 22: the return opened a rectification; the department's measures are asked.
+        lines.append(
+            esc(
+                _(
+                    "Rectification (整改) due {date}. Send your measures: /measures {code} TEXT"
+                ).format(date=decided.rectification_due.isoformat(), code=decided.code)
+            )
+        )
     return "\n".join(lines)
 
 

@@ -31,10 +31,13 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from core.reporting.review import ReviewRefused, check_pending, decide, pending_reports
+from core.scheduling.workdays import working_day_rule
+from core.supervision.rectification import plan_return
+from core.text.dates import BadDate
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
-from handlers.oversight.screens import button_allowed, callback_id
+from handlers.oversight.screens import button_allowed, callback_id, today_of
 from handlers.reporting.review import refusal_text, tell_and_confirm
 from storage import drafts
 from storage.models import REVIEW_RETURNED
@@ -101,6 +104,20 @@ async def comment_typed(turn: Turn) -> int:
         return END
     report_id = int((draft.data or {}).get("report_id", 0))
     comment = (turn.message.text if turn.message and turn.message.text else "").strip()
+    # Issue 22: the comment may choose the rectification ("整改 2020-07-10 …", "无需整改 …");
+    # by default one is opened, due RECTIFICATION_DAYS working days from today.
+    settings = turn.services.settings
+    try:
+        plan = plan_return(
+            comment,
+            today_of(turn),
+            settings.rectification_days,
+            working_day_rule(settings.workdays_calendar),
+        )
+    except BadDate as exc:
+        await turn.reply(exc.reply(_))
+        return Step.COMMENT
+    comment = plan.comment
     # The draft goes in the decision's own commit: the return and its end are one change.
     await _drop_draft(turn)
     try:
@@ -111,6 +128,7 @@ async def comment_typed(turn: Turn) -> int:
             comment=comment,
             reviewer_tg_id=turn.actor.tg_id,
             now=turn.now,
+            rectification_due=plan.rectification_due,
         )
     except ReviewRefused as exc:  # refused before anything but the draft's end was staged
         await turn.reply(refusal_text(exc, report_id, _))

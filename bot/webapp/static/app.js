@@ -186,10 +186,47 @@
   }
 
   function itemMeta(row) {
-    return el("div", { class: "meta" },
-      el("span", null, stateLabel(row.status) + (row.returned ? " (" + S.returned + ")" : "")),
-      el("span", null, S.last_report + " " + row.last_report),
-      row.due_text ? el("span", null, S.deadline + " " + row.due_text) : null);
+    return el("div", null,
+      el("div", { class: "meta" },
+        el("span", null, stateLabel(row.status) + (row.returned ? " (" + S.returned + ")" : "")),
+        el("span", null, S.last_report + " " + row.last_report),
+        row.due_text ? el("span", null, S.deadline + " " + row.due_text) : null),
+      supervision(row));
+  }
+
+  // Issue 22: why the colour (in the agreed order), the rectification, every extension.
+  function supervision(row) {
+    const lines = [];
+    if (row.reasons_text) lines.push(el("div", { class: "reasons" }, "⚑ " + row.reasons_text));
+    if (row.rectification_due) {
+      let text = fill(S.rectification, { date: row.rectification_due });
+      if (row.measures) text += "; " + fill(S.measures, { text: row.measures });
+      lines.push(el("div", { class: "hint" }, "🛠 " + text));
+    }
+    (row.extensions || []).forEach((e) => lines.push(el("div", { class: "hint" }, "⏩ " + e.text)));
+    return lines.length ? el("div", { class: "supervision" }, lines) : null;
+  }
+
+  function trendCard(trend) {
+    if (!trend || !trend.lines.length) return null;
+    const node = el("div", { class: "chart", id: "trend" });
+    const series = trend.lines.map((line) => ({
+      name: line.department, type: "line", step: "end",
+      data: line.points.map((p) => [p[0], Number(p[1])]),
+    }));
+    if (trend.pace.length) {
+      series.push({ name: S.pace_line, type: "line", lineStyle: { type: "dashed" }, symbol: "none",
+        data: trend.pace.map((p) => [p[0], Number(p[1])]) });
+    }
+    series.push({ name: S.target_line, type: "line", symbol: "none", lineStyle: { type: "dotted" },
+      data: [], markLine: { symbol: "none", data: [{ yAxis: Number(trend.target) }] } });
+    const card = el("section", { class: "card" }, el("h2", null, S.trend + " · " + trend.metric), node);
+    setTimeout(() => chart(node, {
+      tooltip: { trigger: "axis" }, legend: { type: "scroll", bottom: 0 },
+      grid: { left: 40, right: 16, top: 16, bottom: 48 },
+      xAxis: { type: "time" }, yAxis: { type: "value", splitLine: GRID_LINE() }, series,
+    }), 0);
+    return card;
   }
 
   function targets(row) {
@@ -303,7 +340,11 @@
       el("section", { class: "card" },
         el("div", { class: "item-text" }, data.text),
         data.due_text ? el("div", { class: "meta" }, el("span", null, S.deadline + " " + data.due_text)) : null,
+        data.milestones && data.milestones.length
+          ? el("div", { class: "hint", id: "milestones" }, "🗓 " + fill(S.milestones, { steps: data.milestones.concat([data.final_due]).join(" → ") }))
+          : null,
         el("div", null, doneLine(data.counts)), stack(data.counts), legend(data.counts)),
+      trendCard(data.trend),
       el("section", { class: "card" }, el("h2", null, S.departments),
         el("ul", { class: "list", id: "bindings" }, data.departments.map((row) =>
           el("li", { "data-department": row.department_id },

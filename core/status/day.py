@@ -1,0 +1,142 @@
+"""One reading of the day: the rules, the local date and a campaign's schedule, made once
+per update or job and passed down to every query and screen that needs them.
+
+`read_day` is the one place that builds it (two plain values and one small query: the
+campaign's items with milestones); `facts_columns` / `facts_of` are the one way a row of
+`Binding` x `Item` becomes the status model's `Facts`, so a new fact is added here once
+and every screen, the digest, reminders, the export and the dashboard see it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.status.clauses import Milestones
+from core.status.model import BindingRole, Facts, Pace, Rules, State, assess
+from storage.models import Binding, Campaign, Item
+
+
+@dataclass(frozen=True)
+class Day:
+    """The rules and the local date of one update or job, with what its campaign's
+    SQL filters need (the items' milestones)."""
+
+    today: dt.date
+    rules: Rules
+    campaign_year: int | None
+    starts_on: dt.date | None
+    milestones: Milestones
+    # Items paced along the year (`Item.pace_target`): item id -> the target.
+    pace_targets: Mapping[int, Decimal] = field(default_factory=dict)
+
+    def assess(self, facts: Facts) -> State:
+        return assess(facts, self.today, self.rules)
+
+
+def parse_milestones(values: Any) -> tuple[dt.date, ...]:
+    """`Item.milestones` (ISO strings) as dates, oldest first; what is not a date is
+    skipped (the column is only ever written from dates)."""
+    found: set[dt.date] = set()
+    for value in values or ():
+        try:
+            found.add(dt.date.fromisoformat(str(value)))
+        except ValueError:
+            continue
+    return tuple(sorted(found))
+
+
+async def read_day(
+    session: AsyncSession, campaign: Campaign | None, today: dt.date, rules: Rules
+) -> Day:
+    """The day for `campaign`: one query for its items' milestones and pace targets."""
+    if campaign is None:
+        return Day(today, rules, None, None, Milestones())
+    by_item: dict[int, tuple[dt.date, ...]] = {}
+    paced: dict[int, Decimal] = {}
+    for item_id, raw, pace_target in await session.execute(
+        select(Item.id, Item.milestones, Item.pace_target).where(Item.campaign_id == campaign.id)
+    ):
+        steps = parse_milestones(raw)
+        if steps:
+            by_item[item_id] = steps
+        if pace_target is not None:
+            paced[item_id] = Decimal(pace_target)
+    return Day(today, rules, campaign.year, campaign.starts_on, Milestones(by_item), paced)
+
+
+# The columns `facts_of` reads, in its order, after whatever a query selects first.
+FACT_COLUMNS = (
+    Binding.status,
+    Binding.review_state,
+    Item.deadline,
+    Binding.last_reported_at,
+    Binding.created_at,
+    Binding.role,
+    Binding.extended_due,
+    Binding.rectification_due,
+    Binding.progress_value,
+    Item.milestones,
+    Item.pace_target,
+)
+
+
+def facts_of(
+    row: tuple[Any, ...] | Any, campaign_year: int | None, starts_on: dt.date | None
+) -> Facts:
+    """`Facts` from the values of `FACT_COLUMNS`, in that order."""
+    (
+        status,
+        review_state,
+        deadline,
+        last_reported_at,
+        bound_at,
+        role,
+        extended_due,
+        rectification_due,
+        progress_value,
+        milestones,
+        pace_target,
+    ) = tuple(row)
+    return Facts(
+        status,
+        review_state,
+        deadline,
+        campaign_year,
+        last_reported_at,
+        bound_at,
+        BindingRole(role) if role else BindingRole.LEAD,
+        extended_due=extended_due,
+        milestones=parse_milestones(milestones),
+        rectification_due=rectification_due,
+        pace=Pace(Decimal(pace_target), progress_value, starts_on)
+        if pace_target is not None
+        else None,
+    )
+
+
+def binding_facts(binding: Binding, item: Item, campaign: Campaign) -> Facts:
+    """`Facts` of ORM objects already loaded (a use case holding them)."""
+    return facts_of(
+        (
+            binding.status,
+            binding.review_state,
+            item.deadline,
+            binding.last_reported_at,
+            binding.created_at,
+            binding.role,
+            binding.extended_due,
+            binding.rectification_due,
+            binding.progress_value,
+            item.milestones,
+            item.pace_target,
+        ),
+        campaign.year,
+        campaign.starts_on,
+    )

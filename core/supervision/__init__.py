@@ -1,0 +1,3 @@
+"""Supervision (督办, issue 22): milestones, pace, extensions per binding, rectification.
+What each does to an item's colour is the status model's (`core.status.model`); these
+modules write the facts it reads."""

@@ -1,0 +1,1 @@
+"""Supervision commands and the lines every screen adds for them (issue 22)."""
