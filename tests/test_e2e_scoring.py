@@ -240,7 +240,6 @@ async def agree_everywhere(rig: DubanRig, results_text: str) -> None:
     # The manual deduction with its reason; the open past-due proposal marked as such.
     assert reform_a11[5].endswith("（待确认）；−3 燃煤锅炉淘汰滞后"), reform_a11[5]
     assert reform_a11[6] not in (None, "", "—") and reform_a11[7] == dt.datetime(2021, 1, 11, 10)
-    print(reform_a11)
 
 
 def run_cli(argv: list[str], out: Callable[[str], object]) -> int:
