@@ -224,13 +224,17 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
 
     # -- scoring (issue 20): /scheme /points /score /proposals /bonus /penalty /veto /results --
     from handlers.scoring import adjust as scoring_adjust
+    from handlers.scoring import conversation as scoring_conversation
     from handlers.scoring import results as scoring_results
     from handlers.scoring import scheme as scoring_scheme
     from handlers.scoring import score as scoring_score
 
     app.add_handler(CommandHandler("scheme", scoring_scheme.scheme_command))
     app.add_handler(CommandHandler("points", scoring_scheme.points_command))
-    app.add_handler(CommandHandler("score", scoring_score.score_command))
+    # Group -1, as the review return: the typed scores must not reach group 0's handlers.
+    app.add_handler(
+        scoring_conversation.score_conversation(settings.conversation_timeout_minutes), group=-1
+    )
     app.add_handler(CommandHandler("proposals", scoring_score.proposals_command))
     app.add_handler(
         CallbackQueryHandler(scoring_score.proposal_button, pattern=r"^sc:p[cr]:\d{1,10}$")
