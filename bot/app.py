@@ -228,6 +228,7 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     from handlers.scoring import results as scoring_results
     from handlers.scoring import scheme as scoring_scheme
     from handlers.scoring import score as scoring_score
+    from handlers.scoring import upload as scoring_upload
 
     app.add_handler(CommandHandler("scheme", scoring_scheme.scheme_command))
     app.add_handler(CommandHandler("points", scoring_scheme.points_command))
@@ -242,6 +243,20 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     app.add_handler(CommandHandler("bonus", scoring_adjust.bonus_command))
     app.add_handler(CommandHandler("penalty", scoring_adjust.penalty_command))
     app.add_handler(CommandHandler("veto", scoring_adjust.veto_command))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & (filters.Document.ALL | filters.PHOTO)
+            & filters.CaptionRegex(scoring_upload.CAPTION_PATTERN),
+            scoring_upload.scores_upload,
+        )
+    )
+    app.add_handler(CommandHandler("scores", scoring_upload.scores_command))
+    app.add_handler(
+        CallbackQueryHandler(
+            scoring_upload.scores_button, pattern=r"^scs:[yn]:[A-Za-z0-9_-]{1,16}$"
+        )
+    )
     app.add_handler(CommandHandler("results", scoring_results.results_command))
     app.add_handler(
         CallbackQueryHandler(scoring_results.results_button, pattern=r"^sc:r:\d{1,10}$")
