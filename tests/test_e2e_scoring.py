@@ -139,7 +139,14 @@ async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
         and await counts(rig) == before
     )
 
+    # Points move before confirmation; the department totals are shown at once.
+    moved = await say(rig, ADMIN, "/points 发改 A1.1 25")
+    assert moved.startswith("A1.1: 25 points for 1 binding(s)") and "区发展改革局 102" in moved
+    assert "区发展改革局 100" in await say(rig, ADMIN, "/points 发改 a1.1 23")
+    assert "17 of 18 departments" not in await say(rig, ADMIN, "/scheme")
+    assert "falling lower bounds" in await say(rig, ADMIN, "/scheme grades 优秀 80 良好 90 差")
     for line in (
+        "/scheme grades 优秀 90 良好 80 一般 70 合格 60 不合格",
         "/scheme rule past_due 2",
         "/scheme veto V1 fail 发生重大生态环境事件",
         "/scheme veto V2 no_top 中央环保督察问题整改不力",
@@ -148,6 +155,7 @@ async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
         assert (await say(rig, ADMIN, line)).startswith("Scheme changed"), line
     confirmed = await say(rig, ADMIN, "/scheme confirm")
     assert confirmed.startswith("Scheme confirmed")
+    assert "Grades: 优秀 ≥ 90, 良好 ≥ 80, 一般 ≥ 70, 合格 ≥ 60, below: 不合格" in confirmed
     # Once confirmed, settings are fixed and points need a reason.
     assert "/scheme reopen REASON" in await say(rig, ADMIN, "/scheme caps 5 5")
     assert "/scheme reopen REASON" in await say(rig, ADMIN, "/points G1 4")
