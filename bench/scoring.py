@@ -199,15 +199,15 @@ def main() -> None:
             asyncio.run(seed(db, departments, items))
             asyncio.run(db.close())
             count, seconds, _chars = asyncio.run(measure(url))
-            rows.append(
-                f"| sqlite | {label} | {departments} x {items} = {departments * items} | {count} | {seconds:.3f} |"
-            )
+            size = f"{departments} x {items} = {departments * items}"
+            rows.append(f"| sqlite | {label} | {size} | {count} | {seconds:.3f} |")
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = "\n".join(
         [
             f"## scoring results — {stamp}",
             "",
-            "| database | campaign | departments x items = bindings | SQL statements | warm s (read + compute + /results text) |",
+            "| database | campaign | departments x items = bindings | SQL statements "
+            "| warm s (read + compute + /results text) |",
             "| --- | --- | --- | ---: | ---: |",
             *rows,
             "",
