@@ -211,7 +211,7 @@ def main() -> None:
             "| --- | --- | --- | ---: | ---: |",
             *rows,
             "",
-            f"Machine: {machine_details()}.",
+            machine_details(),
             "",
         ]
     )
