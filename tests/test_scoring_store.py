@@ -161,6 +161,20 @@ async def test_table_document_scores_with_its_own_points(db: Database) -> None:
         assert campaign is not None
         results = {r.name: r for r in results_of(await store.book(campaign.id))}
         await session.commit()
+    # A supporting unit's item is not scored by itself.
+    async with db.session() as session:
+        store = SqlScoring(session)
+        with pytest.raises(ScoringRefused) as refused:
+            await score_item(
+                store,
+                store,
+                OFFICE,
+                department="财政",
+                code="A1.1",
+                score=Decimal(1),
+                reason="x",
+            )
+        assert refused.value.reason == "supporting"
     # Written down by hand: (items total, 折算分, supporting deduction, score, grade, rank).
     expected = {
         # 11 of 13 -> 84.62; supports A3.1 whose lead lost 2: -1
