@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.reporting.values import format_number, meets
+from core.scoring.records import ScoringSheets, scoring_sheets
+from core.scoring.sql import SqlScoring
 from core.status.counts import department_tally
 from core.status.day import facts_of
 from core.status.model import Facts, effective_status
@@ -149,6 +151,7 @@ class ExportData:
     reports: Iterable[ReportRow]
     evidence: Iterable[EvidenceRow]
     known_counts: ExportCounts | None = None  # None: the sequences' lengths
+    scoring: ScoringSheets | None = None  # issue 20: results and scoring details
 
     @property
     def counts(self) -> ExportCounts:
@@ -181,6 +184,8 @@ class ExportSource:
     reports: Batches[ReportRow]
     evidence: Batches[EvidenceRow]
     extra: dict[str, Any] = field(default_factory=dict)
+    # The 考核结果 and 评分明细 sheets (issue 20), once the campaign has a scoring scheme.
+    scoring: ScoringSheets | None = None
 
 
 def values_text(values: list[tuple[Target, Decimal]]) -> str:
@@ -495,6 +500,9 @@ async def open_export(
                 for r in rows
             ]
 
+    # Scoring (issue 20): one query without a scheme, a fixed handful with one.
+    scoring_store = SqlScoring(session)
+    score_book = await scoring_store.book(cid) if await scoring_store.scheme(cid) else None
     return ExportSource(
         campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active),
         departments=department_rows,
@@ -502,6 +510,7 @@ async def open_export(
         bindings=bindings,
         reports=reports,
         evidence=evidence,
+        scoring=scoring_sheets(score_book) if score_book is not None else None,
     )
 
 
@@ -563,4 +572,5 @@ async def gather_export(session: AsyncSession, campaign_id: int | None = None) -
         reports=await read(source.reports),
         evidence=await read(source.evidence),
         known_counts=source.counts,
+        scoring=source.scoring,
     )

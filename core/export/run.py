@@ -55,6 +55,7 @@ def _threaded(
         reports=feed(source.reports),
         evidence=feed(source.evidence),
         known_counts=source.counts,
+        scoring=source.scoring,
     )
 
 

@@ -115,6 +115,32 @@ COMMANDS: tuple[CommandRule, ...] = (
         "pace", ADMIN, PRIVATE, N_("whether an item is paced along the year"), "CODE on|off"
     ),
     # -- end supervision --
+    # -- scoring (issue 20): admins write; leaders read /results; in private chats only,
+    # so no score is ever shown in a group a liaison may read.
+    CommandRule("scheme", ADMIN, PRIVATE, N_("the scoring scheme; confirm it"), "[confirm]"),
+    CommandRule("points", ADMIN, PRIVATE, N_("an item's points"), "[DEPT] CODE N"),
+    CommandRule(
+        "score", ADMIN, PRIVATE, N_("score a department's items"), "DEPT [CODE POINTS REASON]"
+    ),
+    CommandRule(
+        "proposals", ADMIN, PRIVATE, N_("deductions proposed from the year's record"), "[DEPT]"
+    ),
+    CommandRule("bonus", ADMIN, PRIVATE, N_("bonus points for a department"), "DEPT POINTS REASON"),
+    CommandRule(
+        "penalty", ADMIN, PRIVATE, N_("penalty points for a department"), "DEPT POINTS REASON"
+    ),
+    CommandRule(
+        "veto",
+        ADMIN,
+        PRIVATE,
+        N_("a veto (一票否决) for a department"),
+        "DEPT CONDITION GROUNDS BY",
+    ),
+    CommandRule(
+        "scores", ADMIN, PRIVATE, N_("the scoring sheet (评分表); send it back with this caption")
+    ),
+    CommandRule("results", STAFF, PRIVATE, N_("scores, grades and ranks by class")),
+    # -- end scoring --
     CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
     CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
 )
@@ -137,6 +163,19 @@ def check(command: str, role: Role, chat: ChatKind) -> Decision:
     if chat not in rule.chats:
         return Decision.CHAT
     return Decision.ALLOWED
+
+
+# The dashboard's API routes that not every dashboard user may read (issue 20): the
+# results are for leaders and admins; a liaison (or anyone else) gets 403 and no data.
+ROUTES: dict[str, frozenset[Role]] = {
+    "/api/results": STAFF,
+}
+
+
+def may_read_route(route: str, role: Role) -> bool:
+    """Whether `role` may read API `route` (routes not in ROUTES follow their own scope)."""
+    allowed = ROUTES.get(route)
+    return allowed is None or role in allowed
 
 
 def commands_for(role: Role, chat: ChatKind | None = None) -> list[CommandRule]:
