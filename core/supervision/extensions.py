@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -309,15 +309,28 @@ def entry_text_zh(entry: ExtensionEntry) -> str:
 
 async def extensions_by_binding(session: AsyncSession, campaign_id: int) -> dict[int, str]:
     """The workbook's 延期记录 per binding of a campaign (one query)."""
-    ids: Sequence[int] = list(
-        await session.scalars(
-            select(Extension.binding_id)
-            .join(Binding, Binding.id == Extension.binding_id)
-            .where(Binding.campaign_id == campaign_id)
-        )
+    rows = await session.execute(
+        select(Extension, User.display_name)
+        .join(Binding, Binding.id == Extension.binding_id)
+        .outerjoin(User, User.tg_id == Extension.decided_by)
+        .where(Binding.campaign_id == campaign_id)
+        .order_by(Extension.requested_at, Extension.id)
     )
-    history = await extension_history(session, ids)
-    return {b: "；".join(entry_text_zh(e) for e in entries) for b, entries in history.items()}
+    found: dict[int, list[str]] = defaultdict(list)
+    for extension, name in rows:
+        entry = ExtensionEntry(
+            extension.binding_id,
+            extension.original_due,
+            extension.requested_due,
+            extension.reason,
+            extension.state,
+            extension.requested_at,
+            name or (str(extension.decided_by) if extension.decided_by else ""),
+            extension.decided_at,
+            extension.comment,
+        )
+        found[extension.binding_id].append(entry_text_zh(entry))
+    return {binding: "；".join(texts) for binding, texts in found.items()}
 
 
 async def pending_count(session: AsyncSession) -> int:
