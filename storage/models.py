@@ -495,6 +495,191 @@ class ExportRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+# ---------------------------------------------------------------- scoring (issue 20)
+# The year's assessment result: a scheme per campaign (评分办法), points per binding,
+# item scores with their deductions (扣分理由), department-level bonus, penalty and
+# vetoes, and a log of every change (who, when, before, after, why). Amounts are
+# Numeric (Decimal in Python), never floats. The arithmetic lives in core.scoring.
+
+# A veto condition's effect on the grade (一票否决).
+VETO_FAIL, VETO_NO_TOP, VETO_DOWN_ONE = "fail", "no_top", "down_one"
+VETO_EFFECTS = (VETO_FAIL, VETO_NO_TOP, VETO_DOWN_ONE)
+# Which total grades when a department's points do not add up to 100.
+GRADE_ON_CONVERTED, GRADE_ON_RAW = "converted", "raw"
+# A deduction's life: proposed by a rule, then confirmed or rejected by a person;
+# a person's own deduction is confirmed when made; withdrawn when replaced or undone.
+DEDUCTION_PROPOSED, DEDUCTION_CONFIRMED, DEDUCTION_REJECTED, DEDUCTION_WITHDRAWN = (
+    "proposed",
+    "confirmed",
+    "rejected",
+    "withdrawn",
+)
+ADJUST_BONUS, ADJUST_PENALTY = "bonus", "penalty"
+
+
+class ScoringScheme(Base):
+    """A campaign's scoring scheme (评分办法); confirmed before scoring starts.
+
+    `grades`: [[name, lower bound as a decimal string], ...] best first, the last one the
+    grade below every bound (e.g. 不合格). `rules`: deduction rules from the year's record,
+    [{"kind": "past_due", "points": "2"}, ...]; Duban proposes, a person confirms.
+    """
+
+    __tablename__ = "scoring_scheme"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), unique=True
+    )
+    # "document" (points from the table's 分值) or "blocks" (common / own shares).
+    source: Mapped[str] = mapped_column(String(12), default="blocks")
+    common_share: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(30))
+    own_share: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(70))
+    grades: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
+    grade_on: Mapped[str] = mapped_column(String(10), default=GRADE_ON_CONVERTED)
+    bonus_cap: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(10))
+    penalty_cap: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(10))
+    # 配合单位: whether a supporting binding's points count toward its unit's 100, and
+    # the share of the lead unit's deduction it takes when they do not.
+    supporting_counts: Mapped[bool] = mapped_column(Boolean, default=False)
+    supporting_share: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("0.5"))
+    rules: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_by: Mapped[int | None] = mapped_column(BigInteger)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class VetoCondition(Base):
+    """A 一票否决 condition of a scheme, with its effect on the grade."""
+
+    __tablename__ = "veto_condition"
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(20))  # what admins type, e.g. V1
+    name: Mapped[str] = mapped_column(String(200))
+    effect: Mapped[str] = mapped_column(String(10))  # VETO_EFFECTS
+
+
+class BindingPoints(Base):
+    """The points (分值) one binding is worth in the scheme."""
+
+    __tablename__ = "binding_points"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("binding.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    set_by: Mapped[int | None] = mapped_column(BigInteger)
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ItemScore(Base):
+    """A binding the office has scored: its score is its points minus its confirmed
+    deductions, down to zero at most (扣完为止). No row: not scored yet."""
+
+    __tablename__ = "item_score"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("binding.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    scored_by: Mapped[int | None] = mapped_column(BigInteger)
+    scored_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Deduction(Base):
+    """A deduction (扣分) on one binding, with its reason; `source` is "manual", or the
+    rule ("rule:past_due") or record ("sitecheck:12") that proposed it."""
+
+    __tablename__ = "deduction"
+    __table_args__ = (Index("ix_deduction_binding_state", "binding_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    binding_id: Mapped[int] = mapped_column(ForeignKey("binding.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(40), default="manual")
+    state: Mapped[str] = mapped_column(String(10), default=DEDUCTION_CONFIRMED)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScoreAdjustment(Base):
+    """A department's bonus (加分) or penalty (减分) points, with the reason."""
+
+    __tablename__ = "score_adjustment"
+    __table_args__ = (
+        Index("ix_score_adjustment_campaign_department", "campaign_id", "department_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))  # bonus / penalty
+    amount: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_by: Mapped[int | None] = mapped_column(BigInteger)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class VetoRecord(Base):
+    """A 一票否决 applied to a department: the condition, its grounds and the body that
+    established it (认定部门)."""
+
+    __tablename__ = "veto_record"
+    __table_args__ = (Index("ix_veto_record_campaign_department", "campaign_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    condition_id: Mapped[int] = mapped_column(ForeignKey("veto_condition.id", ondelete="CASCADE"))
+    grounds: Mapped[str] = mapped_column(Text)
+    confirmed_by_body: Mapped[str] = mapped_column(String(200))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_by: Mapped[int | None] = mapped_column(BigInteger)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ScoreAudit(Base):
+    """Every change of a scheme, a point value, a score, a deduction, a bonus, a penalty
+    or a veto: who, when, what, the value before and after, and why."""
+
+    __tablename__ = "score_audit"
+    __table_args__ = (Index("ix_score_audit_campaign_at", "campaign_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(40))  # e.g. points, score, bonus, veto_undo
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    binding_id: Mapped[int | None] = mapped_column(
+        ForeignKey("binding.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(200), default="")  # e.g. "区农业农村局 A5.1"
+    before: Mapped[str] = mapped_column(Text, default="")
+    after: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
 # ---------------------------------------------------------------- year end (issue 21)
 # The sequence around the scoring engine: self-assessment (自评) → office review with
 # site checks (实地核查) → feedback (反馈) → re-check requests (复核) → approval (审定) →
