@@ -90,6 +90,43 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule(
         "needevidence", ADMIN, PRIVATE, N_("whether an item's reports need evidence"), "CODE on|off"
     ),
+    # The year end (issue 21): self-assessment, site checks, feedback, re-check, approval.
+    CommandRule(
+        "assess",
+        ADMIN,
+        PRIVATE,
+        N_("the self-assessment window (自评)"),
+        "open [YYYY-MM-DD]|close|return DEPT text|status",
+    ),
+    CommandRule(
+        "selfassess", LIAISON, PRIVATE, N_("your department's self-assessment"), "[CODE SCORE]"
+    ),
+    CommandRule(
+        "sitecheck",
+        ADMIN,
+        PRIVATE,
+        N_("a site check record (实地核查)"),
+        "DEPT YYYY-MM-DD who | findings",
+    ),
+    CommandRule(
+        "feedback",
+        frozenset({Role.LIAISON, Role.ADMIN}),
+        PRIVATE,
+        N_("preliminary results to each department (反馈)"),
+    ),
+    CommandRule(
+        "appeal",
+        frozenset({Role.LIAISON, Role.ADMIN}),
+        PRIVATE,
+        N_("ask for a re-check, or decide one (复核)"),
+        "[CODE reason]",
+    ),
+    CommandRule(
+        "approve", ADMIN, PRIVATE, N_("record the approval (审定)"), "BODY YYYY-MM-DD NUMBER"
+    ),
+    CommandRule(
+        "finalize", ADMIN, PRIVATE, N_("lock every score (定稿)"), "[reopen REASON]"
+    ),
     CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
     CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
 )

@@ -21,11 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.people.roster import Recipient
 from core.scheduling.workdays import WorkingDay
+from core.scoring import acts
 from core.scoring.amounts import show
 from core.scoring.engine import DepartmentResult
 from core.scoring.ports import ScoreBook
 from core.scoring.results import results_of
 from core.scoring.sql import SqlScoring
+from core.scoring.usecases import Actor as ScoringActor
+from core.scoring.usecases import ScoringRefused
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from core.yearend.deadlines import appeal_on_time, recheck_deadline
@@ -44,7 +47,6 @@ from storage.models import (
     ADJUST_PENALTY,
     APPEAL_BONUS,
     APPEAL_CHANGED,
-    APPEAL_GRADE,
     APPEAL_ITEM,
     APPEAL_OPEN,
     APPEAL_PENALTY,
@@ -53,16 +55,11 @@ from storage.models import (
     APPEAL_VETO,
     BINDING_LEAD,
     DEDUCTION_CONFIRMED,
-    DEDUCTION_WITHDRAWN,
     Appeal,
-    ItemScore,
     ResultFeedback,
-    ScoreAdjustment,
     ScoringScheme,
     SiteCheck,
-    VetoRecord,
 )
-from storage.models import Deduction as DeductionRow
 
 MAX_REASON = 1000
 SITECHECK_SOURCE = "sitecheck:"
@@ -426,98 +423,66 @@ async def _apply_change(
     reason: str,
     acting: Acting,
 ) -> tuple[str, str]:
-    """Stage the changed result; returns (before, after) as the audit shows them."""
-    campaign_id = book.campaign.id
-    scheme = book.scheme
+    """Stage the changed result through the scoring engine's own acts (each writes its
+    audit row); returns (before, after) as the appeal's audit row shows them."""
+    store = SqlScoring(session)
+    actor = ScoringActor(acting.tg_id, acting.now)
+    department = book.department(appeal.department_id)
+    if department is None:
+        raise YearEndRefused("no_department")
     text = f"复核：{reason}"[:MAX_REASON]
-    if appeal.target == APPEAL_ITEM:
-        line = next((li for li in book.lines if li.binding_id == appeal.binding_id), None)
-        if line is None or line.points is None:
-            raise YearEndRefused("no_item", code=appeal.subject)
-        if new_value is None or new_value < 0 or new_value > line.points:
-            raise YearEndRefused("above_points", code=line.code, points=line.points)
-        confirmed = [d for d in line.deductions if d.state == DEDUCTION_CONFIRMED]
-        before = show(max(Decimal(0), line.points - sum((d.amount for d in confirmed), Decimal(0))))
-        rows = await session.scalars(
-            select(DeductionRow).where(
-                DeductionRow.binding_id == line.binding_id,
-                DeductionRow.state == DEDUCTION_CONFIRMED,
+    try:
+        if appeal.target == APPEAL_ITEM:
+            if new_value is None:
+                raise YearEndRefused("value_needed")
+            scored_item = await acts.score_item(
+                store,
+                store,
+                actor,
+                department=department,
+                code=appeal.subject,
+                score=new_value,
+                reason=text,
             )
-        )
-        for deduction in rows:
-            deduction.state = DEDUCTION_WITHDRAWN
-            deduction.decided_by, deduction.decided_at = acting.tg_id, acting.now
-        if new_value < line.points:
-            session.add(
-                DeductionRow(
-                    campaign_id=campaign_id,
-                    binding_id=line.binding_id,
-                    amount=line.points - new_value,
-                    reason=text,
-                    source=f"appeal:{appeal.id}",
-                    state=DEDUCTION_CONFIRMED,
-                    created_by=acting.tg_id,
-                    created_at=acting.now,
-                    decided_by=acting.tg_id,
-                    decided_at=acting.now,
+            before = "" if scored_item.before is None else show(scored_item.before)
+            return before, show(scored_item.score)
+        if appeal.target in (APPEAL_BONUS, APPEAL_PENALTY):
+            if new_value is None:
+                raise YearEndRefused("value_needed")
+            kind = ADJUST_BONUS if appeal.target == APPEAL_BONUS else ADJUST_PENALTY
+            current = [
+                a for a in book.adjustments if a.department_id == department.id and a.kind == kind
+            ]
+            before = show(sum((a.amount for a in current), Decimal(0)))
+            for _entry in current:
+                await acts.undo_adjustment(
+                    store, store, actor, kind=kind, department=department.name, reason=text
                 )
-            )
-        score = await session.get(ItemScore, line.binding_id)
-        if score is None:
-            session.add(
-                ItemScore(
-                    binding_id=line.binding_id,
-                    campaign_id=campaign_id,
-                    reason=text,
-                    scored_by=acting.tg_id,
-                    scored_at=acting.now,
-                )
-            )
-        else:
-            score.reason, score.scored_by, score.scored_at = text, acting.tg_id, acting.now
-        return before, show(new_value)
-    if appeal.target in (APPEAL_BONUS, APPEAL_PENALTY):
-        kind = ADJUST_BONUS if appeal.target == APPEAL_BONUS else ADJUST_PENALTY
-        cap = (
-            (scheme.bonus_cap if kind == ADJUST_BONUS else scheme.penalty_cap)
-            if scheme is not None
-            else Decimal(10)
-        )
-        if new_value is None or new_value < 0 or new_value > cap:
-            raise YearEndRefused("past_cap", cap=cap)
-        current = [
-            a
-            for a in book.adjustments
-            if a.department_id == appeal.department_id and a.kind == kind
-        ]
-        before = show(sum((a.amount for a in current), Decimal(0)))
-        for adjustment in await session.scalars(
-            select(ScoreAdjustment).where(
-                ScoreAdjustment.id.in_([a.id for a in current]),
-            )
-        ):
-            adjustment.withdrawn_by, adjustment.withdrawn_at = acting.tg_id, acting.now
-        if new_value > 0:
-            session.add(
-                ScoreAdjustment(
-                    campaign_id=campaign_id,
-                    department_id=appeal.department_id,
+            if new_value > 0:
+                await acts.add_adjustment(
+                    store,
+                    store,
+                    actor,
                     kind=kind,
+                    department=department.name,
                     amount=new_value,
                     reason=text,
-                    created_by=acting.tg_id,
-                    created_at=acting.now,
                 )
-            )
-        return before, show(new_value)
-    if appeal.target == APPEAL_VETO:
-        vetoes = [v for v in book.vetoes if v.department_id == appeal.department_id]
-        for veto in await session.scalars(
-            select(VetoRecord).where(VetoRecord.id.in_([v.id for v in vetoes]))
-        ):
-            veto.withdrawn_by, veto.withdrawn_at = acting.tg_id, acting.now
-        return "；".join(v.condition_name for v in vetoes), ""
-    assert appeal.target == APPEAL_GRADE
+            return before, show(new_value)
+        if appeal.target == APPEAL_VETO:
+            vetoes = [v for v in book.vetoes if v.department_id == department.id]
+            for veto in vetoes:
+                await acts.undo_veto(
+                    store,
+                    store,
+                    actor,
+                    department=department.name,
+                    condition=veto.condition_code,
+                    reason=text,
+                )
+            return "；".join(v.condition_name for v in vetoes), ""
+    except ScoringRefused as exc:
+        raise YearEndRefused(exc.reason, **exc.detail) from exc
     # A grade follows the score: the office changes an item, bonus, penalty or veto
     # (with /score and the rest), then upholds this appeal with its note.
     raise YearEndRefused("grade_follows")

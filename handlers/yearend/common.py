@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from decimal import Decimal
 
 from core.scoring.amounts import show
 from core.text.i18n import Translate
@@ -66,17 +67,13 @@ def refusal_text(exc: YearEndRefused, _: Translate) -> str:
         "no_appeal": _("There is no such appeal. Nothing was changed."),
         "decided": _("That appeal is already decided. Nothing was changed."),
         "reason_needed": _("A reason is required. Nothing was changed."),
-        "window_running": _(
-            "The window is still running (until {date}). Nothing was changed."
-        ),
+        "window_running": _("The window is still running (until {date}). Nothing was changed."),
         "appeals_open": _("{count} appeal(s) are still open. Nothing was changed."),
         "not_approved": _("The results are not approved yet (/approve). Nothing was changed."),
         "no_feedback_yet": _(
             "Not every department has been given its result (/feedback). Nothing was changed."
         ),
-        "incomplete_scores": _(
-            "Not every item is scored yet: {departments}. Nothing was sent."
-        ),
+        "incomplete_scores": _("Not every item is scored yet: {departments}. Nothing was sent."),
         "approval_incomplete": _(
             "Usage: /approve BODY YYYY-MM-DD NUMBER, e.g. /approve 区环委会 2021-02-26 "
             "雨环委〔2021〕3号"
@@ -91,6 +88,15 @@ def refusal_text(exc: YearEndRefused, _: Translate) -> str:
             "photo's caption)"
         ),
         "no_sitecheck": _("There is no site check S{id}. Nothing was changed."),
+        "value_needed": _(
+            "A changed result needs the new score or amount: /appeal ID SCORE REASON. "
+            "Nothing was changed."
+        ),
+        "rules_exceed": _(
+            "Deductions proposed by rules leave at most {most} on {subject}. Nothing was changed."
+        ),
+        "nothing_to_undo": _("There is nothing to withdraw. Nothing was changed."),
+        "not_positive": _("The amount must be above 0. Nothing was changed."),
         "no_deduction": _(
             "That department has no confirmed deduction on {code}. Nothing was changed."
         ),
@@ -101,7 +107,7 @@ def refusal_text(exc: YearEndRefused, _: Translate) -> str:
             day_text(value, _)
             if isinstance(value, dt.date)
             else show(value)
-            if hasattr(value, "quantize")
+            if isinstance(value, Decimal)
             else value
         )
         for key, value in detail.items()
@@ -149,9 +155,7 @@ def outcome_text(
     extra.append(f"{_('Veto')}: {html.escape(veto)}")
     if deadline is not None and not final:
         extra.append(
-            _("Re-check: /appeal by {date} (end of that day).").format(
-                date=day_text(deadline, _)
-            )
+            _("Re-check: /appeal by {date} (end of that day).").format(date=day_text(deadline, _))
         )
     sections.append("\n".join(extra))
     return sections
