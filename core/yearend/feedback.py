@@ -24,11 +24,11 @@ from core.scheduling.workdays import WorkingDay
 from core.scoring import acts
 from core.scoring.amounts import show
 from core.scoring.engine import DepartmentResult
-from core.scoring.ports import ScoreBook
+from core.scoring.ports import ScoreBook, ScoreLine
 from core.scoring.results import results_of
 from core.scoring.sql import SqlScoring
+from core.scoring.usecases import SOURCE_MANUAL, ScoringRefused
 from core.scoring.usecases import Actor as ScoringActor
-from core.scoring.usecases import ScoringRefused
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from core.yearend.deadlines import appeal_on_time, recheck_deadline
@@ -55,11 +55,13 @@ from storage.models import (
     APPEAL_VETO,
     BINDING_LEAD,
     DEDUCTION_CONFIRMED,
+    DEDUCTION_WITHDRAWN,
     Appeal,
     ResultFeedback,
     ScoringScheme,
     SiteCheck,
 )
+from storage.models import Deduction as DeductionRow
 
 MAX_REASON = 1000
 SITECHECK_SOURCE = "sitecheck:"
@@ -435,6 +437,13 @@ async def _apply_change(
         if appeal.target == APPEAL_ITEM:
             if new_value is None:
                 raise YearEndRefused("value_needed")
+            line = next((li for li in book.lines if li.binding_id == appeal.binding_id), None)
+            if line is None or line.points is None:
+                raise YearEndRefused("no_item", code=appeal.subject)
+            if new_value < 0 or new_value > line.points:  # checked before anything is staged
+                raise YearEndRefused("above_points", code=line.code, points=line.points)
+            before_score = acts.current_score(line)
+            await _withdraw_recorded_deductions(session, line, appeal, text, acting)
             scored_item = await acts.score_item(
                 store,
                 store,
@@ -444,8 +453,7 @@ async def _apply_change(
                 score=new_value,
                 reason=text,
             )
-            before = "" if scored_item.before is None else show(scored_item.before)
-            return before, show(scored_item.score)
+            return "" if before_score is None else show(before_score), show(scored_item.score)
         if appeal.target in (APPEAL_BONUS, APPEAL_PENALTY):
             if new_value is None:
                 raise YearEndRefused("value_needed")
@@ -486,3 +494,34 @@ async def _apply_change(
     # A grade follows the score: the office changes an item, bonus, penalty or veto
     # (with /score and the rest), then upholds this appeal with its note.
     raise YearEndRefused("grade_follows")
+
+
+async def _withdraw_recorded_deductions(
+    session: AsyncSession, line: ScoreLine, appeal: Appeal, reason: str, acting: Acting
+) -> None:
+    """A re-check decides the item's score as a whole: deductions proposed by a rule or
+    resting on a record (a site check) are withdrawn too, each logged, before the engine's
+    `score_item` replaces the office's own with one carrying the decision's reason."""
+    recorded = [
+        d.id
+        for d in line.deductions
+        if d.state == DEDUCTION_CONFIRMED and d.source != SOURCE_MANUAL
+    ]
+    if not recorded:
+        return
+    for row in await session.scalars(select(DeductionRow).where(DeductionRow.id.in_(recorded))):
+        row.state = DEDUCTION_WITHDRAWN
+        row.decided_by, row.decided_at = acting.tg_id, acting.now
+        audit(
+            session,
+            appeal.campaign_id,
+            acting,
+            "deduction_withdrawn",
+            subject=f"{appeal.subject}",
+            before=f"-{show(row.amount)} {row.source}",
+            after="",
+            reason=reason,
+            department_id=appeal.department_id,
+            binding_id=row.binding_id,
+        )
+    await session.flush()
