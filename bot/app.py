@@ -222,6 +222,28 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     )
     # -- end digests --
 
+    # -- scoring (issue 20): /scheme /points /score /proposals /bonus /penalty /veto /results --
+    from handlers.scoring import adjust as scoring_adjust
+    from handlers.scoring import results as scoring_results
+    from handlers.scoring import scheme as scoring_scheme
+    from handlers.scoring import score as scoring_score
+
+    app.add_handler(CommandHandler("scheme", scoring_scheme.scheme_command))
+    app.add_handler(CommandHandler("points", scoring_scheme.points_command))
+    app.add_handler(CommandHandler("score", scoring_score.score_command))
+    app.add_handler(CommandHandler("proposals", scoring_score.proposals_command))
+    app.add_handler(
+        CallbackQueryHandler(scoring_score.proposal_button, pattern=r"^sc:p[cr]:\d{1,10}$")
+    )
+    app.add_handler(CommandHandler("bonus", scoring_adjust.bonus_command))
+    app.add_handler(CommandHandler("penalty", scoring_adjust.penalty_command))
+    app.add_handler(CommandHandler("veto", scoring_adjust.veto_command))
+    app.add_handler(CommandHandler("results", scoring_results.results_command))
+    app.add_handler(
+        CallbackQueryHandler(scoring_results.results_button, pattern=r"^sc:r:\d{1,10}$")
+    )
+    # -- end scoring --
+
     # -- dashboard: /dashboard (issue 12) --
     from handlers.dashboard import command as dashboard
 

@@ -90,6 +90,29 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule(
         "needevidence", ADMIN, PRIVATE, N_("whether an item's reports need evidence"), "CODE on|off"
     ),
+    # -- scoring (issue 20): admins write; leaders read /results; in private chats only,
+    # so no score is ever shown in a group a liaison may read.
+    CommandRule("scheme", ADMIN, PRIVATE, N_("the scoring scheme; confirm it"), "[confirm]"),
+    CommandRule("points", ADMIN, PRIVATE, N_("an item's points"), "[DEPT] CODE N"),
+    CommandRule(
+        "score", ADMIN, PRIVATE, N_("score a department's items"), "DEPT [CODE POINTS REASON]"
+    ),
+    CommandRule(
+        "proposals", ADMIN, PRIVATE, N_("deductions proposed from the year's record"), "[DEPT]"
+    ),
+    CommandRule("bonus", ADMIN, PRIVATE, N_("bonus points for a department"), "DEPT POINTS REASON"),
+    CommandRule(
+        "penalty", ADMIN, PRIVATE, N_("penalty points for a department"), "DEPT POINTS REASON"
+    ),
+    CommandRule(
+        "veto",
+        ADMIN,
+        PRIVATE,
+        N_("a veto (一票否决) for a department"),
+        "DEPT CONDITION GROUNDS BY",
+    ),
+    CommandRule("results", STAFF, PRIVATE, N_("scores, grades and ranks by class")),
+    # -- end scoring --
     # The year end (issue 21): self-assessment, site checks, feedback, re-check, approval.
     CommandRule(
         "assess",
@@ -124,9 +147,7 @@ COMMANDS: tuple[CommandRule, ...] = (
     CommandRule(
         "approve", ADMIN, PRIVATE, N_("record the approval (审定)"), "BODY YYYY-MM-DD NUMBER"
     ),
-    CommandRule(
-        "finalize", ADMIN, PRIVATE, N_("lock every score (定稿)"), "[reopen REASON]"
-    ),
+    CommandRule("finalize", ADMIN, PRIVATE, N_("lock every score (定稿)"), "[reopen REASON]"),
     CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
     CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
 )

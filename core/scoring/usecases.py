@@ -257,7 +257,7 @@ async def set_points(
     points: Decimal,
     department: str | None = None,
     reason: str = "",
-) -> list[ScoreLine]:
+) -> tuple[ScoreBook, list[ScoreLine]]:
     """/points CODE N (every binding of the item) or /points DEPT CODE N (one binding).
     Once the scheme is confirmed a change needs a reason and is logged as such."""
     book = await ensure_scheme(reader, writer, actor)
@@ -287,7 +287,7 @@ async def set_points(
             binding_id=line.binding_id,
         )
     await writer.flush()
-    return lines
+    return await reader.book(book.campaign.id), lines
 
 
 # ---------------------------------------------------------------- scheme settings

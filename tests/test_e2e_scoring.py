@@ -1,0 +1,156 @@
+"""Scoring end to end over the project's Bot API server, on the bundled 2020 document.
+
+The office confirms the default scheme (every department 100: common items 30, own
+items 70), scores every item of three departments (one deduction proposed by the
+past-due rule and confirmed by a button), gives a bonus and a penalty, applies a veto
+of each effect; /results then shows the totals, grades and ranks written down here by
+hand. Bad input is refused in one line with nothing changed; leaders read, never write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from storage.models import Deduction, ItemScore, ScoreAdjustment, ScoreAudit, VetoRecord
+from tests.office_support import ask_all, press_all
+from tests.support import updates as u
+from tests.support.duban import ADMIN, LEADER, DubanRig
+
+FARM = u.TgUser(id=730_001, first_name="农业联络员")
+NOW = dt.datetime(2021, 1, 11, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai, after the year
+
+# What the office types, item by item (code, points given, reason); the default points:
+# G1-G7 3.5, G8 5.5; 区发展改革局 A1.1 23, A1.2 23, A1.3 24; 区文旅体局 A7.1 23, A7.2 23,
+# A7.3 24; a B-class department's B1 70.
+REFORM = [
+    ("G2", "3.5", ""),
+    ("G3", "3", "专题会议仅召开1次"),
+    ("G4", "3.5", ""),
+    ("G5", "3.5", ""),
+    ("G6", "3.5", ""),
+    ("G7", "3.5", ""),
+    ("G8", "5.5", ""),
+    ("A1.1", "20", "燃煤锅炉淘汰滞后"),
+    ("A1.2", "23", ""),
+    ("A1.3", "22.5", "资料报送不及时"),
+]  # + G1 by the confirmed rule: 3.5 - 2 = 1.5; total 93, bonus +3 -> 96
+CULTURE = [(f"G{n}", "3.5", "") for n in range(1, 8)] + [
+    ("G8", "5.5", ""),
+    ("A7.1", "23", ""),
+    ("A7.2", "18", "景区油烟整治未完成"),
+    ("A7.3", "24", ""),
+]  # 95, penalty -2 -> 93
+ARCHIVE = [(f"G{n}", "3.5", "") for n in range(1, 8)] + [
+    ("G8", "5.5", ""),
+    ("B1", "60", "配合工作不到位"),
+]  # 90
+
+
+async def counts(rig: DubanRig) -> tuple[int, ...]:
+    found: list[int] = []
+    async with rig.session() as session:
+        for table in (ItemScore, Deduction, ScoreAdjustment, VetoRecord, ScoreAudit):
+            found.append(int(await session.scalar(select(func.count()).select_from(table)) or 0))
+    return tuple(found)
+
+
+async def say(rig: DubanRig, user: u.TgUser, text: str) -> str:
+    return (await rig.ask(user, text)).plain_text or ""
+
+
+async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
+    rig.clock.set(NOW)
+    await rig.ask(ADMIN, "/lang en")
+    assert (await say(rig, ADMIN, "/adddept 区档案馆 B")).startswith("Added 区档案馆 (class B)")
+
+    scheme = await say(rig, ADMIN, "/scheme")
+    assert "18 of 18 departments total 100 points." in scheme
+    assert "Not confirmed" in scheme
+    # Scoring before confirmation is refused.
+    before = await counts(rig)
+    refused = await say(rig, ADMIN, "/score 发改 A1.1 20 理由")
+    assert (
+        refused.startswith("The scoring scheme is not confirmed yet")
+        and await counts(rig) == before
+    )
+
+    for line in (
+        "/scheme rule past_due 2",
+        "/scheme veto V1 fail 发生重大生态环境事件",
+        "/scheme veto V2 no_top 中央环保督察问题整改不力",
+        "/scheme veto V3 down_one 被省级以上通报批评",
+    ):
+        assert (await say(rig, ADMIN, line)).startswith("Scheme changed"), line
+    confirmed = await say(rig, ADMIN, "/scheme confirm")
+    assert confirmed.startswith("Scheme confirmed")
+    # Once confirmed, settings are fixed and points need a reason.
+    assert "/scheme reopen REASON" in await say(rig, ADMIN, "/scheme caps 5 5")
+    assert "/scheme reopen REASON" in await say(rig, ADMIN, "/points G1 4")
+
+    # The past-due rule proposes; the office confirms one by its button.
+    proposals = await ask_all(rig, ADMIN, "/proposals 发改")
+    listing = "\n".join(m.plain_text or "" for m in proposals)
+    assert "past due at year end (due 2020-12-31)" in listing and "−2" in listing
+    with_buttons = next(m for m in proposals if m.callback_data)
+    g1 = with_buttons.button(" G1")["callback_data"]
+    pressed = await press_all(rig, ADMIN, with_buttons, g1)
+    assert any("区发展改革局 G1 −2 confirmed" in (m.plain_text or "") for m in pressed)
+
+    for department, lines in (("发改", REFORM), ("文旅", CULTURE), ("档案馆", ARCHIVE)):
+        for code, points, reason in lines:
+            reply = await say(rig, ADMIN, f"/score {department} {code} {points} {reason}".strip())
+            assert reply.startswith("Recorded:"), (department, code, reply)
+
+    assert "bonus +3" in await say(rig, ADMIN, "/bonus 发改 3 获评省级生态文明示范")
+    assert "penalty −2" in await say(rig, ADMIN, "/penalty 文旅 2 信息报送迟报")
+    assert "(graded 不合格)" in await say(rig, ADMIN, "/veto 商务 V1 辖区发生重大污染事件 区环委会")
+    assert "(no top grade)" in await say(rig, ADMIN, "/veto 档案馆 V2 整改不力 区委督查室")
+    assert "(down one grade)" in await say(rig, ADMIN, "/veto 文旅 V3 被省厅通报 省生态环境厅")
+
+    # Bad input: one line each, nothing changed.
+    before = await counts(rig)
+    bad = {
+        "/score 发改 A1.1 30 太多": "between 0 and the item's points (23)",
+        "/score 发改 A1.1 abc 理由": "is not a number of points",
+        "/score 发改 A1.1 20": "A reason is required",
+        "/score 发改 A1.1 -1 理由": "is not a number of points",
+        "/score 不存在的局 A1.1 1 理由": "No department matches",
+        "/score 发改 Z9 1 理由": "There is no item",
+        "/score 发改 A5.1 1 理由": "is not bound to A5.1",
+        "/bonus 发改 8 再加": "pass the cap of 10 (already 3)",
+        "/penalty 文旅 2": "Usage: /penalty",
+        "/veto 发改 V9 理由 区环委会": "Unknown veto condition “V9”",
+        "/proposals 999999 1 理由": "There is no such proposed deduction",
+    }
+    for text, expected in bad.items():
+        reply = await say(rig, ADMIN, text)
+        assert expected in reply and "\n" not in reply, (text, reply)
+    # A leader reads, never writes; a liaison learns nothing of any score.
+    await rig.join(FARM, "农业")
+    await rig.join(LEADER, None)
+    await rig.ask(LEADER, "/lang en")
+    await rig.ask(FARM, "/lang en")
+    assert "not available to you" in await say(rig, LEADER, "/score 发改 A1.1 1 理由")
+    assert "not available to you" in await say(rig, LEADER, "/bonus 发改 1 理由")
+    assert "not available to you" in await say(rig, FARM, "/results")
+    assert await counts(rig) == before
+
+    results = "\n".join(m.plain_text or "" for m in await ask_all(rig, LEADER, "/results"))
+    assert "Provisional: " in results
+    assert "1*. 区发展改革局  96 (provisional" not in results  # every item of it is scored
+    assert "1*. 区发展改革局  96  优秀 · bonus +3" in results
+    assert "2*. 区文旅体局  93  良好 · penalty −2 · ⛔ down one grade" in results
+    assert "1. 区档案馆  90  良好 · ⛔ no top grade" in results
+    assert "区商务局  0 (provisional, 12 to score)  不合格 · ⛔ graded 不合格" in results
+
+    # A department's line leads to its deductions with their reasons.
+    message = next(m for m in await ask_all(rig, ADMIN, "/results") if m.callback_data)
+    reform_button = message.button("区发展改革局")["callback_data"]
+    detail = "\n".join(
+        m.plain_text or "" for m in await press_all(rig, ADMIN, message, reform_button)
+    )
+    assert "G1  1.5 / 3.5" in detail and "−2 past due at year end (due 2020-12-31)" in detail
+    assert "A1.1  20 / 23" in detail and "−3 燃煤锅炉淘汰滞后" in detail
+    assert "Bonus +3: 获评省级生态文明示范" in detail
