@@ -29,7 +29,6 @@ from core.scoring.sql import SqlScoring
 from storage.models import Appeal, ScoreAudit, SelfScore
 from tests.office_support import ask_all, press_all
 from tests.support import updates as u
-from tests.support.botapi import SentMessage
 from tests.support.duban import ADMIN, LEADER, DubanRig
 from tests.yearend_support import score_everything
 
@@ -237,12 +236,8 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     assert len(rows) == len(ranked) == 18
     by_name = {row[1]: row for row in rows}
     for result in ranked:
-        rank, _name, score, grade, note = by_name[result.name]
+        rank, _name, score, grade, _note = by_name[result.name]
         assert (rank, score, grade) == (str(result.rank), show(result.score), result.grade)
     assert by_name["区农业农村局"][2] == "98.5"
     assert by_name["区商务局"][3] == "不合格" and "发生重大生态环境事件" in by_name["区商务局"][4]
     assert "雨环委〔2021〕3号" in "\n".join(p.text for p in notice.paragraphs)
-
-
-def sent_texts(messages: list[SentMessage]) -> str:
-    return "\n".join(m.plain_text or "" for m in messages)
