@@ -22,11 +22,17 @@ ARCHIVE = "区档案馆"
 
 
 async def campaign_with_scheme(session: AsyncSession, now: dt.datetime) -> int:
-    """The bundled campaign, 区档案馆 added (class B), the default scheme and three veto
-    conditions (one of each effect) confirmed; the campaign's id."""
+    """The bundled campaign imported, then `confirm_with_vetoes`; the campaign's id."""
     outcome = await create_campaign(
         session, load_file(BUNDLED_DOCUMENT), source_name=BUNDLED_DOCUMENT.name
     )
+    await confirm_with_vetoes(session, now)
+    return outcome.campaign_id
+
+
+async def confirm_with_vetoes(session: AsyncSession, now: dt.datetime) -> None:
+    """On the active campaign: 区档案馆 added (class B), the default scheme and three veto
+    conditions (one of each effect) confirmed."""
     await add_department(session, name=ARCHIVE, dept_class="B", actor_tg_id=OFFICE_ID, now=now)
     store = SqlScoring(session)
     actor = Actor(OFFICE_ID, now)
@@ -38,7 +44,6 @@ async def campaign_with_scheme(session: AsyncSession, now: dt.datetime) -> int:
     ):
         await define_veto(store, store, actor, code=code, effect=effect, name=name)
     await confirm_scheme(store, store, actor)
-    return outcome.campaign_id
 
 
 async def score_everything(

@@ -551,6 +551,10 @@ def build_web_app(services: Services) -> web.Application:
         r"/api/evidence/{id:\d{1,10}}/file", authenticated(evidence_file, link_variant="file")
     )
     app.router.add_get("/api/export/download", authenticated(export_file))
+    # The 考核 tab (issue 21).
+    from bot.webapp.assessment import add_assessment_routes
+
+    add_assessment_routes(app)
     return app
 
 
@@ -565,6 +569,8 @@ API_ENDPOINTS = (
     "/api/evidence/{id}/thumb",
     "/api/evidence/{id}/file",
     "/api/export/download",
+    "/api/assessment",
+    "/api/assessment/{id}",
 )
 
 
