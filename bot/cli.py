@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_digest_parser(sub)
     # -- end digest --
 
+    # -- assess sub-command (issue 20; the year-end workflow adds its actions) --
+    from bot.assess_cli import add_assess_parser
+
+    add_assess_parser(sub)
+    # -- end assess --
+
     # -- assess report (issue 21): the results notice beside `assess results` --
     from bot.assess_report_cli import add_report_action
 

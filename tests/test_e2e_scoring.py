@@ -9,14 +9,27 @@ hand. Bad input is refused in one line with nothing changed; leaders read, never
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
+import io
+import json
+from collections.abc import AsyncIterator, Callable
+from decimal import Decimal
+from pathlib import Path
 
+import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from bot import cli
 from storage.models import Deduction, ItemScore, ScoreAdjustment, ScoreAudit, VetoRecord
+from tests.dashboard_support import dashboard_rig, get
 from tests.office_support import ask_all, press_all
 from tests.support import updates as u
-from tests.support.duban import ADMIN, LEADER, DubanRig
+from tests.support.botapi import FakeBotAPI
+from tests.support.duban import ADMIN, LEADER, DubanRig, FakeClock
+from tests.support.webapp import signed_init_data
 
 FARM = u.TgUser(id=730_001, first_name="农业联络员")
 NOW = dt.datetime(2021, 1, 11, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai, after the year
@@ -48,6 +61,31 @@ ARCHIVE = [(f"G{n}", "3.5", "") for n in range(1, 8)] + [
 ]  # 90
 
 
+@pytest.fixture
+async def rig(
+    database_url: str, tmp_path: Path, fake_api: FakeBotAPI, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[DubanRig]:
+    """The bot with its dashboard, after the year; the command line on the same database."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.setenv("TIMEZONE", "Asia/Shanghai")
+    monkeypatch.setattr(cli, "setup_logging", lambda *args, **kwargs: None)
+    async for duban in dashboard_rig(fake_api, database_url, tmp_path, clock=FakeClock(NOW)):
+        yield duban
+
+
+# What every place must show, written down by hand: department -> (score, grade, rank,
+# provisional). 区商务局 is vetoed (不合格) with nothing scored.
+EXPECTED = {
+    "区发展改革局": ("96", "优秀", 1, False),
+    "区文旅体局": ("93", "良好", 2, False),
+    "区商务局": ("0", "不合格", 3, True),
+    "区档案馆": ("90", "良好", 1, False),
+}
+
+
 async def counts(rig: DubanRig) -> tuple[int, ...]:
     found: list[int] = []
     async with rig.session() as session:
@@ -61,7 +99,6 @@ async def say(rig: DubanRig, user: u.TgUser, text: str) -> str:
 
 
 async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
-    rig.clock.set(NOW)
     await rig.ask(ADMIN, "/lang en")
     assert (await say(rig, ADMIN, "/adddept 区档案馆 B")).startswith("Added 区档案馆 (class B)")
 
@@ -154,3 +191,62 @@ async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
     assert "G1  1.5 / 3.5" in detail and "−2 past due at year end (due 2020-12-31)" in detail
     assert "A1.1  20 / 23" in detail and "−3 燃煤锅炉淘汰滞后" in detail
     assert "Bonus +3: 获评省级生态文明示范" in detail
+
+    # The dashboard's API, the workbook's two sheets and `assess results --json` agree.
+    await agree_everywhere(rig, results)
+
+
+async def agree_everywhere(rig: DubanRig, results_text: str) -> None:
+    status, _type, body = await get(
+        rig, "/api/results", signed_init_data(LEADER, rig.api.token, auth_date=rig.clock())
+    )
+    assert status == 200
+    api = {r["department"]: r for r in json.loads(body)["results"]}
+    liaison = await get(
+        rig, "/api/results", signed_init_data(FARM, rig.api.token, auth_date=rig.clock())
+    )
+    assert liaison[0] == 403 and "区" not in liaison[2]
+
+    printed: list[str] = []
+    code = await asyncio.to_thread(run_cli, ["assess", "results", "--json"], printed.append)
+    assert code == 0
+    cli_rows = {r["department"]: r for r in json.loads("".join(printed))}
+
+    target = rig.evidence_dir.parent / "export.xlsx"
+    assert await asyncio.to_thread(run_cli, ["export", str(target)], lambda _t: None) == 0
+    book = load_workbook(target, read_only=True)
+    sheet_rows = list(book["考核结果"].iter_rows(min_row=3, values_only=True))
+    sheet = {row[0]: row for row in sheet_rows}
+    details = list(book["评分明细"].iter_rows(min_row=3, values_only=True))
+
+    assert set(api) == set(cli_rows) == set(sheet) and len(api) == 18
+    for name, row in api.items():
+        assert cli_rows[name] == row
+        excel = sheet[name]
+        assert Decimal(str(excel[2])) == Decimal(row["score"]), name
+        assert (excel[10], excel[11]) == (row["grade"], row["rank"]), name
+        assert (excel[12] != "否") == (row["provisional"] or row["rank_provisional"]), name
+    for name, (score, grade, rank, provisional) in EXPECTED.items():
+        row = api[name]
+        assert (row["score"], row["grade"], row["rank"], row["provisional"]) == (
+            score,
+            grade,
+            rank,
+            provisional,
+        ), name
+        assert f"{name}  {score}" in results_text
+    reform_a11 = next(r for r in details if r[0] == "区发展改革局" and r[1] == "A1.1")
+    assert Decimal(str(reform_a11[3])) == 23 and Decimal(str(reform_a11[4])) == 20
+    # The manual deduction with its reason; the open past-due proposal marked as such.
+    assert reform_a11[5].endswith("（待确认）；−3 燃煤锅炉淘汰滞后"), reform_a11[5]
+    assert reform_a11[6] not in (None, "", "—") and reform_a11[7] == dt.datetime(2021, 1, 11, 10)
+
+
+def run_cli(argv: list[str], out: Callable[[str], object]) -> int:
+    """`python -m bot ARGV` in this process (in a thread: it runs its own event loop),
+    its standard output handed to `out`."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = cli.main(argv)
+    out(buffer.getvalue())
+    return code

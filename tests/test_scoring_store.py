@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from core.assessment.adjust import add_department
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from core.scoring.acts import score_item
+from core.scoring.amounts import show
 from core.scoring.results import results_of
 from core.scoring.sql import SqlScoring
 from core.scoring.usecases import Actor, ScoringRefused, confirm_scheme, ensure_scheme
@@ -124,3 +125,45 @@ async def test_table_document_scores_with_its_own_points(db: Database) -> None:
     assert results["区发展改革局"].points == 13  # G1 4 + G2 3 + A1.1 4 + A1.2 2
     assert results["区财政局"].points == 9  # G1 4 + G2 3 + A2.1 2
     assert results["区水利局"].points == 12  # G1 4 + G2 3 + A3.1 5
+
+    # Every lead item scored; supporting units take half the lead's deduction.
+    given = {
+        "区发展改革局": [("G1", "4"), ("G2", "2"), ("A1.1", "3"), ("A1.2", "2")],
+        "区财政局": [("G1", "4"), ("G2", "3"), ("A2.1", "1")],
+        "区水利局": [("G1", "3"), ("G2", "3"), ("A3.1", "3")],
+    }
+    async with db.session() as session:
+        store = SqlScoring(session)
+        await confirm_scheme(store, store, OFFICE)
+        for department, scores in given.items():
+            for code, points in scores:
+                await score_item(
+                    store,
+                    store,
+                    OFFICE,
+                    department=department,
+                    code=code,
+                    score=Decimal(points),
+                    reason="扣分理由",
+                )
+        campaign = await store.campaign(None)
+        assert campaign is not None
+        results = {r.name: r for r in results_of(await store.book(campaign.id))}
+        await session.commit()
+    # Written down by hand: (items total, 折算分, supporting deduction, score, grade, rank).
+    expected = {
+        # 11 of 13 -> 84.62; supports A3.1 whose lead lost 2: -1
+        "区发展改革局": ("11", "84.62", "1", "83.62", "良好", 1 + 1),
+        # 8 of 9 -> 88.89; supports A1.1 (lead lost 1: -0.5), A1.2 (0), A3.1 (-1)
+        "区财政局": ("8", "88.89", "1.5", "87.39", "良好", 1),
+        # 9 of 12 -> 75
+        "区水利局": ("9", "75", "0", "75", "合格", 3),
+    }
+    for name, (total, converted, support, score, grade, rank) in expected.items():
+        r = results[name]
+        assert (show(r.total), show(r.converted or Decimal(-1)), show(r.supporting_deduction)) == (
+            total,
+            converted,
+            support,
+        ), name
+        assert (show(r.score), r.grade, r.rank, r.provisional) == (score, grade, rank, False), name

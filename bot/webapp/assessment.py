@@ -13,15 +13,17 @@ from typing import Any
 from aiohttp import web
 
 from bot.webapp.server import Viewer, _campaign, _error, _json, authenticated
-from core.people.permissions import Role
+from core.people.permissions import Role, may_read_route
 from core.scoring.amounts import show
 from core.yearend import view
 from core.yearend.feedback import class_label
 
 
 async def assessment(request: web.Request, viewer: Viewer) -> web.Response:
-    campaign = await _campaign(viewer)
     actor = viewer.actor
+    if not may_read_route("/api/assessment", actor.role):
+        raise _error(web.HTTPForbidden, "forbidden")
+    campaign = await _campaign(viewer)
     data = await view.ranking(viewer.session, campaign.id, actor.role, actor.department_id)
     if not data.rows:
         raise _error(web.HTTPForbidden, "forbidden")
@@ -55,8 +57,10 @@ async def assessment(request: web.Request, viewer: Viewer) -> web.Response:
 
 
 async def assessment_department(request: web.Request, viewer: Viewer) -> web.Response:
-    campaign = await _campaign(viewer)
     actor = viewer.actor
+    if not may_read_route("/api/assessment/{id}", actor.role):
+        raise _error(web.HTTPForbidden, "forbidden")
+    campaign = await _campaign(viewer)
     found = await view.department_outcome(
         viewer.session,
         campaign.id,

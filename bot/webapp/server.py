@@ -35,8 +35,10 @@ from core.dashboard import queries
 from core.dashboard.thumbnails import icon_of, is_previewable, thumbnail
 from core.digest.chart import cjk_font_path
 from core.people.actors import Actor, load_actor
-from core.people.permissions import Role
+from core.people.permissions import Role, may_read_route
 from core.reporting.reports import ItemView
+from core.scoring.records import result_records
+from core.scoring.sql import SqlScoring
 from core.status.model import Counts, Rules, State, due_date_text, format_rate
 from core.text.formatting import local_date, local_datetime, target_text, value_against_target
 from core.text.i18n import Translate, normalize_locale, translator
@@ -342,6 +344,19 @@ async def item(request: web.Request, viewer: Viewer) -> web.Response:
     )
 
 
+async def results(request: web.Request, viewer: Viewer) -> web.Response:
+    """The assessment's results (issue 20), for leaders and admins only: the same
+    records as `python -m bot assess results --json` and the export's 考核结果."""
+    if not may_read_route("/api/results", viewer.actor.role):
+        raise _error(web.HTTPForbidden, "forbidden")
+    campaign = await _campaign(viewer)
+    book = await SqlScoring(viewer.session).book(campaign.id)
+    confirmed = book.scheme is not None and book.scheme.confirmed_at is not None
+    return _json(
+        {"campaign": campaign.title, "confirmed": confirmed, "results": result_records(book)}
+    )
+
+
 async def overdue(request: web.Request, viewer: Viewer) -> web.Response:
     campaign = await _campaign(viewer)
     found = await queries.overdue_page(
@@ -543,6 +558,7 @@ def build_web_app(services: Services) -> web.Application:
     app.router.add_get(r"/api/departments/{id:\d{1,10}}", authenticated(department))
     app.router.add_get(r"/api/items/{code:[^/]{1,20}}", authenticated(item))
     app.router.add_get("/api/overdue", authenticated(overdue))
+    app.router.add_get("/api/results", authenticated(results))
     app.router.add_get(r"/api/bindings/{id:\d{1,10}}/reports", authenticated(binding_reports))
     app.router.add_get(
         r"/api/evidence/{id:\d{1,10}}/thumb", authenticated(evidence_thumb, link_variant="thumb")

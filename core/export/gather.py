@@ -29,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.reporting.values import format_number, meets
+from core.scoring.records import ScoringSheets, scoring_sheets
+from core.scoring.sql import SqlScoring
 from core.status.model import PENDING_REVIEW, BindingRole, Facts, effective_status
 from core.text.formatting import target_text
 from core.text.matching import code_key
@@ -149,6 +151,7 @@ class ExportData:
     reports: Iterable[ReportRow]
     evidence: Iterable[EvidenceRow]
     known_counts: ExportCounts | None = None  # None: the sequences' lengths
+    scoring: ScoringSheets | None = None  # issue 20: results and scoring details
 
     @property
     def counts(self) -> ExportCounts:
@@ -181,6 +184,8 @@ class ExportSource:
     reports: Batches[ReportRow]
     evidence: Batches[EvidenceRow]
     extra: dict[str, Any] = field(default_factory=dict)
+    # The 考核结果 and 评分明细 sheets (issue 20), once the campaign has a scoring scheme.
+    scoring: ScoringSheets | None = None
 
 
 def values_text(values: list[tuple[Target, Decimal]]) -> str:
@@ -498,6 +503,7 @@ async def open_export(
                 for r in rows
             ]
 
+    score_book = await SqlScoring(session).book(cid)
     return ExportSource(
         campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active),
         departments=department_rows,
@@ -505,6 +511,7 @@ async def open_export(
         bindings=bindings,
         reports=reports,
         evidence=evidence,
+        scoring=scoring_sheets(score_book) if score_book.scheme is not None else None,
     )
 
 
@@ -566,4 +573,5 @@ async def gather_export(session: AsyncSession, campaign_id: int | None = None) -
         reports=await read(source.reports),
         evidence=await read(source.evidence),
         known_counts=source.counts,
+        scoring=source.scoring,
     )

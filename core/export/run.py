@@ -54,6 +54,7 @@ def _threaded(
         reports=feed(source.reports),
         evidence=feed(source.evidence),
         known_counts=source.counts,
+        scoring=source.scoring,
     )
 
 

@@ -30,6 +30,13 @@ from zoneinfo import ZoneInfo
 from core.export.gather import EvidenceRow, ExportData
 from core.export.xlsx import EXCEL_MAX_ROWS as EXCEL_MAX_ROWS
 from core.export.xlsx import Link, Sheet, Style, Styled, Workbook
+from core.scoring.records import (
+    DETAIL_COLUMNS,
+    RESULT_COLUMNS,
+    SHEET_DETAILS,
+    SHEET_RESULTS,
+    ScoringSheets,
+)
 from core.status.model import PENDING_REVIEW, Rules, assess, colour_text, due_date_text
 from core.text.i18n import translator
 
@@ -251,6 +258,7 @@ ITEM_STYLES = (_, _, _, Style.WRAP, Style.DATE, _, _, _, _, _, Style.DATE, _, _,
 REPORT_STYLES = (Style.DATETIME, _, _, _, _, Style.WRAP, _, _, _, _)
 EVIDENCE_STYLES = (_, _, _, _, _, Style.THOUSANDS, _, _, _)
 INDEX_STYLES = (_, Style.DATETIME, _, _, _, _, _, _)
+DETAIL_STYLES = (_, _, Style.WRAP, _, _, Style.WRAP, _, Style.DATETIME)
 del _
 
 
@@ -382,7 +390,23 @@ def _write(
     sheet.close()
     if index is not None:
         index.close()
+    if data.scoring is not None:
+        _scoring(book, data.scoring, heading, tz)
     progress(written)
+
+
+def _scoring(book: Workbook, scoring: ScoringSheets, heading: str, tz: ZoneInfo) -> None:
+    """考核结果 and 评分明细 (issue 20): the same records as /results and the command line."""
+    sheet = _Sheet(book, SHEET_RESULTS, f"{heading}　考核结果", RESULT_COLUMNS)
+    for row in scoring.results:
+        sheet.append(row)
+    sheet.close()
+    sheet = _Sheet(book, SHEET_DETAILS, f"{heading}　评分明细", DETAIL_COLUMNS, DETAIL_STYLES)
+    for row in scoring.details:
+        *values, scored_at = row
+        moment = scored_at if isinstance(scored_at, dt.datetime) else None
+        sheet.append((*values, _when(local(moment, tz))))
+    sheet.close()
 
 
 def _index_row(sheet: _Sheet, entry: IndexRow, tz: ZoneInfo) -> None:

@@ -172,6 +172,23 @@ def check(command: str, role: Role, chat: ChatKind) -> Decision:
     return Decision.ALLOWED
 
 
+# The dashboard's API routes that not every dashboard user may read (issue 20): the
+# results are for leaders and admins; a liaison (or anyone else) gets 403 and no data.
+ROUTES: dict[str, frozenset[Role]] = {
+    "/api/results": STAFF,
+    # The 考核 tab (issue 21): a liaison reads their own department's result, and only
+    # after its feedback (core.yearend.view decides the rows; anything else is 403).
+    "/api/assessment": READERS,
+    "/api/assessment/{id}": READERS,
+}
+
+
+def may_read_route(route: str, role: Role) -> bool:
+    """Whether `role` may read API `route` (routes not in ROUTES follow their own scope)."""
+    allowed = ROUTES.get(route)
+    return allowed is None or role in allowed
+
+
 def commands_for(role: Role, chat: ChatKind | None = None) -> list[CommandRule]:
     """The commands this role may use (in this kind of chat, if given), in menu order."""
     return [

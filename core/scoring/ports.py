@@ -131,7 +131,8 @@ class ScoreBook:
     lines: tuple[ScoreLine, ...]
     adjustments: tuple[AdjustmentInfo, ...] = ()
     vetoes: tuple[VetoInfo, ...] = ()
-    extra: dict[str, object] = field(default_factory=dict)
+    # Telegram id -> display name of the staff who scored (for 评分明细), one query.
+    names: dict[int, str] = field(default_factory=dict)
 
     def department(self, department_id: int) -> DepartmentInfo | None:
         return next((d for d in self.departments if d.id == department_id), None)

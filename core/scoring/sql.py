@@ -43,6 +43,7 @@ from storage.models import (
     ScoreAudit,
     ScoringScheme,
     Target,
+    User,
     VetoCondition,
     VetoRecord,
 )
@@ -327,7 +328,19 @@ class SqlScoring:
             ).all()
             if v.condition_id in by_condition
         )
-        return ScoreBook(info, scheme, conditions, departments, tuple(lines), adjustments, vetoes)
+        people = {line.scored_by for line in lines if line.scored_by is not None}
+        people |= {d.decided_by for line in lines for d in line.deductions if d.decided_by}
+        names: dict[int, str] = {}
+        if people:
+            for tg_id, display_name in (
+                await session.execute(
+                    select(User.tg_id, User.display_name).where(User.tg_id.in_(sorted(people)))
+                )
+            ).all():
+                names[tg_id] = display_name
+        return ScoreBook(
+            info, scheme, conditions, departments, tuple(lines), adjustments, vetoes, names
+        )
 
     # ------------------------------------------------------------ writer
 
