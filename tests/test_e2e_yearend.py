@@ -11,17 +11,19 @@ input gets one line and changes nothing.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime as dt
 import io
+import json
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bot.assess_report_cli import cmd_assess_report
+from bot import cli
 from core.scoring.amounts import show
 from core.scoring.engine import in_rank_order
 from core.scoring.results import results_of
@@ -30,6 +32,7 @@ from storage.models import Appeal, ScoreAudit, SelfScore
 from tests.office_support import ask_all, press_all
 from tests.support import updates as u
 from tests.support.duban import ADMIN, LEADER, DubanRig
+from tests.test_e2e_scoring import run_cli
 from tests.yearend_support import score_everything
 
 FARM = u.TgUser(id=740_001, first_name="农业联络员")
@@ -85,6 +88,18 @@ def docx_text(content: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
+@pytest.fixture
+def command_line(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`python -m bot ...` in this process reads the test's database, as an operator's would."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("EVIDENCE_DIR", str(tmp_path / "evidence"))
+    monkeypatch.setenv("TIMEZONE", "Asia/Shanghai")
+    monkeypatch.setattr(cli, "setup_logging", lambda *args, **kwargs: None)
+
+
+@pytest.mark.usefixtures("command_line")
 async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> None:
     rig.clock.set(OPEN_DAY)
     await rig.join(FARM, "农业")
@@ -114,7 +129,7 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     # -- self-assessment: bounds, statements, submit; returned, resubmitted
     await refused(rig, FARM, "/selfassess A5.1 11 已完成", "A5.1 的得分应在 0 到其分值 10 之间")
     await refused(rig, FARM, "/selfassess A6.1 5 已完成", "A6.1 不是本单位的考核事项")
-    await refused(rig, FARM, "/selfassess A5.1 十分", "“十分” 不是有效的分数")
+    await refused(rig, FARM, "/selfassess A5.1 十分", "“十分”不是有效的分数")
     await refused(rig, FARM, "/selfassess A5.1 9", "A5.1 从未通过审核")
     await self_assess(rig, FARM, FARM_ITEMS)
     assert "区农业农村局 的自评（100 分）已锁定" in await submit(rig, FARM)
@@ -224,20 +239,46 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     final_view = "\n".join(m.plain_text or "" for m in await ask_all(rig, FARM, "/feedback"))
     assert "区农业农村局：最终考核结果" in final_view and "得分 98.5" in final_view
 
-    # -- one truth: the engine's results, the notice from `assess report`
+    # -- one truth: the engine, /results, `assess results --json`, the workbook, the notice
     async with rig.session() as session:
         ranked = in_rank_order(results_of(await SqlScoring(session).book(1)))
+    results_text = "\n".join(m.plain_text or "" for m in await ask_all(rig, LEADER, "/results"))
+    printed: list[str] = []
+    assert await asyncio.to_thread(run_cli, ["assess", "results", "--json"], printed.append) == 0
+    cli_rows = {r["department"]: r for r in json.loads("".join(printed))}
+    workbook_path = tmp_path / "export.xlsx"
+    assert await asyncio.to_thread(run_cli, ["export", str(workbook_path)], lambda _t: None) == 0
+    book = load_workbook(workbook_path, read_only=True)
+    sheet = {row[0]: row for row in book["考核结果"].iter_rows(min_row=3, values_only=True)}
     path = tmp_path / "通报.docx"
-    args = argparse.Namespace(path=path, campaign=None, office="区生态环境保护委员会办公室")
-    # The command line runs its own event loop, as `python -m bot assess report` does.
-    assert await asyncio.to_thread(cmd_assess_report, args, rig.settings) == 0
+    reported: list[str] = []
+    assert await asyncio.to_thread(run_cli, ["assess", "report", str(path)], reported.append) == 0
+    assert reported == [f"wrote {path}: 18 departments\n"]
     notice = Document(str(path))
     rows = [[c.text for c in row.cells] for t in notice.tables for row in t.rows[1:]]
-    assert len(rows) == len(ranked) == 18
     by_name = {row[1]: row for row in rows}
+    assert len(rows) == len(ranked) == len(cli_rows) == len(sheet) == 18
     for result in ranked:
-        rank, _name, score, grade, _note = by_name[result.name]
-        assert (rank, score, grade) == (str(result.rank), show(result.score), result.grade)
+        score, rank = show(result.score), result.rank
+        assert f"{result.name}  {score}" in results_text, result.name
+        cli = cli_rows[result.name]
+        assert (cli["score"], cli["grade"], cli["rank"]) == (score, result.grade, rank)
+        excel = sheet[result.name]
+        assert (Decimal(str(excel[2])), excel[10], excel[11]) == (result.score, result.grade, rank)
+        in_notice, _name, notice_score, notice_grade, _note = by_name[result.name]
+        assert (in_notice, notice_score, notice_grade) == (str(rank), score, result.grade)
     assert by_name["区农业农村局"][2] == "98.5"
     assert by_name["区商务局"][3] == "不合格" and "发生重大生态环境事件" in by_name["区商务局"][4]
     assert "雨环委〔2021〕3号" in "\n".join(p.text for p in notice.paragraphs)
+
+    # The workbook's year-end sheets: every self-score, and the appeal log.
+    self_rows = list(book["自评"].iter_rows(min_row=3, values_only=True))
+    assert len(self_rows) == len(FARM_ITEMS) + len(COMMERCE_ITEMS)
+    a53 = next(r for r in self_rows if r[0] == "区农业农村局" and r[1] == "A5.3")
+    assert (Decimal(str(a53[4])), a53[5], a53[6]) == (Decimal(8), "台账已补充", "已提交")
+    appeal_rows = list(book["复核记录"].iter_rows(min_row=3, values_only=True))
+    assert [(r[0], r[1], r[2], r[5]) for r in appeal_rows] == [
+        (1, "区农业农村局", "事项得分 A5.2", "改变"),
+        (2, "区商务局", "一票否决", "维持"),
+    ]
+    assert Decimal(str(appeal_rows[0][6])) == 10 and appeal_rows[0][7] == "补录台账经核实"

@@ -34,6 +34,7 @@ from core.scoring.sql import SqlScoring
 from core.status.model import PENDING_REVIEW, BindingRole, Facts, effective_status
 from core.text.formatting import target_text
 from core.text.matching import code_key
+from core.yearend.records import YearEndSheets, yearend_sheets
 from storage import repositories as repo
 from storage.models import (
     STATUS_BLOCKED,
@@ -152,6 +153,7 @@ class ExportData:
     evidence: Iterable[EvidenceRow]
     known_counts: ExportCounts | None = None  # None: the sequences' lengths
     scoring: ScoringSheets | None = None  # issue 20: results and scoring details
+    yearend: YearEndSheets | None = None  # issue 21: self-scores and the appeal log
 
     @property
     def counts(self) -> ExportCounts:
@@ -186,6 +188,8 @@ class ExportSource:
     extra: dict[str, Any] = field(default_factory=dict)
     # The 考核结果 and 评分明细 sheets (issue 20), once the campaign has a scoring scheme.
     scoring: ScoringSheets | None = None
+    # 自评 and 复核记录 (issue 21), once there are self-scores or appeals.
+    yearend: YearEndSheets | None = None
 
 
 def values_text(values: list[tuple[Target, Decimal]]) -> str:
@@ -512,6 +516,7 @@ async def open_export(
         reports=reports,
         evidence=evidence,
         scoring=scoring_sheets(score_book) if score_book.scheme is not None else None,
+        yearend=await yearend_sheets(session, cid),
     )
 
 
@@ -574,4 +579,5 @@ async def gather_export(session: AsyncSession, campaign_id: int | None = None) -
         evidence=await read(source.evidence),
         known_counts=source.counts,
         scoring=source.scoring,
+        yearend=source.yearend,
     )

@@ -55,6 +55,7 @@ def _threaded(
         evidence=feed(source.evidence),
         known_counts=source.counts,
         scoring=source.scoring,
+        yearend=source.yearend,
     )
 
 
