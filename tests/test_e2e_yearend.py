@@ -29,6 +29,7 @@ from core.scoring.engine import in_rank_order
 from core.scoring.results import results_of
 from core.scoring.sql import SqlScoring
 from storage.models import Appeal, ScoreAudit, SelfScore
+from tests.dashboard_support import jpeg
 from tests.office_support import ask_all, press_all
 from tests.support import updates as u
 from tests.support.duban import ADMIN, LEADER, DubanRig
@@ -168,6 +169,16 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     assert checked.startswith("已记录：区农业农村局 于 2020年12月10日 的实地核查 S1")
     await refused(rig, ADMIN, "/sitecheck 农业 2020-13-10 张 | 无", "“2020-13-10”不是有效日期")
     await refused(rig, ADMIN, "/sitecheck cite S1 A5.1", "该单位在 A5.1 上没有已确认的扣分")
+    photo = rig.api.add_file(jpeg(), mime_type="image/jpeg")
+    with_photo = await rig.send_and_wait(
+        u.photo_message(ADMIN, photo, caption="/sitecheck 农业 2020-12-11 区环委办 张 | 现场照片"),
+        ADMIN.id,
+    )
+    assert (with_photo.plain_text or "").startswith(
+        "已记录：区农业农村局 于 2020年12月11日 的实地核查 S2"
+    )
+    listed = await say(rig, ADMIN, "/sitecheck 农业")
+    assert "S1 2020年12月10日 区环委办 张、李" in listed and "（1 张照片）" in listed
     cited = await say(rig, ADMIN, "/sitecheck cite S1 A5.2")
     assert cited == "已记录：区农业农村局 A5.2 的扣分引用实地核查 S1。"
 
@@ -203,8 +214,15 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     hint = await press_all(rig, FARM, buttons, "ya:ap:item:A5.2")
     assert any("/appeal A5.2 理由" in (m.plain_text or "") for m in hint)
     since = rig.api.mark()
-    filed = await say(rig, FARM, "/appeal A5.2 缺失的2个地块已于12月补录")
-    assert filed == "已记录：复核申请 1 号（A5.2），办公室将作出决定。"
+    ledger = rig.api.add_file(b"%PDF-1.4 ledger", mime_type="application/pdf", file_name="台账.pdf")
+    filed = await rig.send_and_wait(
+        u.document_message(FARM, ledger, caption="/appeal A5.2 缺失的2个地块已于12月补录"),
+        FARM.id,
+    )
+    assert filed.plain_text == "已记录：复核申请 1 号（A5.2），办公室将作出决定。"
+    async with rig.session() as session:
+        first = await session.get(Appeal, 1)
+        assert first is not None and first.attachments == [ledger.file_id]
     office_told = await rig.api.wait_for(chat_id=ADMIN.id, since=since)
     assert "区农业农村局 就 A5.2 申请复核" in (office_told.plain_text or "")
     assert (await say(rig, COMMERCE, "/appeal veto 事件不属于本部门职责")).startswith(
@@ -282,3 +300,12 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
         (2, "区商务局", "一票否决", "维持"),
     ]
     assert Decimal(str(appeal_rows[0][6])) == 10 and appeal_rows[0][7] == "补录台账经核实"
+
+    # Reopening is an admin's logged act that returns to before approval.
+    reopened = await say(rig, ADMIN, "/finalize reopen 审定文号有误")
+    assert reopened == "已重开：审定与锁定已撤销（已记入日志）。"
+    async with rig.session() as session:
+        logged = await session.scalar(select(ScoreAudit).where(ScoreAudit.action == "reopen"))
+        assert logged is not None and logged.reason == "审定文号有误"
+        assert logged.actor_tg_id == ADMIN.id
+    await refused(rig, ADMIN, "/finalize", "考核结果尚未审定")
