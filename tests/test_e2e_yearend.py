@@ -133,6 +133,14 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     await refused(rig, FARM, "/selfassess A5.1 十分", "“十分”不是有效的分数")
     await refused(rig, FARM, "/selfassess A5.1 9", "A5.1 从未通过审核")
     await self_assess(rig, FARM, FARM_ITEMS)
+    report = rig.api.add_file(b"PK self-check", file_name="自查报告.docx")
+    attached = await rig.send_and_wait(
+        u.document_message(FARM, report, caption="/selfassess"), FARM.id
+    )
+    assert attached.plain_text == "已记录自查报告。"
+    form = "\n".join(m.plain_text or "" for m in await ask_all(rig, FARM, "/selfassess"))
+    assert "自查报告：自查报告.docx" in form and "自评合计：100；尚缺：0 项。" in form
+    assert "A5.1" in form and "A6.1" not in form
     assert "区农业农村局 的自评（100 分）已锁定" in await submit(rig, FARM)
     await refused(rig, FARM, "/selfassess A5.3 8 补充", "你单位的自评已提交并锁定")
     since = rig.api.mark()
