@@ -224,13 +224,18 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
 
     # -- scoring (issue 20): /scheme /points /score /proposals /bonus /penalty /veto /results --
     from handlers.scoring import adjust as scoring_adjust
+    from handlers.scoring import conversation as scoring_conversation
     from handlers.scoring import results as scoring_results
     from handlers.scoring import scheme as scoring_scheme
     from handlers.scoring import score as scoring_score
+    from handlers.scoring import upload as scoring_upload
 
     app.add_handler(CommandHandler("scheme", scoring_scheme.scheme_command))
     app.add_handler(CommandHandler("points", scoring_scheme.points_command))
-    app.add_handler(CommandHandler("score", scoring_score.score_command))
+    # Group -1, as the review return: the typed scores must not reach group 0's handlers.
+    app.add_handler(
+        scoring_conversation.score_conversation(settings.conversation_timeout_minutes), group=-1
+    )
     app.add_handler(CommandHandler("proposals", scoring_score.proposals_command))
     app.add_handler(
         CallbackQueryHandler(scoring_score.proposal_button, pattern=r"^sc:p[cr]:\d{1,10}$")
@@ -238,6 +243,20 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     app.add_handler(CommandHandler("bonus", scoring_adjust.bonus_command))
     app.add_handler(CommandHandler("penalty", scoring_adjust.penalty_command))
     app.add_handler(CommandHandler("veto", scoring_adjust.veto_command))
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE
+            & (filters.Document.ALL | filters.PHOTO)
+            & filters.CaptionRegex(scoring_upload.CAPTION_PATTERN),
+            scoring_upload.scores_upload,
+        )
+    )
+    app.add_handler(CommandHandler("scores", scoring_upload.scores_command))
+    app.add_handler(
+        CallbackQueryHandler(
+            scoring_upload.scores_button, pattern=r"^scs:[yn]:[A-Za-z0-9_-]{1,16}$"
+        )
+    )
     app.add_handler(CommandHandler("results", scoring_results.results_command))
     app.add_handler(
         CallbackQueryHandler(scoring_results.results_button, pattern=r"^sc:r:\d{1,10}$")

@@ -28,6 +28,7 @@ REVIEW_RETURN = "review"
 URGE = "urge"
 IMPORT = "import"
 HANDOVER_REQUEST = "handover"
+SCORE = "score"  # /score DEPT, item by item (issue 20)
 ALBUM_PREFIX = "album:"  # + the album's media_group_id
 
 

@@ -55,10 +55,36 @@ CULTURE = [(f"G{n}", "3.5", "") for n in range(1, 8)] + [
     ("A7.2", "18", "景区油烟整治未完成"),
     ("A7.3", "24", ""),
 ]  # 95, penalty -2 -> 93
-ARCHIVE = [(f"G{n}", "3.5", "") for n in range(1, 8)] + [
-    ("G8", "5.5", ""),
-    ("B1", "60", "配合工作不到位"),
-]  # 90
+# 区档案馆 (B) item by item in the /score conversation: G1-G8 full by the button, B1 60
+# of 70 typed with its reason -> 90.
+
+
+async def score_archive_item_by_item(rig: DubanRig) -> None:
+    card = await rig.ask(ADMIN, "/score 档案馆")
+    assert (card.plain_text or "").startswith("Item 1 of 9\nG1 ")
+    assert "Not accepted" in (card.plain_text or "") and "past due" in (card.plain_text or "")
+    assert any(data.startswith("ev:") for data in card.callback_data)
+    for number in range(2, 10):
+        pressed = await press_all(rig, ADMIN, card, "sc:f")
+        card = pressed[-1]
+        assert (card.plain_text or "").startswith(f"Item {number} of 9"), card.plain_text
+    assert "B1 " in (card.plain_text or "") and "Points 70; now: not scored" in (
+        card.plain_text or ""
+    )
+    # Refused input keeps the item open and changes nothing.
+    before = await counts(rig)
+    for text, expected in (
+        ("很好", "is not a number of points"),
+        ("80 多了", "between 0 and the item's points (70)"),
+        ("60", "A reason is required"),
+    ):
+        reply = await say(rig, ADMIN, text)
+        assert expected in reply, (text, reply)
+    assert await counts(rig) == before
+    answers = await ask_all(rig, ADMIN, "60 配合工作不到位")
+    said = [m.plain_text or "" for m in answers]
+    assert said[0] == "Recorded: 区档案馆 B1 60 of 70."
+    assert said[1] == "That was the last item of 区档案馆; 0 remain unscored."
 
 
 @pytest.fixture
@@ -113,7 +139,14 @@ async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
         and await counts(rig) == before
     )
 
+    # Points move before confirmation; the department totals are shown at once.
+    moved = await say(rig, ADMIN, "/points 发改 A1.1 25")
+    assert moved.startswith("A1.1: 25 points for 1 binding(s)") and "区发展改革局 102" in moved
+    assert "区发展改革局 100" in await say(rig, ADMIN, "/points 发改 a1.1 23")
+    assert "17 of 18 departments" not in await say(rig, ADMIN, "/scheme")
+    assert "falling lower bounds" in await say(rig, ADMIN, "/scheme grades 优秀 80 良好 90 差")
     for line in (
+        "/scheme grades 优秀 90 良好 80 一般 70 合格 60 不合格",
         "/scheme rule past_due 2",
         "/scheme veto V1 fail 发生重大生态环境事件",
         "/scheme veto V2 no_top 中央环保督察问题整改不力",
@@ -122,6 +155,7 @@ async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
         assert (await say(rig, ADMIN, line)).startswith("Scheme changed"), line
     confirmed = await say(rig, ADMIN, "/scheme confirm")
     assert confirmed.startswith("Scheme confirmed")
+    assert "Grades: 优秀 ≥ 90, 良好 ≥ 80, 一般 ≥ 70, 合格 ≥ 60, below: 不合格" in confirmed
     # Once confirmed, settings are fixed and points need a reason.
     assert "/scheme reopen REASON" in await say(rig, ADMIN, "/scheme caps 5 5")
     assert "/scheme reopen REASON" in await say(rig, ADMIN, "/points G1 4")
@@ -135,7 +169,8 @@ async def test_scoring_from_scheme_to_results(rig: DubanRig) -> None:
     pressed = await press_all(rig, ADMIN, with_buttons, g1)
     assert any("区发展改革局 G1 −2 confirmed" in (m.plain_text or "") for m in pressed)
 
-    for department, lines in (("发改", REFORM), ("文旅", CULTURE), ("档案馆", ARCHIVE)):
+    await score_archive_item_by_item(rig)
+    for department, lines in (("发改", REFORM), ("文旅", CULTURE)):
         for code, points, reason in lines:
             reply = await say(rig, ADMIN, f"/score {department} {code} {points} {reason}".strip())
             assert reply.startswith("Recorded:"), (department, code, reply)

@@ -507,7 +507,9 @@ async def open_export(
                 for r in rows
             ]
 
-    score_book = await SqlScoring(session).book(cid)
+    # Scoring (issue 20): one query without a scheme, a fixed handful with one.
+    scoring_store = SqlScoring(session)
+    score_book = await scoring_store.book(cid) if await scoring_store.scheme(cid) else None
     return ExportSource(
         campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active),
         departments=department_rows,
@@ -515,7 +517,7 @@ async def open_export(
         bindings=bindings,
         reports=reports,
         evidence=evidence,
-        scoring=scoring_sheets(score_book) if score_book.scheme is not None else None,
+        scoring=scoring_sheets(score_book) if score_book is not None else None,
         yearend=await yearend_sheets(session, cid),
     )
 

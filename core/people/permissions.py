@@ -111,6 +111,9 @@ COMMANDS: tuple[CommandRule, ...] = (
         N_("a veto (一票否决) for a department"),
         "DEPT CONDITION GROUNDS BY",
     ),
+    CommandRule(
+        "scores", ADMIN, PRIVATE, N_("the scoring sheet (评分表); send it back with this caption")
+    ),
     CommandRule("results", STAFF, PRIVATE, N_("scores, grades and ranks by class")),
     # -- end scoring --
     # The year end (issue 21): self-assessment, site checks, feedback, re-check, approval.

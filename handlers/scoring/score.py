@@ -2,8 +2,9 @@
 scheme's rules propose from the year's record, each confirmed, changed or rejected by a
 person (never applied silently).
 
-/score DEPT CODE POINTS REASON — the quick form. /score DEPT — the department's items
-one by one (see `handlers.scoring.conversation`).
+/score DEPT CODE POINTS REASON — the quick form (`quick_score`); /score DEPT — the
+department's items one by one: `handlers.scoring.conversation`, which is also the entry
+point of the quick form.
 /proposals [DEPT] — propose and list; buttons `sc:pc:<id>` confirm, `sc:pr:<id>` reject;
 /proposals ID POINTS REASON — confirm with a changed amount.
 """
@@ -15,7 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from core.scoring import acts
 from core.scoring.amounts import show
 from core.scoring.usecases import ScoringRefused, find_department
-from core.scoring.views import deduction_reason, year_text
+from core.scoring.views import deduction_reason
 from core.text.split import split_sections
 from handlers.base import Turn, use_case
 from handlers.oversight.screens import rules_of, today_of
@@ -53,63 +54,6 @@ async def quick_score(turn: Turn, args: list[str]) -> None:
     if scored.before is not None:
         text += " " + _("(was {before})").format(before=show(scored.before))
     await turn.reply(text)
-
-
-@use_case("score")
-async def score_command(turn: Turn) -> int | None:
-    _ = turn._
-    args = [a for a in turn.args if a.strip()]
-    if len(args) >= 3:
-        await quick_score(turn, args)
-        return None
-    if not args:
-        await turn.reply(_("Usage: /score DEPT, or {usage}").format(usage=SCORE_USAGE))
-        return None
-    await department_sheet(turn, args[0])
-    return None
-
-
-async def department_sheet(turn: Turn, query: str) -> None:
-    """/score DEPT: every item of the department with its points, its score so far and
-    its year (平时考核) in brief; the evidence of each a button away."""
-    _ = turn._
-    port, who = store(turn), actor(turn)
-    try:
-        book = await acts.confirmed_book(port, port, who)
-        department = find_department(book, query)
-    except ScoringRefused as exc:
-        await turn.reply(refusal_text(exc, _, turn))
-        return
-    records = await port.year_records(book.campaign.id, today_of(turn), rules_of(turn))
-    tz = turn.services.settings.tz
-    sections = [
-        _("{department}: score each item with {usage}").format(
-            department=department.name, usage=SCORE_USAGE
-        )
-    ]
-    buttons: list[InlineKeyboardButton] = []
-    for line in book.lines_of(department.id):
-        current = acts.current_score(line)
-        points = "—" if line.points is None else show(line.points)
-        head = (
-            _("{score} of {points}").format(score=show(current), points=points)
-            if current is not None
-            else _("not scored, {points} points").format(points=points)
-        )
-        sections.append(f"{year_text(line, records.get(line.binding_id), _, tz)}\n→ {head}")
-        if line.points is not None:
-            buttons.append(
-                InlineKeyboardButton(
-                    _("📎 {code}").format(code=line.code), callback_data=f"ev:{line.binding_id}"
-                )
-            )
-    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)][:25]
-    chunks = split_sections(sections)
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await turn.reply(
-            chunk.text, reply_markup=InlineKeyboardMarkup(rows) if last and rows else None
-        )
 
 
 @use_case("proposals")
