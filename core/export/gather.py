@@ -518,7 +518,8 @@ async def open_export(
         reports=reports,
         evidence=evidence,
         scoring=scoring_sheets(score_book) if score_book is not None else None,
-        yearend=await yearend_sheets(session, cid),
+        # Self-scores and appeals exist only once there is a scheme: no query before.
+        yearend=await yearend_sheets(session, cid) if score_book is not None else None,
     )
 
 
