@@ -21,6 +21,7 @@ import pytest
 from core.assessment.importer.loader import parse_text
 from core.assessment.importer.model import KIND_GENERAL, ParsedDocument
 from core.assessment.importer.samples import ANNEX3_2020
+from core.scoring.amounts import show as points_text
 from core.text.i18n import translator
 from core.yearend.deadlines import recheck_deadline
 from core.yearend.documents import (
@@ -33,7 +34,6 @@ from core.yearend.documents import (
     ResultsNotice,
     feedback_docx,
     notice_docx,
-    points_text,
 )
 from tests.conftest import IN_CI
 
@@ -223,7 +223,8 @@ def sheet_for(document: ParsedDocument, number: int) -> FeedbackSheet:
     )
 
 
-def test_points_text_shows_halves_and_no_float_digits() -> None:
+def test_amounts_show_halves_and_no_float_digits() -> None:
+    """The documents write amounts with the scoring engine's one rule (`show`)."""
     assert points_text(Decimal("91.50")) == "91.5"
     assert points_text(Decimal(100)) == "100"
     assert points_text(Decimal("0.5")) == "0.5"

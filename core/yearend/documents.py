@@ -30,6 +30,7 @@ from docx.shared import Mm, Pt
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from core.scoring.amounts import show
 from core.text.i18n import Translate
 
 # Debian's fonts-noto-cjk; the family name fontconfig and LibreOffice know it by.
@@ -37,12 +38,6 @@ DOCUMENT_FONT = "Noto Sans CJK SC"
 BODY_SIZE = Pt(10.5)  # 五号
 TABLE_SIZE = Pt(9)  # 小五
 TITLE_SIZE = Pt(16)  # 三号
-
-
-def points_text(value: Decimal) -> str:
-    """A score as the documents show it: no trailing zeros, never a float's digits."""
-    text = format(value.quantize(Decimal("0.01")), "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)
@@ -232,9 +227,9 @@ def notice_docx(notice: ResultsNotice, _: Translate) -> bytes:
         header += [_("Grade"), _("Note")]
         rows = []
         for line in class_table.lines:
-            row = [str(line.rank), line.department, points_text(line.total)]
+            row = [str(line.rank), line.department, show(line.total)]
             if with_converted:
-                row.append("" if line.converted is None else points_text(line.converted))
+                row.append("" if line.converted is None else show(line.converted))
             note = (
                 _("Veto: {conditions}").format(conditions="；".join(line.vetoes))
                 if line.vetoes
@@ -275,7 +270,7 @@ def feedback_docx(sheet: FeedbackSheet, _: Translate) -> bytes:
     rows = []
     for item in sheet.items:
         deductions = "\n".join(
-            _("−{points}: {reason}").format(points=points_text(d.points), reason=d.reason)
+            _("−{points}: {reason}").format(points=show(d.points), reason=d.reason)
             + (f"（{d.cites}）" if d.cites else "")
             for d in item.deductions
         )
@@ -283,8 +278,8 @@ def feedback_docx(sheet: FeedbackSheet, _: Translate) -> bytes:
             [
                 item.code,
                 item.title,
-                points_text(item.points),
-                _("not scored") if item.score is None else points_text(item.score),
+                show(item.points),
+                _("not scored") if item.score is None else show(item.score),
                 deductions,
             ]
         )
@@ -293,16 +288,16 @@ def feedback_docx(sheet: FeedbackSheet, _: Translate) -> bytes:
     def adjustments(entries: tuple[Adjustment, ...]) -> str:
         if not entries:
             return _("none")
-        return "\n".join(f"{points_text(a.points)}：{a.reason}" for a in entries)
+        return "\n".join(f"{show(a.points)}：{a.reason}" for a in entries)
 
     summary = [
         [_("Bonus"), adjustments(sheet.bonus)],
         [_("Penalty"), adjustments(sheet.penalty)],
         [_("Veto"), "；".join(sheet.vetoes) if sheet.vetoes else _("none")],
-        [_("Total"), points_text(sheet.total)],
+        [_("Total"), show(sheet.total)],
     ]
     if sheet.converted is not None:
-        summary.append([_("Converted score"), points_text(sheet.converted)])
+        summary.append([_("Converted score"), show(sheet.converted)])
     summary.append([_("Grade"), sheet.grade])
     if sheet.remaining:
         summary.append([_("Not scored yet"), str(sheet.remaining)])
