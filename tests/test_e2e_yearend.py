@@ -4,9 +4,11 @@ Open the self-assessment (liaisons told privately); two departments self-assess,
 returned with a comment and resubmits; a site check is recorded and cited by a
 deduction; /feedback sends each department its own result and feedback sheet; an appeal
 on an item (changed) and one on a veto (upheld); approval after the re-check window;
-/finalize locks everything. The totals, grades and ranks agree across the engine's
-results, each feedback sheet and the results notice that `assess report` writes. Bad
-input gets one line and changes nothing.
+/finalize locks the year end; reopening is logged. The totals, grades and ranks agree
+across the engine, /results, the dashboard's API (/api/results and the 考核 tab's),
+`assess results --json`, the workbook and the results notice that `assess report`
+writes; the workbook's 自评 and 复核记录 sheets hold the self-scores and the appeal log.
+Bad input gets one line and changes nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,10 +32,12 @@ from core.scoring.engine import in_rank_order
 from core.scoring.results import results_of
 from core.scoring.sql import SqlScoring
 from storage.models import Appeal, ScoreAudit, SelfScore
-from tests.dashboard_support import jpeg
+from tests.dashboard_support import dashboard_rig, get, jpeg
 from tests.office_support import ask_all, press_all
 from tests.support import updates as u
+from tests.support.botapi import FakeBotAPI
 from tests.support.duban import ADMIN, LEADER, DubanRig
+from tests.support.webapp import signed_init_data
 from tests.test_e2e_scoring import run_cli
 from tests.yearend_support import score_everything
 
@@ -87,6 +92,13 @@ def docx_text(content: bytes) -> str:
     document = Document(io.BytesIO(content))
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
     return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+@pytest.fixture
+async def rig(database_url: str, tmp_path: Path, fake_api: FakeBotAPI) -> AsyncIterator[DubanRig]:
+    """The real bot with its dashboard, on both databases, the 2020 campaign imported."""
+    async for duban in dashboard_rig(fake_api, database_url, tmp_path):
+        yield duban
 
 
 @pytest.fixture
@@ -283,12 +295,26 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     notice = Document(str(path))
     rows = [[c.text for c in row.cells] for t in notice.tables for row in t.rows[1:]]
     by_name = {row[1]: row for row in rows}
-    assert len(rows) == len(ranked) == len(cli_rows) == len(sheet) == 18
+    status, _type, body = await get(
+        rig, "/api/results", signed_init_data(LEADER, rig.api.token, auth_date=rig.clock())
+    )
+    assert status == 200
+    api_rows = {r["department"]: r for r in json.loads(body)["results"]}
+    status, _type, body = await get(
+        rig, "/api/assessment", signed_init_data(LEADER, rig.api.token, auth_date=rig.clock())
+    )
+    assert status == 200
+    tab = {r["name"]: r for t in json.loads(body)["classes"] for r in t["rows"]}
+    assert len(rows) == len(ranked) == len(cli_rows) == len(sheet) == len(api_rows) == 18
+    assert len(tab) == 18
     for result in ranked:
         score, rank = show(result.score), result.rank
         assert f"{result.name}  {score}" in results_text, result.name
         cli = cli_rows[result.name]
         assert (cli["score"], cli["grade"], cli["rank"]) == (score, result.grade, rank)
+        assert api_rows[result.name] == cli
+        shown = tab[result.name]
+        assert (shown["score"], shown["grade"], shown["rank"]) == (score, result.grade, rank)
         excel = sheet[result.name]
         assert (Decimal(str(excel[2])), excel[10], excel[11]) == (result.score, result.grade, rank)
         in_notice, _name, notice_score, notice_grade, _note = by_name[result.name]
