@@ -271,6 +271,7 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
 
     # -- the year end: /assess, /selfassess, /sitecheck, /feedback, /appeal, /approve,
     # /finalize (issue 21) --
+    from handlers.yearend import appeal_reason
     from handlers.yearend import results as yearend_results
     from handlers.yearend import selfassess as yearend_self
 
@@ -297,11 +298,9 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     app.add_handler(CommandHandler("sitecheck", yearend_results.sitecheck_command))
     app.add_handler(CommandHandler("feedback", yearend_results.feedback_command))
     app.add_handler(CommandHandler("appeal", yearend_results.appeal_command))
+    # /appeal by buttons, then the reason: before group 0's /cancel and stray text.
     app.add_handler(
-        CallbackQueryHandler(
-            yearend_results.appeal_button,
-            pattern=r"^ya:ap:(item:[GAB]\d{1,3}(\.\d{1,3})?|bonus|penalty|veto|grade)$",
-        )
+        appeal_reason.appeal_conversation(settings.conversation_timeout_minutes), group=-1
     )
     app.add_handler(CommandHandler("approve", yearend_results.approve_command))
     app.add_handler(CommandHandler("finalize", yearend_results.finalize_command))

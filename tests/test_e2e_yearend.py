@@ -231,18 +231,19 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     await refused(rig, FARM, "/appeal veto 不服", "没有可就此申请复核的内容")
     await refused(rig, FARM, "/appeal A5.2", "需要填写理由")
     buttons = next(m for m in await ask_all(rig, FARM, "/appeal") if m.callback_data)
-    hint = await press_all(rig, FARM, buttons, "ya:ap:item:A5.2")
-    assert any("/appeal A5.2 理由" in (m.plain_text or "") for m in hint)
+    assert "ya:ap:veto" in buttons.callback_data and "ya:ap:item:A6.1" not in buttons.callback_data
+    asked = await rig.press(FARM, buttons, "ya:ap:item:A5.2")
+    assert (asked.plain_text or "").startswith("申请复核 A5.2：请在一条消息中发送理由")
     since = rig.api.mark()
     ledger = rig.api.add_file(b"%PDF-1.4 ledger", mime_type="application/pdf", file_name="台账.pdf")
     filed = await rig.send_and_wait(
-        u.document_message(FARM, ledger, caption="/appeal A5.2 缺失的2个地块已于12月补录"),
-        FARM.id,
+        u.document_message(FARM, ledger, caption="缺失的2个地块已于12月补录"), FARM.id
     )
     assert filed.plain_text == "已记录：复核申请 1 号（A5.2），办公室将作出决定。"
     async with rig.session() as session:
         first = await session.get(Appeal, 1)
         assert first is not None and first.attachments == [ledger.file_id]
+        assert first.reason == "缺失的2个地块已于12月补录"
     office_told = await rig.api.wait_for(chat_id=ADMIN.id, since=since)
     assert "区农业农村局 就 A5.2 申请复核" in (office_told.plain_text or "")
     assert (await say(rig, COMMERCE, "/appeal veto 事件不属于本部门职责")).startswith(

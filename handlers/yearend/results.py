@@ -4,8 +4,9 @@ departments' re-check.
 - /feedback (admin): every department's liaisons get their own preliminary result
   privately, with the feedback sheet (.docx) and the re-check deadline. A liaison's
   /feedback shows their own result again, once it was given.
-- /appeal CODE reason (liaison), or /appeal alone for buttons (`ya:ap:<target>[:<binding>]`)
-  that say what to send; the caption of a photo or document works too (attachments).
+- /appeal CODE reason (liaison), or /appeal alone for buttons (`ya:ap:<target>[:<code>]`,
+  then the reason: handlers/yearend/appeal_reason.py); the caption of a photo or document
+  works too (attachments).
   The admin's /appeal lists open appeals; `/appeal ID upheld reason`, `/appeal ID SCORE
   reason` (an item, the bonus or penalty total) or `/appeal ID lift reason` (a veto).
 - /approve BODY YYYY-MM-DD NUMBER; /finalize; /finalize reopen REASON.
@@ -193,6 +194,12 @@ async def appeal_command(turn: Turn) -> None:
     except YearEndRefused as exc:
         await turn.reply(refusal_text(exc, _))
         return
+    await announce_appeal(turn, filed)
+
+
+async def announce_appeal(turn: Turn, filed: feedback.Filed) -> None:
+    """ "Recorded" to the liaison after the commit, and the office told privately."""
+    _ = turn._
     appeal = filed.appeal
     await turn.reply_after_commit(
         _("Recorded: re-check request no. {id} on {subject}. The office will decide.").format(
@@ -247,25 +254,6 @@ async def _appeal_buttons(turn: Turn, campaign_id: int, department_id: int) -> N
             date=day_text(given.recheck_deadline, _)
         ),
         reply_markup=InlineKeyboardMarkup(rows),
-    )
-
-
-@use_case("appeal")
-async def appeal_button(turn: Turn) -> None:
-    """ya:ap:<target>[:<code>]: says exactly what to send with the reason."""
-    _ = turn._
-    query = turn.query
-    if query is not None:
-        await query.answer()
-    parts = turn.callback_data.split(":")
-    if len(parts) < 3:
-        return
-    target = parts[2]
-    subject = parts[3] if target == APPEAL_ITEM and len(parts) > 3 else target
-    await turn.reply(
-        _(
-            "Send: /appeal {subject} REASON (as a photo's or document's caption to attach it)."
-        ).format(subject=subject)
     )
 
 
