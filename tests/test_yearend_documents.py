@@ -34,6 +34,7 @@ from core.yearend.documents import (
     ResultsNotice,
     feedback_docx,
     notice_docx,
+    plan_title,
 )
 from tests.conftest import IN_CI
 
@@ -221,6 +222,13 @@ def sheet_for(document: ParsedDocument, number: int) -> FeedbackSheet:
         bonus=(Adjustment(Decimal(2), "获评省级生态文明建设示范项目"),),
         penalty=(Adjustment(Decimal("0.5"), "中央环保督察交办件逾期"),),
     )
+
+
+def test_plan_title_drops_the_documents_yaodian() -> None:
+    assert plan_title("区直单位及市垂直管理单位生态环境保护工作目标考核要点") == (
+        "区直单位及市垂直管理单位生态环境保护工作目标考核"
+    )
+    assert plan_title("2023年度生态环境保护目标责任考核") == "2023年度生态环境保护目标责任考核"
 
 
 def test_amounts_show_halves_and_no_float_digits() -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.people.permissions import Role
 from core.scoring.engine import in_rank_order
 from core.text.i18n import Translate
-from core.yearend.documents import ClassTable, RankedLine, ResultsNotice
+from core.yearend.documents import ClassTable, RankedLine, ResultsNotice, plan_title
 from core.yearend.feedback import class_label, open_appeals, scored
 from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, year_end
 from storage.models import Department, ResultFeedback, YearEnd
@@ -141,7 +141,7 @@ async def results_notice(
             )
         )
     return ResultsNotice(
-        plan_title=book.campaign.title,
+        plan_title=plan_title(book.campaign.title),
         year=book.campaign.year or row.approval_date.year,
         approving_body=row.approval_body,
         document_number=row.approval_number,

@@ -40,6 +40,13 @@ TABLE_SIZE = Pt(9)  # 小五
 TITLE_SIZE = Pt(16)  # 三号
 
 
+def plan_title(campaign_title: str) -> str:
+    """The assessment's name in a document's title: the imported document is the plan's
+    "考核要点" (its points), the notice is about the 考核 itself."""
+    title = campaign_title.strip()
+    return title.removesuffix("要点") if len(title) > 2 else title
+
+
 @dataclass(frozen=True)
 class RankedLine:
     """One department's line in a class table of the notice."""

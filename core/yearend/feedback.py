@@ -32,7 +32,7 @@ from core.scoring.usecases import Actor as ScoringActor
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from core.yearend.deadlines import appeal_on_time, recheck_deadline
-from core.yearend.documents import Adjustment, Deduction, FeedbackSheet, ItemLine
+from core.yearend.documents import Adjustment, Deduction, FeedbackSheet, ItemLine, plan_title
 from core.yearend.selfassess import window_open
 from core.yearend.state import (
     Acting,
@@ -152,7 +152,7 @@ def feedback_sheet(
 ) -> FeedbackSheet:
     result = outcome.result
     return FeedbackSheet(
-        plan_title=book.campaign.title,
+        plan_title=plan_title(book.campaign.title),
         year=book.campaign.year or delivered_on.year,
         department=outcome.department,
         class_label=class_label(outcome.dept_class, _),
