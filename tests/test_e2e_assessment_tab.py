@@ -4,7 +4,7 @@ A leader sees the ranking by class as a chart in grade colours, each department 
 to its items and deductions; a liaison sees nothing of it before feedback and only their
 own department's result after it; another department's result is 403. The API's totals,
 grades and ranks are the engine's. Screenshots (phone 390 px, desktop 1280 px) go to
-docs/ as assessment-*.png.
+tests/screenshots/assessment-*.png (the README shows copies kept in docs/).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from tests.test_e2e_dashboard_browser import (
 from tests.yearend_support import OFFICE_ID, confirm_with_vetoes, score_everything, veto
 
 __all__ = ["browser"]  # the fixture, used by name below
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+SHOTS = Path(__file__).resolve().parent / "screenshots"
 REVIEW_DAY = dt.datetime(2021, 1, 11, 2, 0, tzinfo=dt.UTC)
 
 
@@ -117,7 +117,7 @@ async def test_api_agrees_with_the_engine_and_keeps_departments_apart(rig: Duban
 
 
 async def test_the_tab_in_chromium_for_a_leader_and_a_liaison(rig: DubanRig, browser: Any) -> None:
-    DOCS.mkdir(exist_ok=True)
+    SHOTS.mkdir(exist_ok=True)
     url = mini_app_url(rig, init_data_of(rig, LEADER))
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         context, page, _requests = await open_page(browser, url, viewport)
@@ -133,7 +133,7 @@ async def test_the_tab_in_chromium_for_a_leader_and_a_liaison(rig: DubanRig, bro
         assert await transport.locator(".grade.fail").inner_text() == "不合格"
         assert "发生重大生态环境事件" in await transport.inner_text()
         assert await page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-        await page.screenshot(path=str(DOCS / f"assessment-{label}.png"), full_page=True)
+        await page.screenshot(path=str(SHOTS / f"assessment-{label}.png"), full_page=True)
 
         await page.click("#ranking-A li:has-text('区商务局') a.name")
         await wait_screen(page, "assess")
@@ -141,7 +141,9 @@ async def test_the_tab_in_chromium_for_a_leader_and_a_liaison(rig: DubanRig, bro
         a61 = page.locator("#assess-items li[data-code='A6.1']")
         assert "散煤整治进度滞后" in await a61.inner_text()
         assert "不合格" not in await page.locator("#assess-summary").inner_text()
-        await page.screenshot(path=str(DOCS / f"assessment-department-{label}.png"), full_page=True)
+        await page.screenshot(
+            path=str(SHOTS / f"assessment-department-{label}.png"), full_page=True
+        )
         await context.close()
 
     # A liaison: nothing before feedback, their own department only after it.
@@ -157,5 +159,5 @@ async def test_the_tab_in_chromium_for_a_leader_and_a_liaison(rig: DubanRig, bro
     await wait_screen(page, "assess")
     rows = page.locator("#ranking-A li")
     assert await rows.count() == 1 and "区农业农村局" in await rows.inner_text()
-    await page.screenshot(path=str(DOCS / "assessment-liaison-phone.png"), full_page=True)
+    await page.screenshot(path=str(SHOTS / "assessment-liaison-phone.png"), full_page=True)
     await context.close()
