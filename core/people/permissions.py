@@ -138,7 +138,7 @@ COMMANDS: tuple[CommandRule, ...] = (
         "feedback",
         frozenset({Role.LIAISON, Role.ADMIN}),
         PRIVATE,
-        N_("preliminary results to each department (反馈)"),
+        N_("results fed back to each department (反馈); a liaison: their own"),
     ),
     CommandRule(
         "appeal",
