@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from core.assessment.adjust import add_department
+from core.assessment.adjust import AdjustRefused, add_department, unbind
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from core.scoring.acts import score_item
 from core.scoring.amounts import show
@@ -105,6 +105,17 @@ async def test_scoring_needs_a_confirmed_scheme_then_scores_with_reasons(db: Dat
         )
         audit = (await store.audit(campaign.id))[0]
     assert reform.total == Decimal("20.5") and reform.remaining == 10 and reform.provisional
+    # A scored binding cannot be removed (its score would go unlogged).
+    async with db.session() as session:
+        with pytest.raises(AdjustRefused) as kept:
+            await unbind(
+                session,
+                department_id=reform.department_id,
+                code="A1.1",
+                actor_tg_id=OFFICE.tg_id,
+                now=NOW,
+            )
+    assert kept.value.reason == "has_score"
     assert (audit.action, audit.before, audit.after, audit.reason) == (
         "score",
         "",
@@ -150,6 +161,20 @@ async def test_table_document_scores_with_its_own_points(db: Database) -> None:
         assert campaign is not None
         results = {r.name: r for r in results_of(await store.book(campaign.id))}
         await session.commit()
+    # A supporting unit's item is not scored by itself.
+    async with db.session() as session:
+        store = SqlScoring(session)
+        with pytest.raises(ScoringRefused) as refused:
+            await score_item(
+                store,
+                store,
+                OFFICE,
+                department="财政",
+                code="A1.1",
+                score=Decimal(1),
+                reason="x",
+            )
+        assert refused.value.reason == "supporting"
     # Written down by hand: (items total, 折算分, supporting deduction, score, grade, rank).
     expected = {
         # 11 of 13 -> 84.62; supports A3.1 whose lead lost 2: -1

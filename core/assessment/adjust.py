@@ -21,7 +21,7 @@ from core.assessment.campaigns import bind_new_department, default_aliases
 from core.assessment.switch import Moved, follow_active_campaign
 from core.text.matching import normalize, normalize_code
 from storage import repositories as repo
-from storage.models import AuditLog, Binding, Campaign, Department, Item, Report
+from storage.models import AuditLog, Binding, Campaign, Department, Item, ItemScore, Report
 
 MAX_NAME_LENGTH = 60
 CLASS_FLAGS = {"a": "A", "a类": "A", "b": "B", "b类": "B"}
@@ -29,8 +29,8 @@ CLASS_FLAGS = {"a": "A", "a类": "A", "b": "B", "b类": "B"}
 
 class AdjustRefused(Exception):
     """reason: no_campaign, bad_name, duplicate, no_item, no_department, already_bound,
-    not_bound, has_reports. `detail` carries what the reply names (a name, a code, a count),
-    `department` the department's name where one was found."""
+    not_bound, has_reports, has_score. `detail` carries what the reply names (a name, a
+    code, a count), `department` the department's name where one was found."""
 
     def __init__(self, reason: str, detail: str = "", department: str = "") -> None:
         super().__init__(reason)
@@ -223,6 +223,9 @@ async def unbind(
     )
     if reports:
         raise AdjustRefused("has_reports", str(reports), department.name)
+    # A scored binding keeps its score (issue 20): removing it would drop a score unlogged.
+    if await session.get(ItemScore, binding.id) is not None:
+        raise AdjustRefused("has_score", item.code, department.name)
     await session.delete(binding)
     session.add(
         AuditLog(

@@ -25,8 +25,16 @@ Map of the public functions (for the year-end workflow and every screen):
 - `core.scoring.acts` (on a confirmed scheme): `score_item`, `propose_deductions`,
   `decide_proposal`, `add_adjustment` / `undo_adjustment` (bonus, penalty),
   `apply_veto` / `undo_veto`, `confirmed_book`, `current_score`.
-- `core.scoring.views`: text of /results, /scheme and a department's deductions,
-  shared by Telegram, the command line and the dashboard.
+- `core.scoring.views`: text of /results (`results_header`, `results_sections`), /scheme
+  (`scheme_text`), a department's deductions (`department_detail`), an item's year
+  (`year_text`), `effect_label`, `deduction_reason`.
+- `core.scoring.records`: `result_records(book)` — one dict per department in rank order
+  (department, class, score, grade, rank, veto, provisional, ...): the JSON of
+  `assess results`, `/api/results` and the export; `scoring_sheets(book)` for 考核结果 and
+  评分明细.
+- `core.scoring.sheet`: the 评分表 round trip: `sheet_bytes`, `read_sheet`, `plan`.
+- Storage (storage/models.py, "scoring (issue 20)" block): ScoringScheme, VetoCondition,
+  BindingPoints, ItemScore, Deduction, ScoreAdjustment, VetoRecord, ScoreAudit.
 
 Example (inside a use case that owns `session`):
 

@@ -95,6 +95,9 @@ async def score_item(
     )
     line = binding_line(book, dept, code)
     reason = clean_reason(reason)
+    if line.role == "supporting" and not _scheme(book).supporting_counts:
+        # Not in this unit's 100: it takes its share of the lead unit's deduction.
+        raise ScoringRefused("supporting", subject=subject(book, line))
     if line.points is None:
         raise ScoringRefused("missing_points", count=1, first=subject(book, line))
     if score < ZERO or score > line.points:

@@ -233,24 +233,26 @@ class SqlScoring:
             ).all()
         )
         deductions: dict[int, list[DeductionInfo]] = {}
-        for d in (
-            await session.scalars(
-                select(Deduction).where(Deduction.campaign_id == campaign_id).order_by(Deduction.id)
+        # Plain columns, not entities: a large campaign has one or more per binding.
+        for row in (
+            await session.execute(
+                select(
+                    Deduction.binding_id,
+                    Deduction.id,
+                    Deduction.amount,
+                    Deduction.reason,
+                    Deduction.source,
+                    Deduction.state,
+                    Deduction.created_by,
+                    Deduction.created_at,
+                    Deduction.decided_by,
+                    Deduction.decided_at,
+                )
+                .where(Deduction.campaign_id == campaign_id)
+                .order_by(Deduction.id)
             )
         ).all():
-            deductions.setdefault(d.binding_id, []).append(
-                DeductionInfo(
-                    d.id,
-                    d.amount,
-                    d.reason,
-                    d.source,
-                    d.state,
-                    d.created_by,
-                    d.created_at,
-                    d.decided_by,
-                    d.decided_at,
-                )
-            )
+            deductions.setdefault(row[0], []).append(DeductionInfo(*row[1:]))
         rows = await session.execute(
             select(
                 Binding.id,

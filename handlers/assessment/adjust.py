@@ -48,6 +48,10 @@ def refusal_text(exc: AdjustRefused, _: Translate, *, code: str = "") -> str:
             "{department} has {count} report(s) on {code}. Reports are never deleted, so the "
             "binding stays."
         ).format(department=department, code=code, count=exc.detail)
+    if exc.reason == "has_score":
+        return _("{department} is already scored on {code}, so the binding stays.").format(
+            department=department, code=exc.detail
+        )
     return _("That department is not in the active campaign. Nothing was changed.")
 
 

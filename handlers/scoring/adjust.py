@@ -30,7 +30,7 @@ async def _adjust(turn: Turn, kind: str) -> None:
             await turn.reply(refusal_text(exc, _, turn))
             return
         text = _("Recorded: {department}'s {amount} withdrawn; now {total} of at most {cap}.")
-        await turn.reply(
+        await turn.reply_after_commit(
             text.format(
                 department=done.department,
                 amount=show(done.amount),
@@ -62,7 +62,7 @@ async def _adjust(turn: Turn, kind: str) -> None:
         text = _("Recorded: bonus +{amount} for {department}; now {total} of at most {cap}.")
     else:
         text = _("Recorded: penalty −{amount} for {department}; now {total} of at most {cap}.")
-    await turn.reply(
+    await turn.reply_after_commit(
         text.format(
             department=done.department,
             amount=show(done.amount),
@@ -115,6 +115,6 @@ async def veto_command(turn: Turn) -> None:
     except ScoringRefused as exc:
         await turn.reply(refusal_text(exc, _, turn))
         return
-    await turn.reply(
+    await turn.reply_after_commit(
         text.format(code=done.code, department=done.department, effect=effect_label(done.effect, _))
     )

@@ -83,6 +83,10 @@ def refusal_text(exc: ScoringRefused, _: Translate, turn: Turn) -> str:
             "for {subject}."
         ).format(most=d.get("most", ""), points=d.get("points", ""), subject=d.get("subject", "")),
         "reason_needed": _("A reason is required (扣分理由)."),
+        "supporting": _(
+            "{subject} is a supporting unit's item: it is not scored, it takes its share of "
+            "the lead unit's deduction (/scheme)."
+        ).format(subject=d.get("subject", "")),
         "not_positive": _("The points must be more than 0."),
         "past_cap": _("That would pass the cap of {cap} (already {already}).").format(
             cap=d.get("cap", ""), already=d.get("already", "")

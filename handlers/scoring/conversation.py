@@ -188,7 +188,7 @@ async def _record(turn: Turn, department_id: int, position: int, text: str) -> i
     except ScoringRefused as exc:
         await turn.reply(refusal_text(exc, _, turn))
         return Step.TYPING_SCORE
-    await turn.reply(
+    await turn.reply_after_commit(
         _("Recorded: {department} {code} {score} of {points}.").format(
             department=scored.department,
             code=scored.code,

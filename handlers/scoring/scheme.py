@@ -17,6 +17,7 @@ from core.scoring.results import results_of
 from core.scoring.usecases import ScoringRefused, SettingChange
 from core.scoring.views import scheme_text
 from core.text.matching import normalize_code
+from core.text.split import split_sections
 from handlers.base import Turn, use_case
 from handlers.scoring.common import actor, amount, refusal_text, store
 
@@ -69,6 +70,13 @@ async def points_command(turn: Turn) -> None:
     )
 
 
+async def _long_reply(turn: Turn, text: str) -> None:
+    """A text that may pass Telegram's 4096 characters (a table document lists every
+    department whose points are not 100), in as many messages as it needs."""
+    for chunk in split_sections(text.split("\n"), separator="\n"):
+        await turn.reply(chunk.text)
+
+
 async def _setting(turn: Turn, change: Callable[[], Awaitable[SettingChange]]) -> None:
     _ = turn._
     try:
@@ -91,14 +99,17 @@ async def scheme_command(turn: Turn) -> None:
     try:
         if sub == "":
             book = await uc.ensure_scheme(port, port, who)
-            await turn.reply(scheme_text(book, results_of(book), _, turn.services.settings.tz))
+            await _long_reply(
+                turn, scheme_text(book, results_of(book), _, turn.services.settings.tz)
+            )
             return
         if sub == "confirm":
             book = await uc.confirm_scheme(port, port, who)
-            await turn.reply(
+            await _long_reply(
+                turn,
                 _("Scheme confirmed; scoring may start (/score DEPT).")
                 + "\n\n"
-                + scheme_text(book, results_of(book), _, turn.services.settings.tz)
+                + scheme_text(book, results_of(book), _, turn.services.settings.tz),
             )
             return
         if sub == "reopen":

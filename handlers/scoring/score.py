@@ -53,7 +53,7 @@ async def quick_score(turn: Turn, args: list[str]) -> None:
     )
     if scored.before is not None:
         text += " " + _("(was {before})").format(before=show(scored.before))
-    await turn.reply(text)
+    await turn.reply_after_commit(text)
 
 
 @use_case("proposals")
@@ -78,7 +78,7 @@ async def proposals_command(turn: Turn) -> None:
         except ScoringRefused as exc:
             await turn.reply(refusal_text(exc, _, turn))
             return
-        await turn.reply(
+        await turn.reply_after_commit(
             _("Recorded: {department} {code} −{amount} confirmed.").format(
                 department=decided.department, code=decided.code, amount=show(decided.amount)
             )
@@ -148,6 +148,6 @@ async def proposal_button(turn: Turn) -> None:
         text = _("Recorded: {department} {code} −{amount} confirmed.")
     else:
         text = _("Recorded: {department} {code} −{amount} rejected.")
-    await turn.reply(
+    await turn.reply_after_commit(
         text.format(department=decided.department, code=decided.code, amount=show(decided.amount))
     )

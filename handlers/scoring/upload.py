@@ -267,4 +267,6 @@ async def scores_button(turn: Turn) -> None:
         text = exc.text if isinstance(exc, _Unusable) else refusal_text(exc, _, turn)
         await turn.reply(text)
         return
-    await turn.reply(_("Recorded: {count} scores from the sheet.").format(count=len(found.changes)))
+    await turn.reply_after_commit(
+        _("Recorded: {count} scores from the sheet.").format(count=len(found.changes))
+    )
