@@ -164,6 +164,12 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
     assert "（98 分）已锁定" in await submit(rig, FARM)
     await self_assess(rig, COMMERCE, COMMERCE_ITEMS)
     assert "区商务局 的自评（100 分）已锁定" in await submit(rig, COMMERCE)
+    office_view = "\n".join(
+        m.plain_text or "" for m in await ask_all(rig, ADMIN, "/assess show 农业")
+    )
+    assert "区农业农村局 自评 · 已提交（已锁定）" in office_view
+    assert "A5.3 加强畜禽养殖单位（养殖户）监督指导\n自评 8 / 10" in office_view
+    assert "台账已补充" in office_view and "/selfassess CODE" not in office_view
     status = await say(rig, ADMIN, "/assess status")
     assert status.startswith("尚未提交（16）") and "区农业农村局" not in status
 

@@ -122,7 +122,7 @@ COMMANDS: tuple[CommandRule, ...] = (
         ADMIN,
         PRIVATE,
         N_("the self-assessment window (自评)"),
-        "open [YYYY-MM-DD]|close|return DEPT text|status",
+        "open [YYYY-MM-DD]|close|show DEPT|return DEPT text|status",
     ),
     CommandRule(
         "selfassess", LIAISON, PRIVATE, N_("your department's self-assessment"), "[CODE SCORE]"

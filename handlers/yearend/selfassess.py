@@ -1,4 +1,4 @@
-"""/assess open [YYYY-MM-DD] | close | return DEPT comment | status (admin) and
+"""/assess open [YYYY-MM-DD] | close | show DEPT | return DEPT comment | status (admin) and
 /selfassess (liaison): the self-assessment window and a department's self-scores.
 
 `/selfassess` shows the department's items with points, the statement pre-filled from
@@ -40,7 +40,7 @@ RETURNED = N_(
 )
 
 
-def form_sections(form: SelfForm, _: Translate) -> list[str]:
+def form_sections(form: SelfForm, _: Translate, *, office: bool = False) -> list[str]:
     state = {
         SELF_SUBMITTED: _("submitted (locked)"),
         SELF_RETURNED: _("returned by the office"),
@@ -70,13 +70,12 @@ def form_sections(form: SelfForm, _: Translate) -> list[str]:
             line += "\n" + _("never accepted: a statement is required")
         sections.append(line)
     total = sum((i.score for i in form.items if i.score is not None), start=parse_amount("0"))
-    sections.append(
-        _("Self-assessed total: {total}; missing: {missing}.").format(
-            total=show(total), missing=len(form.missing)
-        )
-        + "\n"
-        + _("Set a score: /selfassess CODE SCORE [statement]")
+    summary = _("Self-assessed total: {total}; missing: {missing}.").format(
+        total=show(total), missing=len(form.missing)
     )
+    if not office:
+        summary += "\n" + _("Set a score: /selfassess CODE SCORE [statement]")
+    sections.append(summary)
     return sections
 
 
@@ -211,6 +210,8 @@ async def assess_command(turn: Turn) -> None:
             await turn.reply_after_commit(_("The self-assessment window is closed."))
         elif action == "return" and len(args) >= 3:
             await _return(turn, campaign.id, args[1], " ".join(args[2:]))
+        elif action == "show" and len(args) >= 2:
+            await _show_department(turn, campaign.id, " ".join(args[1:]))
         elif action == "status":
             pending = await selfassess.not_submitted(turn.session, campaign.id)
             names = "、".join(p.department for p in pending) or _("none")
@@ -220,7 +221,7 @@ async def assess_command(turn: Turn) -> None:
         else:
             await turn.reply(
                 _(
-                    "Usage: /assess open [YYYY-MM-DD] | /assess close | "
+                    "Usage: /assess open [YYYY-MM-DD] | /assess close | /assess show DEPT | "
                     "/assess return DEPT comment | /assess status"
                 )
             )
@@ -255,6 +256,18 @@ async def _open(turn: Turn, campaign_id: int, args: list[str]) -> None:
         )
     )
     await turn.after_commit(tell)
+
+
+async def _show_department(turn: Turn, campaign_id: int, query: str) -> None:
+    """The office reviews a department's self-scores and statements (beside /score)."""
+    _ = turn._
+    choice = await find_department(turn.session, query)
+    if choice.found is None:
+        await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
+        return
+    form = await selfassess.self_form(turn.session, campaign_id, choice.found.id)
+    for chunk in split_sections(form_sections(form, _, office=True)):
+        await turn.reply(chunk.text, parse_mode="HTML")
 
 
 async def _return(turn: Turn, campaign_id: int, query: str, comment: str) -> None:
