@@ -286,6 +286,43 @@ def register_handlers(app: AnyApplication, settings: Settings) -> None:
     app.add_handler(CommandHandler("dashboard", dashboard.dashboard_command))
     # -- end dashboard --
 
+    # -- the year end: /assess, /selfassess, /sitecheck, /feedback, /appeal, /approve,
+    # /finalize (issue 21) --
+    from handlers.yearend import appeal_reason
+    from handlers.yearend import results as yearend_results
+    from handlers.yearend import selfassess as yearend_self
+
+    # Captioned uploads (a self-check report, an appeal's attachment, a site check's
+    # photo) are messages, not commands: caught before the quick-report handler.
+    for caption, callback in (
+        (r"^/selfassess(@\w+)?(\s|$)", yearend_self.selfassess_report),
+        (r"^/appeal(@\w+)?(\s|$)", yearend_results.appeal_command),
+        (r"^/sitecheck(@\w+)?(\s|$)", yearend_results.sitecheck_command),
+    ):
+        app.add_handler(
+            MessageHandler(
+                filters.UpdateType.MESSAGE
+                & (filters.Document.ALL | filters.PHOTO)
+                & filters.CaptionRegex(caption),
+                callback,
+            )
+        )
+    app.add_handler(CommandHandler("assess", yearend_self.assess_command))
+    app.add_handler(CommandHandler("selfassess", yearend_self.selfassess_command))
+    app.add_handler(
+        CallbackQueryHandler(yearend_self.submit_button, pattern=f"^{yearend_self.SUBMIT}$")
+    )
+    app.add_handler(CommandHandler("sitecheck", yearend_results.sitecheck_command))
+    app.add_handler(CommandHandler("feedback", yearend_results.feedback_command))
+    app.add_handler(CommandHandler("appeal", yearend_results.appeal_command))
+    # /appeal by buttons, then the reason: before group 0's /cancel and stray text.
+    app.add_handler(
+        appeal_reason.appeal_conversation(settings.conversation_timeout_minutes), group=-1
+    )
+    app.add_handler(CommandHandler("approve", yearend_results.approve_command))
+    app.add_handler(CommandHandler("finalize", yearend_results.finalize_command))
+    # -- end year end --
+
     # Photos and documents outside /report: quick reports by caption.
     app.add_handler(
         MessageHandler(

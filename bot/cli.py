@@ -115,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_assess_parser(sub)
     # -- end assess --
 
+    # -- assess report (issue 21): the results notice beside `assess results` --
+    from bot.assess_report_cli import add_report_action
+
+    add_report_action(sub)
+    # -- end assess report --
+
     for extra in EXTRA_COMMANDS:
         extra(sub)
     return parser

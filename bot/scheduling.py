@@ -26,6 +26,7 @@ from telegram.ext import ContextTypes
 
 from handlers.base import SERVICES_KEY
 from handlers.digest.delivery import Outcome, deliver_due_digest, instance_owner, reminder_round
+from handlers.yearend.reminders import self_assessment_round
 from runtime.config import Settings
 from runtime.services import AnyApplication, Services
 
@@ -61,6 +62,12 @@ async def check_job(context: ContextTypes.DEFAULT_TYPE) -> None:
             log.info("reminder round: %s sent, %s failed", result.sent, result.failed)
     except Exception:
         log.exception("the reminder round failed")
+    try:  # the self-assessment's reminders (issue 21)
+        told = await self_assessment_round(context.bot, _services(context))
+        if told:
+            log.info("self-assessment reminders: %s sent", told)
+    except Exception:
+        log.exception("the self-assessment reminder round failed")
 
 
 def digest_time(settings: Settings) -> dt.time:

@@ -29,6 +29,7 @@ URGE = "urge"
 IMPORT = "import"
 HANDOVER_REQUEST = "handover"
 SCORE = "score"  # /score DEPT, item by item (issue 20)
+APPEAL = "appeal"  # /appeal by buttons: the reason awaited (issue 21)
 ALBUM_PREFIX = "album:"  # + the album's media_group_id
 
 

@@ -725,3 +725,144 @@ class ScoreAudit(Base):
     before: Mapped[str] = mapped_column(Text, default="")
     after: Mapped[str] = mapped_column(Text, default="")
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---------------------------------------------------------------- year end (issue 21)
+# The sequence around the scoring engine: self-assessment (自评) → office review with
+# site checks (实地核查) → feedback (反馈) → re-check requests (复核) → approval (审定) →
+# final (定稿). The rules live in core.yearend; scores themselves are the engine's.
+
+SELF_DRAFT, SELF_SUBMITTED, SELF_RETURNED = "draft", "submitted", "returned"
+APPEAL_OPEN, APPEAL_UPHELD, APPEAL_CHANGED = "open", "upheld", "changed"
+# What an appeal is about (复核事项).
+APPEAL_ITEM, APPEAL_BONUS, APPEAL_PENALTY, APPEAL_VETO, APPEAL_GRADE = (
+    "item",
+    "bonus",
+    "penalty",
+    "veto",
+    "grade",
+)
+APPEAL_TARGETS = (APPEAL_ITEM, APPEAL_BONUS, APPEAL_PENALTY, APPEAL_VETO, APPEAL_GRADE)
+
+
+class YearEnd(Base):
+    """Where a campaign's year end stands: one row per campaign, every step's when and who."""
+
+    __tablename__ = "yearend"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), unique=True
+    )
+    self_opened_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    self_opened_by: Mapped[int | None] = mapped_column(BigInteger)
+    self_deadline: Mapped[dt.date | None] = mapped_column(Date)  # local date, inclusive
+    self_closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    recheck_days: Mapped[int] = mapped_column(Integer, default=5)
+    approval_body: Mapped[str] = mapped_column(String(200), default="")
+    approval_date: Mapped[dt.date | None] = mapped_column(Date)
+    approval_number: Mapped[str] = mapped_column(String(100), default="")
+    approved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    approved_by: Mapped[int | None] = mapped_column(BigInteger)
+    finalized_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finalized_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SelfAssessment(Base):
+    """A department's self-assessment (自评): draft, submitted (locked) or returned."""
+
+    __tablename__ = "self_assessment"
+    __table_args__ = (UniqueConstraint("campaign_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    state: Mapped[str] = mapped_column(String(10), default=SELF_DRAFT)
+    # The optional self-check report (自查报告), kept in the evidence store by sha256.
+    report_sha256: Mapped[str | None] = mapped_column(String(64))
+    report_file_id: Mapped[str | None] = mapped_column(String(200))
+    report_name: Mapped[str] = mapped_column(String(255), default="")
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[int | None] = mapped_column(BigInteger)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    returned_by: Mapped[int | None] = mapped_column(BigInteger)
+    return_comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class SelfScore(Base):
+    """A department's proposed score for one of its bindings, with its statement."""
+
+    __tablename__ = "self_score"
+
+    binding_id: Mapped[int] = mapped_column(
+        ForeignKey("binding.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    score: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    statement: Mapped[str] = mapped_column(Text, default="")
+    set_by: Mapped[int | None] = mapped_column(BigInteger)
+    set_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteCheck(Base):
+    """A site check (实地核查) of a department: when, who went, what was found, photos.
+    A deduction cites it by its source "sitecheck:ID"."""
+
+    __tablename__ = "site_check"
+    __table_args__ = (Index("ix_site_check_campaign_department", "campaign_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"))
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    team: Mapped[str] = mapped_column(Text)  # who went
+    findings: Mapped[str] = mapped_column(Text)
+    # Telegram file ids of the photos (the evidence store holds the files by sha256).
+    photos: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ResultFeedback(Base):
+    """A department told its preliminary result (反馈): when, and its re-check deadline."""
+
+    __tablename__ = "result_feedback"
+    __table_args__ = (UniqueConstraint("campaign_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    delivered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recheck_deadline: Mapped[dt.date] = mapped_column(Date)  # local date, inclusive
+    sent_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Appeal(Base):
+    """A re-check request (复核申请) on a department's result, and the office's decision."""
+
+    __tablename__ = "appeal"
+    __table_args__ = (Index("ix_appeal_campaign_state", "campaign_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"))
+    department_id: Mapped[int] = mapped_column(
+        ForeignKey("department.id", ondelete="CASCADE"), index=True
+    )
+    target: Mapped[str] = mapped_column(String(10))  # APPEAL_TARGETS
+    binding_id: Mapped[int | None] = mapped_column(ForeignKey("binding.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(String(200), default="")  # e.g. "A5.1"
+    reason: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)  # Telegram file ids
+    state: Mapped[str] = mapped_column(String(10), default=APPEAL_OPEN)
+    filed_by: Mapped[int | None] = mapped_column(BigInteger)
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decision: Mapped[str] = mapped_column(Text, default="")
+    new_score: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))

@@ -665,6 +665,10 @@ def build_web_app(services: Services) -> web.Application:
     )
     # Not behind `authenticated`: the link's signature is its credential (issue 18).
     app.router.add_get("/api/export/download", export_file)
+    # The 考核 tab (issue 21).
+    from bot.webapp.assessment import add_assessment_routes
+
+    add_assessment_routes(app)
     return app
 
 
@@ -679,6 +683,8 @@ API_ENDPOINTS = (
     "/api/evidence/{id}/thumb",
     "/api/evidence/{id}/file",
     "/api/export/download",
+    "/api/assessment",
+    "/api/assessment/{id}",
 )
 
 

@@ -46,6 +46,22 @@ PAGE_STRINGS: dict[str, str] = {
     "pace_line": N_("pace line"),
     "rectification": N_("under rectification until {date}"),
     "measures": N_("measures: {text}"),
+    # The 考核 tab (issue 21); the table's words are the documents' own.
+    "assessment": N_("Assessment"),
+    "ranking": N_("Ranking by class"),
+    "rank": N_("Rank"),
+    "score": N_("Score"),
+    "grade": N_("Grade"),
+    "points": N_("Points"),
+    "deductions": N_("Deductions and reasons"),
+    "bonus": N_("Bonus"),
+    "penalty": N_("Penalty"),
+    "veto": N_("Veto"),
+    "none": N_("none"),
+    "provisional": N_("provisional"),
+    "final_result": N_("final result"),
+    "preliminary_result": N_("preliminary result"),
+    "not_scored": N_("not scored"),
 }
 
 

@@ -37,6 +37,7 @@ from core.status.model import Facts, effective_status
 from core.supervision.extensions import extensions_by_binding
 from core.text.formatting import target_text
 from core.text.matching import code_key
+from core.yearend.records import YearEndSheets, yearend_sheets
 from storage import repositories as repo
 from storage.models import (
     Binding,
@@ -152,6 +153,7 @@ class ExportData:
     evidence: Iterable[EvidenceRow]
     known_counts: ExportCounts | None = None  # None: the sequences' lengths
     scoring: ScoringSheets | None = None  # issue 20: results and scoring details
+    yearend: YearEndSheets | None = None  # issue 21: self-scores and the appeal log
 
     @property
     def counts(self) -> ExportCounts:
@@ -186,6 +188,8 @@ class ExportSource:
     extra: dict[str, Any] = field(default_factory=dict)
     # The 考核结果 and 评分明细 sheets (issue 20), once the campaign has a scoring scheme.
     scoring: ScoringSheets | None = None
+    # 自评 and 复核记录 (issue 21), once there are self-scores or appeals.
+    yearend: YearEndSheets | None = None
 
 
 def values_text(values: list[tuple[Target, Decimal]]) -> str:
@@ -511,6 +515,8 @@ async def open_export(
         reports=reports,
         evidence=evidence,
         scoring=scoring_sheets(score_book) if score_book is not None else None,
+        # Self-scores and appeals exist only once there is a scheme: no query before.
+        yearend=await yearend_sheets(session, cid) if score_book is not None else None,
     )
 
 
@@ -573,4 +579,5 @@ async def gather_export(session: AsyncSession, campaign_id: int | None = None) -
         evidence=await read(source.evidence),
         known_counts=source.counts,
         scoring=source.scoring,
+        yearend=source.yearend,
     )

@@ -56,6 +56,7 @@ def _threaded(
         evidence=feed(source.evidence),
         known_counts=source.counts,
         scoring=source.scoring,
+        yearend=source.yearend,
     )
 
 

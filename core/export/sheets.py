@@ -48,6 +48,13 @@ from core.status.model import (
     reasons_text,
 )
 from core.text.i18n import Translate, translator
+from core.yearend.records import (
+    APPEAL_COLUMNS,
+    SELF_COLUMNS,
+    SHEET_APPEALS,
+    SHEET_SELF,
+    YearEndSheets,
+)
 
 SHEET_OVERVIEW, SHEET_ITEMS, SHEET_REPORTS, SHEET_EVIDENCE, SHEET_INDEX = (
     "总览",
@@ -280,6 +287,8 @@ REPORT_STYLES = (Style.DATETIME, _, _, _, _, Style.WRAP, _, _, _, _)
 EVIDENCE_STYLES = (_, _, _, _, _, Style.THOUSANDS, _, _, _)
 INDEX_STYLES = (_, Style.DATETIME, _, _, _, _, _, _)
 DETAIL_STYLES = (_, _, Style.WRAP, _, _, Style.WRAP, _, Style.DATETIME)
+SELF_STYLES = (_, _, Style.WRAP, _, _, Style.WRAP, _, Style.DATETIME)
+APPEAL_STYLES = (_, _, _, Style.WRAP, Style.DATETIME, _, _, Style.WRAP, Style.DATETIME)
 del _
 
 
@@ -425,6 +434,8 @@ def _write(
         index.close()
     if data.scoring is not None:
         _scoring(book, data.scoring, heading, tz)
+    if data.yearend is not None:
+        _yearend(book, data.yearend, heading, tz)
     progress(written)
 
 
@@ -439,6 +450,33 @@ def _scoring(book: Workbook, scoring: ScoringSheets, heading: str, tz: ZoneInfo)
         *values, scored_at = row
         moment = scored_at if isinstance(scored_at, dt.datetime) else None
         sheet.append((*values, _when(local(moment, tz))))
+    sheet.close()
+
+
+def _yearend(book: Workbook, yearend: YearEndSheets, heading: str, tz: ZoneInfo) -> None:
+    """自评 and 复核记录 (issue 21): each self-score, and the appeal log."""
+    sheet = _Sheet(book, SHEET_SELF, f"{heading}　自评", SELF_COLUMNS, SELF_STYLES)
+    for *values, submitted_at in yearend.self_scores:
+        moment = submitted_at if isinstance(submitted_at, dt.datetime) else None
+        sheet.append((*values, _when(local(moment, tz))))
+    sheet.close()
+    sheet = _Sheet(book, SHEET_APPEALS, f"{heading}　复核记录", APPEAL_COLUMNS, APPEAL_STYLES)
+    for number, name, subject, reason, filed, state, score, decision, decided in yearend.appeals:
+        filed_at = filed if isinstance(filed, dt.datetime) else None
+        decided_at = decided if isinstance(decided, dt.datetime) else None
+        sheet.append(
+            (
+                number,
+                name,
+                subject,
+                reason,
+                _when(local(filed_at, tz)),
+                state,
+                "—" if score is None else score,
+                decision or "—",
+                _when(local(decided_at, tz)),
+            )
+        )
     sheet.close()
 
 

@@ -141,6 +141,41 @@ COMMANDS: tuple[CommandRule, ...] = (
     ),
     CommandRule("results", STAFF, PRIVATE, N_("scores, grades and ranks by class")),
     # -- end scoring --
+    # The year end (issue 21): self-assessment, site checks, feedback, re-check, approval.
+    CommandRule(
+        "assess",
+        ADMIN,
+        PRIVATE,
+        N_("the self-assessment window (自评)"),
+        "open [YYYY-MM-DD]|close|show DEPT|return DEPT text|status",
+    ),
+    CommandRule(
+        "selfassess", LIAISON, PRIVATE, N_("your department's self-assessment"), "[CODE SCORE]"
+    ),
+    CommandRule(
+        "sitecheck",
+        ADMIN,
+        PRIVATE,
+        N_("a site check record (实地核查)"),
+        "DEPT YYYY-MM-DD who | findings",
+    ),
+    CommandRule(
+        "feedback",
+        frozenset({Role.LIAISON, Role.ADMIN}),
+        PRIVATE,
+        N_("results fed back to each department (反馈); a liaison: their own"),
+    ),
+    CommandRule(
+        "appeal",
+        frozenset({Role.LIAISON, Role.ADMIN}),
+        PRIVATE,
+        N_("ask for a re-check, or decide one (复核)"),
+        "[CODE reason]",
+    ),
+    CommandRule(
+        "approve", ADMIN, PRIVATE, N_("record the approval (审定)"), "BODY YYYY-MM-DD NUMBER"
+    ),
+    CommandRule("finalize", ADMIN, PRIVATE, N_("lock every score (定稿)"), "[reopen REASON]"),
     CommandRule("lang", ALL, ANYWHERE, N_("language: zh or en"), "zh|en"),
     CommandRule("cancel", ALL, PRIVATE, N_("cancel what you are doing")),
 )
@@ -169,6 +204,10 @@ def check(command: str, role: Role, chat: ChatKind) -> Decision:
 # results are for leaders and admins; a liaison (or anyone else) gets 403 and no data.
 ROUTES: dict[str, frozenset[Role]] = {
     "/api/results": STAFF,
+    # The 考核 tab (issue 21): a liaison reads their own department's result, and only
+    # after its feedback (core.yearend.view decides the rows; anything else is 403).
+    "/api/assessment": READERS,
+    "/api/assessment/{id}": READERS,
 }
 
 

@@ -404,6 +404,77 @@
         pager(data.page, (next) => { location.hash = "#/binding/" + id + "/" + next; })));
   }
 
+  // ------------------------------------------------------------ 考核 (issue 21)
+
+  function gradeChip(grade, tone) {
+    return el("span", { class: "grade " + tone }, grade);
+  }
+
+  async function showAssessment() {
+    const data = await api("assessment");
+    disposeCharts();
+    const sections = data.classes.map((table) => {
+      const chartNode = el("div", { class: "chart", id: "chart-class-" + table.class });
+      chartNode.style.height = Math.max(120, 26 * table.rows.length + 40) + "px";
+      const list = el("ul", { class: "list", id: "ranking-" + table.class }, table.rows.map((row) =>
+        el("li", { "data-department": row.department_id },
+          el("div", { class: "row-head" },
+            el("span", { class: "rank" }, row.rank === null ? "" : String(row.rank) + (row.provisional ? "*" : "")),
+            el("a", { class: "name", href: "#/assess/" + row.department_id }, row.name),
+            el("span", { class: "right" }, row.score + " ", gradeChip(row.grade, row.tone))),
+          row.vetoes.length ? el("div", { class: "meta" }, el("span", null, S.veto + ": " + row.vetoes.join("；"))) : null)));
+      return { table, chartNode, section: el("section", { class: "card" }, el("h2", null, table.label), chartNode, list) };
+    });
+    show(
+      el("h1", null, data.title),
+      el("section", { class: "card", id: "grades" },
+        el("h2", null, S.ranking + " · " + (data.final ? S.final_result : S.preliminary_result)),
+        el("div", { class: "chips" }, data.grades.map((g) => gradeChip(g.grade, g.tone)))),
+      ...sections.map((s) => s.section));
+    const narrow = document.getElementById("main").clientWidth < 600;
+    for (const { table, chartNode } of sections) {
+      const instance = chart(chartNode, {
+        grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        xAxis: { type: "value", min: 0, max: 100, axisLabel: { color: css("--hint") }, splitLine: GRID_LINE() },
+        yAxis: {
+          type: "category", inverse: true, data: table.rows.map((r) => r.name),
+          axisLabel: { color: css("--text"), formatter: (name) => short(name, narrow ? 6 : 12) },
+        },
+        series: [{
+          type: "bar", barMaxWidth: 18,
+          label: { show: true, position: "right", color: css("--text"), formatter: (p) => table.rows[p.dataIndex].score },
+          data: table.rows.map((r) => ({ value: Number(r.score), itemStyle: { color: css("--grade-" + r.tone) } })),
+        }],
+      });
+      if (instance) instance.on("click", (event) => { location.hash = "#/assess/" + table.rows[event.dataIndex].department_id; });
+    }
+  }
+
+  async function showAssessmentDepartment(id) {
+    const data = await api("assessment/" + id);
+    disposeCharts();
+    const lines = (entries) => entries.length
+      ? entries.map((a) => a.points + "：" + a.reason).join("；") : S.none;
+    show(
+      el("h1", { id: "assess-name" }, data.name + " ", el("span", { class: "hint" }, data.class_label)),
+      el("section", { class: "card", id: "assess-summary" },
+        el("div", { class: "big" }, data.score + " ", gradeChip(data.grade, data.tone)),
+        el("div", { class: "meta" },
+          el("span", null, S.bonus + " " + lines(data.bonus)),
+          el("span", null, S.penalty + " " + lines(data.penalty)),
+          el("span", null, S.veto + " " + (data.vetoes.length ? data.vetoes.join("；") : S.none)))),
+      el("section", { class: "card" }, el("h2", null, S.deductions),
+        el("ul", { class: "list", id: "assess-items" }, data.items.map((item) =>
+          el("li", { "data-code": item.code },
+            el("div", { class: "row-head" },
+              el("span", { class: "name" }, item.code),
+              el("span", { class: "title" }, item.title),
+              el("span", { class: "right" }, (item.score === null ? S.not_scored : item.score) + " / " + item.points)),
+            item.deductions.map((d) => el("div", { class: "deduction" },
+              "−" + d.points + "：" + d.reason + (d.cites ? "（" + d.cites + "）" : ""))))))));
+  }
+
   // ------------------------------------------------------------ routing
 
   async function route() {
@@ -412,11 +483,14 @@
     const number = (value) => Math.max(0, parseInt(value || "0", 10) || 0);
     document.getElementById("nav-overview").classList.toggle("active", !screen || screen === "overview");
     document.getElementById("nav-overdue").classList.toggle("active", screen === "overdue");
+    document.getElementById("nav-assess").classList.toggle("active", screen === "assess");
     try {
       if (screen === "dept") await showDepartment(number(first));
       else if (screen === "item") await showItem(first, number(second));
       else if (screen === "overdue") await showOverdue(number(first));
       else if (screen === "binding") await showBinding(number(first), number(second));
+      else if (screen === "assess" && first) await showAssessmentDepartment(number(first));
+      else if (screen === "assess") await showAssessment();
       else if (me.role === "liaison") { location.replace("#/dept/" + me.department_id); return; }
       else await showOverview(number(first));
       document.body.dataset.screen = screen || "overview";
@@ -455,6 +529,7 @@
     document.title = S.title;
     document.getElementById("nav-overview").textContent = me.role === "liaison" ? S.items : S.overview;
     document.getElementById("nav-overdue").textContent = S.overdue;
+    document.getElementById("nav-assess").textContent = S.assessment;
     document.getElementById("nav").hidden = false;
     window.addEventListener("hashchange", route);
     window.addEventListener("resize", () => charts.forEach((c) => c.resize()));

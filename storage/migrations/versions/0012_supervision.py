@@ -13,7 +13,7 @@ from alembic import op
 import storage.models
 
 revision: str = "0012_supervision"
-down_revision: str | None = "0010_scoring"
+down_revision: str | None = "0011_yearend"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
