@@ -28,6 +28,7 @@ from core.scoring.usecases import (
     _audit,
     _scheme,
     binding_line,
+    changeable_book,
     clean_reason,
     ensure_scheme,
     find_department,
@@ -49,8 +50,17 @@ from storage.models import (
 
 
 async def confirmed_book(reader: ScoringReader, writer: ScoringWriter, actor: Actor) -> ScoreBook:
-    """The active campaign's book, refused unless its scheme is confirmed."""
-    book = await ensure_scheme(reader, writer, actor)
+    """The active campaign's book for a change: refused once final, or unless its
+    scheme is confirmed."""
+    return _confirmed(await changeable_book(reader, writer, actor))
+
+
+async def readable_book(reader: ScoringReader, writer: ScoringWriter, actor: Actor) -> ScoreBook:
+    """The same book only to read (the 评分表 to download): open after /finalize too."""
+    return _confirmed(await ensure_scheme(reader, writer, actor))
+
+
+def _confirmed(book: ScoreBook) -> ScoreBook:
     if _scheme(book).confirmed_at is None:
         raise ScoringRefused("not_confirmed")
     return book

@@ -147,6 +147,9 @@ class ScoringReader(Protocol):
 
     async def book(self, campaign_id: int) -> ScoreBook: ...
 
+    async def final(self, campaign_id: int) -> bool:
+        """Whether the campaign's results are final (/finalize): no score changes then."""
+
     async def scheme(self, campaign_id: int) -> ScoringScheme | None: ...
 
     async def item_score(self, binding_id: int) -> ItemScore | None: ...

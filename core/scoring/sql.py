@@ -25,6 +25,7 @@ from core.scoring.ports import (
 )
 from core.status.model import Facts, Rules, assess
 from core.text.matching import code_key
+from core.yearend.state import campaign_final
 from storage.models import (
     REVIEW_ACCEPTED,
     REVIEW_RETURNED,
@@ -67,6 +68,9 @@ class SqlScoring:
         if found is None:
             return None
         return CampaignInfo(found.id, found.year, found.title)
+
+    async def final(self, campaign_id: int) -> bool:
+        return await campaign_final(self.session, campaign_id)
 
     async def scheme(self, campaign_id: int) -> ScoringScheme | None:
         found: ScoringScheme | None = await self.session.scalar(

@@ -48,7 +48,7 @@ RULE_KINDS = (RULE_PAST_DUE,)
 class ScoringRefused(Exception):
     """Why an act was refused; `detail` holds what the reply names.
 
-    reasons: no_campaign, no_scheme, confirmed, not_confirmed, missing_points,
+    reasons: no_campaign, final, no_scheme, confirmed, not_confirmed, missing_points,
     no_department, ambiguous_department, no_item, not_bound, above_points, reason_needed,
     rules_exceed, past_cap, nothing_to_undo, no_condition, bad_effect, duplicate_condition,
     bad_grades, bad_rule, no_proposal, already_decided, not_supporting_share.
@@ -191,6 +191,19 @@ async def ensure_scheme(
     return await reader.book(campaign.id)
 
 
+async def changeable_book(
+    reader: ScoringReader, writer: ScoringWriter, actor: Actor, campaign_id: int | None = None
+) -> ScoreBook:
+    """The book for an act that changes points, scores, bonus, penalty, vetoes or the
+    scheme: refused with "final" once the year end made the results final (/finalize),
+    before anything is staged (not even a first scheme). Every changing act starts here,
+    so `/finalize reopen` is the one way to change a score again."""
+    campaign = await _campaign(reader, campaign_id)
+    if await reader.final(campaign.id):
+        raise ScoringRefused("final")
+    return await ensure_scheme(reader, writer, actor, campaign.id)
+
+
 def _unconfirmed(scheme: ScoringScheme) -> None:
     if scheme.confirmed_at is not None:
         raise ScoringRefused("confirmed", at=scheme.confirmed_at)
@@ -210,7 +223,7 @@ async def confirm_scheme(
     reader: ScoringReader, writer: ScoringWriter, actor: Actor, campaign_id: int | None = None
 ) -> ScoreBook:
     """/scheme confirm: every binding has points; from now on scoring may start."""
-    book = await ensure_scheme(reader, writer, actor, campaign_id)
+    book = await changeable_book(reader, writer, actor, campaign_id)
     scheme = _scheme(book)
     _unconfirmed(scheme)
     missing = missing_points(book)
@@ -226,7 +239,7 @@ async def reopen_scheme(
     reader: ScoringReader, writer: ScoringWriter, actor: Actor, reason: str
 ) -> ScoreBook:
     """/scheme reopen REASON: the explicit act that allows changing a confirmed scheme."""
-    book = await ensure_scheme(reader, writer, actor)
+    book = await changeable_book(reader, writer, actor)
     scheme = _scheme(book)
     reason = clean_reason(reason)
     if scheme.confirmed_at is None:
@@ -260,7 +273,7 @@ async def set_points(
 ) -> tuple[ScoreBook, list[ScoreLine]]:
     """/points CODE N (every binding of the item) or /points DEPT CODE N (one binding).
     Once the scheme is confirmed a change needs a reason and is logged as such."""
-    book = await ensure_scheme(reader, writer, actor)
+    book = await changeable_book(reader, writer, actor)
     scheme = _scheme(book)
     reason = clean_reason(reason)
     if scheme.confirmed_at is not None and not reason:
@@ -311,7 +324,7 @@ async def _change_setting(
     name: str,
     apply: SettingApply,
 ) -> SettingChange:
-    book = await ensure_scheme(reader, writer, actor)
+    book = await changeable_book(reader, writer, actor)
     scheme = _scheme(book)
     _unconfirmed(scheme)
     before, after = apply(book, scheme)

@@ -72,12 +72,17 @@ def ensure_not_final(row: YearEnd) -> None:
         raise YearEndRefused("final")
 
 
-async def ensure_campaign_not_final(session: AsyncSession, campaign_id: int) -> None:
-    """The lock as the scoring engine's acts can call it (with their session)."""
+async def campaign_final(session: AsyncSession, campaign_id: int) -> bool:
+    """Whether the campaign's results are final (定稿): the one reading of the lock."""
     finalized = await session.scalar(
         select(YearEnd.finalized_at).where(YearEnd.campaign_id == campaign_id)
     )
-    if finalized is not None:
+    return finalized is not None
+
+
+async def ensure_campaign_not_final(session: AsyncSession, campaign_id: int) -> None:
+    """The lock as an act holding a session can call it."""
+    if await campaign_final(session, campaign_id):
         raise YearEndRefused("final")
 
 

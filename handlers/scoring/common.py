@@ -104,6 +104,12 @@ def refusal_text(exc: ScoringRefused, _: Translate, turn: Turn) -> str:
         "no_proposal": _("There is no such proposed deduction."),
         "already_decided": _("That proposal was already decided."),
     }
+    if reason == "final":
+        # Its own sentence already says nothing changed, and how to change it again.
+        return _(
+            "The results are final (/finalize): scores cannot change any more, and nothing "
+            "was changed. /finalize reopen REASON opens them again."
+        )
     if reason == "confirmed":
         at = d.get("at")
         when = local_datetime(at, tz) if isinstance(at, dt.datetime) else ""

@@ -83,7 +83,7 @@ async def scores_command(turn: Turn) -> None:
     _ = turn._
     port = store(turn)
     try:
-        book = await acts.confirmed_book(port, port, actor(turn))
+        book = await acts.readable_book(port, port, actor(turn))
     except ScoringRefused as exc:
         await turn.reply(refusal_text(exc, _, turn))
         return
