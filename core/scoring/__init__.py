@@ -13,18 +13,22 @@ Map of the public functions (for the year-end workflow and every screen):
   blocks in steps of 0.5, remainder on the last item; or the document's 分值).
 - `core.scoring.amounts`: `parse_amount(text) -> Decimal` (raises `BadAmount`),
   `show(Decimal) -> str` (the one way an amount is written), `rounded`.
-- `core.scoring.ports`: `ScoringReader` / `ScoringWriter` Protocols, `ScoreBook`
-  (campaign, scheme, conditions, departments, lines, adjustments, vetoes), `ScoreLine`,
-  `YearRecord`; `core.scoring.sql.SqlScoring(session)` implements both.
+- `core.scoring.ports`: `ScoringReader` (with `final(campaign_id)`) / `ScoringWriter`
+  Protocols, `ScoreBook` (campaign, scheme, conditions, departments, lines, adjustments,
+  vetoes), `ScoreLine`, `YearRecord`; `core.scoring.sql.SqlScoring(session)` implements both.
 - `core.scoring.results`: `results_of(book) -> [DepartmentResult]` — THE results;
   `rules_of(scheme)`, `confirmed(line)`.
 - `core.scoring.usecases` (scheme): `ensure_scheme`, `confirm_scheme`, `reopen_scheme`,
   `set_points`, `set_grades` (+ `parse_grades`), `set_caps`, `set_supporting`,
   `set_grade_on`, `set_shares`, `set_rule`, `define_veto`, `find_department`;
   `Actor(tg_id, now)`; every refusal is `ScoringRefused(reason, **detail)`.
+  `changeable_book` is where every changing act starts: it refuses with "final" once
+  /finalize made the results final (`reader.final`, read by `core.yearend.state`).
+  The year end's appeal decisions go through these same acts (before final).
 - `core.scoring.acts` (on a confirmed scheme): `score_item`, `propose_deductions`,
   `decide_proposal`, `add_adjustment` / `undo_adjustment` (bonus, penalty),
-  `apply_veto` / `undo_veto`, `confirmed_book`, `current_score`.
+  `apply_veto` / `undo_veto`, `confirmed_book` (for a change: locked once final),
+  `readable_book` (to read, e.g. the 评分表 download), `current_score`.
 - `core.scoring.views`: text of /results (`results_header`, `results_sections`), /scheme
   (`scheme_text`), a department's deductions (`department_detail`), an item's year
   (`year_text`), `effect_label`, `deduction_reason`.
