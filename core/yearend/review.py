@@ -64,6 +64,6 @@ def self_entry_text(
         return _("Self-score {score} of {points} ({state}): {statement}").format(
             statement=shorten(statement, SHOWN_STATEMENT), **values
         )
-    return _("Self-score {score} of {points} ({state}); statement as in the accepted report").format(
-        **values
-    )
+    return _(
+        "Self-score {score} of {points} ({state}); statement as in the accepted report"
+    ).format(**values)

@@ -2,13 +2,14 @@
 
 Each item is shown with its year beside the entry (accepted or not and when, past due,
 urges, returns, the latest value against its target), the department's self-score and
-statement once its self-assessment was submitted (`core.yearend.review`), and buttons: ✅ full points
-(`sc:f`), ⏭ next (`sc:n`) and 📎 its evidence (`ev:<binding>`, the evidence screen's own
-button). The admin types the score and, below the points, the reason in one message
-(`8 资料报送不全`); a refusal leaves the item open and changes nothing. /cancel stops;
-scores recorded so far stay. The quick form `/score DEPT CODE POINTS REASON` enters here
-too and ends at once. Registered in group -1 and stopping further handling of what it
-takes, as the review return is, so group 0's stray-text handler never answers a score.
+statement once its self-assessment was submitted (`core.yearend.review`), and buttons:
+✅ full points (`sc:f`), ⏭ next (`sc:n`) and 📎 its evidence (`ev:<binding>`, the
+evidence screen's own button). The admin types the score and, below the points, the
+reason in one message (`8 资料报送不全`); a refusal leaves the item open and changes
+nothing. /cancel stops; scores recorded so far stay. The quick form
+`/score DEPT CODE POINTS REASON` enters here too and ends at once. Registered in group
+-1 and stopping further handling of what it takes, as the review return is, so group 0's
+stray-text handler never answers a score.
 """
 
 from __future__ import annotations
