@@ -31,7 +31,9 @@ Map of the public functions (for the year-end workflow and every screen):
   `readable_book` (to read, e.g. the 评分表 download), `current_score`.
 - `core.scoring.views`: text of /results (`results_header`, `results_sections`), /scheme
   (`scheme_text`), a department's deductions (`department_detail`), an item's year
-  (`year_text`), `effect_label`, `deduction_reason`.
+  (`year_text`), `effect_label`, `deduction_reason`. Beside /score DEPT's entry, the
+  department's submitted self-assessment: `core.yearend.review` (`self_review` reads it
+  once per card, `self_entry_text` writes the line).
 - `core.scoring.records`: `result_records(book)` — one dict per department in rank order
   (department, class, score, grade, rank, veto, provisional, ...): the JSON of
   `assess results`, `/api/results` and the export; `scoring_sheets(book)` for 考核结果 and

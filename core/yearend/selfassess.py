@@ -372,6 +372,12 @@ async def not_submitted(session: AsyncSession, campaign_id: int) -> list[Pending
     ]
 
 
+async def self_state(session: AsyncSession, campaign_id: int, department_id: int) -> str | None:
+    """The department's self-assessment state (draft, submitted, returned); None if never begun."""
+    assessment = await _assessment(session, campaign_id, department_id)
+    return assessment.state if assessment is not None else None
+
+
 async def self_scores(session: AsyncSession, campaign_id: int) -> dict[int, tuple[Decimal, str]]:
     """Binding id -> (proposed score, statement), for /score and the export."""
     rows = await session.execute(

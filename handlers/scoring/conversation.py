@@ -1,13 +1,15 @@
 """/score DEPT: the department's items one by one (a persistent conversation).
 
 Each item is shown with its year beside the entry (accepted or not and when, past due,
-urges, returns, the latest value against its target) and buttons: ✅ full points
-(`sc:f`), ⏭ next (`sc:n`) and 📎 its evidence (`ev:<binding>`, the evidence screen's own
-button). The admin types the score and, below the points, the reason in one message
-(`8 资料报送不全`); a refusal leaves the item open and changes nothing. /cancel stops;
-scores recorded so far stay. The quick form `/score DEPT CODE POINTS REASON` enters here
-too and ends at once. Registered in group -1 and stopping further handling of what it
-takes, as the review return is, so group 0's stray-text handler never answers a score.
+urges, returns, the latest value against its target), the department's self-score and
+statement once its self-assessment was submitted (`core.yearend.review`), and buttons:
+✅ full points (`sc:f`), ⏭ next (`sc:n`) and 📎 its evidence (`ev:<binding>`, the
+evidence screen's own button). The admin types the score and, below the points, the
+reason in one message (`8 资料报送不全`); a refusal leaves the item open and changes
+nothing. /cancel stops; scores recorded so far stay. The quick form
+`/score DEPT CODE POINTS REASON` enters here too and ends at once. Registered in group
+-1 and stopping further handling of what it takes, as the review return is, so group 0's
+stray-text handler never answers a score.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from core.scoring.ports import ScoreBook, ScoreLine
 from core.scoring.usecases import ScoringRefused, find_department
 from core.scoring.views import year_text
 from core.text.i18n import Translate
+from core.yearend.review import self_entry_text, self_review
 from handlers.base import Turn, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout
 from handlers.oversight.screens import button_allowed, rules_of, today_of
@@ -68,11 +71,14 @@ def _scorable(book: ScoreBook, department_id: int) -> list[ScoreLine]:
 async def _show(turn: Turn, book: ScoreBook, line: ScoreLine, position: int, count: int) -> None:
     _ = turn._
     records = await store(turn).year_records(book.campaign.id, today_of(turn), rules_of(turn))
+    review = await self_review(turn.session, book.campaign.id, line.department_id)
+    self_line = self_entry_text(review, line.binding_id, line.points, _)
     current = acts.current_score(line)
     points = show(line.points) if line.points is not None else "—"
     lines = [
         _("Item {position} of {count}").format(position=position + 1, count=count),
         year_text(line, records.get(line.binding_id), _, turn.services.settings.tz),
+        *([self_line] if self_line else []),
         _("Points {points}; now: {current}").format(
             points=points, current=_("not scored") if current is None else show(current)
         ),
