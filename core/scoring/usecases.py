@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from core.scoring.amounts import ZERO, BadAmount, parse_amount, show
+from core.scoring.audit import audit_entry
 from core.scoring.engine import DEFAULT_GRADES, Grade
 from core.scoring.points import default_points
 from core.scoring.ports import (
@@ -34,7 +35,6 @@ from storage.models import (
     GRADE_ON_CONVERTED,
     GRADE_ON_RAW,
     VETO_EFFECTS,
-    ScoreAudit,
     ScoringScheme,
     VetoCondition,
 )
@@ -82,12 +82,12 @@ def _audit(
     binding_id: int | None = None,
 ) -> None:
     writer.add(
-        ScoreAudit(
-            campaign_id=campaign_id,
-            at=actor.now,
-            actor_tg_id=actor.tg_id,
-            action=action,
-            subject=subject[:200],
+        audit_entry(
+            campaign_id,
+            actor.tg_id,
+            actor.now,
+            action,
+            subject=subject,
             before=before,
             after=after,
             reason=reason,

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.people.roster import Recipient
-from storage.models import ROLE_LIAISON, Campaign, Department, ScoreAudit, User, YearEnd
+from core.scoring.audit import audit_entry
+from storage.models import ROLE_LIAISON, Campaign, Department, User, YearEnd
 
 
 class YearEndRefused(Exception):
@@ -99,14 +100,14 @@ def audit(
     department_id: int | None = None,
     binding_id: int | None = None,
 ) -> None:
-    """One row of the scoring audit log (who, when, what, before, after, why)."""
+    """One row of the scoring audit log (core.scoring.audit)."""
     session.add(
-        ScoreAudit(
-            campaign_id=campaign_id,
-            at=acting.now,
-            actor_tg_id=acting.tg_id,
-            action=action,
-            subject=subject[:200],
+        audit_entry(
+            campaign_id,
+            acting.tg_id,
+            acting.now,
+            action,
+            subject=subject,
             before=before,
             after=after,
             reason=reason,
