@@ -3,19 +3,23 @@
 `Database.unit()` gives a unit of work (storage/unit.py), the one way to write and commit;
 `Database.session()` a session for reading. Repositories never commit.
 
-SQLite, which several chats now use at once (issue 19): WAL (readers never wait for the
-writer), a busy timeout (another process's brief write is waited for, not an error), and
-every unit of work begins `BEGIN IMMEDIATE`, taking the write lock at its first
-statement instead of upgrading a read lock later, which SQLite refuses at once with
-"database is locked" when another writer committed in between. Reading sessions begin
-deferred. The pool (both databases) is sized by `DB_POOL_SIZE` / `DB_POOL_OVERFLOW`; a
-caller that waits `DB_POOL_TIMEOUT` seconds for a connection gets a `TimeoutError` of
-SQLAlchemy's, which the intake counts as transient (the update waits, it is not failed).
+SQLite, which several chats now use at once (issue 19): statements run in the event
+loop's thread (storage/sqlite_inline.py: no thread hand-off per call), WAL (readers never
+wait for the writer), and every unit of work begins `BEGIN IMMEDIATE`, taking the write
+lock at its first statement instead of upgrading a read lock later, which SQLite refuses
+at once with "database is locked" when another writer committed in between; a unit waits
+for another writer (of this process or another) in asyncio, up to `BUSY_TIMEOUT_MS`.
+Reading sessions begin deferred. PostgreSQL's pooled connections are pinged only after
+sitting idle (`_ping_when_idle`). The pool (both databases) is sized by `DB_POOL_SIZE` /
+`DB_POOL_OVERFLOW`; a caller that waits `DB_POOL_TIMEOUT` seconds for a connection gets a
+`TimeoutError` of SQLAlchemy's, which the intake counts as transient (the update waits,
+it is not failed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,11 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Connection, CursorResult, Result, event
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 
 # Re-exported (the `as` form) so handlers can name the session type, and catch a unique
-# key's refusal, without importing SQLAlchemy, which they may not (pyproject.toml, TID251).
-from sqlalchemy.exc import IntegrityError
+# key's refusal (IntegrityError), without importing SQLAlchemy, which they may not
+# (pyproject.toml, TID251).
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     async_sessionmaker,
@@ -35,6 +41,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession as AsyncSession
 from sqlalchemy.orm import Session
+
+from storage.sqlite_inline import INLINE_BUSY_TIMEOUT_MS, InlineSQLiteDialect
 
 if TYPE_CHECKING:
     from storage.unit import UnitOfWork
@@ -53,6 +61,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 WRITE_OPTION = "duban_write_unit"
 BUSY_TIMEOUT_MS = 10_000
+# A pooled PostgreSQL connection unused this long is pinged before use (`_ping_when_idle`).
+PING_AFTER_IDLE_SECONDS = 10.0
+INLINE_DRIVER = "duban_inline"
+registry.register(f"sqlite.{INLINE_DRIVER}", "storage.sqlite_inline", "InlineSQLiteDialect")
 
 
 @dataclass(frozen=True)
@@ -67,21 +79,25 @@ class PoolSize:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Transactions are begun by `_sqlite_begin` below, not by the driver (SQLAlchemy's
-    # documented recipe for SQLite's transactions, aiosqlite included).
+    # documented recipe for SQLite's transactions).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    # WAL lets readers (status screens, backups) run while a report is being written;
-    # busy_timeout turns a brief lock into a wait instead of an error.
+    # WAL lets readers (status screens, backups) run while a report is being written.
+    # The busy timeout is short: statements run in the loop's thread, and the wait for
+    # another writer happens before BEGIN IMMEDIATE, in asyncio (storage/sqlite_inline.py).
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if conn.get_execution_options().get(WRITE_OPTION, False):
+        dialect = cast(InlineSQLiteDialect, conn.dialect)
+        dialect.begin_immediate(conn.connection.dbapi_connection)
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def create_engine(url: str, *, echo: bool = False, pool: PoolSize | None = None) -> AsyncEngine:
@@ -96,12 +112,44 @@ def create_engine(url: str, *, echo: bool = False, pool: PoolSize | None = None)
         memory = parsed.database in (None, "", ":memory:")
         if not memory:
             Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
-        # A file database gets a real pool (SQLAlchemy >= 2.0.38 for aiosqlite).
-        engine = create_async_engine(url, echo=echo, **({} if memory else sizing))
+        # `sqlite+aiosqlite://` as configured, run in the loop's thread (sqlite_inline.py).
+        inline = parsed.set(drivername=f"sqlite+{INLINE_DRIVER}")
+        engine = create_async_engine(inline, echo=echo, **({} if memory else sizing))
+        cast(InlineSQLiteDialect, engine.dialect).busy_timeout_seconds = BUSY_TIMEOUT_MS / 1000
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, **sizing)
+    engine = create_async_engine(url, echo=echo, **sizing)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a PostgreSQL connection before use only if it sat in the pool a while.
+
+    `pool_pre_ping` costs a round trip at every checkout (three per update); a
+    connection used a moment ago is alive. One idle past `PING_AFTER_IDLE_SECONDS`
+    (PostgreSQL restarted, a firewall dropped it) is pinged, and replaced when the ping
+    fails (SQLAlchemy's pool retries the checkout on `DisconnectionError`). A connection
+    that dies between a recent use and the next one fails that transaction as a
+    disconnect, which the intake counts as transient and tries again."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
 
 
 class Database:

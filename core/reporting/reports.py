@@ -131,83 +131,97 @@ class ItemView:
         return assess(self.facts(), today, rules)
 
 
+# The last report's value per target, joined by `views_where` (built once: an alias made
+# per call would give each statement new columns to compile and cache-key).
+_LAST_VALUE = aliased(ReportValue)
+
+# What `views_where` reads, as plain columns: no ORM entities (identity map, instance
+# state) for what only becomes immutable views.
+_VIEW_COLUMNS = (
+    Binding.id,
+    Item.id,
+    Binding.department_id,
+    Item.code,
+    Item.title,
+    Item.text,
+    Item.kind,
+    Item.deadline,
+    Binding.status,
+    Binding.review_state,
+    Binding.last_reported_at,
+    Binding.report_count,
+    Binding.evidence_count,
+    Item.evidence_required,
+    Binding.created_at,
+    Campaign.year,
+    Item.score,
+    Item.standard,
+    Binding.role,
+    Binding.extended_due,
+    Binding.rectification_due,
+    Binding.rectification_measures,
+    Binding.progress_value,
+    Item.milestones,
+    Item.pace_target,
+    Campaign.starts_on,
+    Binding.last_report_id,
+    Target.id,
+    Target.metric,
+    Target.op,
+    Target.value,
+    Target.unit,
+    _LAST_VALUE.value,
+)
+_BINDING_FIELDS = 27  # the binding's columns (up to Binding.last_report_id); then its target's
+
+
+def _views_query(condition: ColumnElement[bool]) -> Any:
+    return (
+        select(*_VIEW_COLUMNS)
+        .join(Item, Item.id == Binding.item_id)
+        .join(Campaign, Campaign.id == Binding.campaign_id)
+        .outerjoin(Target, Target.item_id == Item.id)
+        .outerjoin(
+            _LAST_VALUE,
+            (_LAST_VALUE.report_id == Binding.last_report_id)
+            & (_LAST_VALUE.target_id == Target.id),
+        )
+        .where(condition)
+        .order_by(Binding.id, Target.position)
+    )
+
+
 async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> list[ItemView]:
     """Bindings matching `condition` with their items, targets and last values: one query
     (a row per binding and target; issue 19 counts the statements of /items)."""
-    last_value = aliased(ReportValue)
-    rows = (
-        await session.execute(
-            select(Binding, Item, Campaign.year, Campaign.starts_on, Target, last_value.value)
-            .join(Item, Item.id == Binding.item_id)
-            .join(Campaign, Campaign.id == Binding.campaign_id)
-            .outerjoin(Target, Target.item_id == Item.id)
-            .outerjoin(
-                last_value,
-                (last_value.report_id == Binding.last_report_id)
-                & (last_value.target_id == Target.id),
-            )
-            .where(condition)
-            .order_by(Binding.id, Target.position)
-        )
-    ).all()
-    if not rows:
-        return []
-    bindings: dict[int, tuple[Binding, Item, int, dt.date | None]] = {}
-    targets: dict[int, list[Target]] = defaultdict(list)
-    seen_targets: set[tuple[int, int]] = set()
-    last_values: dict[tuple[int, int], Decimal] = {}
-    for binding, item, year, starts_on, target, value in rows:
-        bindings.setdefault(binding.id, (binding, item, year, starts_on))
-        if target is None:
-            continue
-        if (item.id, target.id) not in seen_targets:
-            seen_targets.add((item.id, target.id))
-            targets[item.id].append(target)
-        if value is not None and binding.last_report_id is not None:
-            last_values[(binding.last_report_id, target.id)] = value
-    views = [
+    rows = (await session.execute(_views_query(condition))).all()
+    fields: dict[int, tuple[Any, ...]] = {}
+    targets: dict[int, list[TargetView]] = defaultdict(list)
+    for row in rows:
+        binding_id = row[0]
+        if binding_id not in fields:
+            fields[binding_id] = tuple(row[:_BINDING_FIELDS])
+        target_id, metric, op, value, unit, last = row[_BINDING_FIELDS:]
+        if target_id is not None:
+            # The last value only belongs to the binding's latest report (the join says so).
+            targets[binding_id].append(TargetView(target_id, metric, op, value, unit, last))
+    return [
         ItemView(
-            binding_id=binding.id,
-            item_id=item.id,
-            department_id=binding.department_id,
-            code=item.code,
-            title=item.title,
-            text=item.text,
-            kind=item.kind,
-            deadline=item.deadline,
-            status=binding.status,
-            review_state=binding.review_state,
-            last_reported_at=binding.last_reported_at,
-            report_count=binding.report_count,
-            evidence_count=binding.evidence_count,
-            evidence_required=item.evidence_required,
-            targets=tuple(
-                TargetView(
-                    t.id,
-                    t.metric,
-                    t.op,
-                    t.value,
-                    t.unit,
-                    last_values.get((binding.last_report_id or -1, t.id)),
-                )
-                for t in targets.get(item.id, [])
-            ),
-            score=item.score,
-            standard=item.standard,
-            role=binding.role,
-            bound_at=binding.created_at,
-            campaign_year=year,
-            extended_due=binding.extended_due,
-            rectification_due=binding.rectification_due,
-            rectification_measures=binding.rectification_measures or "",
-            progress_value=binding.progress_value,
-            milestones=tuple(str(m) for m in item.milestones or ()),
-            pace_target=item.pace_target,
-            starts_on=starts_on,
+            *head[:16],
+            targets=tuple(targets.get(binding_id, ())),
+            score=head[16],
+            standard=head[17],
+            role=head[18],
+            extended_due=head[19],
+            rectification_due=head[20],
+            rectification_measures=head[21] or "",
+            progress_value=head[22],
+            milestones=tuple(str(m) for m in head[23] or ()),
+            pace_target=head[24],
+            starts_on=head[25],
         )
-        for binding, item, year, starts_on in bindings.values()
+        for binding_id, head in fields.items()
     ]
-    return views
 
 
 def liaison_order(view: ItemView) -> tuple[object, ...]:

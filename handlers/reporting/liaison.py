@@ -169,19 +169,18 @@ def items_body(chunk: list[ItemView], turn: Turn) -> str:
     return "\n\n".join(blocks)
 
 
-def items_page_size(views: list[ItemView], turn: Turn) -> int:
-    """Everything on one page when it fits one message (and its buttons one keyboard)."""
-    if (
-        len(views) <= ITEMS_ONE_PAGE_MAX
-        and utf16_length(items_body(views, turn)) <= ITEMS_TEXT_ROOM
-    ):
-        return max(1, len(views))
-    return ITEMS_PAGE_SIZE
+def one_page_body(views: list[ItemView], turn: Turn) -> str | None:
+    """The whole list's text when it fits one message (and its buttons one keyboard)."""
+    if len(views) > ITEMS_ONE_PAGE_MAX:
+        return None
+    body = items_body(views, turn)
+    return body if utf16_length(body) <= ITEMS_TEXT_ROOM else None
 
 
 def items_page(views: list[ItemView], page: int, turn: Turn) -> tuple[str, InlineKeyboardMarkup]:
     _ = turn._
-    size = items_page_size(views, turn)
+    whole = one_page_body(views, turn)
+    size = max(1, len(views)) if whole is not None else ITEMS_PAGE_SIZE
     pages = max(1, math.ceil(len(views) / size))
     page = min(max(page, 0), pages - 1)
     chunk = views[page * size : (page + 1) * size]
@@ -192,7 +191,9 @@ def items_page(views: list[ItemView], page: int, turn: Turn) -> tuple[str, Inlin
         header = _("Your items: {done} of {total} done (page {page}/{pages})").format(
             done=done, total=len(views), page=page + 1, pages=pages
         )
-    text = html.escape(header) + "\n\n" + items_body(chunk, turn)
+    # The one-page text is already made: rendered once, not once to measure and again.
+    body = whole if whole is not None else items_body(chunk, turn)
+    text = html.escape(header) + "\n\n" + body
     buttons = [
         [
             InlineKeyboardButton(v.code, callback_data=f"item:{v.binding_id}")
