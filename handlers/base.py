@@ -254,9 +254,10 @@ async def _run(
 ) -> T | None:
     user = update.effective_user
     assert user is not None
-    # Read apart from the unit: its transaction (on SQLite the write lock) begins only
-    # when the use case first touches `turn.session`, not before a photo's download.
-    async with svc.db.session() as reading:
+    # Read apart from the unit's writes: on SQLite its transaction (the write lock)
+    # begins only when the use case first touches `turn.session`, not before a photo's
+    # download (storage/unit.py, `reading`).
+    async with unit.reading() as reading:
         actor = await load_actor(
             reading, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
         )

@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 # (pyproject.toml, TID251).
 from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     async_sessionmaker,
     create_async_engine,
@@ -166,6 +167,8 @@ class Database:
         self.write_sessions = async_sessionmaker(
             self.write_engine, expire_on_commit=False, sync_session_class=DubanSession
         )
+        # Single statements committed on their own (`own_transaction`, PostgreSQL).
+        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def unit(self) -> UnitOfWork:
         """A unit of work: the one way to write (see storage/unit.py)."""
@@ -185,6 +188,21 @@ class Database:
         SQLite, like a unit."""
         async with self.write_sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def own_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one statement that is its own transaction (the inbox's claim
+        of an update, committed before the update is handled). On PostgreSQL it runs in
+        autocommit: no BEGIN and COMMIT round trips. On SQLite it is a unit of work's
+        `BEGIN IMMEDIATE ... COMMIT` (the process's one writer, storage/sqlite_inline.py),
+        committed when the block ends without an error."""
+        if self.dialect == "sqlite":
+            async with self.unit() as unit:
+                yield await unit.session.connection()
+                await unit.commit()
+            return
+        async with self.autocommit_engine.connect() as connection:
+            yield connection
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.db import affected
 from storage.models import INBOX_DEAD, INBOX_HANDLED, INBOX_PENDING, InboxUpdate
@@ -115,25 +115,31 @@ class Claimed:
     attempts: int  # this one included
 
 
+# The claim, built once: the chat's oldest pending update, its attempts raised by
+# `:step` (1, or 0 to repeat an attempt a database failure cut short).
+_OLDEST_PENDING = (
+    select(func.min(TABLE.c.seq))
+    .where(TABLE.c.chat_key == bindparam("of_chat"), TABLE.c.state == INBOX_PENDING)
+    .scalar_subquery()
+)
+_CLAIM = (
+    update(TABLE)
+    .where(TABLE.c.seq == _OLDEST_PENDING, TABLE.c.state == INBOX_PENDING)
+    .values(attempts=TABLE.c.attempts + bindparam("step"))
+    .returning(TABLE.c.seq, TABLE.c.payload, TABLE.c.attempts)
+)
+
+
 async def claim_next(
-    session: AsyncSession, chat_key: int, *, count_attempt: bool = True
+    connection: AsyncConnection, chat_key: int, *, count_attempt: bool = True
 ) -> Claimed | None:
     """The chat's oldest pending update, its attempt counted (before it runs, so an update
-    that kills the process is bounded too); None if the chat has none. One statement.
-    `count_attempt=False` repeats an attempt the database's failure interrupted."""
-    oldest = (
-        select(func.min(InboxUpdate.seq))
-        .where(InboxUpdate.chat_key == chat_key, InboxUpdate.state == INBOX_PENDING)
-        .scalar_subquery()
-    )
-    conn = await session.connection()
+    that kills the process is bounded too); None if the chat has none. One statement, on
+    a connection whose transaction commits it before the update is handled
+    (`Database.own_transaction`). `count_attempt=False` repeats an attempt the
+    database's failure interrupted."""
     row = (
-        await conn.execute(
-            update(TABLE)
-            .where(TABLE.c.seq == oldest, TABLE.c.state == INBOX_PENDING)
-            .values(attempts=TABLE.c.attempts + (1 if count_attempt else 0))
-            .returning(TABLE.c.seq, TABLE.c.payload, TABLE.c.attempts)
-        )
+        await connection.execute(_CLAIM, {"of_chat": chat_key, "step": int(count_attempt)})
     ).first()
     if row is None:
         return None
@@ -172,14 +178,17 @@ async def pending_count(session: AsyncSession) -> int:
     )
 
 
+_MARK_HANDLED = (
+    update(TABLE)
+    .where(TABLE.c.seq == bindparam("handled_seq"), TABLE.c.state == INBOX_PENDING)
+    .values(state=INBOX_HANDLED, handled_at=bindparam("handled_now"))
+)
+
+
 async def mark_handled(session: AsyncSession, seq: int, now: dt.datetime) -> None:
     """The update is done with; in the transaction of the use case that handled it."""
     conn = await session.connection()
-    await conn.execute(
-        update(TABLE)
-        .where(TABLE.c.seq == seq, TABLE.c.state == INBOX_PENDING)
-        .values(state=INBOX_HANDLED, handled_at=now)
-    )
+    await conn.execute(_MARK_HANDLED, {"handled_seq": seq, "handled_now": now})
 
 
 async def record_failure(

@@ -167,38 +167,38 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
 
     def do_execute(self, cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
         _checkpoint()
-        super().do_execute(cursor, statement, parameters, context)
+        super().do_execute(cursor, statement, parameters, context)  # type: ignore[no-untyped-call]
 
     def do_execute_no_params(self, cursor: Any, statement: Any, context: Any = None) -> None:
         _checkpoint()
-        super().do_execute_no_params(cursor, statement, context)
+        super().do_execute_no_params(cursor, statement, context)  # type: ignore[no-untyped-call]
 
     def do_executemany(
         self, cursor: Any, statement: Any, parameters: Any, context: Any = None
     ) -> None:
         _checkpoint()
-        super().do_executemany(cursor, statement, parameters, context)
+        super().do_executemany(cursor, statement, parameters, context)  # type: ignore[no-untyped-call]
 
     def do_commit(self, dbapi_connection: Any) -> None:
         try:
-            super().do_commit(dbapi_connection)
+            super().do_commit(dbapi_connection)  # type: ignore[no-untyped-call]
         finally:
             self.writer.release(dbapi_connection)
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         try:
-            super().do_rollback(dbapi_connection)
+            super().do_rollback(dbapi_connection)  # type: ignore[no-untyped-call]
         finally:
             self.writer.release(dbapi_connection)
 
     def do_close(self, dbapi_connection: Any) -> None:
         try:
-            super().do_close(dbapi_connection)
+            super().do_close(dbapi_connection)  # type: ignore[no-untyped-call]
         finally:
             self.writer.release(dbapi_connection)
 
     def do_terminate(self, dbapi_connection: Any) -> None:
         try:
-            super().do_terminate(dbapi_connection)
+            super().do_terminate(dbapi_connection)  # type: ignore[no-untyped-call]
         finally:
             self.writer.release(dbapi_connection)

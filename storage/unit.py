@@ -16,7 +16,8 @@ deadlock upgrading a read lock to a write lock ("database is locked"); plain
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,6 +54,20 @@ class UnitOfWork:
             # Sessions of write units: on SQLite they begin IMMEDIATE (storage/db.py).
             self._session = self.db.write_sessions()
         return self._session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A session for the use case's reads that never takes SQLite's write lock early.
+
+        On PostgreSQL it is the unit's own session (one transaction, no second
+        connection, no BEGIN and ROLLBACK of its own). On SQLite, where the unit's first
+        statement takes the one write lock, it is a short deferred session, so a handler
+        that reads, downloads a photo, then writes, holds no lock during the download."""
+        if self.db.dialect == "postgresql":
+            yield self.session
+            return
+        async with self.db.session() as session:
+            yield session
 
     @property
     def committed(self) -> bool:

@@ -284,9 +284,10 @@ class InboxWorker:
                     self._pending.pop(chat, None)
                     return False  # another worker has this chat; it takes all of them
                 count = chat not in self._uncounted
-                async with self.db.unit() as claim_unit:
-                    claimed = await inbox.claim_next(claim_unit.session, chat, count_attempt=count)
-                    await claim_unit.commit()
+                # Committed before the handler runs, in one statement (no BEGIN/COMMIT
+                # round trips on PostgreSQL).
+                async with self.db.own_transaction() as claiming:
+                    claimed = await inbox.claim_next(claiming, chat, count_attempt=count)
                 self._uncounted.discard(chat)
                 if claimed is None:
                     self._pending.pop(chat, None)

@@ -207,7 +207,22 @@ async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> 
             targets[binding_id].append(TargetView(target_id, metric, op, value, unit, last))
     return [
         ItemView(
-            *head[:16],
+            binding_id=head[0],
+            item_id=head[1],
+            department_id=head[2],
+            code=head[3],
+            title=head[4],
+            text=head[5],
+            kind=head[6],
+            deadline=head[7],
+            status=head[8],
+            review_state=head[9],
+            last_reported_at=head[10],
+            report_count=head[11],
+            evidence_count=head[12],
+            evidence_required=head[13],
+            bound_at=head[14],
+            campaign_year=head[15],
             targets=tuple(targets.get(binding_id, ())),
             score=head[16],
             standard=head[17],

@@ -1,9 +1,10 @@
 """The reporting reader and writer (core/reporting/interfaces.py) over the database.
 
 The writer stages into the session of the update's unit of work, which alone commits.
-The reader reads in short sessions of its own: a handler that reads, then downloads a
-photo from Telegram, then writes, holds no transaction during the download (on SQLite a
-unit's transaction holds the one write lock from its first statement on)."""
+The reader reads in the unit's `reading()` session: on SQLite a short one of its own, so
+a handler that reads, then downloads a photo from Telegram, then writes, holds no
+transaction during the download (a unit's transaction holds the one write lock from its
+first statement on); on PostgreSQL the unit's own."""
 
 from __future__ import annotations
 
@@ -16,27 +17,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.reporting import reports
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import ItemView, NewEvidence, Recorded
-from storage.db import Database
+from storage.unit import UnitOfWork
 
 
 class SqlReporting:
-    """`ItemReader` (reading sessions of `db`) and `ReportWriter` (the unit's `session`)."""
+    """`ItemReader` (the unit's `reading()` sessions) and `ReportWriter` (its `session`)."""
 
-    def __init__(self, db: Database, session: AsyncSession, store: EvidenceStore) -> None:
-        self.db = db
-        self.session = session
+    def __init__(self, unit: UnitOfWork, store: EvidenceStore) -> None:
+        self.unit = unit
         self.store = store
 
+    @property
+    def session(self) -> AsyncSession:
+        return self.unit.session
+
     async def department_items(self, department_id: int) -> list[ItemView]:
-        async with self.db.session() as reading:
+        async with self.unit.reading() as reading:
             return await reports.department_items(reading, department_id)
 
     async def own_item(self, department_id: int, code: str) -> ItemView | None:
-        async with self.db.session() as reading:
+        async with self.unit.reading() as reading:
             return await reports.own_item(reading, department_id, code)
 
     async def code_exists(self, code: str) -> bool:
-        async with self.db.session() as reading:
+        async with self.unit.reading() as reading:
             return await reports.code_exists(reading, code)
 
     async def record_report(

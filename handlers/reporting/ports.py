@@ -10,7 +10,7 @@ from handlers.base import Turn
 
 def reporting(turn: Turn) -> SqlReporting:
     """The reporting reader and writer over this update's unit of work."""
-    return SqlReporting(turn.services.db, turn.session, turn.services.evidence_store)
+    return SqlReporting(turn.unit, turn.services.evidence_store)
 
 
 def reporter(turn: Turn) -> use_cases.Reporter:
