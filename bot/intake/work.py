@@ -57,6 +57,8 @@ from storage.db import Database
 from storage.models import ConversationDraft
 
 log = logging.getLogger(__name__)
+# PostgreSQL: the chat, for the transaction of the update being handled (issue 19).
+_CHAT_LOCK = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
 RETRY_DELAY_SECONDS = 0.5
 # Waiting out a database failure ends after about ten minutes (5 s apart): a "transient"
 # error that lasts that long is counted like any other.
@@ -297,10 +299,8 @@ class InboxWorker:
 
     async def _hold_across_processes(self, unit: UpdateWork, chat: int) -> bool:
         """Take the chat for this update's transaction (released by its commit/rollback)."""
-        got = await unit.session.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"),
-            {"key": f"duban-inbox:{chat}"},
-        )
+        connection = await unit.session.connection()
+        got = await connection.scalar(_CHAT_LOCK, {"key": f"duban-inbox:{chat}"})
         return bool(got)
 
     async def _handle_claimed(self, unit: UpdateWork, chat: int, claimed: inbox.Claimed) -> bool:

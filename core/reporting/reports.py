@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
@@ -191,10 +191,21 @@ def _views_query(condition: ColumnElement[bool]) -> Any:
     )
 
 
+# /items' query (every liaison's most frequent one), built once.
+_DEPARTMENT_VIEWS = _views_query(Binding.department_id == bindparam("of_department"))
+
+
 async def views_where(session: AsyncSession, condition: ColumnElement[bool]) -> list[ItemView]:
     """Bindings matching `condition` with their items, targets and last values: one query
     (a row per binding and target; issue 19 counts the statements of /items)."""
-    rows = (await session.execute(_views_query(condition))).all()
+    return await _views(session, _views_query(condition), {})
+
+
+async def _views(session: AsyncSession, query: Any, parameters: dict[str, Any]) -> list[ItemView]:
+    # Plain rows through the session's connection: the ORM's execution path would add
+    # its own compile and loading steps for what are only columns.
+    connection = await session.connection()
+    rows = (await connection.execute(query, parameters)).all()
     fields: dict[int, tuple[Any, ...]] = {}
     targets: dict[int, list[TargetView]] = defaultdict(list)
     for row in rows:
@@ -247,7 +258,7 @@ def liaison_order(view: ItemView) -> tuple[object, ...]:
 
 async def department_items(session: AsyncSession, department_id: int) -> list[ItemView]:
     """A department's items in `liaison_order`."""
-    views = await views_where(session, Binding.department_id == department_id)
+    views = await _views(session, _DEPARTMENT_VIEWS, {"of_department": department_id})
     views.sort(key=liaison_order)
     return views
 
