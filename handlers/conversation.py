@@ -6,12 +6,20 @@ an answer: PTB's timer ends it in the running process (`on_timeout`), and becaus
 timer does not survive a restart (or live in another worker), every step also checks
 the draft's due time (`expire_if_due`). Both say the same thing, with the configured
 minutes, and drop the draft.
+
+Conversations registered in group -1 wrap their callbacks in `stopping`, so the handlers
+of group 0 (the general /cancel, the stray-text reply) never see what they took.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from core.text.i18n import Translate
 from handlers.base import Handler, Turn, use_case
@@ -20,6 +28,7 @@ from storage.drafts import DraftKey
 from storage.models import ConversationDraft
 
 Hint = Callable[[Translate], str]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Any]]
 
 
 def draft_key(turn: Turn, name: str) -> DraftKey | None:
@@ -63,3 +72,14 @@ def on_timeout(name: str, hint: Hint) -> Handler[None]:
 
     timed_out.__name__ = f"{name}_timed_out"
     return timed_out
+
+
+def stopping(callback: Callback) -> Callback:
+    """Run the callback, then stop other handler groups from seeing this update."""
+
+    @functools.wraps(callback)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
+        state = await callback(update, context)
+        raise ApplicationHandlerStop(state)
+
+    return run

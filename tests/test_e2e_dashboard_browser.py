@@ -5,7 +5,9 @@ App, with initData in the URL fragment (tgWebAppData), or with window.Telegram.W
 injected as Telegram's own script would. The tests assert what a person sees: a leader
 the overview, a department, an item and a report's evidence, in Chinese or English; a
 liaison only their department; strangers, forged, expired and stale initData nothing.
-Screenshots go to tests/screenshots/ (phone 390 px and desktop 1280 px wide).
+Screenshots go to tests/screenshots/ (phone 390 px and desktop 1280 px wide); an item's
+trend chart (issue 22) is checked in the ECharts instance's own option: every
+department's values, the target and the pace line.
 
 In CI (CI=true) a missing Chromium fails these tests; elsewhere they are skipped with
 the reason shown. Playwright never downloads a browser here: it drives /usr/bin/chromium.
@@ -23,11 +25,12 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
 from core.oversight.overview import campaign_overview
 from core.status.model import format_rate
 from storage import repositories as repo
-from storage.models import Department
+from storage.models import Department, Item, Target
 from tests.dashboard_support import MID_2020, base_url, dashboard_rig, seed, seed_mid_campaign
 from tests.office_support import (
     ECO,
@@ -35,6 +38,7 @@ from tests.office_support import (
     STRANGER,
     add_departments,
     department_id,
+    report,
     speak_english,
 )
 from tests.support.botapi import FakeBotAPI
@@ -318,4 +322,87 @@ async def test_the_overview_pages_through_many_departments(rig: DubanRig, browse
     await page.wait_for_function("() => document.querySelectorAll('#departments li').length === 7")
     assert await page.locator(".pager .hint").inner_text() == "第 31–37 条，共 37 条"
     assert await page.locator(".pager button").nth(1).is_disabled()
+    await context.close()
+
+
+async def test_an_items_trend_chart_draws_values_target_and_pace_line(
+    rig: DubanRig, browser: Any
+) -> None:
+    """G1 ("不少于2次", paced, target 2): two departments' reported counts over time, the
+    target and the pace line from 0 on 1 January to 2 on 31 December, in the chart."""
+    eco_reports = ((dt.date(2020, 2, 3), "0"), (dt.date(2020, 5, 4), "1"))
+    for day, value in eco_reports:
+        at = dt.datetime.combine(day, dt.time(2), tzinfo=dt.UTC)  # 10:00 in Shanghai
+        await report(rig, "生态环境", "G1", "in_progress", value, by=ECO, at=at)
+    police_at = dt.datetime(2020, 4, 1, 2, 0, tzinfo=dt.UTC)
+    await report(rig, "公安", "G1", "in_progress", "1", at=police_at)
+    # The chart's lines in the API's order: departments by id, then pace, then target.
+    eco, police = await department_id(rig, "生态环境"), await department_id(rig, "公安")
+    async with rig.session() as session:
+        names: dict[int, str] = {}
+        for key in (eco, police):
+            department = await session.get(Department, key)
+            assert department is not None
+            names[key] = department.name
+        metric = await session.scalar(
+            select(Target.metric)
+            .join(Item, Item.id == Target.item_id)
+            .where(Item.code == "G1")
+            .order_by(Target.position)
+            .limit(1)
+        )
+    context, page, _ = await open_page(
+        browser, mini_app_url(rig, init_data_of(rig, LEADER)), DESKTOP
+    )
+    await wait_screen(page, "overview")
+    await page.goto(f"{base_url(rig)}/app/#/item/G1")  # initData kept for the session
+    await wait_screen(page, "item")
+    # Drawn after the screen (a timer), on a canvas of the card's size.
+    canvas = page.locator("#trend canvas")
+    await canvas.wait_for()
+    assert await canvas.count() == 1
+    box = await canvas.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 150
+    card = page.locator("section.card", has=page.locator("#trend"))
+    assert await card.locator("h2").inner_text() == f"历次填报数值 · {metric}"
+    # Something is painted: more than a handful of colours (lines, axes, legend).
+    colours = await canvas.evaluate(
+        """c => {
+            const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const seen = new Set();
+            for (let i = 0; i < data.length; i += 4) seen.add(data.slice(i, i + 4).join());
+            return seen.size;
+        }"""
+    )
+    assert colours > 10, colours
+
+    option = await page.evaluate(
+        """() => {
+            const o = echarts.getInstanceByDom(document.getElementById('trend')).getOption();
+            return o.series.map(s => ({
+                name: s.name, type: s.type, data: s.data,
+                dashed: (s.lineStyle || {}).type || null,
+                marks: ((s.markLine || {}).data || []).map(m => m.yAxis),
+            }));
+        }"""
+    )
+    by_name = {s["name"]: s for s in option}
+    lines = [names[d] for d in sorted((eco, police))]
+    assert [s["name"] for s in option] == [*lines, "序时进度线", "目标值"]
+    assert {s["type"] for s in option} == {"line"}
+    # The values: one point per report, on its local date.
+    assert by_name[names[eco]]["data"] == [["2020-02-03", 0], ["2020-05-04", 1]]
+    assert by_name[names[police]]["data"] == [["2020-04-01", 1]]
+    # The pace line: straight from 0 at the campaign's start to the target at year end.
+    pace = by_name["序时进度线"]
+    assert pace["data"] == [["2020-01-01", 0], ["2020-12-31", 2]] and pace["dashed"] == "dashed"
+    # The target: a horizontal line at 2.
+    assert by_name["目标值"]["marks"] == [2]
+    # The item's head and its chart (docs/dashboard-trend.png is a copy).
+    bottom = await card.evaluate("c => c.getBoundingClientRect().bottom + window.scrollY")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    await page.screenshot(
+        path=str(SCREENSHOTS / "trend-desktop.png"),
+        clip={"x": 0, "y": 0, "width": DESKTOP["width"], "height": bottom + 12},
+    )
     await context.close()

@@ -82,6 +82,11 @@ async def test_status_shows_red_and_yellow_counts(rig: DubanRig) -> None:
     # A5.1 past its deadline; A5.2 due within 7 days, and G1 ("不少于2次", nothing
     # reported by June) behind its pace line (issue 22).
     assert "🔴1 🟡2" in section
+    # The legend says what they mean, behind pace (G1's reason) too.
+    assert (
+        "🔴 已过完成时限 · 🟡 7 天内到期、14 天未汇报或进度滞后（落后序时进度超过目标的 10%） "
+        "· 🟢 正常推进"
+    ) in reply.plain_text.splitlines()
     other = reply.plain_text[reply.plain_text.index("区发展改革局") :].split("\n\n")[0]
     # Nothing red there (G1, bound to every department, is behind pace: yellow).
     assert "🔴0 🟡1" in other

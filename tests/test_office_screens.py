@@ -57,6 +57,12 @@ async def test_status_counts_sorts_worst_first_and_drills_down(rig: DubanRig) ->
         "✅ done 2 · 🕓 awaiting review 1 · 🔵 in progress 1 · ⚪ not started 208 · ⚠️ blocked 1"
         in text
     )
+    # The key to the 🔴/🟡 counts, with every yellow reason and the settings' numbers.
+    legend = (
+        "🔴 past its deadline · 🟡 due within 7 days, silent for 14 days or more than 10% "
+        "behind pace · 🟢 on track"
+    )
+    assert legend in lines_of(text)
     ranked = [line for line in lines_of(text) if line[:1].isdigit()]
     assert len(ranked) == 17
     # Worst first: 0 % with a blocked item before 0 % without; 18 % last.
@@ -110,7 +116,7 @@ async def test_dept_shows_items_values_against_targets_and_buttons(rig: DubanRig
     assert "deadline 2020-12-31" in text
     a51 = await binding_id(rig, "农业", "A5.1")
     assert f"item:{a51}" in reply.callback_data and len(reply.callback_data) == 15
-    assert "🔴 past its deadline" in text
+    assert "🔴 past its deadline" in text and "more than 10% behind pace · 🟢 on track" in text
     card = await rig.press(ADMIN, reply, f"item:{a51}")
     assert "A5.1" in card.plain_text and "秸秆" in card.plain_text
 

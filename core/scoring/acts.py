@@ -45,6 +45,7 @@ from storage.models import (
     Deduction,
     ItemScore,
     ScoreAdjustment,
+    ScoringScheme,
     VetoRecord,
 )
 
@@ -325,6 +326,60 @@ async def decide_proposal(
     )
 
 
+# ---------------------------------------------------------------- a department's act
+
+
+@dataclass(frozen=True)
+class _DepartmentAct:
+    """Where a bonus, penalty or veto (or its undo) starts: the book, its confirmed
+    scheme, the department named."""
+
+    book: ScoreBook
+    scheme: ScoringScheme
+    department: DepartmentInfo
+
+    async def log(
+        self,
+        writer: ScoringWriter,
+        actor: Actor,
+        action: str,
+        *,
+        before: str = "",
+        after: str = "",
+        reason: str = "",
+    ) -> None:
+        """The act's audit row, on the department; then flush."""
+        _audit(
+            writer,
+            self.book.campaign.id,
+            actor,
+            action,
+            subject=self.department.name,
+            before=before,
+            after=after,
+            reason=reason,
+            department_id=self.department.id,
+        )
+        await writer.flush()
+
+
+async def _department_act(
+    reader: ScoringReader, writer: ScoringWriter, actor: Actor, department: str
+) -> _DepartmentAct:
+    """The book for a change (refused once final, `changeable_book`, or unless its scheme
+    is confirmed), then the department typed."""
+    book = await confirmed_book(reader, writer, actor)
+    return _DepartmentAct(book, _scheme(book), find_department(book, department))
+
+
+def _reason_given(reason: str) -> str:
+    """The cleaned reason; refused when nothing is left of it."""
+    reason = clean_reason(reason)
+    if not reason:
+        raise ScoringRefused("reason_needed")
+    return reason
+
+
 # ---------------------------------------------------------------- bonus, penalty
 
 
@@ -335,6 +390,10 @@ class Adjusted:
     amount: Decimal
     total: Decimal  # the department's active total of this kind, after
     cap: Decimal
+
+
+def _cap(scheme: ScoringScheme, kind: str) -> Decimal:
+    return scheme.bonus_cap if kind == ADJUST_BONUS else scheme.penalty_cap
 
 
 async def add_adjustment(
@@ -348,23 +407,21 @@ async def add_adjustment(
     reason: str,
 ) -> Adjusted:
     """/bonus DEPT POINTS reason, /penalty DEPT POINTS reason; refused past the cap."""
-    book = await confirmed_book(reader, writer, actor)
-    scheme = _scheme(book)
-    dept = find_department(book, department)
-    reason = clean_reason(reason)
-    if not reason:
-        raise ScoringRefused("reason_needed")
+    act = await _department_act(reader, writer, actor, department)
+    dept = act.department
+    reason = _reason_given(reason)
     if amount <= ZERO:
         raise ScoringRefused("not_positive")
-    cap = scheme.bonus_cap if kind == ADJUST_BONUS else scheme.penalty_cap
+    cap = _cap(act.scheme, kind)
     already = sum(
-        (a.amount for a in book.adjustments if a.department_id == dept.id and a.kind == kind), ZERO
+        (a.amount for a in act.book.adjustments if a.department_id == dept.id and a.kind == kind),
+        ZERO,
     )
     if already + amount > cap:
         raise ScoringRefused("past_cap", cap=show(cap), already=show(already), kind=kind)
     writer.add(
         ScoreAdjustment(
-            campaign_id=book.campaign.id,
+            campaign_id=act.book.campaign.id,
             department_id=dept.id,
             kind=kind,
             amount=amount,
@@ -373,18 +430,9 @@ async def add_adjustment(
             created_at=actor.now,
         )
     )
-    _audit(
-        writer,
-        book.campaign.id,
-        actor,
-        kind,
-        subject=dept.name,
-        before=show(already),
-        after=show(already + amount),
-        reason=reason,
-        department_id=dept.id,
+    await act.log(
+        writer, actor, kind, before=show(already), after=show(already + amount), reason=reason
     )
-    await writer.flush()
     return Adjusted(dept.name, kind, amount, already + amount, cap)
 
 
@@ -398,13 +446,10 @@ async def undo_adjustment(
     reason: str,
 ) -> Adjusted:
     """/bonus DEPT undo REASON: withdraws the department's latest bonus (or penalty)."""
-    book = await confirmed_book(reader, writer, actor)
-    scheme = _scheme(book)
-    dept = find_department(book, department)
-    reason = clean_reason(reason)
-    if not reason:
-        raise ScoringRefused("reason_needed")
-    mine = [a for a in book.adjustments if a.department_id == dept.id and a.kind == kind]
+    act = await _department_act(reader, writer, actor, department)
+    dept = act.department
+    reason = _reason_given(reason)
+    mine = [a for a in act.book.adjustments if a.department_id == dept.id and a.kind == kind]
     if not mine:
         raise ScoringRefused("nothing_to_undo", department=dept.name, kind=kind)
     latest = mine[-1]
@@ -412,20 +457,11 @@ async def undo_adjustment(
     assert row is not None
     row.withdrawn_by, row.withdrawn_at = actor.tg_id, actor.now
     before = sum((a.amount for a in mine), ZERO)
-    _audit(
-        writer,
-        book.campaign.id,
-        actor,
-        f"{kind}_undo",
-        subject=dept.name,
-        before=show(before),
-        after=show(before - latest.amount),
-        reason=reason,
-        department_id=dept.id,
+    after = before - latest.amount
+    await act.log(
+        writer, actor, f"{kind}_undo", before=show(before), after=show(after), reason=reason
     )
-    await writer.flush()
-    cap = scheme.bonus_cap if kind == ADJUST_BONUS else scheme.penalty_cap
-    return Adjusted(dept.name, kind, latest.amount, before - latest.amount, cap)
+    return Adjusted(dept.name, kind, latest.amount, after, _cap(act.scheme, kind))
 
 
 # ---------------------------------------------------------------- vetoes
@@ -450,8 +486,8 @@ async def apply_veto(
     confirmed_by: str,
 ) -> Vetoed:
     """/veto DEPT CONDITION grounds confirmed-by (认定部门)."""
-    book = await confirmed_book(reader, writer, actor)
-    dept = find_department(book, department)
+    act = await _department_act(reader, writer, actor, department)
+    book, dept = act.book, act.department
     cond = next((c for c in book.conditions if c.code == condition.strip().upper()), None)
     if cond is None:
         raise ScoringRefused(
@@ -473,17 +509,9 @@ async def apply_veto(
             created_at=actor.now,
         )
     )
-    _audit(
-        writer,
-        book.campaign.id,
-        actor,
-        "veto",
-        subject=dept.name,
-        after=f"{cond.code} {cond.effect}",
-        reason=f"{grounds} ({body})",
-        department_id=dept.id,
+    await act.log(
+        writer, actor, "veto", after=f"{cond.code} {cond.effect}", reason=f"{grounds} ({body})"
     )
-    await writer.flush()
     return Vetoed(dept.name, cond.code, cond.name, cond.effect)
 
 
@@ -497,29 +525,24 @@ async def undo_veto(
     reason: str,
 ) -> Vetoed:
     """/veto DEPT undo CONDITION REASON."""
-    book = await confirmed_book(reader, writer, actor)
-    dept = find_department(book, department)
+    act = await _department_act(reader, writer, actor, department)
+    dept = act.department
     code = condition.strip().upper()
-    reason = clean_reason(reason)
-    if not reason:
-        raise ScoringRefused("reason_needed")
+    reason = _reason_given(reason)
     found = next(
-        (v for v in book.vetoes if v.department_id == dept.id and v.condition_code == code), None
+        (v for v in act.book.vetoes if v.department_id == dept.id and v.condition_code == code),
+        None,
     )
     if found is None:
         raise ScoringRefused("nothing_to_undo", department=dept.name, kind="veto")
     row = await reader.veto(found.id)
     assert row is not None
     row.withdrawn_by, row.withdrawn_at = actor.tg_id, actor.now
-    _audit(
+    await act.log(
         writer,
-        book.campaign.id,
         actor,
         "veto_undo",
-        subject=dept.name,
         before=f"{found.condition_code} {found.effect}",
         reason=reason,
-        department_id=dept.id,
     )
-    await writer.flush()
     return Vetoed(dept.name, found.condition_code, found.condition_name, found.effect)

@@ -116,6 +116,8 @@ async def status_command(turn: Turn) -> None:
             "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
             esc(_("Overall: {line}").format(line=done_line(overview.totals, _))),
             esc(counts_legend(overview.totals, _)),
+            # The key to each department's 🔴/🟡 counts below.
+            esc(colour_legend(turn)),
             esc(
                 _("As of {time}; departments with the lowest rate first.").format(
                     time=local_datetime(turn.now, turn.services.settings.tz)

@@ -16,6 +16,7 @@ from telegram.constants import ParseMode
 
 from core.people.permissions import Decision, check
 from core.reporting.reports import ItemView
+from core.scoring.amounts import show
 from core.status.day import Day, read_day
 from core.status.model import (
     EFFECTIVE_ICONS,
@@ -149,8 +150,12 @@ def colour_mark(state: State) -> str:
 
 
 def colour_legend(turn: Turn) -> str:
+    """What the three colours mean, with this bot's settings: red when past due, yellow for
+    each of the status model's yellow reasons (due soon, silent, behind pace)."""
     settings = turn.services.settings
     return turn._(
-        "🔴 past its deadline · 🟡 due within {yellow} days or silent for {silent} days · "
-        "🟢 on track"
-    ).format(yellow=settings.yellow_days, silent=settings.silent_days)
+        "🔴 past its deadline · 🟡 due within {yellow} days, silent for {silent} days or "
+        "more than {margin}% behind pace · 🟢 on track"
+    ).format(
+        yellow=settings.yellow_days, silent=settings.silent_days, margin=show(settings.pace_margin)
+    )

@@ -11,18 +11,14 @@ would answer the comment too.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import warnings
-from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
 from telegram import Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -36,7 +32,7 @@ from core.supervision.rectification import plan_return
 from core.text.dates import BadDate
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
-from handlers.conversation import draft_key, expire_if_due, on_timeout
+from handlers.conversation import draft_key, expire_if_due, on_timeout, stopping
 from handlers.oversight.screens import button_allowed, callback_id, today_of
 from handlers.reporting.review import refusal_text, tell_and_confirm
 from storage import drafts
@@ -146,20 +142,6 @@ async def cancel_return(turn: Turn) -> int:
 
 
 timed_out = on_timeout(NAME, still_awaits)
-
-
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Any]]
-
-
-def stopping(callback: Callback) -> Callback:
-    """Run the callback, then stop other handler groups from seeing this update."""
-
-    @functools.wraps(callback)
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
-        state = await callback(update, context)
-        raise ApplicationHandlerStop(state)
-
-    return run
 
 
 def return_conversation(timeout_minutes: float) -> ConversationHandler[Any]:

@@ -15,18 +15,14 @@ stray-text handler never answers a score.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import warnings
-from collections.abc import Callable, Coroutine
 from enum import IntEnum
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     ConversationHandler,
     MessageHandler,
     TypeHandler,
@@ -42,7 +38,7 @@ from core.scoring.views import year_text
 from core.text.i18n import Translate
 from core.yearend.review import self_entry_text, self_review
 from handlers.base import Turn, use_case
-from handlers.conversation import draft_key, expire_if_due, on_timeout
+from handlers.conversation import draft_key, expire_if_due, on_timeout, stopping
 from handlers.oversight.screens import button_allowed, rules_of, today_of
 from handlers.scoring.common import actor, amount, refusal_text, store
 from handlers.scoring.score import SCORE_USAGE, quick_score
@@ -255,18 +251,6 @@ async def cancel_scoring(turn: Turn) -> int:
 
 
 timed_out = on_timeout(NAME, kept)
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, Any]]
-
-
-def stopping(callback: Callback) -> Callback:
-    """Run the callback, then stop other handler groups from seeing this update."""
-
-    @functools.wraps(callback)
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Any:
-        state = await callback(update, context)
-        raise ApplicationHandlerStop(state)
-
-    return run
 
 
 def score_conversation(timeout_minutes: float) -> ConversationHandler[Any]:

@@ -27,8 +27,7 @@ from core.text.i18n import Translate
 from core.yearend import feedback
 from core.yearend.state import YearEndRefused, active_campaign
 from handlers.base import Turn, use_case
-from handlers.conversation import draft_key, expire_if_due, on_timeout
-from handlers.reporting.review_return import stopping
+from handlers.conversation import draft_key, expire_if_due, on_timeout, stopping
 from handlers.yearend.common import acting, refusal_text
 from handlers.yearend.results import announce_appeal
 from storage import drafts
