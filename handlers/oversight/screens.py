@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 
 from core.people.permissions import Decision, check
 from core.reporting.reports import ItemView
-from core.status.day import Day, read_day
+from core.status.day import Day, Reading
 from core.status.model import (
     EFFECTIVE_ICONS,
     EFFECTIVE_LABELS,
@@ -82,8 +82,15 @@ def value_lines(view: ItemView, _: Translate, indent: str = "   ") -> list[str]:
     ]
 
 
+def reading_of(turn: Turn) -> Reading:
+    """The day this update reads: the settings' rules at the update's moment
+    (`Settings.reading`), the same for every screen and query of the update."""
+    return turn.services.settings.reading(turn.now)
+
+
 def today_of(turn: Turn) -> dt.date:
-    return turn.now.astimezone(turn.services.settings.tz).date()
+    """The update's local date (`reading_of`)."""
+    return reading_of(turn).today
 
 
 def keyboard(buttons: Sequence[InlineKeyboardButton], per_row: int) -> InlineKeyboardMarkup | None:
@@ -135,12 +142,13 @@ def rules_of(turn: Turn) -> Rules:
 async def day_of(turn: Turn, campaign: Campaign) -> Day:
     """The day this update reads: its rules, local date and the campaign's milestones,
     made once here and passed to every query of the screen."""
-    return await read_day(turn.session, campaign, today_of(turn), rules_of(turn))
+    return await reading_of(turn).day(turn.session, campaign)
 
 
 def state_of(view: ItemView, turn: Turn) -> State:
     """The status model's view of a binding today."""
-    return view.state(today_of(turn), rules_of(turn))
+    reading = reading_of(turn)
+    return view.state(reading.today, reading.rules)
 
 
 def colour_mark(state: State) -> str:
