@@ -24,9 +24,9 @@ from core.scheduling.times import within_hours
 from handlers.base import SERVICES_KEY, Services
 from handlers.digest.delivery import reminder_round
 from storage.models import Binding, Campaign, Department, Leave, ReminderSent, User
+from tests.office_support import overdue_text
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
-from tests.office_support import overdue_text
 from tests.support.duban import ADMIN, LEADER, DubanRig
 
 UTC = dt.UTC
