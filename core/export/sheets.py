@@ -3,8 +3,10 @@
 Headers, sheet names and status words are fixed Chinese constants, not translated
 messages: the workbook goes into the office's year-end assessment file, whose language
 is Chinese whatever language the admin who asked for it reads the bot in. Sheets:
-总览 (per department), 考核事项 (every binding), 汇报记录 (every report), 佐证材料 (every
-evidence file) and, in the evidence package, 索引 (each file's path in the archive).
+总览 (per department, with its silence by the status model: 长期未报天数), 考核事项
+(every binding), 汇报记录 (every report), 佐证材料 (every evidence file) and, in the
+evidence package, 索引 (each file's path in the archive). The colours, reasons and
+silences are read at the export's moment with the office's rules (a `Reading`).
 
 Written by `core.export.xlsx`, the project's streaming writer: each row becomes one
 string of XML deflated straight into the file, so a million reports take flat memory and

@@ -402,7 +402,6 @@ async def overdue_page_button(turn: Turn) -> None:
 async def overdue_screen(turn: Turn, offset: int) -> None:
     _ = turn._
     ngettext = i18n.ngettext(turn.actor.locale)
-    settings = turn.services.settings
     campaign = await repo.active_campaign(turn.session)
     if campaign is None:
         await turn.reply(_("There is no active campaign yet."))
@@ -421,7 +420,7 @@ async def overdue_screen(turn: Turn, offset: int) -> None:
             _(
                 "Nothing is overdue: no item is past its deadline, and none has gone "
                 "{days} days without a report."
-            ).format(days=settings.silent_days)
+            ).format(days=day.rules.silent_days)
         )
         return
     groups: dict[int, list[OverdueItem]] = {}
@@ -433,7 +432,7 @@ async def overdue_screen(turn: Turn, offset: int) -> None:
             _(
                 "🔴 past its deadline and not done: {past} · 🟡 no report for {days} days "
                 "or more: {silent}"
-            ).format(past=found.past_due, days=settings.silent_days, silent=found.silent)
+            ).format(past=found.past_due, days=day.rules.silent_days, silent=found.silent)
         ),
     ]
     paged = found.total > OVERDUE_PAGE

@@ -157,8 +157,8 @@ def colour_mark(state: State) -> str:
 
 
 def colour_legend(turn: Turn) -> str:
-    settings = turn.services.settings
+    rules = rules_of(turn)
     return turn._(
         "🔴 past its deadline · 🟡 due within {yellow} days or silent for {silent} days · "
         "🟢 on track"
-    ).format(yellow=settings.yellow_days, silent=settings.silent_days)
+    ).format(yellow=rules.yellow_days, silent=rules.silent_days)
