@@ -19,7 +19,9 @@ on returning a report (met by an accepted report, missed, or still open). The re
 works out each binding's colour, reasons (in the agreed order) and due date by hand, and
 each department's silence (issue 19: from its last report on any item, else from the later
 of its first binding and the campaign's start); the screens, the digest's silent and
-past-due lines, the export and the dashboard's queries must agree with it.
+past-due lines (its figures from `collect`, and the items its text names with their due
+dates), /status' and the dashboard's department silence, the export's 总览 and 考核事项
+sheets and the dashboard's queries must agree with it.
 
 The SQL forms of the rules (`core.status.clauses`) are checked against the pure model on
 the same data.
