@@ -39,16 +39,15 @@ def add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from core.digest.data import OFFICE_CHAT_KEY
     from core.digest.messages import build_digest, to_plain
-    from core.scheduling.times import local_today
     from storage import repositories as repo
     from storage.db import Database, upgrade_database
 
     if not args.print_text and args.chart is None:
         print("duban: say what to do: --print, --chart PATH.png, or both", file=sys.stderr)
         return 2
-    now = dt.datetime.now(dt.UTC)
-    day: dt.date = args.date or local_today(now, settings.tz)
-    if day > local_today(now, settings.tz):
+    reading = settings.reading(dt.datetime.now(dt.UTC))
+    day: dt.date = args.date or reading.today
+    if day > reading.today:
         print(f"duban: {day} is in the future; there is no digest for it yet", file=sys.stderr)
         return 2
     upgrade_database(settings.database_url)
@@ -62,10 +61,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
                     session,
                     chat_id=int(chat) if chat and chat.lstrip("-").isdigit() else None,
                     local_date=day,
-                    now=now,
-                    tz=settings.tz,
+                    reading=reading,
                     at=settings.digest_time,
-                    silent_days=settings.silent_days,
                     locale=settings.default_locale,
                     with_chart=args.chart is not None,
                     always_chart=True,

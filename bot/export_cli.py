@@ -90,11 +90,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return await write_export(
             source,
             path,
-            settings.tz,
-            exported_at=now,
-            yellow_days=settings.yellow_days,
-            silent_days=settings.silent_days,
-            pace_margin=settings.pace_margin,
+            settings.reading(now),
             max_rows=settings.export_sheet_rows,
             store=store if with_evidence else None,
         )

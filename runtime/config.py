@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.status.day import Reading
 from core.status.model import Rules
 from storage.db import PoolSize
 
@@ -153,6 +154,11 @@ class Settings(BaseSettings):
     def status_rules(self) -> Rules:
         """The status model's rules from these settings: built here and nowhere else."""
         return Rules(self.tz, self.yellow_days, self.silent_days, self.pace_margin)
+
+    def reading(self, now: dt.datetime) -> Reading:
+        """The day an update or a job reads at `now` (its clock's time): these settings'
+        rules and the local date, made here once per update or job and passed down."""
+        return Reading(now, self.status_rules)
 
     @property
     def exports_path(self) -> Path:

@@ -28,6 +28,8 @@ from core.digest.data import (
     Window,
 )
 from core.digest.messages import build_digest, digest_messages, to_plain
+from core.status.day import Reading
+from core.status.model import Rules
 from core.text.i18n import translator
 from storage import repositories as repo
 from storage.db import Database
@@ -44,6 +46,7 @@ from storage.models import (
 )
 
 TZ = ZoneInfo("Asia/Shanghai")
+RULES = Rules(TZ, yellow_days=7, silent_days=14)
 GROUP = -1001234567890
 UTC = dt.UTC
 
@@ -246,10 +249,8 @@ async def test_the_digest_of_a_fixed_day_in_full(db: Database) -> None:
             session,
             chat_id=GROUP,
             local_date=dt.date(2020, 6, 2),
-            now=at(20, 0),  # weeks later: the day's digest is still the same
-            tz=TZ,
+            reading=Reading(at(20, 0), RULES),  # weeks later: the day's digest is the same
             at=dt.time(9, 0),
-            silent_days=14,
             locale="en",
         )
     assert "\n\n".join(to_plain(t) for t in built.texts) == EXPECTED
@@ -326,10 +327,8 @@ async def test_a_day_with_nothing_new_is_one_short_message(db: Database) -> None
             session,
             chat_id=GROUP,
             local_date=dt.date(2020, 6, 4),  # window 06-03 09:00 .. 06-04 09:00: no report
-            now=at(20, 0),
-            tz=TZ,
+            reading=Reading(at(20, 0), RULES),
             at=dt.time(9, 0),
-            silent_days=14,
             locale="en",
         )
     assert [to_plain(t) for t in built.texts] == [

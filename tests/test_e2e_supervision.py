@@ -106,7 +106,7 @@ async def exported(rig: DubanRig) -> dict[tuple[str, str], tuple[Any, ...]]:
     async with rig.session() as session:
         data = await gather_export(session, None)
     path = rig.evidence_dir.parent / f"export-{uuid.uuid4().hex}.xlsx"
-    write_workbook(data, path, rig.settings.tz, exported_at=rig.clock())
+    write_workbook(data, path, rig.settings.reading(rig.clock()))
     sheet = load_workbook(path, read_only=True)[SHEET_ITEMS]
     rows = {
         (row[0], row[2]): (str(row[7])[0], row[14], row[15], row[16], row[17], row[18])

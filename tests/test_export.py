@@ -21,6 +21,8 @@ from core.export.gather import CampaignInfo, ExportData, ReportRow
 from core.export.sheets import write_workbook
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import NewEvidence, record_report
+from core.status.day import Reading
+from core.status.model import Rules
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import (
@@ -280,7 +282,7 @@ def test_typed_text_is_never_a_formula_nor_broken_xml(tmp_path: Path) -> None:
         evidence=(),
     )
     path = tmp_path / "x.xlsx"
-    write_workbook(data, path, ZoneInfo("Asia/Shanghai"), exported_at=T0)
+    write_workbook(data, path, Reading(T0, Rules(ZoneInfo("Asia/Shanghai"), 7, 14)))
     sheet = load_workbook(path)["汇报记录"]
     content, department = sheet["F3"], sheet["B3"]
     assert content.value == '=HYPERLINK("http://example.invalid","点我")第二行'

@@ -15,10 +15,13 @@ from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_fi
 from core.export.gather import gather_export, open_export
 from core.export.run import write_export
 from core.reporting.evidence import EvidenceStore
+from core.status.day import Reading
+from core.status.model import Rules
 from storage.db import Database
 from tests.test_export import T0, rows, seed
 
 TZ = ZoneInfo("Asia/Shanghai")
+RULES = Rules(TZ, yellow_days=7, silent_days=14)
 
 
 async def _campaign(db: Database, tmp_path: Path) -> None:
@@ -63,7 +66,7 @@ async def test_reports_sheet_continues_past_the_row_limit(db: Database, tmp_path
             seen.append((done, total))
 
         # 4 rows a sheet: the title, the header and 2 data rows.
-        await write_export(source, path, TZ, exported_at=T0, max_rows=4, progress=progress)
+        await write_export(source, path, Reading(T0, RULES), max_rows=4, progress=progress)
     book = load_workbook(path)
     assert book.sheetnames[:5] == [
         "总览",
@@ -100,7 +103,7 @@ async def test_no_note_and_one_sheet_under_the_limit(db: Database, tmp_path: Pat
     path = tmp_path / "x.xlsx"
     async with db.session() as session:
         source = await open_export(session)
-        await write_export(source, path, TZ, exported_at=T0 + dt.timedelta(days=1))
+        await write_export(source, path, Reading(T0 + dt.timedelta(days=1), RULES))
     book = load_workbook(path)
     assert book.sheetnames == ["总览", "考核事项", "汇报记录", "佐证材料"]
     assert not any(

@@ -24,9 +24,10 @@ from core.scheduling.times import within_hours
 from handlers.base import SERVICES_KEY, Services
 from handlers.digest.delivery import reminder_round
 from storage.models import Binding, Campaign, Department, Leave, ReminderSent, User
+from tests.office_support import overdue_text
 from tests.support import updates as u
 from tests.support.botapi import FakeBotAPI
-from tests.support.duban import LEADER, DubanRig
+from tests.support.duban import ADMIN, LEADER, DubanRig
 
 UTC = dt.UTC
 FARM = u.TgUser(id=620_001, first_name="农业联络员")
@@ -87,11 +88,12 @@ def test_deadline_marks_and_silent_periods() -> None:
     assert [deadline_mark(d) for d in (45, 31, 30, 8, 7, 2, 1, 0, -1)] == [
         None, None, 30, 30, 7, 7, 1, 1, None,
     ]  # fmt: skip
+    # Silent by the model after 14 days (SILENT_DAYS), then reminded every 7 (REMINDER_DAYS).
     start = dt.date(2020, 12, 1)
-    assert silent_period(start, dt.date(2020, 12, 7), 7) is None
-    assert silent_period(start, dt.date(2020, 12, 8), 7) == "2020-12-01/1"
-    assert silent_period(start, dt.date(2020, 12, 14), 7) == "2020-12-01/1"
-    assert silent_period(start, dt.date(2020, 12, 15), 7) == "2020-12-01/2"
+    assert silent_period(start, 14, 14, 7) == "2020-12-01/14+0"
+    assert silent_period(start, 20, 14, 7) == "2020-12-01/14+0"
+    assert silent_period(start, 21, 14, 7) == "2020-12-01/14+7"
+    assert silent_period(start, 35, 14, 7) == "2020-12-01/14+21"
     tz = ZoneInfo("Asia/Shanghai")
     eight, nine_pm = dt.time(8), dt.time(21)
     assert not within_hours(utc(12, 23, 23, 59), tz, eight, nine_pm)  # 07:59
@@ -117,7 +119,7 @@ async def test_reminders_respect_quiet_hours_and_are_not_repeated(rig: DubanRig)
     text = message.plain_text or ""
     lines = text.split("\n")
     assert lines[0] == "⏰ Reminder for 区农业农村局"
-    assert lines[1:3] == ["", "Nothing reported for 7 days or more:"]
+    assert lines[1:3] == ["", "Nothing reported for 14 days or more:"]
     silent = [line for line in lines if line.endswith("— no report yet")]
     assert len(silent) == 15  # 7 own items and 8 general ones, all in one message
     assert "Deadlines coming:" in lines
@@ -138,13 +140,32 @@ async def test_reminders_respect_quiet_hours_and_are_not_repeated(rig: DubanRig)
 
     assert await round_at(rig, utc(12, 29, 2)) == 1  # 28 days silent: the next period
     text = rig.api.messages_to(FARM.id)[-1].plain_text or ""
-    assert "Nothing reported for 7 days or more:" in text and "Deadlines coming:" not in text
+    assert "Nothing reported for 14 days or more:" in text and "Deadlines coming:" not in text
     assert await round_at(rig, utc(12, 30, 2)) == 1  # one day before the deadline
     text = rig.api.messages_to(FARM.id)[-1].plain_text or ""
     assert "Nothing reported" not in text
     assert "deadline 2020-12-31, tomorrow" in text
     assert text.count("deadline 2020-12-31 (year end), tomorrow") == 14
     assert await told(rig) == 15 + 15 + 15 + 15
+
+
+async def test_silent_is_the_status_models_silence(rig: DubanRig) -> None:
+    """An item is reminded as silent exactly when the status model (and so /overdue)
+    calls it silent: after SILENT_DAYS (14), not after the reminders' cadence (7)."""
+    await rig.join(FARM, "农业")
+    # 2020-12-10: bound 9 days ago, 21 days before the due date.
+    assert await round_at(rig, utc(12, 10, 2)) == 1
+    text = reminders_to(rig, FARM)[-1]
+    assert "Nothing reported" not in text and "Deadlines coming:" in text
+    assert await round_at(rig, utc(12, 14, 2)) == 0  # 13 days: not silent yet
+    assert (await overdue_text(rig, ADMIN)).startswith("Nothing is overdue")
+    assert await round_at(rig, utc(12, 15, 2)) == 1  # 14 days: silent, as /overdue says
+    text = reminders_to(rig, FARM)[-1]
+    assert "Nothing reported for 14 days or more:" in text
+    assert sum(line.endswith("— no report yet") for line in text.split("\n")) == 15
+    assert "no report for 14 days or more: 213" in await overdue_text(rig, ADMIN)
+    assert await round_at(rig, utc(12, 21, 2)) == 0  # 20 days: the same silence, told
+    assert await round_at(rig, utc(12, 22, 2)) == 1  # 21 days: a cadence later
 
 
 async def test_leave_deputies_and_working_days(rig: DubanRig) -> None:

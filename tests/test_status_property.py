@@ -19,7 +19,9 @@ on returning a report (met by an accepted report, missed, or still open). The re
 works out each binding's colour, reasons (in the agreed order) and due date by hand, and
 each department's silence (issue 19: from its last report on any item, else from the later
 of its first binding and the campaign's start); the screens, the digest's silent and
-past-due lines, the export and the dashboard's queries must agree with it.
+past-due lines (its figures from `collect`, and the items its text names with their due
+dates), /status' and the dashboard's department silence, the export's 总览 and 考核事项
+sheets and the dashboard's queries must agree with it.
 
 The SQL forms of the rules (`core.status.clauses`) are checked against the pure model on
 the same data.
@@ -43,11 +45,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from core.dashboard.queries import Reading, colour_tally, overdue_page
+from core.dashboard.queries import colour_tally, overdue_page
+from core.dashboard.queries import overview as dashboard_overview
 from core.digest.data import collect, digest_window
 from core.digest.messages import build_digest, to_plain
 from core.export.gather import gather_export
-from core.export.sheets import SHEET_ITEMS, write_workbook
+from core.export.sheets import SHEET_ITEMS, SHEET_OVERVIEW, write_workbook
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import record_report
 from core.reporting.review import decide
@@ -59,8 +62,8 @@ from core.status.clauses import (
     past_due_clause,
     silent_clause,
 )
-from core.status.day import FACT_COLUMNS, facts_of, read_day
-from core.status.model import Rules, assess
+from core.status.day import FACT_COLUMNS, Reading, facts_of, read_day
+from core.status.model import DueSource, Rules, assess
 from core.supervision.extensions import ExtensionRefused, decide_extension, request_extension
 from storage.models import Binding, Campaign, Department, Item, Target, User
 from tests.office_support import ask_all, overdue_text, speak_english
@@ -210,6 +213,7 @@ class Expected:
     due: str  # as /dept shows it
     reasons: tuple[str, ...] = ()  # keys of REASON_WORDS, in the agreed order
     due_zh: str = ""  # as the export's 当前应完成日期 shows it
+    due_on: dt.date | None = None  # the date due today (a step, an extension, ...)
 
 
 def weekdays_after(day: dt.date, until: dt.date) -> int:
@@ -341,19 +345,45 @@ def expect(scenario: Scenario, pair: tuple[int, str]) -> Expected:
         colour = "yellow"
     else:
         colour = "green"
-    return Expected(status, colour, past, silent, shown, reasons, due.isoformat() + zh)
+    return Expected(status, colour, past, silent, shown, reasons, due.isoformat() + zh, due)
 
 
-def department_silent(scenario: Scenario, d: int) -> bool:
-    """No report on any of its items for SILENT_DAYS, counted from its last report, or
-    never reported, from the later of its first binding and the campaign's start."""
+def department_quiet(scenario: Scenario, d: int) -> int:
+    """Days without a report on any of the department's items: since its last report, or
+    never reported, since the later of its first binding and the campaign's start."""
     mine = [h for (dd, _code), h in scenario.histories.items() if dd == d]
     reported = [at.date() for h in mine for at, kind, _arg in h.events if kind in REPORTS]
     if reported:
         since = max(reported)
     else:
         since = max(min(h.bound_day for h in mine), dt.date(scenario.year, 1, 1))
-    return (scenario.today - since).days >= SILENT_DAYS
+    return (scenario.today - since).days
+
+
+def department_silent(scenario: Scenario, d: int) -> bool:
+    """No report on any of its items for SILENT_DAYS (`department_quiet`)."""
+    return department_quiet(scenario, d) >= SILENT_DAYS
+
+
+def digest_past_due(words: str) -> set[tuple[str, str, str, bool]]:
+    """(department, code, due date, at the year's end?) of each item the digest's text
+    names under "Items past deadline and not done" (every one is new: none was told)."""
+    if "Items past deadline and not done: " not in words:
+        return set()
+    part = words.split("Items past deadline and not done: ", 1)[1]
+    named: set[tuple[str, str, str, bool]] = set()
+    for line in part.split("\n")[1:]:
+        entry = re.match(r"^• (区.局): (.*)$", line)
+        if entry is None:
+            if line.startswith("🔴 "):
+                continue
+            break
+        for group in re.finditer(
+            rf"((?:(?:{CODE})(?:, )?)+) \(deadline (\d{{4}}-\d\d-\d\d)(, year end)?\)", entry[2]
+        ):
+            for code in group[1].split(", "):
+                named.add((entry[1], code, group[2], bool(group[3])))
+    return named
 
 
 # ---------------------------------------------------------------- writing the data
@@ -614,6 +644,10 @@ async def test_every_screen_agrees_with_the_naive_reference(
             sum(e.colour == "red" for e in mine),
             sum(e.colour == "yellow" for e in mine),
         )
+        # The department's silence, as the digest says it (the status model's).
+        quiet = re.search(r"🔕 silent for (\d+) days", match[3])
+        wanted_quiet = department_quiet(scenario, d) if department_silent(scenario, d) else None
+        assert (int(quiet[1]) if quiet else None) == wanted_quiet, match[3]
     done_all = sum(e.status == "done" for e in truth.values())
     assert f"({done_all} of {len(PAIRS)} items accepted)" in status
 
@@ -676,15 +710,14 @@ async def test_every_screen_agrees_with_the_naive_reference(
     assert text.index("A1.1") < text.index("General items") < text.index("G1")
 
     # The digest: the overall rate and how many items are past due.
+    reading = Reading(scenario.now.astimezone(dt.UTC), rules)
     async with rig.session() as session:
         digest = await build_digest(
             session,
             chat_id=None,
             local_date=scenario.today,
-            now=scenario.now.astimezone(dt.UTC),
-            tz=TZ,
+            reading=reading,
             at=dt.time(9),
-            silent_days=SILENT_DAYS,
             locale="en",
             with_chart=False,
         )
@@ -698,30 +731,50 @@ async def test_every_screen_agrees_with_the_naive_reference(
     # is one short line).
     silent_now = {name for d, name in enumerate(DEPARTMENTS) if department_silent(scenario, d)}
     async with rig.session() as session:
-        window = await digest_window(
-            session, None, scenario.today, now=scenario.now.astimezone(dt.UTC), tz=TZ, at=dt.time(9)
-        )
+        window = await digest_window(session, None, scenario.today, reading=reading, at=dt.time(9))
         figures = await collect(
-            session,
-            chat_id=None,
-            local_date=scenario.today,
-            window=window,
-            tz=TZ,
-            silent_days=SILENT_DAYS,
+            session, chat_id=None, local_date=scenario.today, window=window, rules=rules
         )
     assert {f.name for f in figures.silent} == silent_now
+    # The digest's past-due items (`collect`'s figures, and the lines naming them): each
+    # binding past due by hand, with the date it was due on (a milestone, an extension, a
+    # rectification's date, its own deadline or the year's end).
+    past_by_hand = {
+        (DEPARTMENTS[d], c, e.due_on.isoformat() if e.due_on else "", e.due.endswith("(year end)"))
+        for (d, c), e in truth.items()
+        if e.past
+    }
+    assert {
+        (
+            figures.names[o.department_id],
+            o.code,
+            o.deadline.isoformat(),
+            o.due_source is DueSource.YEAR_END,
+        )
+        for o in figures.overdue
+    } == past_by_hand
+    assert all(o.new for o in figures.overdue)  # nothing was told before: all named
+    assert digest_past_due(words) == past_by_hand, words
     if not figures.nothing_new:
         head = re.search(r"Departments silent for \d+ days or more: (\d+)\n((?:• .*\n?)*)", words)
         named = set(re.findall(r"^• (区.局):", head[2], re.M)) if head else set()
         assert (int(head[1]) if head else 0, named) == (len(silent_now), silent_now), words
 
-    # The dashboard's queries: colours of the whole campaign, and its overdue list.
-    reading = Reading(scenario.now.astimezone(dt.UTC), rules)
+    # The dashboard's queries: colours of the whole campaign, its overdue list, and each
+    # department's silence on its overview.
     async with rig.session() as session:
         campaign = await session.get(Campaign, campaign_id)
         assert campaign is not None
         tally = (await colour_tally(session, campaign, reading)).get(None, {})
         listed_page = await overdue_page(session, campaign, reading, limit=100)
+        board = await dashboard_overview(session, campaign, reading)
+    assert {
+        bar.summary.name: bar.summary.quiet_days if bar.summary.silent else None
+        for bar in board.departments
+    } == {
+        name: department_quiet(scenario, d) if department_silent(scenario, d) else None
+        for d, name in enumerate(DEPARTMENTS)
+    }
     for colour in ("red", "yellow", "green"):
         assert tally.get(colour, 0) == sum(e.colour == colour for e in truth.values()), colour
     assert {(r.department_name, r.code) for r in listed_page.rows} == {
@@ -732,16 +785,16 @@ async def test_every_screen_agrees_with_the_naive_reference(
     async with rig.session() as session:
         data = await gather_export(session, campaign_id)
     path = rig.evidence_dir.parent / f"export-{uuid.uuid4().hex}.xlsx"
-    write_workbook(
-        data,
-        path,
-        TZ,
-        exported_at=scenario.now.astimezone(dt.UTC),
-        yellow_days=YELLOW_DAYS,
-        silent_days=SILENT_DAYS,
-        pace_margin=PACE_MARGIN,
-    )
-    sheet = load_workbook(path, read_only=True)[SHEET_ITEMS]
+    write_workbook(data, path, reading)
+    book = load_workbook(path, read_only=True)
+    # The 总览 sheet: each department's silence (长期未报天数), the status model's.
+    silent_column = {
+        row[0]: row[10] for row in book[SHEET_OVERVIEW].iter_rows(min_row=3, values_only=True)
+    }
+    for d, name in enumerate(DEPARTMENTS):
+        wanted = department_quiet(scenario, d) if department_silent(scenario, d) else "—"
+        assert silent_column[name] == wanted, (name, silent_column)
+    sheet = book[SHEET_ITEMS]
     words_of = {"未开始": "not_started", "推进中": "in_progress", "有困难": "blocked"}
     words_of |= {"待审核": "pending_review", "已完成": "done"}
     rows = list(sheet.iter_rows(min_row=3, values_only=True))

@@ -17,7 +17,6 @@ from PIL import Image
 from sqlalchemy import update
 
 from core.oversight.overview import campaign_overview, colour_counts
-from core.status.day import read_day
 from storage import repositories as repo
 from storage.models import Item
 from tests.dashboard_support import PDF, dashboard_rig, get, get_bytes, seed
@@ -106,9 +105,7 @@ async def test_the_leaders_overview_is_the_status_screens_figures(rig: DubanRig)
     # and in total, though the dashboard groups bindings before applying the rule.
     settings = rig.settings
     async with rig.session() as session:
-        day = await read_day(
-            session, campaign, rig.clock().astimezone(settings.tz).date(), settings.status_rules
-        )
+        day = await settings.reading(rig.clock()).day(session, campaign)
         expected_colours = await colour_counts(session, campaign, day=day)
     for department in data["departments"]:
         want = expected_colours.get(department["id"], {"red": 0, "yellow": 0})

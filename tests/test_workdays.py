@@ -101,7 +101,9 @@ async def test_deputy_is_reminded_only_when_the_main_liaison_does_not_answer(rig
     def reminders(user: u.TgUser) -> int:
         return len([m for m in rig.api.messages_to(user.id) if "事项提醒" in (m.plain_text or "")])
 
-    await round_on(rig, dt.date(2020, 9, 9))  # silent 8 days: the main liaison only
+    await round_on(rig, dt.date(2020, 9, 9))  # 8 days without a report: not silent yet
+    assert (reminders(FARM), reminders(DEPUTY)) == (0, 0)
+    await round_on(rig, dt.date(2020, 9, 15))  # silent 14 days: the main liaison only
     assert (reminders(FARM), reminders(DEPUTY)) == (1, 0)
-    await round_on(rig, dt.date(2020, 9, 17))  # still silent a period after: both
+    await round_on(rig, dt.date(2020, 9, 22))  # still silent a cadence (7 days) after: both
     assert reminders(DEPUTY) == 1 and reminders(FARM) == 2

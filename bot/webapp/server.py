@@ -42,6 +42,7 @@ from core.people.permissions import Role, may_read_route
 from core.reporting.reports import ItemView
 from core.scoring.records import result_records
 from core.scoring.sql import SqlScoring
+from core.status.day import Reading
 from core.status.model import Counts, State, due_date_text, format_rate, reasons_text
 from core.text.formatting import local_date, local_datetime, target_text, value_against_target
 from core.text.i18n import Translate, normalize_locale, translator
@@ -68,16 +69,17 @@ class Viewer:
     session: AsyncSession
     services: Services
     _: Translate
+    # The day this request reads (`Settings.reading`), made once when it arrives.
+    day_reading: Reading
 
     @property
     def scope(self) -> int | None:
         """The department a liaison is limited to; None for staff."""
         return self.actor.department_id if self.actor.role is Role.LIAISON else None
 
-    def reading(self) -> queries.Reading:
-        """The status model's rules from the settings, read now."""
-        settings = self.services.settings
-        return queries.Reading(self.services.clock(), settings.status_rules)
+    def reading(self) -> Reading:
+        """The day this request reads, the same for each of its queries."""
+        return self.day_reading
 
 
 def _error(status: type[web.HTTPException], code: str) -> web.HTTPException:
@@ -162,7 +164,14 @@ def authenticated(
             )
             if actor.role is Role.STRANGER:
                 raise _error(web.HTTPForbidden, "forbidden")
-            answer = await func(request, Viewer(actor, session, services, translator(actor.locale)))
+            viewer = Viewer(
+                actor,
+                session,
+                services,
+                translator(actor.locale),
+                services.settings.reading(services.clock()),
+            )
+            answer = await func(request, viewer)
         # Slow work the endpoint left for after its session (decoding an image): no
         # database connection is held meanwhile.
         if isinstance(answer, AfterSession):
@@ -330,6 +339,8 @@ async def overview(request: web.Request, viewer: Viewer) -> web.Response:
                     "last_report": local_date(
                         bar.summary.last_reported_at, viewer.services.settings.tz
                     ),
+                    # The status model's department silence, as the digest and /status.
+                    "silent_days": bar.summary.quiet_days if bar.summary.silent else None,
                 }
                 for bar in found.departments
             ],

@@ -36,13 +36,12 @@ from core.oversight.overview import (
 )
 from core.reporting import reports
 from core.reporting.reports import HistoryEntry, ItemView
-from core.status.day import parse_milestones, read_day
+from core.status.day import Day, Reading, parse_milestones
 from core.status.model import (
     Colour,
     Counts,
     Facts,
     Pace,
-    Rules,
     State,
     campaign_start,
     due_date,
@@ -62,18 +61,6 @@ from storage.models import (
 )
 
 MAX_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The status model's rules and the moment the dashboard reads them at."""
-
-    now: dt.datetime
-    rules: Rules
-
-    @property
-    def today(self) -> dt.date:
-        return self.now.astimezone(self.rules.tz).date()
 
 
 @dataclass(frozen=True)
@@ -122,6 +109,7 @@ async def colour_tally(
     reading: Reading,
     *,
     department_ids: Sequence[int] | None = None,
+    day: Day | None = None,
 ) -> dict[int | None, dict[str, int]]:
     """Items per colour (`State.colour`), per department of `department_ids`, or for the
     whole campaign under the key None.
@@ -129,10 +117,11 @@ async def colour_tally(
     `assess` reads a binding's status, review state, the item's deadline (with the
     campaign's year) and the local date of its last report, else of the binding. The
     bindings are grouped by exactly those in SQL, so `assess` runs once per group instead
-    of once per binding (100,000 bindings: a few thousand groups).
+    of once per binding (100,000 bindings: a few thousand groups). `day` is the request's
+    `Day` of `campaign` when the caller read it already (else read here).
     """
     rules = reading.rules
-    day_of_campaign = await read_day(session, campaign, reading.today, rules)
+    day_of_campaign = day or await reading.day(session, campaign)
     reported = local_day(session, reading, Binding.last_reported_at)
     bound = local_day(session, reading, Binding.created_at)
     keys: list[Any] = [
@@ -209,11 +198,12 @@ async def overview(
     """Overall and per-department counts (as /status), with the three-colour counts of
     the campaign and of the page's departments."""
     offset, limit = page_bounds(offset, limit)
-    view = await campaign_overview(session, campaign)
+    day = await reading.day(session, campaign)  # once for the request's three queries
+    view = await campaign_overview(session, campaign, day=day)
     shown = view.departments[offset : offset + limit]
-    overall = (await colour_tally(session, campaign, reading)).get(None, {})
+    overall = (await colour_tally(session, campaign, reading, day=day)).get(None, {})
     by_department = await colour_tally(
-        session, campaign, reading, department_ids=[d.id for d in shown]
+        session, campaign, reading, department_ids=[d.id for d in shown], day=day
     )
     bars = tuple(
         DepartmentBar(
@@ -469,7 +459,7 @@ async def overdue_page(
     found = await overdue_slice(
         session,
         campaign,
-        day=await read_day(session, campaign, reading.today, reading.rules),
+        day=await reading.day(session, campaign),
         offset=offset,
         limit=limit,
         department_id=scope,

@@ -6,11 +6,13 @@ the window* from the append-only reports (each binding's latest report at that m
 so `python -m bot digest --print --date D` shows what the digest of day D said; for
 today it is the bindings' denormalised latest state.
 
-Every rule is the status model's (`core.status.model`): what "done" means, when an item is
-past due (its own deadline, or the campaign year's end), so the digest, /status, /overdue
-and the export never disagree. A department is silent when its last report (or, never
-reported, the campaign's start) is `silent_days` local days old or more, counted as the
-model counts silence. Ten queries whatever the number of departments, and what they
+Every rule is the status model's (`core.status.model`), read with the office's rules
+(`Settings.status_rules`, passed in): what "done" means, when an item is past due (its
+current step: a milestone, an extension, a rectification, its own deadline, or the
+campaign year's end), so the digest, /status, /overdue and the export never disagree. A
+department is silent by the model's `department_silent` (no report on any of its items
+for SILENT_DAYS, counted from the later of its first binding and the campaign's start
+when never reported). Ten queries whatever the number of departments, and what they
 return grows with what the digest names (departments, past-due items, the latest values,
 the window's reports), never with the million reports behind them: each binding's state
 is read from its own row (`state_as_of`), and counted in the database.
@@ -23,7 +25,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Subquery,
@@ -42,10 +43,10 @@ from sqlalchemy.orm import aliased
 
 from core.people.leave import on_leave
 from core.reporting.values import meets
-from core.scheduling.times import digest_moment, local_today
+from core.scheduling.times import digest_moment
 from core.status.clauses import StateColumns, past_due_clause
 from core.status.counts import department_tally
-from core.status.day import facts_of, read_day
+from core.status.day import Reading, facts_of
 from core.status.model import (
     DueSource,
     Rules,
@@ -98,11 +99,11 @@ async def digest_window(
     chat_id: int | None,
     local_date: dt.date,
     *,
-    now: dt.datetime,
-    tz: ZoneInfo,
+    reading: Reading,
     at: dt.time,
 ) -> Window:
-    """The window of (chat, date)'s digest: the stored one if it was built before."""
+    """The window of (chat, date)'s digest, read at `reading` (the job's or the command's
+    moment): the stored one if it was built before."""
     if chat_id is not None:
         row = await session.scalar(
             select(DigestSent).where(
@@ -113,7 +114,8 @@ async def digest_window(
             since, until = _parse(row.summary.get("since")), _parse(row.summary.get("until"))
             if since is not None and until is not None:
                 return Window(since, until)
-    until = now if local_date >= local_today(now, tz) else digest_moment(local_date, at, tz)
+    now, tz = reading.now, reading.rules.tz
+    until = now if local_date >= reading.today else digest_moment(local_date, at, tz)
     since = None
     if chat_id is not None:
         previous = await session.scalar(
@@ -305,19 +307,23 @@ async def collect(
     chat_id: int | None,
     local_date: dt.date,
     window: Window,
-    tz: ZoneInfo,
-    silent_days: int,
+    rules: Rules,
 ) -> DigestData:
-    """Everything the digest of `local_date` says, as of `window.until`.
+    """Everything the digest of `local_date` says, as of `window.until`: the day is read
+    at that moment with the office's `rules` (`Settings.status_rules`), so its past-due
+    items and silences are those /status and /overdue showed then.
 
     Counted and filtered in the database (`state_as_of`, the status model's
     `core.status.clauses`): the rows read are the departments' state groups, the
     bindings past due, the latest values and the window's reports, never every binding."""
     campaign = await repo.active_campaign(session)
     if campaign is None:
-        return DigestData(local_date, window, silent_days, has_campaign=False)
+        return DigestData(local_date, window, rules.silent_days, has_campaign=False)
     until, since = window.until, window.since
-    today = local_today(until, tz)
+    # The day's reading (core.status.day) as of the window's end: its local date, and the
+    # milestones the past-due filter needs.
+    day = await Reading(until, rules).day(session, campaign)
+    today = day.today
     departments = list(await repo.departments(session, campaign.id))
     names = {d.id: d.name for d in departments}
     order = {d.id: index for index, d in enumerate(departments)}
@@ -334,9 +340,6 @@ async def collect(
         state.c.extended_due,
         state.c.rectification_due,
     )
-    # The day's reading (core.status.day): the milestones the past-due filter needs.
-    day = await read_day(session, campaign, today, Rules(tz, 0, silent_days))
-
     # Per department as of `until`: counts by effective status, the latest report and the
     # first binding (core.status.counts, shared with /status and the export).
     tally = await department_tally(
@@ -541,9 +544,9 @@ async def collect(
                 campaign.year,
                 campaign.starts_on,
                 today,
-                tz,
+                rules.tz,
             ),
-            day.rules,
+            rules,
         )
     )
 
@@ -590,7 +593,7 @@ async def collect(
         on_leave=tuple(d.id for d in departments if d.id in away),
         local_date=local_date,
         window=window,
-        silent_days=silent_days,
+        silent_days=rules.silent_days,
         departments=figures,
         changes=tuple(changes),
         silent=silent,

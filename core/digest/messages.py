@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.digest.chart import Bar
 from core.digest.data import DigestData, collect, digest_window
+from core.status.day import Reading
 from core.status.model import DueSource
 from core.text.formatting import local_datetime, shorten, status_label, value_against_target
 from core.text.i18n import Translate, translator
@@ -336,26 +337,21 @@ async def build_digest(
     *,
     chat_id: int | None,
     local_date: dt.date,
-    now: dt.datetime,
-    tz: ZoneInfo,
+    reading: Reading,
     at: dt.time,
-    silent_days: int,
     locale: str,
     with_chart: bool = True,
     always_chart: bool = False,
 ) -> BuiltDigest:
-    """The digest of (chat, date): the chart first, then the text (a quiet day: one text,
+    """The digest of (chat, date) built at `reading` (the job's or the command's moment
+    and the office's rules): the chart first, then the text (a quiet day: one text,
     unless `always_chart`, for the command line)."""
     from core.digest.chart import render_chart
 
-    window = await digest_window(session, chat_id, local_date, now=now, tz=tz, at=at)
+    tz = reading.rules.tz
+    window = await digest_window(session, chat_id, local_date, reading=reading, at=at)
     data = await collect(
-        session,
-        chat_id=chat_id,
-        local_date=local_date,
-        window=window,
-        tz=tz,
-        silent_days=silent_days,
+        session, chat_id=chat_id, local_date=local_date, window=window, rules=reading.rules
     )
     _ = translator(locale)
     parts = [Part(text) for text in digest_messages(data, _, tz)]

@@ -63,6 +63,7 @@ class CampaignInfo:
     year: int | None
     title: str
     active: bool
+    starts_on: dt.date | None = None  # the campaign's clock (None: 1 January)
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class DepartmentRow:
     not_started: int
     blocked: int
     last_reported_at: dt.datetime | None
+    # For the status model's department silence (never reported: counted from this).
+    first_bound_at: dt.datetime | None = None
 
     @property
     def rate(self) -> float:
@@ -287,6 +290,7 @@ async def open_export(
             not_started=tally.of(d.id).not_started,
             blocked=tally.of(d.id).blocked,
             last_reported_at=last.get(d.id),
+            first_bound_at=tally.first_bound_at.get(d.id),
         )
         for d in departments
     )
@@ -508,7 +512,7 @@ async def open_export(
     scoring_store = SqlScoring(session)
     score_book = await scoring_store.book(cid) if await scoring_store.scheme(cid) else None
     return ExportSource(
-        campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active),
+        campaign=CampaignInfo(cid, campaign.year, campaign.title, campaign.active, starts_on),
         departments=department_rows,
         counts=export_counts,
         bindings=bindings,

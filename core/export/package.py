@@ -25,7 +25,6 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from zoneinfo import ZoneInfo
 
 from core.export.gather import EvidenceRow, ExportData
 from core.export.sheets import (
@@ -37,6 +36,7 @@ from core.export.sheets import (
     write_workbook,
 )
 from core.reporting.evidence import EvidenceStore
+from core.status.day import Reading
 
 WORKBOOK_NAME = "考核汇总.xlsx"
 # "#" too: the 索引 sheet's link would take what follows it for a place in the file.
@@ -143,9 +143,8 @@ def write_package(
     data: ExportData,
     path: Path,
     store: EvidenceStore,
-    tz: ZoneInfo,
+    reading: Reading,
     *,
-    exported_at: dt.datetime,
     max_rows: int = EXCEL_MAX_ROWS,
     progress: Callable[[int], None] | None = None,
 ) -> Packed:
@@ -165,8 +164,7 @@ def write_package(
                 write_workbook(
                     data,
                     workbook,
-                    tz,
-                    exported_at=exported_at,
+                    reading,
                     pack=packer,
                     max_rows=max_rows,
                     progress=progress,

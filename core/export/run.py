@@ -10,16 +10,14 @@ writes, so reading and writing overlap and at most two batches are in memory.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import functools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from core.export.gather import Batches, ExportData, ExportSource
 from core.reporting.evidence import EvidenceStore
+from core.status.day import Reading
 
 if TYPE_CHECKING:
     from core.export.package import Packed
@@ -63,17 +61,14 @@ def _threaded(
 async def write_export(
     source: ExportSource,
     path: Path,
-    tz: ZoneInfo,
+    reading: Reading,
     *,
-    exported_at: dt.datetime,
-    yellow_days: int = 7,
-    silent_days: int = 14,
-    pace_margin: Decimal = Decimal(10),
     max_rows: int | None = None,
     store: EvidenceStore | None = None,
     progress: Progress | None = None,
 ) -> Packed | None:
-    """Write the workbook (or with `store`, the evidence package) of `source` to `path`;
+    """Write the workbook (or with `store`, the evidence package) of `source` to `path`,
+    as read at `reading` (the export's moment and the office's rules, `Settings.reading`);
     the package's counts of files packed, missing and mismatched.
 
     `progress` is awaited on the loop with (rows written, rows in all) as the writing
@@ -96,11 +91,7 @@ async def write_export(
             write_workbook,
             data,
             path,
-            tz,
-            exported_at=exported_at,
-            yellow_days=yellow_days,
-            silent_days=silent_days,
-            pace_margin=pace_margin,
+            reading,
             max_rows=limit,
             progress=told,
         )
@@ -110,8 +101,7 @@ async def write_export(
             data,
             path,
             store,
-            tz,
-            exported_at=exported_at,
+            reading,
             max_rows=limit,
             progress=told,
         )

@@ -3,8 +3,10 @@
 Headers, sheet names and status words are fixed Chinese constants, not translated
 messages: the workbook goes into the office's year-end assessment file, whose language
 is Chinese whatever language the admin who asked for it reads the bot in. Sheets:
-总览 (per department), 考核事项 (every binding), 汇报记录 (every report), 佐证材料 (every
-evidence file) and, in the evidence package, 索引 (each file's path in the archive).
+总览 (per department, with its silence by the status model: 长期未报天数), 考核事项
+(every binding), 汇报记录 (every report), 佐证材料 (every evidence file) and, in the
+evidence package, 索引 (each file's path in the archive). The colours, reasons and
+silences are read at the export's moment with the office's rules (a `Reading`).
 
 Written by `core.export.xlsx`, the project's streaming writer: each row becomes one
 string of XML deflated straight into the file, so a million reports take flat memory and
@@ -23,7 +25,6 @@ import datetime as dt
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,11 +39,13 @@ from core.scoring.records import (
     SHEET_RESULTS,
     ScoringSheets,
 )
+from core.status.day import Reading
 from core.status.model import (
     PENDING_REVIEW,
-    Rules,
     assess,
     colour_text,
+    department_quiet_days,
+    department_silent,
     due_date,
     due_date_text,
     reasons_text,
@@ -75,6 +78,8 @@ OVERVIEW_COLUMNS = (
     ("有困难", 8),
     ("完成率", 9),
     ("最近汇报日期", 14),
+    # The status model's department silence (the digest's, /status'): days, when silent.
+    ("长期未报天数", 12),
 )
 ITEM_COLUMNS = (
     ("单位", 26),
@@ -246,31 +251,25 @@ def _when(moment: Any) -> Any:
 def write_workbook(
     data: ExportData,
     path: Path,
-    tz: ZoneInfo,
+    reading: Reading,
     *,
-    exported_at: dt.datetime,
     pack: Callable[[EvidenceRow], IndexRow] | None = None,
-    yellow_days: int = 7,
-    silent_days: int = 14,
-    pace_margin: Decimal = Decimal(10),
     max_rows: int = EXCEL_MAX_ROWS,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """Write the workbook to `path` (overwritten). CPU work: run it in a thread.
+    """Write the workbook to `path` (overwritten), as read at `reading` (the export's
+    moment, stamped on it, and the office's rules: `Settings.reading`). CPU work: run it
+    in a thread.
 
     With `pack` (the evidence package), each evidence row is also handed to `pack`,
     which copies its file, and the returned row goes into the 索引 sheet. `progress`
     is told how many rows were written, every 10,000 or so rows."""
-    with Workbook(path, created=exported_at) as book:
+    with Workbook(path, created=reading.now) as book:
         _write(
             book,
             data,
-            tz,
-            exported_at=exported_at,
+            reading,
             pack=pack,
-            yellow_days=yellow_days,
-            silent_days=silent_days,
-            pace_margin=pace_margin,
             max_rows=max_rows,
             progress=progress or (lambda _rows: None),
         )
@@ -278,7 +277,7 @@ def write_workbook(
 
 _ = Style.PLAIN
 # Column styles of the sheets (a "—" in a date column shows as the text it is).
-OVERVIEW_STYLES = (_,) * 8 + (Style.PERCENT, Style.DATE)
+OVERVIEW_STYLES = (_,) * 8 + (Style.PERCENT, Style.DATE, _)
 ITEM_STYLES = (
     *(_, _, _, Style.WRAP, Style.DATE, _, _, _, _, _, Style.DATE, _, _, _),
     *(_, _, Style.DATE, Style.WRAP, Style.DATE),
@@ -301,16 +300,14 @@ def year_end_text(b: BindingRow, zh: Translate) -> str:
 def _write(
     book: Workbook,
     data: ExportData,
-    tz: ZoneInfo,
+    reading: Reading,
     *,
-    exported_at: dt.datetime,
     pack: Callable[[EvidenceRow], IndexRow] | None,
-    yellow_days: int,
-    silent_days: int,
-    pace_margin: Decimal,
     max_rows: int,
     progress: Callable[[int], None],
 ) -> None:
+    rules, today, exported_at = reading.rules, reading.today, reading.now
+    tz = rules.tz
     campaign = data.campaign
     heading = f"{campaign.year or ''}年 {campaign.title}".strip()
     stamp = f"导出时间 {local(exported_at, tz):%Y-%m-%d %H:%M}"
@@ -331,7 +328,25 @@ def _write(
         totals = [a + b for a, b in zip(totals, numbers, strict=True)]
         if d.last_reported_at and (last_overall is None or d.last_reported_at > last_overall):
             last_overall = d.last_reported_at
-        sheet.append((d.name, d.dept_class, *numbers, d.rate, _when(local(d.last_reported_at, tz))))
+        quiet = department_quiet_days(
+            d.last_reported_at,
+            d.first_bound_at,
+            campaign.year,
+            campaign.starts_on,
+            today,
+            tz,
+        )
+        silent = quiet if department_silent(quiet, rules) else None
+        sheet.append(
+            (
+                d.name,
+                d.dept_class,
+                *numbers,
+                d.rate,
+                _when(local(d.last_reported_at, tz)),
+                _when(silent),
+            )
+        )
     departments = sheet.rows
     rate = totals[1] / totals[0] if totals[0] else 0.0
     sheet.append((Styled("合计", Style.HEADER), "", *totals, rate, _when(local(last_overall, tz))))
@@ -352,8 +367,6 @@ def _write(
     sheet.close(filtered_rows=departments)
 
     sheet = _Sheet(book, SHEET_ITEMS, heading, ITEM_COLUMNS, ITEM_STYLES, max_rows)
-    today = exported_at.astimezone(tz).date()
-    rules = Rules(tz, yellow_days, silent_days, pace_margin)
     zh = translator("zh")
     colour_words: dict[object, str] = {}
     for b in data.bindings:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.status.clauses import overdue_clause, past_due_clause, silent_clause
 from core.status.counts import department_tally
 from core.status.day import FACT_COLUMNS, Day, facts_of
-from core.status.model import Counts, State
+from core.status.model import Counts, State, department_quiet_days, department_silent
 from core.text.matching import code_key
 from storage import repositories as repo
 from storage.models import Binding, Campaign, Department, Item
@@ -31,6 +31,11 @@ class DepartmentSummary:
     dept_class: str
     counts: Counts
     last_reported_at: dt.datetime | None
+    # The status model's department silence (`department_quiet_days`, `department_silent`):
+    # local days since any of its items was reported, or, never reported, since the later
+    # of its first binding and the campaign's start. None without a day read, or bindings.
+    quiet_days: int | None = None
+    silent: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,13 @@ def worst_first(summary: DepartmentSummary) -> tuple[object, ...]:
     )
 
 
-async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overview:
+async def campaign_overview(
+    session: AsyncSession, campaign: Campaign, *, day: Day | None = None
+) -> Overview:
     """Per-department counts of a campaign, worst first: the departments, and their
     bindings counted by effective status (`core.status.counts`, shared with the digest
-    and the export)."""
+    and the export); with the update's `day`, each department's silence as the digest
+    says it."""
     departments = await repo.departments(session, campaign.id)
     tally = await department_tally(
         session,
@@ -72,6 +80,19 @@ async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overvi
         bound_at=Binding.created_at,
         where=Binding.campaign_id == campaign.id,
     )
+    quiet: dict[int, int | None] = {}
+    if day is not None:
+        quiet = {
+            d.id: department_quiet_days(
+                tally.last_reported_at.get(d.id),
+                tally.first_bound_at.get(d.id),
+                campaign.year,
+                campaign.starts_on,
+                day.today,
+                day.rules.tz,
+            )
+            for d in departments
+        }
     summaries = sorted(
         (
             DepartmentSummary(
@@ -81,6 +102,8 @@ async def campaign_overview(session: AsyncSession, campaign: Campaign) -> Overvi
                 dept_class=d.dept_class,
                 counts=tally.of(d.id),
                 last_reported_at=tally.last_reported_at.get(d.id),
+                quiet_days=quiet.get(d.id),
+                silent=day is not None and department_silent(quiet.get(d.id), day.rules),
             )
             for d in departments
         ),

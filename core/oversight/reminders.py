@@ -5,15 +5,23 @@ A *round* (run by the scheduler every few minutes, see bot/scheduling.py) asks
 (REMINDER_EARLIEST..REMINDER_LATEST, default 08:00-21:00 local) or on a day that is not a
 working day (`core.scheduling.workdays.is_working_day`, the hook for the Chinese calendar).
 
+The round reads its day once (`core.status.day.Reading`, from `Settings.reading`) and
+assesses each binding with the same `Day` as /status, /overdue and the digest: the same
+rules, milestones and due dates.
+
 For each item of a department that is not done (and not waiting for the office's review):
 
-* **silent**: nothing reported for REMINDER_DAYS (counted from when the item was bound
-  if never reported, as the status model `core.status.model` counts silence). The
-  period is the silence's start plus how many REMINDER_DAYS have passed, so a silent
-  item is told once after 7 days, once more after 14, and so on, and a new report
-  starts over.
-* **deadline**: 30, 7 and 1 days ahead of the model's due date (its own deadline, or the
-  campaign year's end; the tightest mark reached; each once).
+* **silent**: the item is silent *by the status model* (`State.silent`: nothing reported
+  for SILENT_DAYS, counted from when it was bound if never reported), the very items
+  /overdue lists as silent. Decided (issue 19): whether an item is silent is the model's
+  alone; REMINDER_DAYS is only the cadence of the reminders about it. A silent item is
+  told on the day it turns silent, then once more every REMINDER_DAYS while it stays
+  silent (defaults: after 14 days, 21, 28, ...), and a new report starts over. Before,
+  REMINDER_DAYS was a second, shorter silence of the reminders' own, so a liaison was
+  told "silent" about an item no screen called silent.
+* **deadline**: 30, 7 and 1 days ahead of the model's due date (a milestone, an
+  extension, an open rectification's date, its own deadline, or the campaign year's
+  end; the tightest mark reached; each once per due date).
 
 Each liaison gets one message per round listing all their items. A liaison on leave
 (`Leave`) gets nothing; a deputy liaison gets reminders only while every main liaison
@@ -31,7 +39,6 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +47,10 @@ from core.digest.data import DigestData
 from core.digest.messages import esc, percent
 from core.people.leave import on_leave
 from core.scheduling.once import ReminderKey
-from core.scheduling.times import iso_week, local_today
+from core.scheduling.times import iso_week
 from core.scheduling.workdays import first_working_day_of_week, is_working_day
-from core.status.day import FACT_COLUMNS, facts_of
-from core.status.model import DONE, PENDING_REVIEW, DueSource, Rules, assess
+from core.status.day import FACT_COLUMNS, Reading, facts_of
+from core.status.model import DONE, PENDING_REVIEW, DueSource, Rules
 from core.text.formatting import shorten
 from core.text.i18n import Translate, normalize_locale
 from core.text.matching import code_key
@@ -74,12 +81,13 @@ def deadline_mark(days_left: int) -> int | None:
     return None
 
 
-def silent_period(since: dt.date, today: dt.date, reminder_days: int) -> str | None:
-    """The period of a silence that started on `since`, or None if not yet long enough."""
-    days = (today - since).days
-    if days < reminder_days:
-        return None
-    return f"{since.isoformat()}/{days // reminder_days}"
+def silent_period(since: dt.date, quiet_days: int, silent_days: int, reminder_days: int) -> str:
+    """Which reminder of a silence this is, for an item the status model calls silent
+    (`quiet_days` >= `silent_days`) since the local date `since`: the first on the day it
+    turns silent, then one more every `reminder_days`. Keyed by the silence's start, so a
+    new report starts over."""
+    repeat = max(0, quiet_days - silent_days) // reminder_days
+    return f"{since.isoformat()}/{silent_days}+{repeat * reminder_days}"
 
 
 @dataclass(frozen=True)
@@ -128,38 +136,41 @@ async def _told(
 async def plan_liaison_reminders(
     session: AsyncSession,
     *,
-    now: dt.datetime,
-    tz: ZoneInfo,
+    reading: Reading,
     reminder_days: int,
     default_locale: str,
     is_working: WorkingDay = is_working_day,
 ) -> list[LiaisonReminder]:
-    """The reminders due now that nobody was told yet: one per liaison (4 queries)."""
-    today = local_today(now, tz)
+    """The reminders due at `reading` (the round's day) that nobody was told yet: one per
+    liaison (a fixed number of queries, none per binding or person)."""
+    today, now = reading.today, reading.now
     campaign = await repo.active_campaign(session)
     if campaign is None or not is_working(today):
         return []
+    day = await reading.day(session, campaign)
+    silent_days = day.rules.silent_days
     rows = await session.execute(
         select(Binding.id, Binding.department_id, Item.code, Item.title, *FACT_COLUMNS)
         .join(Item, Item.id == Binding.item_id)
         .where(Binding.campaign_id == campaign.id)
     )
-    rules = Rules(tz, yellow_days=0, silent_days=reminder_days)
     due: dict[int, list[DueItem]] = defaultdict(list)
-    # Items silent for two periods or more: the main liaison may not be answering.
+    # Items still silent a cadence after the first reminder: the main liaison may not be
+    # answering.
     long_silent: dict[int, set[str]] = defaultdict(set)
     for binding_id, department_id, code, title, *facts in rows:
         last = facts[3]  # Binding.last_reported_at (FACT_COLUMNS)
-        # The due date reminded of is the model's: a milestone, an extension, or an open
-        # rectification's date, whichever is due next (issue 22).
-        state = assess(facts_of(facts, campaign.year, campaign.starts_on), today, rules)
+        # The status model's state, with the same day as /status: silence, and the due
+        # date reminded of (a milestone, an extension, or an open rectification's date,
+        # whichever is due next; issue 22).
+        state = day.assess(facts_of(facts, campaign.year, campaign.starts_on))
         if state.effective in (DONE, PENDING_REVIEW):
             continue  # done, or the next step is the office's
-        since = today - dt.timedelta(days=state.quiet_days)
-        if state.quiet_days >= 2 * reminder_days:
-            long_silent[department_id].add(str(binding_id))
-        period = silent_period(since, today, reminder_days)
-        if period is not None:
+        if state.silent:
+            since = today - dt.timedelta(days=state.quiet_days)
+            if state.quiet_days >= silent_days + reminder_days:
+                long_silent[department_id].add(str(binding_id))
+            period = silent_period(since, state.quiet_days, silent_days, reminder_days)
             due[department_id].append(
                 DueItem(SILENT, str(binding_id), period, code, title, last_reported_at=last)
             )
@@ -240,13 +251,13 @@ async def plan_liaison_reminders(
 async def plan_weekly(
     session: AsyncSession,
     *,
-    now: dt.datetime,
-    tz: ZoneInfo,
+    reading: Reading,
     default_locale: str,
     is_working: WorkingDay = is_working_day,
 ) -> tuple[str, list[Recipient]]:
-    """(the ISO week, the leaders not told its summary yet) on the week's first working day."""
-    today = local_today(now, tz)
+    """(the ISO week, the leaders not told its summary yet) on the week's first working day
+    of `reading` (the round's day)."""
+    today = reading.today
     week = iso_week(today)
     if first_working_day_of_week(today, is_working) != today:
         return week, []
@@ -279,10 +290,10 @@ def _deadline_words(item: DueItem, _: Translate) -> str:
     return _("deadline {date}, in {days} days").format(date=date, days=item.days_left)
 
 
-def reminder_messages(
-    reminder: LiaisonReminder, _: Translate, tz: ZoneInfo, reminder_days: int
-) -> list[str]:
-    """One liaison's reminder (HTML), split only if a department has very many items."""
+def reminder_messages(reminder: LiaisonReminder, _: Translate, rules: Rules) -> list[str]:
+    """One liaison's reminder (HTML), split only if a department has very many items.
+    "Silent" says the status model's SILENT_DAYS (`rules`), as /overdue does."""
+    tz = rules.tz
     head = _("Reminder for {department}").format(department=reminder.department)
     sections = [f"<b>⏰ {esc(head)}</b>"]
     silent = [i for i in reminder.items if i.kind == SILENT]
@@ -290,7 +301,7 @@ def reminder_messages(
     if silent:
         lines = [
             "<b>"
-            + esc(_("Nothing reported for {days} days or more:").format(days=reminder_days))
+            + esc(_("Nothing reported for {days} days or more:").format(days=rules.silent_days))
             + "</b>"
         ]
         for item in silent:

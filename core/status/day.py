@@ -1,10 +1,16 @@
 """One reading of the day: the rules, the local date and a campaign's schedule, made once
 per update or job and passed down to every query and screen that needs them.
 
-`read_day` is the one place that builds it (two plain values and one small query: the
-campaign's items with milestones); `facts_columns` / `facts_of` are the one way a row of
-`Binding` x `Item` becomes the status model's `Facts`, so a new fact is added here once
-and every screen, the digest, reminders, the export and the dashboard see it.
+A `Reading` is a moment and the office's rules (`runtime.config.Settings.reading`, from
+the clock and the settings, is where every handler and job gets one); its `today` is the
+one place a local date is read from a clock for the status model. `read_day` (or
+`Reading.day`) turns it into the `Day` of a campaign (one small query: the campaign's
+items with milestones and pace targets). Core functions take the `Reading` or the `Day`,
+never a time zone and a number of days to rebuild `Rules` themselves.
+
+`FACT_COLUMNS` / `facts_of` are the one way a row of `Binding` x `Item` becomes the status
+model's `Facts`, so a new fact is added here once and every screen, the digest, reminders,
+the export and the dashboard see it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.status.clauses import Milestones
 from core.status.model import BindingRole, Facts, Pace, Rules, State, assess
 from storage.models import Binding, Campaign, Item
+
+
+def local_date(moment: dt.datetime, rules: Rules) -> dt.date:
+    """The office's local date at `moment` (aware)."""
+    return moment.astimezone(rules.tz).date()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A moment (aware) and the status model's rules: what an update, a job, the digest of
+    a window's end or an export reads the day at."""
+
+    now: dt.datetime
+    rules: Rules
+
+    @property
+    def today(self) -> dt.date:
+        return local_date(self.now, self.rules)
+
+    async def day(self, session: AsyncSession, campaign: Campaign | None) -> Day:
+        """This reading's `Day` for `campaign` (`read_day`)."""
+        return await read_day(session, campaign, self.today, self.rules)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ local date is after its due date.
 
 **Silence.** Days (local dates) since the last report, or since the binding was made
 when never reported. A binding is *silent* after `silent_days` of it, unless it is done
-or awaiting review (the next step is then the office's).
+or awaiting review (the next step is then the office's). Reminders call an item silent
+by this rule alone (REMINDER_DAYS is only how often they repeat it).
 
 **Colour** (三色预警): red when past due; yellow when due within `yellow_days` or
 silent; green otherwise, and always when done.

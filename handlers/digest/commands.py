@@ -19,7 +19,6 @@ from telegram.ext import ContextTypes
 from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, follow_group_migration
 from core.people.permissions import ChatKind
 from core.scheduling.once import digest_row
-from core.scheduling.times import local_today
 from core.text.formatting import local_datetime
 from handlers.base import Turn, services, use_case
 from handlers.digest.delivery import (
@@ -30,6 +29,7 @@ from handlers.digest.delivery import (
     office_chat,
     send_parts,
 )
+from handlers.oversight.screens import reading_of
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,11 @@ async def digest_command(turn: Turn) -> None:
             _("There is no office group yet: send /setgroup in the office's group first.")
         )
         return
-    today = local_today(turn.now, svc.settings.tz)
-    outcome = await deliver_digest(turn.context.bot, svc, chat_id, today, owner=instance_owner(svc))
+    reading = reading_of(turn)  # the update's day, for the digest and its copy
+    today = reading.today
+    outcome = await deliver_digest(
+        turn.context.bot, svc, chat_id, today, owner=instance_owner(svc), reading=reading
+    )
     here = turn.update.effective_chat
     in_office_group = here is not None and here.id == chat_id
     if outcome is Outcome.SENT:
@@ -104,7 +107,7 @@ async def digest_command(turn: Turn) -> None:
         ),
         parse_mode=ParseMode.HTML,
     )
-    built = await make_digest(svc, chat_id, today)
+    built = await make_digest(svc, chat_id, today, reading)
     bot = turn.context.bot
     await turn.after_commit(lambda: send_parts(bot, turn.actor.tg_id, built.parts))
 

@@ -53,6 +53,7 @@ from core.scheduling.once import (
 )
 from core.scheduling.times import digest_due, digest_moment, within_hours
 from core.scheduling.workdays import working_day_rule
+from core.status.day import Reading
 from core.text.i18n import translator
 from runtime.services import Services
 from storage import repositories as repo
@@ -91,17 +92,18 @@ async def office_chat(svc: Services) -> tuple[int | None, str | None]:
         return None, None
 
 
-async def make_digest(svc: Services, chat_id: int | None, local_date: dt.date) -> BuiltDigest:
+async def make_digest(
+    svc: Services, chat_id: int | None, local_date: dt.date, reading: Reading
+) -> BuiltDigest:
+    """The digest of (chat, date) as read at `reading` (the job's or the command's)."""
     settings = svc.settings
     async with svc.db.session() as session:
         return await build_digest(
             session,
             chat_id=chat_id,
             local_date=local_date,
-            now=svc.clock(),
-            tz=settings.tz,
+            reading=reading,
             at=settings.digest_time,
-            silent_days=settings.silent_days,
             locale=settings.default_locale,
         )
 
@@ -155,14 +157,19 @@ async def deliver_digest(
     *,
     owner: str,
     delays: Sequence[float] = RETRY_DELAYS,
+    reading: Reading | None = None,
 ) -> Outcome:
-    """Send the digest of (chat, date) unless it was sent or is being sent: see module doc."""
+    """Send the digest of (chat, date) unless it was sent or is being sent: see module doc.
+
+    `reading` is the day of the job or command sending it (`Settings.reading`); without
+    one, the settings' at the clock's time."""
+    reading = reading or svc.settings.reading(svc.clock())
     async with svc.db.claims() as session:
         claim = await claim_digest(session, chat_id, local_date, owner=owner, now=svc.clock())
     if claim is None:
         return Outcome.ALREADY
     try:
-        built = await make_digest(svc, chat_id, local_date)
+        built = await make_digest(svc, chat_id, local_date, reading)
     except Exception as exc:
         log.exception("building the digest failed")
         async with svc.db.claims() as session:
@@ -205,9 +212,9 @@ async def deliver_digest(
 async def deliver_due_digest(bot: Bot, svc: Services, *, owner: str | None = None) -> Outcome:
     """The scheduler's entry: today's digest if it is due now, to the office group."""
     settings = svc.settings
-    now = svc.clock()
+    reading = settings.reading(svc.clock())  # the job's day, read once
     is_working = working_day_rule(settings.workdays_calendar)  # no digest on days off
-    local_date = digest_due(now, settings.tz, settings.digest_time, is_working)
+    local_date = digest_due(reading.now, settings.tz, settings.digest_time, is_working)
     if local_date is None:
         return Outcome.NOT_DUE
     chat_id, set_at = await office_chat(svc)
@@ -221,7 +228,9 @@ async def deliver_due_digest(bot: Bot, svc: Services, *, owner: str | None = Non
         row = await digest_row(session, chat_id, local_date)
         if row is not None and row.sent_at is not None:
             return Outcome.ALREADY
-    return await deliver_digest(bot, svc, chat_id, local_date, owner=owner or instance_owner(svc))
+    return await deliver_digest(
+        bot, svc, chat_id, local_date, owner=owner or instance_owner(svc), reading=reading
+    )
 
 
 # ---------------------------------------------------------------- reminders
@@ -268,15 +277,16 @@ async def reminder_round(
     """Reminders due now to liaisons, and the weekly summary to leaders, one by one."""
     settings = svc.settings
     is_working = is_working or working_day_rule(settings.workdays_calendar)
-    now = svc.clock()
+    # The round's day, read once: the reminders, the leaders' week and their summary.
+    reading = settings.reading(svc.clock())
+    now = reading.now
     result = RoundResult()
     if not within_hours(now, settings.tz, settings.reminder_earliest, settings.reminder_latest):
         return result
     async with svc.db.session() as session:
         plans = await plan_liaison_reminders(
             session,
-            now=now,
-            tz=settings.tz,
+            reading=reading,
             reminder_days=settings.reminder_days,
             default_locale=settings.default_locale,
             is_working=is_working,
@@ -292,7 +302,7 @@ async def reminder_round(
         if not items:
             continue  # another process told them meanwhile
         texts = reminder_messages(
-            replace(plan, items=items), translator(plan.locale), settings.tz, settings.reminder_days
+            replace(plan, items=items), translator(plan.locale), reading.rules
         )
         ok = await _send_claimed(bot, svc, plan.user_tg_id, texts, list(won.values()))
         result.sent += ok
@@ -301,8 +311,7 @@ async def reminder_round(
     async with svc.db.session() as session:
         week, leaders = await plan_weekly(
             session,
-            now=now,
-            tz=settings.tz,
+            reading=reading,
             default_locale=settings.default_locale,
             is_working=is_working,
         )
@@ -311,10 +320,9 @@ async def reminder_round(
         data = await collect(
             session,
             chat_id=None,
-            local_date=now.astimezone(settings.tz).date(),
+            local_date=reading.today,
             window=Window(now - dt.timedelta(days=WEEK), now),
-            tz=settings.tz,
-            silent_days=settings.silent_days,
+            rules=reading.rules,
         )
     for leader in leaders:
         async with svc.db.claims() as session:

@@ -171,11 +171,7 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
             await write_export(
                 source,
                 path,
-                settings.tz,
-                exported_at=started,
-                yellow_days=settings.yellow_days,
-                silent_days=settings.silent_days,
-                pace_margin=settings.pace_margin,
+                settings.reading(started),  # the export's day, as /status read it then
                 max_rows=settings.export_sheet_rows,
                 progress=progress,
             )

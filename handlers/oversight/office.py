@@ -95,6 +95,9 @@ def department_section(
             )
         )
     )
+    if summary.silent and summary.quiet_days is not None:
+        # The status model's department silence, the digest's "silent departments".
+        detail += " · 🔕 " + esc(_("silent for {days} days").format(days=summary.quiet_days))
     if colours and (colours.get("red") or colours.get("yellow")):
         # Three-colour warnings: how many of the department's items are red and yellow.
         detail += f" · 🔴{colours.get('red', 0)} 🟡{colours.get('yellow', 0)}"
@@ -109,8 +112,9 @@ async def status_command(turn: Turn) -> None:
     if campaign is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    overview = await campaign_overview(turn.session, campaign)
-    colours = await colour_counts(turn.session, campaign, day=await day_of(turn, campaign))
+    day = await day_of(turn, campaign)  # the update's day, for both queries
+    overview = await campaign_overview(turn.session, campaign, day=day)
+    colours = await colour_counts(turn.session, campaign, day=day)
     header = "\n".join(
         [
             "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
@@ -400,7 +404,6 @@ async def overdue_page_button(turn: Turn) -> None:
 async def overdue_screen(turn: Turn, offset: int) -> None:
     _ = turn._
     ngettext = i18n.ngettext(turn.actor.locale)
-    settings = turn.services.settings
     campaign = await repo.active_campaign(turn.session)
     if campaign is None:
         await turn.reply(_("There is no active campaign yet."))
@@ -419,7 +422,7 @@ async def overdue_screen(turn: Turn, offset: int) -> None:
             _(
                 "Nothing is overdue: no item is past its deadline, and none has gone "
                 "{days} days without a report."
-            ).format(days=settings.silent_days)
+            ).format(days=day.rules.silent_days)
         )
         return
     groups: dict[int, list[OverdueItem]] = {}
@@ -431,7 +434,7 @@ async def overdue_screen(turn: Turn, offset: int) -> None:
             _(
                 "🔴 past its deadline and not done: {past} · 🟡 no report for {days} days "
                 "or more: {silent}"
-            ).format(past=found.past_due, days=settings.silent_days, silent=found.silent)
+            ).format(past=found.past_due, days=day.rules.silent_days, silent=found.silent)
         ),
     ]
     paged = found.total > OVERDUE_PAGE

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import weakref
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -17,7 +18,7 @@ from telegram.constants import ParseMode
 from core.people.permissions import Decision, check
 from core.reporting.reports import ItemView
 from core.scoring.amounts import show
-from core.status.day import Day, read_day
+from core.status.day import Day, Reading
 from core.status.model import (
     EFFECTIVE_ICONS,
     EFFECTIVE_LABELS,
@@ -32,6 +33,7 @@ from core.text.i18n import Translate
 from core.text.split import split_sections
 from handlers.base import Turn
 from storage.models import REVIEW_RETURNED, Campaign
+from storage.unit import UnitOfWork
 
 BUTTONS_PER_MESSAGE = 90  # Telegram allows about 100 buttons on one message
 COUNT_ORDER = ("done", "pending_review", "in_progress", "not_started", "blocked")
@@ -83,8 +85,24 @@ def value_lines(view: ItemView, _: Translate, indent: str = "   ") -> list[str]:
     ]
 
 
+# Each update's reading, made at its first use and kept while its unit of work lives:
+# `Turn.now` reads the clock at every call, and an update read across midnight must not
+# see two days. (Held beside the unit, not on it: `handlers.base` is not this module's.)
+_READINGS: weakref.WeakKeyDictionary[UnitOfWork, Reading] = weakref.WeakKeyDictionary()
+
+
+def reading_of(turn: Turn) -> Reading:
+    """The day this update reads: the settings' rules at the update's moment
+    (`Settings.reading`), made once and the same for every screen and query of it."""
+    reading = _READINGS.get(turn.unit)
+    if reading is None:
+        reading = _READINGS[turn.unit] = turn.services.settings.reading(turn.now)
+    return reading
+
+
 def today_of(turn: Turn) -> dt.date:
-    return turn.now.astimezone(turn.services.settings.tz).date()
+    """The update's local date (`reading_of`)."""
+    return reading_of(turn).today
 
 
 def keyboard(buttons: Sequence[InlineKeyboardButton], per_row: int) -> InlineKeyboardMarkup | None:
@@ -136,12 +154,13 @@ def rules_of(turn: Turn) -> Rules:
 async def day_of(turn: Turn, campaign: Campaign) -> Day:
     """The day this update reads: its rules, local date and the campaign's milestones,
     made once here and passed to every query of the screen."""
-    return await read_day(turn.session, campaign, today_of(turn), rules_of(turn))
+    return await reading_of(turn).day(turn.session, campaign)
 
 
 def state_of(view: ItemView, turn: Turn) -> State:
     """The status model's view of a binding today."""
-    return view.state(today_of(turn), rules_of(turn))
+    reading = reading_of(turn)
+    return view.state(reading.today, reading.rules)
 
 
 def colour_mark(state: State) -> str:
@@ -152,10 +171,8 @@ def colour_mark(state: State) -> str:
 def colour_legend(turn: Turn) -> str:
     """What the three colours mean, with this bot's settings: red when past due, yellow for
     each of the status model's yellow reasons (due soon, silent, behind pace)."""
-    settings = turn.services.settings
+    rules = rules_of(turn)
     return turn._(
         "🔴 past its deadline · 🟡 due within {yellow} days, silent for {silent} days or "
         "more than {margin}% behind pace · 🟢 on track"
-    ).format(
-        yellow=settings.yellow_days, silent=settings.silent_days, margin=show(settings.pace_margin)
-    )
+    ).format(yellow=rules.yellow_days, silent=rules.silent_days, margin=show(rules.pace_margin))

@@ -252,6 +252,7 @@
         stack(d.counts),
         el("div", { class: "meta" },
           el("span", null, S.last_report + " " + d.last_report),
+          d.silent_days !== null ? el("span", null, fill(S.silent_days, { days: d.silent_days })) : null,
           d.colours.red ? el("span", null, S.colour_red + " " + d.colours.red) : null,
           d.colours.yellow ? el("span", null, S.colour_yellow + " " + d.colours.yellow) : null))));
     show(
