@@ -1,19 +1,23 @@
-"""Creating a campaign from a parsed assessment document, and finding the active one.
+"""Saving a parsed assessment document as a campaign, and the rules of its structure.
 
-Bindings follow the document's structure: general items go to every department,
-department items to their own department, the B-class item to each B-class department.
-Importing a document whose structure was imported before creates nothing new.
+Bindings follow the document's structure (`binds`): general items go to every
+department, department items to their own department, the B-class item to each B-class
+department. Importing a document whose structure was imported before creates nothing new.
+
+`create_campaign` is the storage side of an import: a bulk write of one document in the
+caller's session (the seed at start-up, the CLI, tests, and `SqlAssessment.save_campaign`,
+through which the switch use case reaches it). The rules above it are plain functions.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.assessment.importer import ParsedDocument, load_document
+from core.assessment.interfaces import ImportOutcome
 from core.supervision.milestones import as_stored, dated_steps
 from core.supervision.pace import pace_target_of
 from core.text.matching import Named, normalize
@@ -22,15 +26,6 @@ from storage.models import AuditLog, Binding, Campaign, Department, Item, Target
 BUNDLED_DOCUMENT = (
     Path(__file__).resolve().parent / "importer" / "samples" / "assessment-2020-annex3.txt"
 )
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    campaign_id: int
-    created: bool
-    departments: int
-    items: int
-    bindings: int
 
 
 def default_aliases(name: str) -> list[str]:
@@ -180,29 +175,18 @@ def _matched_name(name: str, known: list[Named]) -> tuple[str, list[str]]:
     return name, default_aliases(name)
 
 
-def _binds(item: Item, department: Department) -> bool:
-    if item.kind == "general":
+def binds(kind: str, owner_id: int | None, department_id: int, dept_class: str) -> bool:
+    """Whether an item of `kind` (a department item: owned by `owner_id`) is bound to a
+    department of `dept_class`: general items to all, the B-class item to B-class ones."""
+    if kind == "general":
         return True
-    if item.kind == "b_class":
-        return department.dept_class == "B"
-    return item.department_id == department.id
+    if kind == "b_class":
+        return dept_class == "B"
+    return owner_id == department_id
 
 
-async def bind_new_department(session: AsyncSession, department: Department) -> int:
-    """Bind a department added after import to the items its class answers for."""
-    items = (
-        await session.scalars(select(Item).where(Item.campaign_id == department.campaign_id))
-    ).all()
-    count = 0
-    for item in items:
-        if _binds(item, department):
-            session.add(
-                Binding(
-                    campaign_id=department.campaign_id, department_id=department.id, item_id=item.id
-                )
-            )
-            count += 1
-    return count
+def _binds(item: Item, department: Department) -> bool:
+    return binds(item.kind, item.department_id, department.id, department.dept_class)
 
 
 async def _counts(session: AsyncSession, campaign_id: int) -> tuple[int, int, int]:
