@@ -8,19 +8,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 
 from core.assessment import adjust, evidence_policy, switch
 from core.assessment.adjust import AdjustRefused
 from core.assessment.importer import ParsedDocument
+from core.assessment.importer.model import BoundUnit, ParsedDepartment, ParsedItem, Target
 from core.assessment.interfaces import (
     AdjustStore,
     CampaignRef,
     DepartmentRef,
     EvidencePolicyStore,
-    ImportOutcome,
     ItemRef,
+    NewBinding,
+    NewDepartment,
+    NewItem,
     Placed,
     SwitchStore,
 )
@@ -52,7 +56,11 @@ class RecordingAssessment:
     moves: list[tuple[tuple[int, ...], tuple[int, ...], int]] = field(default_factory=list)
     deadlines: dict[int, dt.date] = field(default_factory=dict)
     evidence: dict[int, bool] = field(default_factory=dict)
-    saved: list[str] = field(default_factory=list)
+    saved: list[str] = field(default_factory=list)  # the campaigns' titles
+    deactivated: bool = False
+    new_departments: list[NewDepartment] = field(default_factory=list)
+    new_items: list[NewItem] = field(default_factory=list)
+    new_bindings: list[NewBinding] = field(default_factory=list)
     audit: list[tuple[str, dict[str, object]]] = field(default_factory=list)
 
     async def active_campaign(self) -> CampaignRef | None:
@@ -61,15 +69,41 @@ class RecordingAssessment:
     async def campaign_by_fingerprint(self, fingerprint: str) -> CampaignRef | None:
         return self.imported.get(fingerprint)
 
-    async def save_campaign(
-        self, doc: ParsedDocument, *, source_name: str, actor_tg_id: int | None
-    ) -> ImportOutcome:
-        known = self.imported.get(doc.fingerprint())
-        if known is not None:
-            return ImportOutcome(known.id, False, 0, 0, 0)
-        self.saved.append(source_name)
-        self.active = NEW
-        return ImportOutcome(NEW.id, True, 2, 3, 5)
+    async def counts(self, campaign_id: int) -> tuple[int, int, int]:
+        return (2, 3, 5)
+
+    async def deactivate_campaigns(self) -> None:
+        self.deactivated = True
+
+    async def add_campaign(
+        self, *, year: int | None, title: str, source_name: str, fingerprint: str, active: bool
+    ) -> int:
+        self.saved.append(title)
+        self.active = NEW if active else self.active
+        return NEW.id
+
+    async def other_departments(self, campaign_id: int) -> list[DepartmentRef]:
+        return [d for d in self.all_departments() if d.campaign_id != campaign_id]
+
+    async def add_departments(
+        self, campaign_id: int, departments: Sequence[NewDepartment]
+    ) -> list[int]:
+        start = 200 + len(self.new_departments)
+        self.new_departments.extend(departments)
+        # What the switch then finds in the new campaign: these departments.
+        self.departments_.extend(
+            DepartmentRef(start + i, campaign_id, d.name, d.dept_class, d.aliases)
+            for i, d in enumerate(departments)
+        )
+        return [start + i for i in range(len(departments))]
+
+    async def add_items(self, campaign_id: int, items: Sequence[NewItem]) -> list[int]:
+        start = 300 + len(self.new_items)
+        self.new_items.extend(items)
+        return [start + i for i in range(len(items))]
+
+    def add_bindings(self, campaign_id: int, bindings: Sequence[NewBinding]) -> None:
+        self.new_bindings.extend(bindings)
 
     async def item(self, campaign_id: int, code: str) -> ItemRef | None:
         return next((i for i in self.items_ if i.code == code), None)
@@ -151,6 +185,8 @@ class RecordingAssessment:
             or self.deadlines
             or self.evidence
             or self.audit
+            or self.saved
+            or self.deactivated
         )
 
 
@@ -320,36 +356,83 @@ async def test_evidence_policy_of_an_item_and_of_no_item() -> None:
 
 
 def document(title: str) -> ParsedDocument:
-    """A parsed document; the store's fake keys campaigns by its fingerprint."""
-    return ParsedDocument(year=2020, title=title, departments=(), items=(), unplaced=())
+    """2021's document: 区农业农村局 and 水务局 (last year's 区水务局, by its alias); a
+    general item, 农业's own item with 水务局 as 配合单位, and the B-class item."""
+
+    def item(code: str, kind: str, owner: int | None, *units: BoundUnit) -> ParsedItem:
+        return ParsedItem(
+            code=code,
+            kind=kind,
+            text=f"{code}：2021年6月30日前完成方案，9月30日前完成整改。",
+            title=f"{code} 工作",
+            deadline=dt.date(2021, 9, 30),
+            targets=(Target("完成率", ">=", Decimal(90), "%"),),
+            department_number=owner,
+            units=units,
+        )
+
+    return ParsedDocument(
+        year=2021,
+        title=title,
+        departments=(
+            ParsedDepartment(1, "区农业农村局", "A", ("A1.1",)),
+            ParsedDepartment(2, "水务局", "A", ()),
+        ),
+        items=(
+            item("G1", "general", None),
+            item("A1.1", "department", 1, BoundUnit(2, "supporting")),
+            item("B1", "b_class", None),
+        ),
+        unplaced=(),
+    )
 
 
-async def test_switching_makes_the_new_campaign_active_and_brings_its_people() -> None:
-    store = campaign(
+LAST_FARM = DepartmentRef(50, OLD.id, "区农业农村局", "A", ("农业农村局",))
+LAST_WATER = DepartmentRef(51, OLD.id, "区水务局", "A", ("水务局",))
+LAST_ARCHIVE = DepartmentRef(52, OLD.id, "区档案馆", "B", ("档案馆",))
+
+
+async def test_switching_saves_the_document_makes_it_active_and_brings_its_people() -> None:
+    store = RecordingAssessment(
         active=OLD,
+        departments_=[LAST_FARM, LAST_WATER, LAST_ARCHIVE],
         liaisons_elsewhere=[
             Placed(71, "区农业农村局"),
-            Placed(72, "农业农村局"),  # matched by name, never by alias: stays
+            Placed(72, "区水务局"),
             Placed(73, "区档案馆"),  # B class: not in the document, stays until /adddept
         ],
         invites_elsewhere=[Placed(81, "区水务局"), Placed(82, "区档案馆")],
     )
     checked: SwitchStore = store
-    doc = document("2020年考核")
     switched = await switch.import_as_active(
-        checked,
-        doc,
-        source_name="2020年考核.docx",
-        actor_tg_id=OFFICE,
-        now=NOW,
+        checked, document("2021年考核"), source_name="2021.docx", actor_tg_id=OFFICE, now=NOW
     )
     assert switched.created and switched.previous == OLD
-    assert store.saved == ["2020年考核.docx"]
-    assert store.moves == [((71,), (), FARM.id), ((), (81,), WATER.id)]
-    assert (switched.moved.moved, switched.moved.unmoved, switched.moved.invites_moved) == (1, 2, 1)
-    assert switched.moved.unmoved_departments == ("农业农村局", "区档案馆")
-    [(action, detail)] = store.audit
-    assert action == "liaisons_moved" and detail["campaign_id"] == NEW.id
+    assert store.saved == ["2021年考核"] and store.deactivated and store.active == NEW
+    # 水务局 is last year's 区水务局 by its alias: the name stays, so its people follow.
+    assert [(d.number, d.name) for d in store.new_departments] == [
+        (1, "区农业农村局"),
+        (2, "区水务局"),
+    ]
+    farm, water = 200, 201
+    g1, a11, b1 = 300, 301, 302
+    assert [i.code for i in store.new_items] == ["G1", "A1.1", "B1"]
+    assert store.new_items[1].owner_id == farm and store.new_items[0].owner_id is None
+    assert store.new_items[0].milestones == ("2021-06-30", "2021-09-30")
+    assert store.new_bindings == [
+        NewBinding(farm, g1),
+        NewBinding(farm, a11),
+        NewBinding(water, g1),
+        NewBinding(water, a11, "supporting"),  # the 配合单位, role kept
+    ]
+    assert b1 not in {b.item_id for b in store.new_bindings}  # no B-class department named
+    outcome = switched.outcome
+    assert (outcome.departments, outcome.items, outcome.bindings) == (2, 3, 4)
+    assert store.moves == [((71,), (), farm), ((72,), (81,), water)]
+    moved = switched.moved
+    assert (moved.moved, moved.unmoved, moved.invites_moved) == (2, 1, 1)
+    assert moved.unmoved_departments == ("区档案馆",)
+    assert [action for action, _ in store.audit] == ["import", "liaisons_moved"]
 
 
 async def test_a_document_imported_before_creates_nothing_and_moves_nobody() -> None:
@@ -367,5 +450,5 @@ async def test_a_document_imported_before_creates_nothing_and_moves_nobody() -> 
         actor_tg_id=OFFICE,
         now=NOW,
     )
-    assert not switched.created
-    assert store.saved == [] and store.wrote_nothing()
+    assert not switched.created and switched.outcome.campaign_id == NEW.id
+    assert store.wrote_nothing()

@@ -2,7 +2,8 @@
 (issue 19, point 5): adjusting the active campaign (`AdjustStore`, core.assessment.adjust),
 an item's evidence policy (`EvidencePolicyStore`, core.assessment.evidence_policy) and
 switching to a new campaign with its people following (`SwitchStore`, `FollowStore`,
-core.assessment.switch).
+core.assessment.switch) and saving a parsed document as a campaign (`CampaignWriter`,
+core.assessment.campaigns).
 
 `core.assessment.sql.SqlAssessment` implements them all over the update's unit-of-work
 session; unit tests pass recording fakes. Plain values out, staged changes in, no commit.
@@ -13,9 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
-from core.assessment.importer import ParsedDocument
+from core.assessment.importer.model import Target as ParsedTarget
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,37 @@ class Placed:
 
     id: int
     department: str
+
+
+@dataclass(frozen=True)
+class NewDepartment:
+    number: int | None
+    name: str
+    dept_class: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NewItem:
+    code: str
+    kind: str
+    owner_id: int | None  # the department of a department item
+    position: int
+    title: str
+    text: str
+    deadline: dt.date | None
+    score: Decimal | None
+    standard: str
+    milestones: tuple[str, ...]  # ISO dates of the steps its text names
+    pace_target: Decimal | None
+    targets: tuple[ParsedTarget, ...]
+
+
+@dataclass(frozen=True)
+class NewBinding:
+    department_id: int
+    item_id: int
+    role: str | None = None  # None: the lead, as every binding is unless a table says
 
 
 @dataclass(frozen=True)
@@ -137,12 +170,34 @@ class AdjustStore(CampaignReader, ItemFinder, FollowStore, Protocol):
         """The item's deadline; its bindings' "turned red" marks are cleared."""
 
 
-class SwitchStore(CampaignReader, FollowStore, Protocol):
-    """Importing a document as the active campaign, its people following."""
+class CampaignWriter(Audit, Protocol):
+    """Saving a parsed document as a campaign (core.assessment.campaigns.save_document)."""
 
     async def campaign_by_fingerprint(self, fingerprint: str) -> CampaignRef | None: ...
 
-    async def save_campaign(
-        self, doc: ParsedDocument, *, source_name: str, actor_tg_id: int | None
-    ) -> ImportOutcome:
-        """Save the document as the active campaign (or find the one it already is)."""
+    async def counts(self, campaign_id: int) -> tuple[int, int, int]:
+        """The campaign's departments, items and bindings."""
+
+    async def deactivate_campaigns(self) -> None: ...
+
+    async def add_campaign(
+        self, *, year: int | None, title: str, source_name: str, fingerprint: str, active: bool
+    ) -> int:
+        """Staged and flushed; the campaign's id."""
+
+    async def other_departments(self, campaign_id: int) -> list[DepartmentRef]:
+        """Departments of every other campaign, the newest campaign's first."""
+
+    async def add_departments(
+        self, campaign_id: int, departments: Sequence[NewDepartment]
+    ) -> list[int]:
+        """Staged and flushed; their ids, in order."""
+
+    async def add_items(self, campaign_id: int, items: Sequence[NewItem]) -> list[int]:
+        """Staged (with their targets) and flushed; their ids, in order."""
+
+    def add_bindings(self, campaign_id: int, bindings: Sequence[NewBinding]) -> None: ...
+
+
+class SwitchStore(CampaignReader, CampaignWriter, FollowStore, Protocol):
+    """Importing a document as the active campaign, its people following."""

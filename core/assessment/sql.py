@@ -1,6 +1,7 @@
 """The assessment administration Protocols (core/assessment/interfaces.py) on the
-update's unit-of-work session: `SqlAssessment` is an `AdjustStore` and a `SwitchStore`.
-It stages and flushes; the unit of work commits, never this module."""
+update's unit-of-work session: `SqlAssessment` is an `AdjustStore`, an
+`EvidencePolicyStore`, a `CampaignWriter` and a `SwitchStore`. It stages and flushes; the
+unit of work commits, never this module."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.assessment.campaigns import create_campaign
-from core.assessment.importer import ParsedDocument
 from core.assessment.interfaces import (
     CampaignRef,
     DepartmentRef,
-    ImportOutcome,
     ItemRef,
+    NewBinding,
+    NewDepartment,
+    NewItem,
     Placed,
 )
 from storage import repositories as repo
@@ -30,8 +31,11 @@ from storage.models import (
     Item,
     ItemScore,
     Report,
+    Target,
     User,
 )
+
+MAX_METRIC = 120
 
 
 def _item(item: Item) -> ItemRef:
@@ -68,11 +72,98 @@ class SqlAssessment:
         )
         return _campaign(found) if found is not None else None
 
-    async def save_campaign(
-        self, doc: ParsedDocument, *, source_name: str, actor_tg_id: int | None
-    ) -> ImportOutcome:
-        return await create_campaign(
-            self.session, doc, source_name=source_name, actor_tg_id=actor_tg_id, activate=True
+    async def counts(self, campaign_id: int) -> tuple[int, int, int]:
+        counts = []
+        for column, owner in (
+            (Department.id, Department.campaign_id),
+            (Item.id, Item.campaign_id),
+            (Binding.id, Binding.campaign_id),
+        ):
+            found = await self.session.scalar(
+                select(func.count(column)).where(owner == campaign_id)
+            )
+            counts.append(int(found or 0))
+        return counts[0], counts[1], counts[2]
+
+    async def deactivate_campaigns(self) -> None:
+        await self.session.execute(update(Campaign).values(active=False))
+
+    async def add_campaign(
+        self, *, year: int | None, title: str, source_name: str, fingerprint: str, active: bool
+    ) -> int:
+        campaign = Campaign(
+            year=year, title=title, source_name=source_name, fingerprint=fingerprint, active=active
+        )
+        self.session.add(campaign)
+        await self.session.flush()
+        return campaign.id
+
+    async def other_departments(self, campaign_id: int) -> list[DepartmentRef]:
+        found = await self.session.scalars(
+            select(Department)
+            .where(Department.campaign_id != campaign_id)
+            .order_by(Department.campaign_id.desc())
+        )
+        return [_department(d) for d in found]
+
+    async def add_departments(
+        self, campaign_id: int, departments: Sequence[NewDepartment]
+    ) -> list[int]:
+        rows = [
+            Department(
+                campaign_id=campaign_id,
+                number=d.number,
+                name=d.name,
+                dept_class=d.dept_class,
+                aliases=list(d.aliases),
+            )
+            for d in departments
+        ]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return [row.id for row in rows]
+
+    async def add_items(self, campaign_id: int, items: Sequence[NewItem]) -> list[int]:
+        rows = [
+            Item(
+                campaign_id=campaign_id,
+                code=item.code,
+                kind=item.kind,
+                department_id=item.owner_id,
+                position=item.position,
+                title=item.title,
+                text=item.text,
+                deadline=item.deadline,
+                score=item.score,
+                standard=item.standard,
+                milestones=list(item.milestones),
+                pace_target=item.pace_target,
+                targets=[
+                    Target(
+                        position=i,
+                        metric=t.metric[:MAX_METRIC],
+                        op=t.op,
+                        value=t.value,
+                        unit=t.unit,
+                    )
+                    for i, t in enumerate(item.targets)
+                ],
+            )
+            for item in items
+        ]
+        self.session.add_all(rows)
+        await self.session.flush()
+        return [row.id for row in rows]
+
+    def add_bindings(self, campaign_id: int, bindings: Sequence[NewBinding]) -> None:
+        self.session.add_all(
+            Binding(
+                campaign_id=campaign_id,
+                department_id=b.department_id,
+                item_id=b.item_id,
+                **({"role": b.role} if b.role is not None else {}),
+            )
+            for b in bindings
         )
 
     # ------------------------------------------------------------ items, departments

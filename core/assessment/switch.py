@@ -8,11 +8,11 @@ new campaign's department of the same name. A department the new document does n
 until an admin adds it with /adddept, which moves them then. The old campaign's rows are
 never changed: it stays readable and exportable as it was.
 
-`import_as_active` saves the document (`SwitchStore.save_campaign`) and moves the people in
-the same unit of work (the caller's one commit), so there is no moment where the new
-campaign is active and its liaisons still see last year's items. Both use cases take the
-store explicitly (core/assessment/interfaces.py); `core.assessment.sql.SqlAssessment` is
-the one over the update's session.
+`import_as_active` saves the document (`core.assessment.campaigns.save_document`) and
+moves the people in the same unit of work (the caller's one commit), so there is no
+moment where the new campaign is active and its liaisons still see last year's items.
+Both use cases take the store explicitly (core/assessment/interfaces.py);
+`core.assessment.sql.SqlAssessment` is the one over the update's session.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from core.assessment.campaigns import save_document
 from core.assessment.importer import ParsedDocument
 from core.assessment.interfaces import (
     CampaignRef,
@@ -123,7 +124,9 @@ async def import_as_active(
     is committed with it. A document imported before creates nothing and moves no one.
     """
     previous = await store.active_campaign()
-    outcome = await store.save_campaign(doc, source_name=source_name, actor_tg_id=actor_tg_id)
+    outcome = await save_document(
+        store, doc, source_name=source_name, actor_tg_id=actor_tg_id, now=now, activate=True
+    )
     if not outcome.created:
         return Switched(outcome, previous)
     # Moving the people is an explicit second step of the same unit of work: the caller
