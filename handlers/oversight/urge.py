@@ -25,7 +25,6 @@ from telegram.error import TelegramError
 
 from core.oversight.interfaces import DepartmentRef
 from core.oversight.urge import (
-    MAX_NOTE,
     GroupNote,
     UrgeOutcome,
     UrgePlan,
@@ -198,7 +197,7 @@ async def urge_command(turn: Turn) -> None:
         )
         return
     query = parts[1]
-    note = parts[2].strip()[:MAX_NOTE] if len(parts) > 2 else ""
+    note = parts[2] if len(parts) > 2 else ""  # trimmed by the use case
     # Urges, like reminders, go out on working days only (by the Chinese calendar).
     settings = turn.services.settings
     today = turn.now.astimezone(settings.tz).date()
