@@ -14,7 +14,8 @@ from sqlalchemy import select
 from core.people.invites import find_department
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import record_report
-from core.reporting.review import decide
+from core.reporting.sql import SqlReview
+from core.reporting.use_cases import decide
 from storage.models import Binding, Department, Item, Target
 from tests.support import updates as u
 from tests.support.botapi import SentMessage
@@ -86,7 +87,7 @@ async def report(
 async def accept(rig: DubanRig, report_id: int) -> None:
     async with rig.session() as session:
         await decide(
-            session,
+            SqlReview(session),
             report_id=report_id,
             decision="accepted",
             comment="",

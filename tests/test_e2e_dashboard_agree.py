@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from core.reporting.review import decide
+from core.reporting.sql import SqlReview
+from core.reporting.use_cases import decide
 from storage.models import Binding, Campaign
 from tests.dashboard_support import dashboard_rig, get
 from tests.office_support import FARM, ask_all, department_id, overdue_text, report
@@ -138,7 +139,7 @@ async def test_the_dashboard_and_the_screens_agree(rig: DubanRig) -> None:
     for report_id, decision in ((accepted, "accepted"), (returned, "returned")):
         async with rig.session() as session:
             await decide(
-                session,
+                SqlReview(session),
                 report_id=report_id,
                 decision=decision,
                 comment="",

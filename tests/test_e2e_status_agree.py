@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from core.reporting.review import decide
+from core.reporting.sql import SqlReview
+from core.reporting.use_cases import decide
 from storage.models import Binding, Campaign
 from tests.office_support import FARM, ask_all, overdue_text, report
 from tests.support import updates as u
@@ -107,7 +108,7 @@ async def test_screens_and_digest_agree(office: DubanRig) -> None:
     for report_id, decision in ((accepted, "accepted"), (returned, "returned")):
         async with rig.session() as session:
             await decide(
-                session,
+                SqlReview(session),
                 report_id=report_id,
                 decision=decision,
                 comment="",

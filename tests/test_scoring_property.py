@@ -26,6 +26,7 @@ from sqlalchemy import delete, select
 
 from core.assessment.adjust import add_department
 from core.assessment.campaigns import create_campaign, load_file
+from core.assessment.sql import SqlAssessment
 from core.scoring import acts
 from core.scoring.amounts import show
 from core.scoring.records import result_records, scoring_sheets
@@ -195,7 +196,11 @@ async def prepare(db: Database) -> None:
         if await session.scalar(select(Campaign.id)) is None:
             await create_campaign(session, load_file(DOCUMENT), source_name=DOCUMENT.name)
             await add_department(
-                session, name="区档案馆", dept_class="B", actor_tg_id=OFFICE.tg_id, now=OFFICE.now
+                SqlAssessment(session),
+                name="区档案馆",
+                dept_class="B",
+                actor_tg_id=OFFICE.tg_id,
+                now=OFFICE.now,
             )
             store = SqlScoring(session)
             for code, effect in VETOES.items():

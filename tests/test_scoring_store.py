@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from core.assessment.adjust import AdjustRefused, add_department, unbind
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.assessment.sql import SqlAssessment
 from core.scoring.acts import score_item
 from core.scoring.amounts import show
 from core.scoring.results import results_of
@@ -36,7 +37,11 @@ async def test_default_scheme_gives_every_department_100_in_two_blocks(db: Datab
     await load(db, BUNDLED_DOCUMENT)
     async with db.session() as session:
         await add_department(
-            session, name="区档案馆", dept_class="B", actor_tg_id=OFFICE.tg_id, now=NOW
+            SqlAssessment(session),
+            name="区档案馆",
+            dept_class="B",
+            actor_tg_id=OFFICE.tg_id,
+            now=NOW,
         )
         store = SqlScoring(session)
         book = await ensure_scheme(store, store, OFFICE)
@@ -109,7 +114,7 @@ async def test_scoring_needs_a_confirmed_scheme_then_scores_with_reasons(db: Dat
     async with db.session() as session:
         with pytest.raises(AdjustRefused) as kept:
             await unbind(
-                session,
+                SqlAssessment(session),
                 department_id=reform.department_id,
                 code="A1.1",
                 actor_tg_id=OFFICE.tg_id,

@@ -53,7 +53,8 @@ from core.export.gather import gather_export
 from core.export.sheets import SHEET_ITEMS, SHEET_OVERVIEW, write_workbook
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import record_report
-from core.reporting.review import decide
+from core.reporting.sql import SqlReview
+from core.reporting.use_cases import decide
 from core.scheduling.workdays import is_weekday
 from core.status.clauses import (
     DONE_CLAUSE,
@@ -510,7 +511,7 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                         )
                 elif latest is not None:
                     await decide(
-                        session,
+                        SqlReview(session),
                         report_id=latest,
                         decision=kind,
                         comment="",

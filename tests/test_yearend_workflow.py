@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from core.people.permissions import Role
 from core.reporting.evidence import EvidenceStore
 from core.reporting.reports import record_report
-from core.reporting.review import decide
+from core.reporting.sql import SqlReview
+from core.reporting.use_cases import decide
 from core.scheduling.workdays import is_chinese_working_day
 from core.scoring.acts import score_item
 from core.scoring.engine import in_rank_order
@@ -107,7 +108,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             now=start.now - dt.timedelta(days=30),
         )
         await decide(
-            session,
+            SqlReview(session),
             report_id=recorded.report_id,
             decision="accepted",
             comment="",

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from core.assessment.adjust import add_department
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
+from core.assessment.sql import SqlAssessment
 from core.scoring.acts import apply_veto, score_item
 from core.scoring.sql import SqlScoring
 from core.scoring.usecases import Actor, confirm_scheme, define_veto, ensure_scheme
@@ -33,7 +34,9 @@ async def campaign_with_scheme(session: AsyncSession, now: dt.datetime) -> int:
 async def confirm_with_vetoes(session: AsyncSession, now: dt.datetime) -> None:
     """On the active campaign: 区档案馆 added (class B), the default scheme and three veto
     conditions (one of each effect) confirmed."""
-    await add_department(session, name=ARCHIVE, dept_class="B", actor_tg_id=OFFICE_ID, now=now)
+    await add_department(
+        SqlAssessment(session), name=ARCHIVE, dept_class="B", actor_tg_id=OFFICE_ID, now=now
+    )
     store = SqlScoring(session)
     actor = Actor(OFFICE_ID, now)
     await ensure_scheme(store, store, actor)

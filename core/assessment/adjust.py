@@ -1,9 +1,9 @@
 """Admin adjustments of the active campaign: add a department, bind and unbind an item,
 set an item's deadline.
 
-Each use case checks everything first and raises `AdjustRefused` (nothing staged), or
-makes its change and writes one audit-log row (flushed); the caller's use case commits
-and replies after.
+Each use case takes an `AdjustStore` (core/assessment/interfaces.py) explicitly, checks
+everything first and raises `AdjustRefused` (nothing staged), or makes its change and
+writes one audit-log row (flushed); the caller's unit of work commits and replies after.
 Reports are never deleted: a binding that has reports cannot be removed.
 """
 
@@ -14,14 +14,10 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.assessment.campaigns import bind_new_department, default_aliases
+from core.assessment.campaigns import binds, default_aliases
+from core.assessment.interfaces import AdjustStore, CampaignRef, DepartmentRef, ItemRef
 from core.assessment.switch import Moved, follow_active_campaign
 from core.text.matching import normalize, normalize_code
-from storage import repositories as repo
-from storage.models import AuditLog, Binding, Campaign, Department, Item, ItemScore, Report
 
 MAX_NAME_LENGTH = 60
 CLASS_FLAGS = {"a": "A", "a类": "A", "b": "B", "b类": "B"}
@@ -39,20 +35,16 @@ class AdjustRefused(Exception):
         self.department = department
 
 
-async def _campaign(session: AsyncSession) -> Campaign:
-    campaign = await repo.active_campaign(session)
+async def _campaign(store: AdjustStore) -> CampaignRef:
+    campaign = await store.active_campaign()
     if campaign is None:
         raise AdjustRefused("no_campaign")
     return campaign
 
 
-async def _item(session: AsyncSession, campaign: Campaign, code_text: str) -> Item:
+async def _item(store: AdjustStore, campaign: CampaignRef, code_text: str) -> ItemRef:
     code = normalize_code(code_text)
-    item = None
-    if code is not None:
-        item = await session.scalar(
-            select(Item).where(Item.campaign_id == campaign.id, Item.code == code)
-        )
+    item = await store.item(campaign.id, code) if code is not None else None
     if item is None:
         raise AdjustRefused("no_item", (code or code_text)[:20])
     return item
@@ -91,7 +83,7 @@ class DepartmentAdded:
 
 
 async def add_department(
-    session: AsyncSession, *, name: str, dept_class: str, actor_tg_id: int, now: dt.datetime
+    store: AdjustStore, *, name: str, dept_class: str, actor_tg_id: int, now: dt.datetime
 ) -> DepartmentAdded:
     """Add a department to the active campaign, bound to what its class answers for.
 
@@ -100,44 +92,41 @@ async def add_department(
     """
     if dept_class not in ("A", "B"):
         raise ValueError(dept_class)
-    campaign = await _campaign(session)
+    campaign = await _campaign(store)
     name = clean_department_name(name)
     wanted = normalize(name)
-    for existing in await repo.departments(session, campaign.id):
-        forms = {normalize(existing.name), *(normalize(a) for a in existing.aliases or ())}
-        if wanted in forms:
+    for existing in await store.departments(campaign.id):
+        if wanted in {normalize(existing.name), *(normalize(a) for a in existing.aliases)}:
             raise AdjustRefused("duplicate", existing.name)
-    numbers = await session.scalar(
-        select(func.max(Department.number)).where(Department.campaign_id == campaign.id)
-    )
-    department = Department(
+    # A-class departments are numbered in the document's order; a new one goes last.
+    number = (await store.last_number(campaign.id) or 0) + 1 if dept_class == "A" else None
+    department_id = await store.add_department(
         campaign_id=campaign.id,
-        # A-class departments are numbered in the document's order; a new one goes last.
-        number=(numbers or 0) + 1 if dept_class == "A" else None,
+        number=number,
         name=name,
         dept_class=dept_class,
         aliases=default_aliases(name),
     )
-    session.add(department)
-    await session.flush()
-    bindings = await bind_new_department(session, department)
-    moved = await session.run_sync(follow_active_campaign, campaign.id, actor_tg_id)
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="add_department",
-            detail={
-                "campaign_id": campaign.id,
-                "department_id": department.id,
-                "name": name,
-                "class": dept_class,
-                "bindings": bindings,
-            },
-        )
+    bindings = 0
+    for item in await store.items(campaign.id):
+        if binds(item.kind, item.owner_id, department_id, dept_class):
+            store.add_binding(campaign_id=campaign.id, department_id=department_id, item_id=item.id)
+            bindings += 1
+    moved = await follow_active_campaign(store, campaign.id, actor_tg_id=actor_tg_id, now=now)
+    store.log(
+        "add_department",
+        {
+            "campaign_id": campaign.id,
+            "department_id": department_id,
+            "name": name,
+            "class": dept_class,
+            "bindings": bindings,
+        },
+        actor_tg_id=actor_tg_id,
+        now=now,
     )
-    await session.flush()
-    return DepartmentAdded(department.id, name, dept_class, bindings, campaign.year, moved)
+    await store.flush()
+    return DepartmentAdded(department_id, name, dept_class, bindings, campaign.year, moved)
 
 
 # ---------------------------------------------------------------- /bind, /unbind
@@ -162,15 +151,17 @@ class BindingChanged:
     title: str
 
 
-async def _department(session: AsyncSession, campaign: Campaign, department_id: int) -> Department:
-    department = await session.get(Department, department_id)
+async def _department(
+    store: AdjustStore, campaign: CampaignRef, department_id: int
+) -> DepartmentRef:
+    department = await store.department(department_id)
     if department is None or department.campaign_id != campaign.id:
         raise AdjustRefused("no_department")
     return department
 
 
 async def bind(
-    session: AsyncSession,
+    store: AdjustStore,
     *,
     department_id: int,
     code: str,
@@ -178,29 +169,24 @@ async def bind(
     now: dt.datetime,
 ) -> BindingChanged:
     """Bind an item of the active campaign to a department of it."""
-    campaign = await _campaign(session)
-    department = await _department(session, campaign, department_id)
-    item = await _item(session, campaign, code)
-    exists = await session.scalar(
-        select(Binding.id).where(Binding.department_id == department.id, Binding.item_id == item.id)
-    )
-    if exists is not None:
+    campaign = await _campaign(store)
+    department = await _department(store, campaign, department_id)
+    item = await _item(store, campaign, code)
+    if await store.binding(department.id, item.id) is not None:
         raise AdjustRefused("already_bound", item.code, department.name)
-    session.add(Binding(campaign_id=campaign.id, department_id=department.id, item_id=item.id))
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="bind",
-            detail={"department_id": department.id, "item_id": item.id, "code": item.code},
-        )
+    store.add_binding(campaign_id=campaign.id, department_id=department.id, item_id=item.id)
+    store.log(
+        "bind",
+        {"department_id": department.id, "item_id": item.id, "code": item.code},
+        actor_tg_id=actor_tg_id,
+        now=now,
     )
-    await session.flush()
+    await store.flush()
     return BindingChanged(department.name, item.code, item.title)
 
 
 async def unbind(
-    session: AsyncSession,
+    store: AdjustStore,
     *,
     department_id: int,
     code: str,
@@ -208,34 +194,27 @@ async def unbind(
     now: dt.datetime,
 ) -> BindingChanged:
     """Remove a binding that has no reports (reports, and so their bindings, stay)."""
-    campaign = await _campaign(session)
-    department = await _department(session, campaign, department_id)
-    item = await _item(session, campaign, code)
-    binding = await session.scalar(
-        select(Binding).where(Binding.department_id == department.id, Binding.item_id == item.id)
-    )
-    if binding is None:
+    campaign = await _campaign(store)
+    department = await _department(store, campaign, department_id)
+    item = await _item(store, campaign, code)
+    binding_id = await store.binding(department.id, item.id)
+    if binding_id is None:
         raise AdjustRefused("not_bound", item.code, department.name)
     # Count the rows themselves, not the binding's counter: a report is never lost.
-    reports = int(
-        await session.scalar(select(func.count(Report.id)).where(Report.binding_id == binding.id))
-        or 0
-    )
+    reports = await store.report_count(binding_id)
     if reports:
         raise AdjustRefused("has_reports", str(reports), department.name)
     # A scored binding keeps its score (issue 20): removing it would drop a score unlogged.
-    if await session.get(ItemScore, binding.id) is not None:
+    if await store.scored(binding_id):
         raise AdjustRefused("has_score", item.code, department.name)
-    await session.delete(binding)
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="unbind",
-            detail={"department_id": department.id, "item_id": item.id, "code": item.code},
-        )
+    await store.remove_binding(binding_id)
+    store.log(
+        "unbind",
+        {"department_id": department.id, "item_id": item.id, "code": item.code},
+        actor_tg_id=actor_tg_id,
+        now=now,
     )
-    await session.flush()
+    await store.flush()
     return BindingChanged(department.name, item.code, item.title)
 
 
@@ -251,29 +230,23 @@ class DeadlineSet:
 
 
 async def set_deadline(
-    session: AsyncSession, *, code: str, deadline: dt.date, actor_tg_id: int, now: dt.datetime
+    store: AdjustStore, *, code: str, deadline: dt.date, actor_tg_id: int, now: dt.datetime
 ) -> DeadlineSet:
     """Set an item's deadline. Its bindings' "turned red" marks are cleared, so an item
     that goes past its new deadline is told again."""
-    campaign = await _campaign(session)
-    item = await _item(session, campaign, code)
-    old = item.deadline
-    item.deadline = deadline
-    await session.execute(
-        update(Binding).where(Binding.item_id == item.id).values(red_reported_at=None)
+    campaign = await _campaign(store)
+    item = await _item(store, campaign, code)
+    await store.set_deadline(item.id, deadline)
+    store.log(
+        "deadline",
+        {
+            "item_id": item.id,
+            "code": item.code,
+            "old": item.deadline.isoformat() if item.deadline else None,
+            "new": deadline.isoformat(),
+        },
+        actor_tg_id=actor_tg_id,
+        now=now,
     )
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="deadline",
-            detail={
-                "item_id": item.id,
-                "code": item.code,
-                "old": old.isoformat() if old else None,
-                "new": deadline.isoformat(),
-            },
-        )
-    )
-    await session.flush()
-    return DeadlineSet(item.code, item.title, old, deadline)
+    await store.flush()
+    return DeadlineSet(item.code, item.title, item.deadline, deadline)

@@ -1,36 +1,40 @@
-"""Creating a campaign from a parsed assessment document, and finding the active one.
+"""Saving a parsed assessment document as a campaign, and the rules of its structure.
 
-Bindings follow the document's structure: general items go to every department,
-department items to their own department, the B-class item to each B-class department.
+Bindings follow the document's structure (`binds`): general items go to every
+department, department items to their own department, the B-class item to each B-class
+department, and a table's further lead units and 配合单位 to the item too (role kept).
 Importing a document whose structure was imported before creates nothing new.
+
+`save_document` is the use case, on a `CampaignWriter` (core/assessment/interfaces.py);
+`create_campaign` runs it over a bare session for the callers that hold one and no unit
+of work of an update (the seed at start-up, the CLI, benchmarks and tests).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.assessment.importer import ParsedDocument, load_document
+from core.assessment.interfaces import (
+    CampaignWriter,
+    DepartmentRef,
+    ImportOutcome,
+    NewBinding,
+    NewDepartment,
+    NewItem,
+)
+from core.assessment.sql import SqlAssessment
 from core.supervision.milestones import as_stored, dated_steps
 from core.supervision.pace import pace_target_of
-from core.text.matching import Named, normalize
-from storage.models import AuditLog, Binding, Campaign, Department, Item, Target
+from core.text.matching import normalize
 
 BUNDLED_DOCUMENT = (
     Path(__file__).resolve().parent / "importer" / "samples" / "assessment-2020-annex3.txt"
 )
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    campaign_id: int
-    created: bool
-    departments: int
-    items: int
-    bindings: int
+MAX_TITLE = 120
 
 
 def default_aliases(name: str) -> list[str]:
@@ -43,6 +47,100 @@ def default_aliases(name: str) -> list[str]:
     return aliases
 
 
+def binds(kind: str, owner_id: int | None, department_id: int, dept_class: str) -> bool:
+    """Whether an item of `kind` (a department item: owned by `owner_id`) is bound to a
+    department of `dept_class`: general items to all, the B-class item to B-class ones."""
+    if kind == "general":
+        return True
+    if kind == "b_class":
+        return dept_class == "B"
+    return owner_id == department_id
+
+
+async def save_document(
+    writer: CampaignWriter,
+    doc: ParsedDocument,
+    *,
+    source_name: str,
+    actor_tg_id: int | None,
+    now: dt.datetime,
+    activate: bool = True,
+) -> ImportOutcome:
+    """Save the document as a campaign (or find the one it already is); staged and
+    flushed, never committed. A handful of statements whatever the document's size."""
+    fingerprint = doc.fingerprint()
+    existing = await writer.campaign_by_fingerprint(fingerprint)
+    if existing is not None:
+        return ImportOutcome(existing.id, False, *await writer.counts(existing.id))
+
+    if activate:
+        await writer.deactivate_campaigns()
+    campaign_id = await writer.add_campaign(
+        year=doc.year,
+        title=doc.title or source_name,
+        source_name=source_name[:300],
+        fingerprint=fingerprint,
+        active=activate,
+    )
+    known = known_departments(await writer.other_departments(campaign_id))
+    new_departments = []
+    for parsed in doc.departments:
+        name, aliases = matched_name(parsed.name, known)
+        new_departments.append(
+            NewDepartment(parsed.number, name, parsed.dept_class, tuple(aliases))
+        )
+    department_ids = await writer.add_departments(campaign_id, new_departments)
+    # number -> (id, class)
+    departments = {
+        parsed.number: (department_id, parsed.dept_class)
+        for parsed, department_id in zip(doc.departments, department_ids, strict=True)
+    }
+
+    new_items = []
+    for position, parsed_item in enumerate(doc.items):
+        owner = departments.get(parsed_item.department_number or -1)
+        new_items.append(
+            NewItem(
+                code=parsed_item.code,
+                kind=parsed_item.kind,
+                owner_id=owner[0] if owner and parsed_item.kind == "department" else None,
+                position=position,
+                title=parsed_item.title[:MAX_TITLE],
+                text=parsed_item.text,
+                deadline=parsed_item.deadline,
+                score=parsed_item.score,
+                standard=parsed_item.standard,
+                # Supervision (issue 22): every dated step of the text, and pacing.
+                milestones=tuple(as_stored(dated_steps(parsed_item.text, doc.year))),
+                pace_target=pace_target_of(parsed_item.targets),
+                targets=parsed_item.targets,
+            )
+        )
+    item_ids = await writer.add_items(campaign_id, new_items)
+
+    bindings = [
+        NewBinding(department_id, item_id)
+        for department_id, dept_class in departments.values()
+        for item, item_id in zip(new_items, item_ids, strict=True)
+        if binds(item.kind, item.owner_id, department_id, dept_class)
+    ]
+    # A table's further lead units and 配合单位 answer for the item too (role kept).
+    for item, item_id, parsed_item in zip(new_items, item_ids, doc.items, strict=True):
+        for unit in parsed_item.units:
+            other = departments.get(unit.department_number)
+            if other is not None and not binds(item.kind, item.owner_id, *other):
+                bindings.append(NewBinding(other[0], item_id, unit.role))
+    writer.add_bindings(campaign_id, bindings)
+    writer.log(
+        "import",
+        {"campaign_id": campaign_id, "source": source_name, "year": doc.year},
+        actor_tg_id=actor_tg_id,
+        now=now,
+    )
+    await writer.flush()
+    return ImportOutcome(campaign_id, True, len(departments), len(new_items), len(bindings))
+
+
 async def create_campaign(
     session: AsyncSession,
     doc: ParsedDocument,
@@ -51,125 +149,40 @@ async def create_campaign(
     actor_tg_id: int | None = None,
     activate: bool = True,
 ) -> ImportOutcome:
-    """Save the document as a campaign (or find the one it already is), flushed, not committed."""
-    fingerprint = doc.fingerprint()
-    existing = await session.scalar(select(Campaign).where(Campaign.fingerprint == fingerprint))
-    if existing is not None:
-        counts = await _counts(session, existing.id)
-        return ImportOutcome(existing.id, False, *counts)
-
-    if activate:
-        await session.execute(update(Campaign).values(active=False))
-    campaign = Campaign(
-        year=doc.year,
-        title=doc.title or source_name,
-        source_name=source_name[:300],
-        fingerprint=fingerprint,
-        active=activate,
+    """`save_document` in `session` (flushed, not committed), for a caller outside an
+    update's unit of work; now is the moment it runs."""
+    return await save_document(
+        SqlAssessment(session),
+        doc,
+        source_name=source_name,
+        actor_tg_id=actor_tg_id,
+        now=dt.datetime.now(dt.UTC),
+        activate=activate,
     )
-    session.add(campaign)
-    await session.flush()
-
-    known = await _known_departments(session, campaign.id)
-    departments: dict[int, Department] = {}
-    for parsed in doc.departments:
-        name, aliases = _matched_name(parsed.name, known)
-        department = Department(
-            campaign_id=campaign.id,
-            number=parsed.number,
-            name=name,
-            dept_class=parsed.dept_class,
-            aliases=aliases,
-        )
-        session.add(department)
-        departments[parsed.number] = department
-    await session.flush()
-
-    items: list[Item] = []
-    for position, parsed_item in enumerate(doc.items):
-        owner = departments.get(parsed_item.department_number or -1)
-        item = Item(
-            campaign_id=campaign.id,
-            code=parsed_item.code,
-            kind=parsed_item.kind,
-            department_id=owner.id if owner and parsed_item.kind == "department" else None,
-            position=position,
-            title=parsed_item.title[:120],
-            text=parsed_item.text,
-            deadline=parsed_item.deadline,
-            score=parsed_item.score,
-            standard=parsed_item.standard,
-            # Supervision (issue 22): every dated step of the text, and pacing.
-            milestones=as_stored(dated_steps(parsed_item.text, doc.year)),
-            pace_target=pace_target_of(parsed_item.targets),
-            targets=[
-                Target(position=i, metric=t.metric[:120], op=t.op, value=t.value, unit=t.unit)
-                for i, t in enumerate(parsed_item.targets)
-            ],
-        )
-        session.add(item)
-        items.append(item)
-    await session.flush()
-
-    bindings = 0
-    for department in departments.values():
-        for item in items:
-            if _binds(item, department):
-                session.add(
-                    Binding(campaign_id=campaign.id, department_id=department.id, item_id=item.id)
-                )
-                bindings += 1
-    # A table's further lead units and 配合单位 answer for the item too (role kept).
-    for item, parsed_item in zip(items, doc.items, strict=True):
-        for unit in parsed_item.units:
-            other = departments.get(unit.department_number)
-            if other is not None and not _binds(item, other):
-                session.add(
-                    Binding(
-                        campaign_id=campaign.id,
-                        department_id=other.id,
-                        item_id=item.id,
-                        role=unit.role,
-                    )
-                )
-                bindings += 1
-    session.add(
-        AuditLog(
-            actor_tg_id=actor_tg_id,
-            action="import",
-            detail={"campaign_id": campaign.id, "source": source_name, "year": doc.year},
-        )
-    )
-    await session.flush()
-    return ImportOutcome(campaign.id, True, len(departments), len(items), bindings)
 
 
-async def _known_departments(session: AsyncSession, campaign_id: int) -> list[Named]:
-    """Departments of earlier campaigns, newest first: a new document's 发改局 is last
-    year's 区发展改革局, so its liaisons follow it (core.assessment.switch)."""
-    rows = await session.execute(
-        select(Department.id, Department.name, Department.aliases)
-        .where(Department.campaign_id != campaign_id)
-        .order_by(Department.campaign_id.desc())
-    )
-    known: list[Named] = []
+def known_departments(others: list[DepartmentRef]) -> list[DepartmentRef]:
+    """Departments of earlier campaigns (newest first), one per name: a new document's
+    发改局 is last year's 区发展改革局, so its liaisons follow it (core.assessment.switch)."""
+    known: list[DepartmentRef] = []
     seen: set[str] = set()
-    for department_id, name, aliases in rows:
-        if normalize(name) not in seen:
-            seen.add(normalize(name))
-            known.append(Named(department_id, name, tuple(aliases or ())))
+    for department in others:
+        if normalize(department.name) not in seen:
+            seen.add(normalize(department.name))
+            known.append(department)
     return known
 
 
-def _matched_name(name: str, known: list[Named]) -> tuple[str, list[str]]:
+def matched_name(name: str, known: list[DepartmentRef]) -> tuple[str, list[str]]:
     """The existing department's name and aliases if `name` is its name or one of its
     aliases (the newest campaign's first); else `name` and its default aliases. Exact
     only: a looser match could hand 区水利局's liaisons to 区水利局服务中心."""
     wanted = normalize(name)
     found = [
-        named
-        for named in known
-        if wanted in {normalize(named.name), *(normalize(alias) for alias in named.aliases)}
+        department
+        for department in known
+        if wanted
+        in {normalize(department.name), *(normalize(alias) for alias in department.aliases)}
     ]
     if found:
         match = found[0]
@@ -178,44 +191,6 @@ def _matched_name(name: str, known: list[Named]) -> tuple[str, list[str]]:
             aliases.append(name)
         return match.name, aliases or default_aliases(match.name)
     return name, default_aliases(name)
-
-
-def _binds(item: Item, department: Department) -> bool:
-    if item.kind == "general":
-        return True
-    if item.kind == "b_class":
-        return department.dept_class == "B"
-    return item.department_id == department.id
-
-
-async def bind_new_department(session: AsyncSession, department: Department) -> int:
-    """Bind a department added after import to the items its class answers for."""
-    items = (
-        await session.scalars(select(Item).where(Item.campaign_id == department.campaign_id))
-    ).all()
-    count = 0
-    for item in items:
-        if _binds(item, department):
-            session.add(
-                Binding(
-                    campaign_id=department.campaign_id, department_id=department.id, item_id=item.id
-                )
-            )
-            count += 1
-    return count
-
-
-async def _counts(session: AsyncSession, campaign_id: int) -> tuple[int, int, int]:
-    from sqlalchemy import func
-
-    departments = await session.scalar(
-        select(func.count(Department.id)).where(Department.campaign_id == campaign_id)
-    )
-    items = await session.scalar(select(func.count(Item.id)).where(Item.campaign_id == campaign_id))
-    bindings = await session.scalar(
-        select(func.count(Binding.id)).where(Binding.campaign_id == campaign_id)
-    )
-    return int(departments or 0), int(items or 0), int(bindings or 0)
 
 
 def load_file(path: Path, *, year: int | None = None) -> ParsedDocument:

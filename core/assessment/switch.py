@@ -8,25 +8,28 @@ new campaign's department of the same name. A department the new document does n
 until an admin adds it with /adddept, which moves them then. The old campaign's rows are
 never changed: it stays readable and exportable as it was.
 
-`import_as_active` saves the document with `core.assessment.campaigns.create_campaign` and moves
-the people in the same unit of work (the caller's one commit), so there is no moment where
-the new campaign is active and its liaisons still see last year's items.
+`import_as_active` saves the document (`core.assessment.campaigns.save_document`) and
+moves the people in the same unit of work (the caller's one commit), so there is no
+moment where the new campaign is active and its liaisons still see last year's items.
+Both use cases take the store explicitly (core/assessment/interfaces.py);
+`core.assessment.sql.SqlAssessment` is the one over the update's session.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
-
-from core.assessment.campaigns import ImportOutcome, create_campaign
+from core.assessment.campaigns import save_document
 from core.assessment.importer import ParsedDocument
+from core.assessment.interfaces import (
+    CampaignRef,
+    FollowStore,
+    ImportOutcome,
+    SwitchStore,
+)
 from core.text.matching import normalize
-from storage import repositories as repo
-from storage.models import ROLE_LIAISON, AuditLog, Campaign, Department, Invite, User
 
 
 @dataclass(frozen=True)
@@ -39,65 +42,54 @@ class Moved:
     invites_moved: int = 0
 
 
-def follow_active_campaign(session: Session, campaign_id: int, actor_tg_id: int | None) -> Moved:
+async def follow_active_campaign(
+    store: FollowStore, campaign_id: int, *, actor_tg_id: int | None, now: dt.datetime
+) -> Moved:
     """Move liaisons and unused invites of other campaigns' departments to `campaign_id`'s
-    department of the same name. Synchronous (called through `AsyncSession.run_sync`,
-    where the sync session API is usable under asyncio); stages the changes, never
-    commits. Three queries and one UPDATE per receiving department."""
-    targets = {
-        normalize(name): department_id
-        for department_id, name in session.execute(
-            select(Department.id, Department.name).where(Department.campaign_id == campaign_id)
-        )
-    }
-    liaisons = session.execute(
-        select(User.id, Department.name)
-        .join(Department, Department.id == User.department_id)
-        .where(User.role == ROLE_LIAISON, Department.campaign_id != campaign_id)
-    ).all()
-    invites = session.execute(
-        select(Invite.id, Department.name)
-        .join(Department, Department.id == Invite.department_id)
-        .where(Invite.used_by.is_(None), Department.campaign_id != campaign_id)
-    ).all()
+    department of the same name; staged, never committed. Three reads and one UPDATE
+    per receiving department, whatever the number of people."""
+    targets = {normalize(d.name): d.id for d in await store.departments(campaign_id)}
+    liaisons, invites = await store.placed_elsewhere(campaign_id)
 
     users_to: dict[int, list[int]] = defaultdict(list)
     left_behind: set[str] = set()
-    for user_id, name in liaisons:
-        target = targets.get(normalize(name))
+    for liaison in liaisons:
+        target = targets.get(normalize(liaison.department))
         if target is None:
-            left_behind.add(name)
+            left_behind.add(liaison.department)
         else:
-            users_to[target].append(user_id)
+            users_to[target].append(liaison.id)
     invites_to: dict[int, list[int]] = defaultdict(list)
-    for invite_id, name in invites:
-        target = targets.get(normalize(name))
+    for invite in invites:
+        target = targets.get(normalize(invite.department))
         if target is not None:
-            invites_to[target].append(invite_id)
+            invites_to[target].append(invite.id)
 
-    for target, ids in users_to.items():
-        session.execute(update(User).where(User.id.in_(ids)).values(department_id=target))
-    for target, ids in invites_to.items():
-        session.execute(update(Invite).where(Invite.id.in_(ids)).values(department_id=target))
+    for target in sorted(users_to.keys() | invites_to.keys()):
+        await store.move(
+            liaisons=users_to.get(target, []),
+            invites=invites_to.get(target, []),
+            department_id=target,
+        )
+    moved_count = sum(len(ids) for ids in users_to.values())
     moved = Moved(
-        moved=sum(len(ids) for ids in users_to.values()),
-        unmoved=len(liaisons) - sum(len(ids) for ids in users_to.values()),
+        moved=moved_count,
+        unmoved=len(liaisons) - moved_count,
         unmoved_departments=tuple(sorted(left_behind)),
         invites_moved=sum(len(ids) for ids in invites_to.values()),
     )
     if moved.moved or moved.unmoved or moved.invites_moved:
-        session.add(
-            AuditLog(
-                actor_tg_id=actor_tg_id,
-                action="liaisons_moved",
-                detail={
-                    "campaign_id": campaign_id,
-                    "moved": moved.moved,
-                    "unmoved": moved.unmoved,
-                    "unmoved_departments": list(moved.unmoved_departments),
-                    "invites_moved": moved.invites_moved,
-                },
-            )
+        store.log(
+            "liaisons_moved",
+            {
+                "campaign_id": campaign_id,
+                "moved": moved.moved,
+                "unmoved": moved.unmoved,
+                "unmoved_departments": list(moved.unmoved_departments),
+                "invites_moved": moved.invites_moved,
+            },
+            actor_tg_id=actor_tg_id,
+            now=now,
         )
     return moved
 
@@ -105,7 +97,7 @@ def follow_active_campaign(session: Session, campaign_id: int, actor_tg_id: int 
 @dataclass(frozen=True)
 class Switched:
     outcome: ImportOutcome
-    previous: Campaign | None  # the campaign that was active before (None: the first one)
+    previous: CampaignRef | None  # the campaign that was active before (None: the first one)
     moved: Moved = field(default_factory=Moved)
 
     @property
@@ -113,32 +105,33 @@ class Switched:
         return self.outcome.created
 
 
-async def already_imported(session: AsyncSession, doc: ParsedDocument) -> Campaign | None:
+async def already_imported(store: SwitchStore, doc: ParsedDocument) -> CampaignRef | None:
     """The campaign this document was imported as before, if it was."""
-    found: Campaign | None = await session.scalar(
-        select(Campaign).where(Campaign.fingerprint == doc.fingerprint())
-    )
-    return found
+    return await store.campaign_by_fingerprint(doc.fingerprint())
 
 
 async def import_as_active(
-    session: AsyncSession, doc: ParsedDocument, *, source_name: str, actor_tg_id: int | None
+    store: SwitchStore,
+    doc: ParsedDocument,
+    *,
+    source_name: str,
+    actor_tg_id: int | None,
+    now: dt.datetime,
 ) -> Switched:
     """Create the campaign, make it active and move the liaisons; staged, not committed.
 
-    Whatever else the caller staged in `session` (e.g. dropping the pending upload) is
-    committed with it by the caller. A document imported before creates nothing.
+    Whatever else the caller staged in the same unit (e.g. dropping the pending upload)
+    is committed with it. A document imported before creates nothing and moves no one.
     """
-    previous = await repo.active_campaign(session)
-    existing = await already_imported(session, doc)
-    if existing is not None:
-        outcome = await create_campaign(session, doc, source_name=source_name, activate=True)
-        return Switched(outcome, previous)
-
-    outcome = await create_campaign(
-        session, doc, source_name=source_name, actor_tg_id=actor_tg_id, activate=True
+    previous = await store.active_campaign()
+    outcome = await save_document(
+        store, doc, source_name=source_name, actor_tg_id=actor_tg_id, now=now, activate=True
     )
+    if not outcome.created:
+        return Switched(outcome, previous)
     # Moving the people is an explicit second step of the same unit of work: the caller
     # commits both together, so the new campaign is never active without its liaisons.
-    moved = await session.run_sync(follow_active_campaign, outcome.campaign_id, actor_tg_id)
+    moved = await follow_active_campaign(
+        store, outcome.campaign_id, actor_tg_id=actor_tg_id, now=now
+    )
     return Switched(outcome, previous, moved)

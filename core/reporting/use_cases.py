@@ -4,7 +4,8 @@ Each takes plain values and the Protocol it needs (core/reporting/interfaces.py)
 its writes through it, and returns what happened; it never commits (the caller's unit
 of work does, once) and never talks to Telegram (the handler turns the outcome into
 words). The quick report is the full example: refusals are values, not exceptions, so
-the handler says one clear thing and nothing was written.
+the handler says one clear thing and nothing was written. Review (accept, return) raises
+`ReviewRefused` before staging anything, so a refused decision writes nothing.
 """
 
 from __future__ import annotations
@@ -14,10 +15,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from core.reporting.interfaces import ItemReader, QuickReportStore
+from core.reporting.interfaces import ItemReader, QuickReportStore, ReviewReader, ReviewStore
 from core.reporting.quick import QuickCaption
 from core.reporting.reports import ItemView, NewEvidence, Recorded, ReportRefused
-from storage.models import STATUS_IN_PROGRESS
+from core.reporting.review import (
+    DECISIONS,
+    MAX_COMMENT,
+    Decided,
+    PendingReport,
+    ReportEvidence,
+    ReviewFailure,
+    ReviewRefused,
+    refusal_of,
+)
+from storage.models import REVIEW_ACCEPTED, STATUS_IN_PROGRESS
 
 
 class Refusal(StrEnum):
@@ -99,3 +110,94 @@ async def quick_report(
     except ReportRefused:  # refused before anything was staged
         return QuickOutcome(refusal=Refusal.UNAVAILABLE)
     return QuickOutcome(recorded=recorded)
+
+
+# ---------------------------------------------------------------- review (审核)
+
+
+async def pending_review(reader: ReviewReader, *, limit: int) -> tuple[list[PendingReport], int]:
+    """/review: the reports awaiting review, oldest first (at most `limit`), and how many."""
+    return await reader.pending_reports(limit=limit)
+
+
+async def review_evidence(
+    reader: ReviewReader, report_id: int
+) -> tuple[str | None, list[ReportEvidence]]:
+    """The files of one report, for the reviewer to look at."""
+    return await reader.report_evidence(report_id)
+
+
+async def open_return(reader: ReviewReader, report_id: int) -> PendingReport:
+    """The report the office is about to return (asking for a comment first), or
+    `ReviewRefused` saying why it cannot be returned. Changes nothing."""
+    found, _total = await reader.pending_reports(limit=1, report_id=report_id)
+    if found:
+        return found[0]
+    refused = refusal_of(await reader.under_review(report_id))
+    raise refused or ReviewRefused(ReviewFailure.ALREADY)  # decided in between
+
+
+async def decide(
+    store: ReviewStore,
+    *,
+    report_id: int,
+    decision: str,
+    comment: str,
+    reviewer_tg_id: int,
+    now: dt.datetime,
+    rectification_due: dt.date | None = None,
+) -> Decided:
+    """Accept or return a pending report, staged and flushed; the caller's unit commits.
+
+    The report's binding follows only while the report is its latest. Returning the
+    latest report with `rectification_due` opens a rectification (整改) due then;
+    accepting it ends any (issue 22). `ReviewRefused` before anything is staged when the
+    report is missing, was never pending, or was decided (even by someone a moment ago).
+    """
+    if decision not in DECISIONS:
+        raise ValueError(f"unknown decision {decision!r}")
+    report = await store.under_review(report_id)
+    refused = refusal_of(report)
+    if refused is not None or report is None:
+        raise refused or ReviewRefused(ReviewFailure.NOT_FOUND)
+    # Only one decision wins: the state changes only from pending.
+    if not await store.claim(report_id, decision):
+        raise ReviewRefused(ReviewFailure.ALREADY)
+    comment = comment[:MAX_COMMENT]
+    await store.add_review(
+        report_id=report_id,
+        reviewer_tg_id=reviewer_tg_id,
+        decision=decision,
+        comment=comment,
+        now=now,
+    )
+    accepted = decision == REVIEW_ACCEPTED
+    opened = None if accepted or not report.is_latest else rectification_due
+    if report.is_latest:
+        await store.set_binding_review(
+            report.binding_id, decision, end_rectification=accepted, rectification_due=opened
+        )
+    store.log(
+        "review",
+        {
+            "report_id": report_id,
+            "decision": decision,
+            "rectification_due": opened.isoformat() if opened is not None else None,
+        },
+        actor_tg_id=reviewer_tg_id,
+        now=now,
+    )
+    liaisons = await store.liaisons(report.department_id)
+    await store.flush()
+    return Decided(
+        report_id=report_id,
+        decision=decision,
+        comment=comment,
+        department_id=report.department_id,
+        department_name=report.department_name,
+        code=report.code,
+        title=report.title,
+        binding_updated=report.is_latest,
+        liaisons=tuple(liaisons),
+        rectification_due=opened,
+    )

@@ -3,7 +3,8 @@
 
 The department is matched forgivingly; several matches get one button each.
 Callback data: `adj:b:<department id>:<code>` (bind), `adj:u:<department id>:<code>`
-(unbind). Each use case commits once in `core.assessment.adjust`; the reply comes after.
+(unbind). Each is a use case of `core.assessment.adjust`, given `SqlAssessment` over the
+update's unit of work, which commits once; the reply comes after.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.assessment import adjust
 from core.assessment.adjust import AdjustRefused
+from core.assessment.sql import SqlAssessment
 from core.people.invites import find_department
 from core.text.dates import BadDate, parse_date
 from core.text.i18n import Translate
@@ -70,7 +72,7 @@ async def adddept_command(turn: Turn) -> None:
         return
     try:
         added = await adjust.add_department(
-            turn.session,
+            SqlAssessment(turn.session),
             name=name,
             dept_class=dept_class,
             actor_tg_id=turn.actor.tg_id,
@@ -98,7 +100,7 @@ async def _change(turn: Turn, action: str, department_id: int, code: str) -> Non
     change = adjust.bind if action == "b" else adjust.unbind
     try:
         done = await change(
-            turn.session,
+            SqlAssessment(turn.session),
             department_id=department_id,
             code=code,
             actor_tg_id=turn.actor.tg_id,
@@ -199,7 +201,7 @@ async def deadline_command(turn: Turn) -> None:
         return
     try:
         changed = await adjust.set_deadline(
-            turn.session,
+            SqlAssessment(turn.session),
             code=code_text,
             deadline=deadline,
             actor_tg_id=turn.actor.tg_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.assessment.evidence_policy import set_evidence_required
+from core.assessment.sql import SqlAssessment
 from core.text.matching import code_from_args
 from handlers.base import Turn, use_case
 
@@ -21,7 +22,11 @@ async def needevidence_command(turn: Turn) -> None:
         return
     required = choice in ON
     if not await set_evidence_required(
-        turn.session, code=code, required=required, actor_tg_id=turn.actor.tg_id, now=turn.now
+        SqlAssessment(turn.session),
+        code=code,
+        required=required,
+        actor_tg_id=turn.actor.tg_id,
+        now=turn.now,
     ):
         await turn.reply(_("There is no item {code}.").format(code=code))
         return

@@ -55,6 +55,8 @@ from core.assessment.importer import (
     format_refusal,
     format_summary,
 )
+from core.assessment.interfaces import CampaignRef
+from core.assessment.sql import SqlAssessment
 from core.assessment.switch import Switched, already_imported, import_as_active
 from core.reporting.evidence import MAX_DOWNLOAD_BYTES
 from core.text.i18n import Translate, translator
@@ -67,7 +69,6 @@ from runtime.services import Services
 from storage import drafts
 from storage.db import DuplicateRow
 from storage.drafts import DraftKey
-from storage.models import Campaign
 
 log = logging.getLogger(__name__)
 DRAFT_NAME = drafts.IMPORT
@@ -230,7 +231,7 @@ async def _parse(
         raise _Unusable(document_error_text(exc.reason_code, _)) from exc
 
 
-def campaign_label(campaign: Campaign) -> str:
+def campaign_label(campaign: CampaignRef) -> str:
     return f"{campaign.year or '?'} {campaign.title}".strip()
 
 
@@ -338,7 +339,7 @@ async def dry_run_in_background(context: ContextTypes.DEFAULT_TYPE, upload: _Upl
 
 async def _dry_run(turn: Turn, upload: _Upload, doc: ParsedDocument) -> None:
     _ = turn._
-    existing = await already_imported(turn.session, doc)
+    existing = await already_imported(SqlAssessment(turn.session), doc)
     if existing is not None:
         await turn.reply_after_commit(
             _("This document was already imported as the campaign {campaign}. Nothing new.").format(
@@ -517,7 +518,11 @@ async def _create(
     await drafts.drop(turn.session, key)
     try:
         switched = await import_as_active(
-            turn.session, doc, source_name=upload.file_name, actor_tg_id=upload.user_id
+            SqlAssessment(turn.session),
+            doc,
+            source_name=upload.file_name,
+            actor_tg_id=upload.user_id,
+            now=turn.now,
         )
     except DuplicateRow:  # another process imported the same document a moment ago
         # The failed flush spoiled the transaction: start again, dropping only the draft.

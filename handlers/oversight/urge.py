@@ -3,9 +3,10 @@
 Each liaison of the department gets a private message in their own language with the
 office's text and the department's outstanding items; the office group gets a note that
 names the department only (never a person, never the text, which may name people). The
-urge is audit-logged (core.oversight.urge). Urging the same department again within the hour asks
-to confirm first. What waits for a choice (which department, or the confirmation) is kept
-in the draft store (`storage.drafts`) under the name "urge", so a restart in between loses
+urge is audit-logged by the use case `core.oversight.urge.urge`, given `SqlUrge` over the
+update's unit of work. Urging the same department again within the hour asks to confirm
+first. What waits for a choice (which department, or the confirmation) is kept in the
+draft store (`storage.drafts`) under the name "urge", so a restart in between loses
 nothing.
 
 Callback data:
@@ -22,7 +23,16 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from core.oversight.urge import UrgePlan, plan_urge, record_urge
+from core.oversight.interfaces import DepartmentRef
+from core.oversight.urge import (
+    GroupNote,
+    UrgeOutcome,
+    UrgePlan,
+    UrgeRefusal,
+    urge,
+    urge_by_id,
+)
+from core.oversight.urge_sql import SqlUrge
 from core.people.invites import find_department
 from core.scheduling.workdays import holiday_name, working_day_rule
 from core.text.formatting import local_datetime, shorten
@@ -32,14 +42,11 @@ from handlers.conversation import draft_key, timeout_of
 from handlers.notify import tell_privately
 from handlers.oversight.screens import button_allowed, effective_label, esc, keyboard
 from storage import drafts
-from storage import repositories as repo
-from storage.models import Department
 
 log = logging.getLogger(__name__)
 
 NAME = drafts.URGE
 CHOOSING, CONFIRMING = 1, 2
-OFFICE_CHAT_KEY = "office_chat_id"
 ITEMS_SHOWN = 15
 
 
@@ -97,67 +104,44 @@ def liaison_text(department: str, plan: UrgePlan, note: str, _: Translate) -> st
     return "\n".join(lines)
 
 
-def group_text(department: str, plan: UrgePlan, _: Translate) -> str:
+def group_text(group: GroupNote, _: Translate) -> str:
     return _("📣 The office urged {department} to report on {count} outstanding items.").format(
-        department=department, count=len(plan.outstanding)
+        department=group.department, count=group.outstanding
     )
 
 
 # ---------------------------------------------------------------- the urge
 
 
-async def note_in_group(turn: Turn, chat_id: str | None, department: str, plan: UrgePlan) -> str:
+def store(turn: Turn) -> SqlUrge:
+    """The urge reader and writer over this update's unit of work."""
+    return SqlUrge(turn.session)
+
+
+async def note_in_group(turn: Turn, group: GroupNote | None) -> str:
     """Send the group note; the sentence telling the admin what happened to it."""
     _ = turn._
-    if not chat_id or not chat_id.lstrip("-").isdigit():
+    if group is None:
         return _("No office group is set (/setgroup in the group), so the group note was skipped.")
     group_ = translator(turn.services.settings.default_locale)
     try:
-        await turn.context.bot.send_message(int(chat_id), group_text(department, plan, group_))
+        await turn.context.bot.send_message(group.chat_id, group_text(group, group_))
     except TelegramError as exc:
         log.warning("could not post the urge note to the office group: %s", exc)
         return _("The note to the office group could not be sent.")
     return _("A note naming only the department went to the office group.")
 
 
-async def carry_out(turn: Turn, department: Department, plan: UrgePlan, note: str) -> None:
-    """Record the urge; once committed, tell the liaisons and the group, then the admin."""
-    await record_urge(
-        turn.session,
-        actor_tg_id=turn.actor.tg_id,
-        department_id=department.id,
-        text=note,
-        liaison_count=len(plan.liaisons),
-        now=turn.now,
-    )
-    office_chat = await repo.get_setting(turn.session, OFFICE_CHAT_KEY)
-    name = department.name
-
-    async def tell_everyone() -> None:
-        _ = turn._
-        told = await tell_privately(
-            turn.context.bot,
-            plan.liaisons,
-            lambda their: liaison_text(name, plan, note, their),
-            default_locale=turn.services.settings.default_locale,
-        )
-        group = await note_in_group(turn, office_chat, name, plan)
-        await turn.reply(
-            _("Urged {department}: {told} of {count} liaisons told privately.").format(
-                department=name, told=told, count=len(plan.liaisons)
-            )
-            + " "
-            + group
-        )
-
-    await turn.after_commit(tell_everyone)
-
-
-async def start_urge(turn: Turn, department: Department, note: str) -> None:
-    """Urge now, or ask first when the department was urged within the hour."""
+async def answer(turn: Turn, outcome: UrgeOutcome) -> None:
+    """Reply to an urge: refused, asked to confirm (the choice kept as a draft), or urged
+    (the liaisons and the group are told once the urge is committed, then the admin)."""
     _ = turn._
-    plan = await plan_urge(turn.session, department.id, turn.now)
-    if not plan.liaisons:
+    plan = outcome.plan
+    if outcome.refusal is UrgeRefusal.NO_DEPARTMENT or plan is None:
+        await turn.reply(_("This department no longer exists."))
+        return
+    department = plan.department
+    if outcome.refusal is UrgeRefusal.NO_LIAISON:
         await turn.reply(
             _(
                 "{department} has no liaison yet, so nobody was urged and nothing was recorded. "
@@ -165,8 +149,8 @@ async def start_urge(turn: Turn, department: Department, note: str) -> None:
             ).format(department=department.name)
         )
         return
-    if plan.last_urged_at is not None:
-        await save_draft(turn, CONFIRMING, {"department_id": department.id, "text": note})
+    if outcome.confirm_since is not None:
+        await save_draft(turn, CONFIRMING, {"department_id": department.id, "text": outcome.note})
         buttons = [
             InlineKeyboardButton(_("Yes, urge again"), callback_data=f"ug:y:{department.id}"),
             InlineKeyboardButton(_("No"), callback_data="ug:n"),
@@ -176,12 +160,29 @@ async def start_urge(turn: Turn, department: Department, note: str) -> None:
                 "{department} was already urged at {time}, less than an hour ago. Urge again?"
             ).format(
                 department=department.name,
-                time=local_datetime(plan.last_urged_at, turn.services.settings.tz),
+                time=local_datetime(outcome.confirm_since, turn.services.settings.tz),
             ),
             reply_markup=InlineKeyboardMarkup([buttons]),
         )
         return
-    await carry_out(turn, department, plan, note)
+
+    async def tell_everyone() -> None:
+        told = await tell_privately(
+            turn.context.bot,
+            plan.liaisons,
+            lambda their: liaison_text(department.name, plan, outcome.note, their),
+            default_locale=turn.services.settings.default_locale,
+        )
+        group = await note_in_group(turn, outcome.group)
+        await turn.reply(
+            _("Urged {department}: {told} of {count} liaisons told privately.").format(
+                department=department.name, told=told, count=len(plan.liaisons)
+            )
+            + " "
+            + group
+        )
+
+    await turn.after_commit(tell_everyone)
 
 
 @use_case("urge")
@@ -196,7 +197,7 @@ async def urge_command(turn: Turn) -> None:
         )
         return
     query = parts[1]
-    note = parts[2].strip()[:1000] if len(parts) > 2 else ""
+    note = parts[2] if len(parts) > 2 else ""  # trimmed by the use case
     # Urges, like reminders, go out on working days only (by the Chinese calendar).
     settings = turn.services.settings
     today = turn.now.astimezone(settings.tz).date()
@@ -211,7 +212,13 @@ async def urge_command(turn: Turn) -> None:
         return
     choice = await find_department(turn.session, query)
     if choice.found is not None:
-        await start_urge(turn, choice.found, note)
+        department = DepartmentRef(choice.found.id, choice.found.name)
+        await answer(
+            turn,
+            await urge(
+                store(turn), department, note=note, actor_tg_id=turn.actor.tg_id, now=turn.now
+            ),
+        )
         return
     if not choice.candidates:
         await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
@@ -247,21 +254,15 @@ async def urge_button(turn: Turn) -> None:
     if state != expected or (kind == "y" and data.get("department_id") != department_id):
         await turn.reply(_("That urge is no longer open; send /urge again."))
         return
-    department = await repo.department_by_id(turn.session, department_id) if department_id else None
-    if department is None:
+    if not department_id:
         await turn.reply(_("This department no longer exists."))
         return
-    note = str(data.get("text") or "")
-    if kind == "d":
-        await start_urge(turn, department, note)
-        return
-    plan = await plan_urge(turn.session, department.id, turn.now)
-    if not plan.liaisons:
-        await turn.reply(
-            _(
-                "{department} has no liaison yet, so nobody was urged and nothing was recorded. "
-                "/invite makes an invite code for one."
-            ).format(department=department.name)
-        )
-        return
-    await carry_out(turn, department, plan, note)
+    outcome = await urge_by_id(
+        store(turn),
+        department_id,
+        note=str(data.get("text") or ""),
+        actor_tg_id=turn.actor.tg_id,
+        now=turn.now,
+        confirmed=kind == "y",  # "urge again" was pressed: the hour's window is answered
+    )
+    await answer(turn, outcome)

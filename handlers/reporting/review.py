@@ -2,9 +2,9 @@
 
 One message per report, oldest first, with its values against their targets and its
 evidence (files already submitted with an earlier report are flagged). Accepting is one
-press; returning asks for a comment (handlers.reporting.review_return). Either decision is one
-commit (see core.reporting.review); the department's liaisons are told privately, each in their
-language, only after it.
+press; returning asks for a comment (handlers.reporting.review_return). Either decision is
+one commit (core.reporting.use_cases.decide); the department's liaisons are told
+privately, each in their language, only after it.
 
 Callback data:
     rv:a:<report>  accept
@@ -26,15 +26,8 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from core.reporting.review import (
-    Decided,
-    PendingReport,
-    ReviewFailure,
-    ReviewRefused,
-    decide,
-    pending_reports,
-    report_evidence,
-)
+from core.reporting import use_cases
+from core.reporting.review import Decided, PendingReport, ReviewFailure, ReviewRefused
 from core.text import i18n
 from core.text.formatting import (
     REVIEW_LABELS,
@@ -47,6 +40,7 @@ from core.text.i18n import Translate
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
 from handlers.oversight.screens import button_allowed, callback_id, esc
+from handlers.reporting.ports import review
 from storage.models import REVIEW_ACCEPTED, REVIEW_RETURNED
 
 PAGE = 10  # reports shown per /review; the rest after these are decided
@@ -112,7 +106,7 @@ def review_buttons(pending: PendingReport, _: Translate) -> InlineKeyboardMarkup
 async def review_command(turn: Turn) -> None:
     """/review: the reports awaiting review, oldest first, one message each."""
     _ = turn._
-    found, total = await pending_reports(turn.session, limit=PAGE)
+    found, total = await use_cases.pending_review(review(turn), limit=PAGE)
     if not found:
         await turn.reply(_("No reports are awaiting review."))
         return
@@ -223,8 +217,8 @@ async def accept_button(turn: Turn) -> None:
     await query.answer()
     report_id = callback_id(turn)
     try:
-        decided = await decide(
-            turn.session,
+        decided = await use_cases.decide(
+            review(turn),
             report_id=report_id,
             decision=REVIEW_ACCEPTED,
             comment="",
@@ -248,7 +242,7 @@ async def evidence_button(turn: Turn) -> None:
         return
     _ = turn._
     report_id = callback_id(turn)
-    code, files = await report_evidence(turn.session, report_id)
+    code, files = await use_cases.review_evidence(review(turn), report_id)
     await query.answer()
     if code is None or not files:
         await turn.reply(_("Report #{report} has no evidence.").format(report=report_id))

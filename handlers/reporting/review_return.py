@@ -1,7 +1,7 @@
 """Returning a report (rv:r:<report>) with a comment: a small persistent conversation.
 
 The button asks for the comment; the admin's next text message is it, and the report is
-returned with it in one commit (core.reporting.review.decide); /cancel keeps the report awaiting
+returned with it in one commit (core.reporting.use_cases.decide); /cancel keeps the report awaiting
 review. The draft lives in the draft store (`storage.drafts`) under the name "review", so a
 restart in between keeps it. The conversation is registered in group -1 and stops further handling
 of the updates it takes: otherwise the general /cancel and stray-text handlers of group 0
@@ -26,7 +26,8 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from core.reporting.review import ReviewRefused, check_pending, decide, pending_reports
+from core.reporting import use_cases
+from core.reporting.review import ReviewRefused
 from core.scheduling.workdays import working_day_rule
 from core.supervision.rectification import plan_return
 from core.text.dates import BadDate
@@ -34,6 +35,7 @@ from core.text.i18n import Translate
 from handlers.base import Turn, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout, stopping
 from handlers.oversight.screens import button_allowed, callback_id, today_of
+from handlers.reporting.ports import review
 from handlers.reporting.review import refusal_text, tell_and_confirm
 from storage import drafts
 from storage.models import REVIEW_RETURNED
@@ -68,21 +70,19 @@ async def return_button(turn: Turn) -> int | None:
     await query.answer()
     _ = turn._
     report_id = callback_id(turn)
-    found, _total = await pending_reports(turn.session, limit=1, report_id=report_id)
-    if not found:
+    try:
+        found = await use_cases.open_return(review(turn), report_id)
+    except ReviewRefused as exc:
         # A draft of an earlier return would otherwise come back after a restart.
         await _drop_draft(turn)
-        try:
-            await check_pending(turn.session, report_id)
-        except ReviewRefused as exc:
-            await turn.reply(refusal_text(exc, report_id, _))
+        await turn.reply(refusal_text(exc, report_id, _))
         return END
     await drafts.save(turn.session, key, int(Step.COMMENT), {"report_id": report_id}, turn.now)
     await turn.reply(
         _(
             "Returning {code} of {department}. Send your comment for the liaison in one "
             "message; /cancel keeps the report awaiting review."
-        ).format(code=found[0].code, department=found[0].department_name)
+        ).format(code=found.code, department=found.department_name)
     )
     return Step.COMMENT
 
@@ -117,8 +117,8 @@ async def comment_typed(turn: Turn) -> int:
     # The draft goes in the decision's own commit: the return and its end are one change.
     await _drop_draft(turn)
     try:
-        decided = await decide(
-            turn.session,
+        decided = await use_cases.decide(
+            review(turn),
             report_id=report_id,
             decision=REVIEW_RETURNED,
             comment=comment,
