@@ -65,7 +65,7 @@ async def choose_department(reader: DepartmentReader, query: str) -> DepartmentM
     return await reader.department_match(query)
 
 
-class Department(Protocol):
+class InvitedDepartment(Protocol):
     """What an invite needs of its department (a `DepartmentRef`, or a `Department` row)."""
 
     @property
@@ -86,7 +86,7 @@ async def make_invite(
     writer: InviteWriter,
     *,
     role: str,
-    department: Department | None,
+    department: InvitedDepartment | None,
     created_by: int | None,
     now: dt.datetime,
     ttl: dt.timedelta,
