@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 
 from core.people.invites import find_department, make_invite
+from core.people.sql import SqlPeople
 from runtime.config import Settings
 from storage.db import Database, upgrade_database
 from storage.models import ROLE_LEADER, ROLE_LIAISON
@@ -36,7 +37,7 @@ def make_invite_offline(settings: Settings, department_query: str | None, *, lea
                         return 1
                     department = choice.found
                 made = await make_invite(
-                    session,
+                    SqlPeople(session),
                     role=ROLE_LEADER if leader else ROLE_LIAISON,
                     department=department,
                     created_by=None,

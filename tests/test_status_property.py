@@ -66,6 +66,7 @@ from core.status.clauses import (
 from core.status.day import FACT_COLUMNS, Reading, facts_of, read_day
 from core.status.model import DueSource, Rules, assess
 from core.supervision.extensions import ExtensionRefused, decide_extension, request_extension
+from core.supervision.sql import SqlSupervision
 from storage.models import Binding, Campaign, Department, Item, Target, User
 from tests.office_support import ask_all, overdue_text, speak_english
 from tests.support import updates as u
@@ -483,7 +484,7 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                     final = binding.extended_due or scenario.deadlines[pair[1]]
                     try:
                         asked = await request_extension(
-                            session,
+                            SqlSupervision(session),
                             code=pair[1],
                             requested_due=(final or dt.date(scenario.year, 12, 31))
                             + dt.timedelta(days=delta),
@@ -501,7 +502,7 @@ async def write(rig: DubanRig, scenario: Scenario) -> tuple[int, dict[tuple[int,
                         pass  # refused: nothing changes
                     else:
                         await decide_extension(
-                            session,
+                            SqlSupervision(session),
                             extension_id=asked.extension_id,
                             approve=approve,
                             comment="",

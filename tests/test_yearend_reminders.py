@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.people.leave import add_leave
+from core.people.sql import SqlPeople
 from core.scheduling.workdays import is_chinese_working_day
 from handlers.base import SERVICES_KEY
 from handlers.yearend.reminders import self_assessment_round
@@ -41,7 +42,7 @@ async def test_reminders_go_privately_once_a_working_day(rig: DubanRig) -> None:
         assert isinstance(deputy, User)
         deputy.is_deputy = True
         await add_leave(
-            session,
+            SqlPeople(session),
             tg_id=COMMERCE.id,
             start=dt.date(2021, 1, 4),
             end=dt.date(2021, 1, 5),

@@ -5,6 +5,9 @@ new person becomes the department's liaison; the old one loses the role; whateve
 old liaison had open (a /report, an album being collected) is closed and they are told;
 reports stay attributed to whoever made them. Reminders are computed from the
 department's current liaisons, so pending ones follow the new liaison by themselves.
+
+The use cases take a `HandoverStore` (core/people/interfaces.py): the handler passes
+`core.people.sql.SqlPeople` over its unit of work, tests a recording fake.
 """
 
 from __future__ import annotations
@@ -12,15 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage import drafts
-from storage import repositories as repo
-from storage.drafts import DraftKey
-from storage.models import ROLE_ADMIN, ROLE_LIAISON, AuditLog, Department, User
-
-REQUEST = drafts.HANDOVER_REQUEST  # the draft of a liaison's pending request
+from core.people.interfaces import HandoverStore, UserInfo
+from storage.models import ROLE_LIAISON
 
 
 class HandoverRefused(Exception):
@@ -40,89 +36,65 @@ class HandedOver:
     closed_conversations: int
 
 
+async def _parties(store: HandoverStore, from_tg_id: int, to_tg_id: int) -> UserInfo:
+    """The current liaison (one read of both people), or why the handover cannot be."""
+    if from_tg_id == to_tg_id:
+        raise HandoverRefused("same_person")
+    known = await store.users((from_tg_id, to_tg_id))
+    old, new = known.get(from_tg_id), known.get(to_tg_id)
+    if old is None or old.role != ROLE_LIAISON or old.department_id is None:
+        raise HandoverRefused("not_liaison")
+    if new is not None and new.role not in (None, ROLE_LIAISON):
+        raise HandoverRefused("target_is_staff")
+    return old
+
+
 async def hand_over(
-    session: AsyncSession,
+    store: HandoverStore,
     *,
     from_tg_id: int,
     to_tg_id: int,
     actor_tg_id: int,
     now: dt.datetime,
 ) -> HandedOver:
-    """Move `from_tg_id`'s liaison role to `to_tg_id` (flushed; the caller commits)."""
-    if from_tg_id == to_tg_id:
-        raise HandoverRefused("same_person")
-    old = await repo.user_by_tg_id(session, from_tg_id)
-    if old is None or old.role != ROLE_LIAISON or old.department_id is None:
-        raise HandoverRefused("not_liaison")
-    new = await repo.get_or_create_user(session, to_tg_id)
-    if new.role not in (None, ROLE_LIAISON):
-        raise HandoverRefused("target_is_staff")
-    department = await session.get(Department, old.department_id)
-    assert department is not None
-    new.role = ROLE_LIAISON
-    new.department_id = old.department_id
-    new.is_deputy = old.is_deputy
-    old.role = None
-    old.department_id = None
-    old.is_deputy = False
-    closed = await drafts.drop_users(
-        session, from_tg_id, names=[drafts.REPORT], prefixes=[drafts.ALBUM_PREFIX]
+    """Move `from_tg_id`'s liaison role to `to_tg_id` (staged; the caller commits)."""
+    old = await _parties(store, from_tg_id, to_tg_id)
+    assert old.department_id is not None  # checked by _parties
+    await store.set_role(
+        to_tg_id, role=ROLE_LIAISON, department_id=old.department_id, is_deputy=old.is_deputy
     )
-    await drafts.drop_users(session, from_tg_id, names=[REQUEST])
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="handover",
-            detail={"department_id": department.id, "from": from_tg_id, "to": to_tg_id},
-        )
+    await store.set_role(from_tg_id, role=None, department_id=None, is_deputy=False)
+    closed = await store.close_open_work(from_tg_id)
+    await store.drop_request(from_tg_id)
+    store.audit(
+        at=now,
+        actor_tg_id=actor_tg_id,
+        action="handover",
+        detail={"department_id": old.department_id, "from": from_tg_id, "to": to_tg_id},
     )
-    await session.flush()
-    return HandedOver(
-        department.id,
-        department.name,
-        from_tg_id,
-        to_tg_id,
-        closed,
-    )
+    await store.flush()
+    return HandedOver(old.department_id, old.department_name or "?", from_tg_id, to_tg_id, closed)
 
 
 async def request_handover(
-    session: AsyncSession, *, from_tg_id: int, to_tg_id: int, now: dt.datetime
+    store: HandoverStore, *, from_tg_id: int, to_tg_id: int, now: dt.datetime
 ) -> str:
     """A liaison asks to hand over to `to_tg_id`; returns the department's name."""
-    if from_tg_id == to_tg_id:
-        raise HandoverRefused("same_person")
-    old = await repo.user_by_tg_id(session, from_tg_id)
-    if old is None or old.role != ROLE_LIAISON or old.department_id is None:
-        raise HandoverRefused("not_liaison")
-    target = await repo.user_by_tg_id(session, to_tg_id)
-    if target is not None and target.role not in (None, ROLE_LIAISON):
-        raise HandoverRefused("target_is_staff")
-    await drafts.save(session, request_key(from_tg_id), 0, {"to": to_tg_id}, now)
-    department = await session.get(Department, old.department_id)
-    await session.flush()
-    return department.name if department else "?"
+    old = await _parties(store, from_tg_id, to_tg_id)
+    await store.save_request(from_tg_id, to_tg_id, now)
+    await store.flush()
+    return old.department_name or "?"
 
 
-async def requested_target(session: AsyncSession, from_tg_id: int) -> int:
-    draft = await drafts.load(session, request_key(from_tg_id))
-    if draft is None or "to" not in (draft.data or {}):
+async def requested_target(store: HandoverStore, from_tg_id: int) -> int:
+    """Who the liaison's pending request names; HandoverRefused("no_request") if none."""
+    target = await store.pending_request(from_tg_id)
+    if target is None:
         raise HandoverRefused("no_request")
-    return int(draft.data["to"])
+    return target
 
 
-async def drop_request(session: AsyncSession, from_tg_id: int) -> None:
-    await drafts.drop_users(session, from_tg_id, names=[REQUEST])
-    await session.flush()
-
-
-def request_key(from_tg_id: int) -> DraftKey:
-    """A liaison's pending request lives in their private chat with the bot."""
-    return DraftKey(REQUEST, from_tg_id, from_tg_id)
-
-
-async def admin_ids(session: AsyncSession, configured: frozenset[int]) -> list[int]:
-    """Everyone who can confirm: configured admins and users given the admin role."""
-    rows = await session.scalars(select(User.tg_id).where(User.role == ROLE_ADMIN))
-    return sorted(set(rows.all()) | set(configured))
+async def refuse_request(store: HandoverStore, from_tg_id: int) -> None:
+    """The office refuses the liaison's request: it is dropped, nothing else changes."""
+    await store.drop_request(from_tg_id)
+    await store.flush()

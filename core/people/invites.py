@@ -3,6 +3,10 @@
 Codes come from `secrets` (10 characters of a 31-letter alphabet without look-alikes:
 about 2^49 possibilities), expire, and work once. Failed tries are counted per user
 in the audit log; after `MAX_FAILURES` within `FAILURE_WINDOW` the user must wait.
+
+`make_invite` and `join` take the narrow stores of core/people/interfaces.py.
+`find_department` (a typed department name, by session) is the shared reader many
+office screens call; it lives with the other queries in core.people.sql.
 """
 
 from __future__ import annotations
@@ -11,21 +15,36 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.text.matching import Named, match_names, normalize
-from storage import repositories as repo
-from storage.db import affected
-from storage.models import (
-    ROLE_LEADER,
-    ROLE_LIAISON,
-    AuditLog,
-    Binding,
-    Department,
-    Invite,
+from core.people.interfaces import (
+    DepartmentMatch,
+    DepartmentReader,
+    InviteWriter,
+    JoinStore,
+    NewInvite,
 )
+from core.people.sql import DepartmentChoice, find_department
+from core.text.matching import normalize
+from storage.models import ROLE_LEADER, ROLE_LIAISON
+
+__all__ = [
+    "ALPHABET",
+    "CODE_LENGTH",
+    "FAILURE_WINDOW",
+    "MAX_FAILURES",
+    "DepartmentChoice",
+    "JoinError",
+    "JoinFailure",
+    "Joined",
+    "MadeInvite",
+    "choose_department",
+    "clean_code",
+    "find_department",
+    "join",
+    "make_invite",
+    "new_code",
+]
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no I, O, 0, 1: read aloud and typed safely
 CODE_LENGTH = 10
@@ -41,24 +60,18 @@ def clean_code(text: str) -> str:
     return "".join(ch for ch in normalize(text).upper() if ch.isalnum())
 
 
-@dataclass(frozen=True)
-class DepartmentChoice:
-    """The result of matching a typed department name."""
-
-    found: Department | None
-    candidates: tuple[Department, ...] = ()  # more than one: let the user choose
+async def choose_department(reader: DepartmentReader, query: str) -> DepartmentMatch:
+    """The department `query` names for an invite: one, several to choose from, or none."""
+    return await reader.department_match(query)
 
 
-async def find_department(session: AsyncSession, query: str) -> DepartmentChoice:
-    campaign = await repo.active_campaign(session)
-    if campaign is None:
-        return DepartmentChoice(None)
-    departments = list(await repo.departments(session, campaign.id))
-    by_id = {d.id: d for d in departments}
-    matches = match_names(query, [Named(d.id, d.name, tuple(d.aliases or ())) for d in departments])
-    if len(matches) == 1:
-        return DepartmentChoice(by_id[matches[0].id])
-    return DepartmentChoice(None, tuple(by_id[m.id] for m in matches))
+class InvitedDepartment(Protocol):
+    """What an invite needs of its department (a `DepartmentRef`, or a `Department` row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -70,20 +83,20 @@ class MadeInvite:
 
 
 async def make_invite(
-    session: AsyncSession,
+    writer: InviteWriter,
     *,
     role: str,
-    department: Department | None,
+    department: InvitedDepartment | None,
     created_by: int | None,
     now: dt.datetime,
     ttl: dt.timedelta,
     deputy: bool = False,
 ) -> MadeInvite:
+    """A new one-time code for `role` (a liaison's names its department), valid `ttl`."""
     if role == ROLE_LIAISON and department is None:
         raise ValueError("a liaison invite needs a department")
-    code = new_code()
-    invite = Invite(
-        code=code,
+    invite = NewInvite(
+        code=new_code(),
         role=role,
         department_id=department.id if department else None,
         created_by=created_by,
@@ -91,17 +104,15 @@ async def make_invite(
         expires_at=now + ttl,
         deputy=deputy and role == ROLE_LIAISON,
     )
-    session.add(invite)
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=created_by,
-            action="invite",
-            detail={"role": role, "department_id": invite.department_id},
-        )
+    writer.add_invite(invite)
+    writer.audit(
+        at=now,
+        actor_tg_id=created_by,
+        action="invite",
+        detail={"role": role, "department_id": invite.department_id},
     )
-    await session.flush()
-    return MadeInvite(code, role, department.name if department else None, invite.expires_at)
+    await writer.flush()
+    return MadeInvite(invite.code, role, department.name if department else None, invite.expires_at)
 
 
 class JoinFailure(StrEnum):
@@ -126,71 +137,49 @@ class JoinError(Exception):
 
 
 async def join(
-    session: AsyncSession, *, tg_id: int, display_name: str, code_text: str, now: dt.datetime
+    store: JoinStore, *, tg_id: int, display_name: str, code_text: str, now: dt.datetime
 ) -> Joined:
     """Use an invite code. Raises JoinError and changes nothing but the failure count."""
-    recent_failures = await session.scalar(
-        select(func.count(AuditLog.id)).where(
-            AuditLog.actor_tg_id == tg_id,
-            AuditLog.action == "join_failed",
-            AuditLog.at >= now - FAILURE_WINDOW,
-        )
-    )
-    if (recent_failures or 0) >= MAX_FAILURES:
+    if await store.failures_since(tg_id, now - FAILURE_WINDOW) >= MAX_FAILURES:
         raise JoinError(JoinFailure.TOO_MANY_TRIES)
     code = clean_code(code_text)
     if not code:
         raise JoinError(JoinFailure.NO_CODE)
 
-    invite = await session.scalar(select(Invite).where(Invite.code == code))
+    invite = await store.invite(code)
     failure: JoinFailure | None = None
     if invite is None:
         failure = JoinFailure.UNKNOWN
-    elif invite.used_by is not None:
+    elif invite.used:
         failure = JoinFailure.USED
     elif invite.expires_at <= now:
         failure = JoinFailure.EXPIRED
     if failure is not None or invite is None:
-        session.add(
-            AuditLog(at=now, actor_tg_id=tg_id, action="join_failed", detail={"why": str(failure)})
-        )
-        await session.flush()
+        store.audit(at=now, actor_tg_id=tg_id, action="join_failed", detail={"why": str(failure)})
+        await store.flush()
         raise JoinError(failure or JoinFailure.UNKNOWN)
 
-    # Claim the invite atomically: of two people racing for one code, one wins.
-    claimed = await session.execute(
-        update(Invite)
-        .where(Invite.id == invite.id, Invite.used_by.is_(None))
-        .values(used_by=tg_id, used_at=now)
-    )
-    if affected(claimed) != 1:
-        # Nothing was changed: the conditional UPDATE matched no row.
+    # Of two people racing for one code, one wins; the loser changes nothing.
+    if not await store.claim(invite.id, tg_id, now):
         raise JoinError(JoinFailure.USED)
 
-    user = await repo.get_or_create_user(session, tg_id, display_name)
-    user.role = invite.role
-    user.department_id = invite.department_id if invite.role == ROLE_LIAISON else None
-    user.is_deputy = bool(invite.deputy) and invite.role == ROLE_LIAISON
-    if display_name:
-        user.display_name = display_name[:200]
+    liaison = invite.role == ROLE_LIAISON
+    await store.set_role(
+        tg_id,
+        role=invite.role,
+        department_id=invite.department_id if liaison else None,
+        is_deputy=invite.deputy and liaison,
+        display_name=display_name,
+    )
     department_name: str | None = None
     item_count = 0
-    if invite.role == ROLE_LIAISON and invite.department_id is not None:
-        department = await session.get(Department, invite.department_id)
-        department_name = department.name if department else None
-        item_count = int(
-            await session.scalar(
-                select(func.count(Binding.id)).where(Binding.department_id == invite.department_id)
-            )
-            or 0
-        )
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=tg_id,
-            action="join",
-            detail={"role": invite.role, "department_id": invite.department_id},
-        )
+    if liaison and invite.department_id is not None:
+        department_name, item_count = await store.department_size(invite.department_id)
+    store.audit(
+        at=now,
+        actor_tg_id=tg_id,
+        action="join",
+        detail={"role": invite.role, "department_id": invite.department_id},
     )
-    await session.flush()
+    await store.flush()
     return Joined(invite.role or ROLE_LEADER, department_name, item_count)

@@ -1,18 +1,29 @@
 """A liaison's leave (请假): no reminders to them in those days; the digest names the
-department so its deputy or the office follows up."""
+department so its deputy or the office follows up.
+
+`add_leave`, `current_and_future` and `cancel_leave` take a `LeaveStore`
+(core/people/interfaces.py). `on_leave` is the shared reader the digest and the
+reminders call with their own session (core.people.sql holds its query).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.db import affected
-from storage.models import AuditLog, Leave
+from core.people.interfaces import LeavePeriod, LeaveStore
+from core.people.sql import on_leave
 
 MAX_LEAVE_DAYS = 366
+
+__all__ = [
+    "MAX_LEAVE_DAYS",
+    "LeavePeriod",
+    "LeaveRefused",
+    "add_leave",
+    "cancel_leave",
+    "current_and_future",
+    "on_leave",
+]
 
 
 class LeaveRefused(Exception):
@@ -23,14 +34,8 @@ class LeaveRefused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class LeavePeriod:
-    start: dt.date
-    end: dt.date
-
-
 async def add_leave(
-    session: AsyncSession,
+    store: LeaveStore,
     *,
     tg_id: int,
     start: dt.date,
@@ -38,52 +43,33 @@ async def add_leave(
     today: dt.date,
     now: dt.datetime,
 ) -> LeavePeriod:
+    """Record a leave from `start` to `end` (both included); refused, staging nothing,
+    when the dates are the wrong way round, longer than a year, or already over."""
     if end < start:
         raise LeaveRefused("order")
     if (end - start).days >= MAX_LEAVE_DAYS:
         raise LeaveRefused("too_long")
     if end < today:
         raise LeaveRefused("past")
-    session.add(Leave(user_tg_id=tg_id, start_date=start, end_date=end, created_at=now))
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=tg_id,
-            action="leave",
-            detail={"start": start.isoformat(), "end": end.isoformat()},
-        )
+    period = LeavePeriod(start, end)
+    store.add_leave(tg_id, period, now)
+    store.audit(
+        at=now,
+        actor_tg_id=tg_id,
+        action="leave",
+        detail={"start": start.isoformat(), "end": end.isoformat()},
     )
-    await session.flush()
-    return LeavePeriod(start, end)
+    await store.flush()
+    return period
 
 
-async def current_and_future(
-    session: AsyncSession, tg_id: int, today: dt.date
-) -> list[LeavePeriod]:
-    rows = await session.execute(
-        select(Leave.start_date, Leave.end_date)
-        .where(Leave.user_tg_id == tg_id, Leave.end_date >= today)
-        .order_by(Leave.start_date)
-    )
-    return [LeavePeriod(start, end) for start, end in rows]
+async def current_and_future(store: LeaveStore, tg_id: int, today: dt.date) -> list[LeavePeriod]:
+    return await store.leaves_from(tg_id, today)
 
 
-async def cancel_leave(session: AsyncSession, tg_id: int, today: dt.date, now: dt.datetime) -> int:
-    result = await session.execute(
-        delete(Leave).where(Leave.user_tg_id == tg_id, Leave.end_date >= today)
-    )
-    session.add(AuditLog(at=now, actor_tg_id=tg_id, action="leave_cancelled", detail={}))
-    await session.flush()
-    return affected(result)
-
-
-async def on_leave(session: AsyncSession, tg_ids: list[int], day: dt.date) -> set[int]:
-    """Which of these users are on leave on `day` (one query)."""
-    if not tg_ids:
-        return set()
-    rows = await session.scalars(
-        select(Leave.user_tg_id).where(
-            Leave.user_tg_id.in_(tg_ids), Leave.start_date <= day, Leave.end_date >= day
-        )
-    )
-    return set(rows.all())
+async def cancel_leave(store: LeaveStore, tg_id: int, today: dt.date, now: dt.datetime) -> int:
+    """End the user's current and future leave; how many periods were removed."""
+    count = await store.cancel_leaves_from(tg_id, today)
+    store.audit(at=now, actor_tg_id=tg_id, action="leave_cancelled", detail={})
+    await store.flush()
+    return count

@@ -3,6 +3,10 @@
 Revoking takes away a user's role and department and nothing else: their reports stay,
 attributed to them. The bootstrap admins of the configuration (ADMIN_IDS) cannot be
 revoked from the chat; that is a change to the configuration.
+
+`people`, `find_users` and `revoke` take the readers and writers of
+core/people/interfaces.py. `liaisons_of` is the shared reader other features call with
+their own session (its query is in core.people.sql).
 """
 
 from __future__ import annotations
@@ -11,38 +15,24 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from core.people.interfaces import Recipient, RevokeStore, RosterReader, UserInfo, UserReader
+from core.people.sql import liaisons_of
 from core.text.matching import normalize
-from storage import repositories as repo
-from storage.models import (
-    ROLE_ADMIN,
-    ROLE_LEADER,
-    ROLE_LIAISON,
-    AuditLog,
-    Department,
-    User,
-)
+from storage.models import ROLE_LEADER, ROLE_LIAISON
 
-
-@dataclass(frozen=True)
-class Recipient:
-    """Someone to tell something privately, in their own language."""
-
-    tg_id: int
-    locale: str | None
-    display_name: str
-
-
-async def liaisons_of(session: AsyncSession, department_id: int) -> list[Recipient]:
-    """The department's liaisons (deputies included), main liaisons first."""
-    rows = await session.execute(
-        select(User.tg_id, User.locale, User.display_name)
-        .where(User.role == ROLE_LIAISON, User.department_id == department_id)
-        .order_by(User.is_deputy, User.id)
-    )
-    return [Recipient(tg_id, locale, name or "") for tg_id, locale, name in rows]
+__all__ = [
+    "DepartmentPeople",
+    "PeopleList",
+    "Person",
+    "Recipient",
+    "RevokeFailure",
+    "RevokeRefused",
+    "Revoked",
+    "find_users",
+    "liaisons_of",
+    "people",
+    "revoke",
+]
 
 
 @dataclass(frozen=True)
@@ -52,6 +42,12 @@ class Person:
     role: str
     department_id: int | None
     is_deputy: bool
+
+
+def person(user: UserInfo) -> Person:
+    return Person(
+        user.tg_id, user.display_name, user.role or "", user.department_id, user.is_deputy
+    )
 
 
 @dataclass(frozen=True)
@@ -69,34 +65,27 @@ class PeopleList:
     admins: tuple[Person, ...]
 
 
-async def people(session: AsyncSession) -> PeopleList:
-    """Everyone with a role, by department: one query for users, one for departments."""
-    campaign = await repo.active_campaign(session)
-    departments = list(await repo.departments(session, campaign.id)) if campaign else []
-    rows = await session.execute(
-        select(User, Department.name)
-        .outerjoin(Department, Department.id == User.department_id)
-        .where(User.role.in_((ROLE_LIAISON, ROLE_LEADER, ROLE_ADMIN)))
-        .order_by(User.is_deputy, User.id)
-    )
+async def people(reader: RosterReader) -> PeopleList:
+    """Everyone with a role, by department: one read of departments, one of users."""
+    departments = await reader.active_departments()
+    # Main liaisons before deputies, each oldest first (the read is oldest first; the
+    # sort is stable).
+    users = sorted(await reader.named_users(with_role=True), key=lambda u: u.is_deputy)
     by_department: dict[int, list[Person]] = {}
     others: list[tuple[str, Person]] = []
     leaders: list[Person] = []
     admins: list[Person] = []
     current = {d.id for d in departments}
-    for user, department_name in rows:
-        person = Person(
-            user.tg_id, user.display_name or "", user.role, user.department_id, user.is_deputy
-        )
+    for user in users:
         if user.role == ROLE_LIAISON:
             if user.department_id in current:
-                by_department.setdefault(user.department_id, []).append(person)
+                by_department.setdefault(user.department_id, []).append(person(user))
             elif user.department_id is not None:
-                others.append((department_name or "?", person))
+                others.append((user.department_name or "?", person(user)))
         elif user.role == ROLE_LEADER:
-            leaders.append(person)
+            leaders.append(person(user))
         else:
-            admins.append(person)
+            admins.append(person(user))
     return PeopleList(
         departments=tuple(
             DepartmentPeople(d.id, d.name, tuple(by_department.get(d.id, ()))) for d in departments
@@ -129,7 +118,7 @@ class Revoked:
     department_name: str | None
 
 
-async def find_user(session: AsyncSession, query: str, *, with_role: bool = True) -> list[User]:
+async def find_users(reader: UserReader, query: str, *, with_role: bool = True) -> list[UserInfo]:
     """Users meant by `query`: a Telegram user id, or (with or without @) a display name.
 
     A name matches exactly (after normalising width, spaces and case) or, failing that,
@@ -139,65 +128,44 @@ async def find_user(session: AsyncSession, query: str, *, with_role: bool = True
     text = query.strip()
     digits = text.lstrip("-")
     if digits.isdigit() and len(digits) < 19:
-        user = await repo.user_by_tg_id(session, int(text))
-        return [user] if user else []
+        found = (await reader.users((int(text),))).get(int(text))
+        return [found] if found else []
     wanted = normalize(text.lstrip("@＠"))
     if not wanted:
         return []
-    searched = select(User).order_by(User.id)
-    if with_role:
-        searched = searched.where(User.role.is_not(None))
-    named = (await session.scalars(searched)).all()
-    exact = [u for u in named if normalize(u.display_name or "") == wanted]
+    named = await reader.named_users(with_role=with_role)
+    exact = [u for u in named if normalize(u.display_name) == wanted]
     if exact:
         return exact
-    return [u for u in named if wanted in normalize(u.display_name or "")]
+    return [u for u in named if wanted in normalize(u.display_name)]
 
 
 async def revoke(
-    session: AsyncSession,
+    store: RevokeStore,
     *,
     query: str,
     admin_ids: frozenset[int],
     actor_tg_id: int,
     now: dt.datetime,
 ) -> Revoked:
-    """Remove the role and department of the user `query` names; audit-logged; flushed,
-    the caller commits."""
-    users = await find_user(session, query)
+    """Remove the role and department of the user `query` names; audit-logged; staged,
+    the caller commits. Refused (RevokeRefused) before anything is staged."""
+    users = await find_users(store, query)
     if not users:
         raise RevokeRefused(RevokeFailure.NOT_FOUND)
     if len(users) > 1:
-        raise RevokeRefused(
-            RevokeFailure.AMBIGUOUS,
-            tuple(
-                Person(u.tg_id, u.display_name or "", u.role or "", u.department_id, u.is_deputy)
-                for u in users
-            ),
-        )
+        raise RevokeRefused(RevokeFailure.AMBIGUOUS, tuple(person(u) for u in users))
     user = users[0]
     if user.tg_id in admin_ids:
         raise RevokeRefused(RevokeFailure.CONFIGURED_ADMIN)
     if user.role is None:
         raise RevokeRefused(RevokeFailure.NO_ROLE)
-    department = await session.get(Department, user.department_id) if user.department_id else None
-    revoked = Revoked(
-        user.tg_id, user.display_name or "", user.role, department.name if department else None
+    store.audit(
+        at=now,
+        actor_tg_id=actor_tg_id,
+        action="revoke",
+        detail={"tg_id": user.tg_id, "role": user.role, "department_id": user.department_id},
     )
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="revoke",
-            detail={
-                "tg_id": user.tg_id,
-                "role": user.role,
-                "department_id": user.department_id,
-            },
-        )
-    )
-    user.role = None
-    user.department_id = None
-    user.is_deputy = False
-    await session.flush()
-    return revoked
+    await store.set_role(user.tg_id, role=None, department_id=None, is_deputy=False)
+    await store.flush()
+    return Revoked(user.tg_id, user.display_name, user.role, user.department_name)

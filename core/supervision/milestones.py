@@ -2,7 +2,8 @@
 
 The importer keeps the latest date as the item's deadline (`find_deadline`); every date is
 kept here as a milestone, oldest first, so each is due in turn
-(`core.status.model.current_step`). The office may replace them (/milestones).
+(`core.status.model.current_step`). The office may replace them (/milestones), through
+the `MilestonesStore` of core/supervision/interfaces.py.
 """
 
 from __future__ import annotations
@@ -11,13 +12,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.assessment.importer.deadlines import find_deadline
+from core.supervision.interfaces import MilestonesStore
 from core.text.matching import normalize_code
-from storage import repositories as repo
-from storage.models import AuditLog, Item
 
 # A clause of an item's text: one step ("6月底前完成摸底排查").
 _CLAUSE_BREAKS = "，,；;。"
@@ -65,7 +62,7 @@ def parse_dates(words: Sequence[str]) -> tuple[dt.date, ...]:
 
 
 async def set_milestones(
-    session: AsyncSession,
+    store: MilestonesStore,
     *,
     code: str,
     steps: Sequence[dt.date],
@@ -74,31 +71,22 @@ async def set_milestones(
 ) -> MilestonesSet:
     """Replace an item's milestones (none: clear them); audited. A step on or after the
     item's deadline is refused: the deadline is the last step."""
-    campaign = await repo.active_campaign(session)
+    campaign = await store.active_campaign()
     if campaign is None:
         raise MilestonesRefused("no_campaign")
     normal = normalize_code(code)
-    found = await session.scalar(
-        select(Item).where(Item.campaign_id == campaign.id, Item.code == normal)
-    )
+    found = await store.item(campaign.id, normal) if normal else None
     if found is None:
         raise MilestonesRefused("no_item", (normal or code)[:20])
     if found.deadline is not None and any(step >= found.deadline for step in steps):
         raise MilestonesRefused("after_deadline", found.deadline.isoformat())
-    old = tuple(str(s) for s in found.milestones or ())
-    found.milestones = as_stored(steps)
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="milestones",
-            detail={
-                "item_id": found.id,
-                "code": found.code,
-                "old": list(old),
-                "new": found.milestones,
-            },
-        )
+    new = as_stored(steps)
+    await store.set_milestones(found.id, new)
+    store.audit(
+        at=now,
+        actor_tg_id=actor_tg_id,
+        action="milestones",
+        detail={"item_id": found.id, "code": found.code, "old": list(found.milestones), "new": new},
     )
-    await session.flush()
-    return MilestonesSet(found.code, found.title, old, tuple(found.milestones), found.deadline)
+    await store.flush()
+    return MilestonesSet(found.code, found.title, found.milestones, tuple(new), found.deadline)

@@ -2,7 +2,8 @@
 
 An item is paced by its first target when that target is cumulative
 (`core.status.model.is_cumulative`: a count reached from below, "不少于2次"); the value
-a department reports for it is compared with the straight line to the target.
+a department reports for it is compared with the straight line to the target. /pace
+changes it through the `PaceStore` of core/supervision/interfaces.py.
 """
 
 from __future__ import annotations
@@ -13,13 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.status.model import is_cumulative
+from core.supervision.interfaces import PaceStore
 from core.text.matching import normalize_code
-from storage import repositories as repo
-from storage.models import AuditLog, Item, Target
 
 
 class TargetLike(Protocol):
@@ -57,39 +54,31 @@ class PaceSet:
 
 
 async def set_pace(
-    session: AsyncSession, *, code: str, paced: bool, actor_tg_id: int, now: dt.datetime
+    store: PaceStore, *, code: str, paced: bool, actor_tg_id: int, now: dt.datetime
 ) -> PaceSet:
     """Mark an item's first target cumulative (paced) or not; audited."""
-    campaign = await repo.active_campaign(session)
+    campaign = await store.active_campaign()
     if campaign is None:
         raise PaceRefused("no_campaign")
     normal = normalize_code(code)
-    item = await session.scalar(
-        select(Item).where(Item.campaign_id == campaign.id, Item.code == normal)
-    )
+    item = await store.item(campaign.id, normal) if normal else None
     if item is None:
         raise PaceRefused("no_item", (normal or code)[:20])
-    targets = list(
-        await session.scalars(
-            select(Target).where(Target.item_id == item.id).order_by(Target.position)
-        )
-    )
+    targets = await store.targets(item.id)
     if not targets:
         raise PaceRefused("no_target", item.code)
-    old = item.pace_target
-    item.pace_target = pace_target_of(targets, paced)
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="pace",
-            detail={
-                "item_id": item.id,
-                "code": item.code,
-                "old": str(old) if old is not None else None,
-                "new": str(item.pace_target) if item.pace_target is not None else None,
-            },
-        )
+    new = pace_target_of(targets, paced)
+    await store.set_pace_target(item.id, new)
+    store.audit(
+        at=now,
+        actor_tg_id=actor_tg_id,
+        action="pace",
+        detail={
+            "item_id": item.id,
+            "code": item.code,
+            "old": str(item.pace_target) if item.pace_target is not None else None,
+            "new": str(new) if new is not None else None,
+        },
     )
-    await session.flush()
-    return PaceSet(item.code, item.title, item.pace_target, targets[0].unit)
+    await store.flush()
+    return PaceSet(item.code, item.title, new, targets[0].unit)

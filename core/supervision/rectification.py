@@ -2,7 +2,8 @@
 
 A returned report may open a rectification (`core.reporting.review.decide`); this module
 says when it is due by default (N working days after the return) and records the
-department's measures (整改措施) that the return asks for (/measures CODE text).
+department's measures (整改措施) that the return asks for (/measures CODE text), through
+the `MeasuresStore` of core/supervision/interfaces.py.
 """
 
 from __future__ import annotations
@@ -11,14 +12,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.scheduling.workdays import WorkingDay
+from core.supervision.interfaces import MeasuresStore
 from core.text.dates import BadDate, parse_date
 from core.text.matching import normalize_code
-from storage import repositories as repo
-from storage.models import AuditLog, Binding, Item
 
 
 def working_days_after(day: dt.date, count: int, is_working: WorkingDay) -> dt.date:
@@ -81,7 +78,7 @@ class MeasuresSent:
 
 
 async def send_measures(
-    session: AsyncSession,
+    store: MeasuresStore,
     *,
     code: str,
     text: str,
@@ -93,31 +90,21 @@ async def send_measures(
     text = text.strip()
     if not text:
         raise MeasuresRefused("no_text")
-    campaign = await repo.active_campaign(session)
+    campaign = await store.active_campaign()
     if campaign is None:
         raise MeasuresRefused("no_campaign")
     normal = normalize_code(code)
-    binding = await session.scalar(
-        select(Binding)
-        .join(Item, Item.id == Binding.item_id)
-        .where(
-            Binding.campaign_id == campaign.id,
-            Binding.department_id == department_id,
-            Item.code == normal,
-        )
-    )
+    binding = await store.department_binding(campaign.id, department_id, normal) if normal else None
     if binding is None:
         raise MeasuresRefused("no_item", (normal or code)[:20])
     if binding.rectification_due is None:
         raise MeasuresRefused("no_rectification", normal or code)
-    binding.rectification_measures = text[:2000]
-    session.add(
-        AuditLog(
-            at=now,
-            actor_tg_id=actor_tg_id,
-            action="rectification_measures",
-            detail={"binding_id": binding.id, "length": len(text)},
-        )
+    await store.set_measures(binding.binding_id, text[:2000])
+    store.audit(
+        at=now,
+        actor_tg_id=actor_tg_id,
+        action="rectification_measures",
+        detail={"binding_id": binding.binding_id, "length": len(text)},
     )
-    await session.flush()
+    await store.flush()
     return MeasuresSent(normal or code, department_id, binding.rectification_due)

@@ -17,18 +17,18 @@ from telegram.error import TelegramError
 from core.people.handover import (
     HandedOver,
     HandoverRefused,
-    admin_ids,
-    drop_request,
     hand_over,
+    refuse_request,
     request_handover,
     requested_target,
 )
+from core.people.interfaces import Recipient
 from core.people.permissions import Role
-from core.people.roster import find_user
+from core.people.roster import find_users
+from core.people.sql import SqlPeople
 from core.text.i18n import Translate, translator
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
-from storage import repositories as repo
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ async def person_id(turn: Turn, query: str) -> int | None:
     text = query.strip()
     if text.lstrip("-").isdigit() and len(text) < 19:
         return int(text)
-    matches = await find_user(turn.session, text, with_role=False)
+    matches = await find_users(SqlPeople(turn.session), text, with_role=False)
     return matches[0].tg_id if len(matches) == 1 else None
 
 
@@ -53,20 +53,26 @@ def refusal_text(reason: str, _: Translate) -> str:
     }.get(reason, _("The handover could not be done."))
 
 
-async def tell(turn: Turn, tg_id: int, make_text: Callable[[Translate], str]) -> None:
-    """A private message to `tg_id` in their own language; silence if they never started the bot."""
-    user = await repo.user_by_tg_id(turn.session, tg_id)
-    _ = translator(user.locale if user and user.locale else turn.services.settings.default_locale)
+async def locales(turn: Turn, tg_ids: tuple[int, ...]) -> dict[int, str]:
+    """Each user's language (one read, inside the unit: the messages go after the commit)."""
+    default = turn.services.settings.default_locale
+    known = await SqlPeople(turn.session).users(tg_ids)
+    return {tg_id: (known[tg_id].locale if tg_id in known else None) or default for tg_id in tg_ids}
+
+
+async def tell(turn: Turn, tg_id: int, locale: str, make_text: Callable[[Translate], str]) -> None:
+    """A private message to `tg_id` in their language; silence if they never started the bot."""
     try:
-        await turn.context.bot.send_message(tg_id, make_text(_))
+        await turn.context.bot.send_message(tg_id, make_text(translator(locale)))
     except TelegramError as exc:
         log.info("could not notify a user about a handover: %s", exc)
 
 
-async def announce(turn: Turn, done: HandedOver) -> None:
+async def announce(turn: Turn, done: HandedOver, locale: dict[int, str]) -> None:
     await tell(
         turn,
         done.from_tg_id,
+        locale[done.from_tg_id],
         lambda _: _(
             "Your liaison role for {department} was handed over. Anything you had not "
             "finished with /done was closed and not saved; your earlier reports stay."
@@ -75,6 +81,7 @@ async def announce(turn: Turn, done: HandedOver) -> None:
     await tell(
         turn,
         done.to_tg_id,
+        locale[done.to_tg_id],
         lambda _: _("You are now the liaison of {department}. /items lists its items.").format(
             department=done.department_name
         ),
@@ -95,7 +102,7 @@ async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
     _ = turn._
     try:
         done = await hand_over(
-            turn.session,
+            SqlPeople(turn.session),
             from_tg_id=from_id,
             to_tg_id=to_id,
             actor_tg_id=turn.actor.tg_id,
@@ -107,7 +114,8 @@ async def carry_out(turn: Turn, from_id: int, to_id: int) -> None:
     await turn.reply(
         _("Done: {department} has a new liaison.").format(department=done.department_name)
     )
-    await turn.after_commit(lambda: announce(turn, done))
+    locale = await locales(turn, (done.from_tg_id, done.to_tg_id))
+    await turn.after_commit(lambda: announce(turn, done, locale))
 
 
 @use_case("handover")
@@ -132,25 +140,28 @@ async def handover_command(turn: Turn) -> None:
     if to_id is None:
         await turn.reply(_("I could not tell who is meant; use Telegram user ids."))
         return
+    store = SqlPeople(turn.session)
     try:
         department = await request_handover(
-            turn.session, from_tg_id=turn.actor.tg_id, to_tg_id=to_id, now=turn.now
+            store, from_tg_id=turn.actor.tg_id, to_tg_id=to_id, now=turn.now
         )
     except HandoverRefused as exc:
         await turn.reply(refusal_text(exc.reason, _))
         return
+    admins = await store.admins(turn.services.admin_ids)
     await turn.reply(_("Your request was sent to the office for confirmation."))
-    await turn.after_commit(lambda: ask_the_office(turn, department, to_id))
+    await turn.after_commit(lambda: ask_the_office(turn, admins, department, to_id))
 
 
-async def ask_the_office(turn: Turn, department: str, to_id: int) -> None:
+async def ask_the_office(turn: Turn, admins: list[Recipient], department: str, to_id: int) -> None:
     """After the request is committed: each admin gets the confirm / refuse buttons."""
-    for admin in await admin_ids(turn.session, turn.services.admin_ids):
-        user = await repo.user_by_tg_id(turn.session, admin)
-        locale = user.locale if user and user.locale else turn.services.settings.default_locale
-        text, markup = confirmation_request(translator(locale), department, turn.actor.tg_id, to_id)
+    default = turn.services.settings.default_locale
+    for admin in admins:
+        text, markup = confirmation_request(
+            translator(admin.locale or default), department, turn.actor.tg_id, to_id
+        )
         try:
-            await turn.context.bot.send_message(admin, text, reply_markup=markup)
+            await turn.context.bot.send_message(admin.tg_id, text, reply_markup=markup)
         except TelegramError as exc:
             log.info("could not ask an admin to confirm a handover: %s", exc)
 
@@ -185,17 +196,22 @@ async def handover_button(turn: Turn) -> None:
     decision, from_id = turn.callback_data.split(":")[1], turn.callback_int(2)
     if from_id is None:
         return
+    store = SqlPeople(turn.session)
     try:
-        to_id = await requested_target(turn.session, from_id)
+        to_id = await requested_target(store, from_id)
     except HandoverRefused as exc:
         await turn.reply(refusal_text(exc.reason, _))
         return
     if decision == "n":
-        await drop_request(turn.session, from_id)
+        await refuse_request(store, from_id)
+        locale = await locales(turn, (from_id,))
         await turn.reply(_("Refused; nothing changed."))
         await turn.after_commit(
             lambda: tell(
-                turn, from_id, lambda _: _("The office did not confirm your handover request.")
+                turn,
+                from_id,
+                locale[from_id],
+                lambda _: _("The office did not confirm your handover request."),
             )
         )
         return

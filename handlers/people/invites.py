@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 
-from core.people.invites import MadeInvite, find_department, make_invite
+from core.people.interfaces import DepartmentRef
+from core.people.invites import MadeInvite, choose_department, make_invite
+from core.people.sql import SqlPeople
 from core.text.formatting import local_datetime
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
-from storage import repositories as repo
-from storage.models import ROLE_LEADER, ROLE_LIAISON, Department
+from storage.models import ROLE_LEADER, ROLE_LIAISON
 
 
 def invite_text(made: MadeInvite, _: Translate, tz: ZoneInfo) -> str:
@@ -39,10 +40,10 @@ def invite_text(made: MadeInvite, _: Translate, tz: ZoneInfo) -> str:
     )
 
 
-async def _make(turn: Turn, department: Department | None, *, deputy: bool = False) -> None:
+async def _make(turn: Turn, department: DepartmentRef | None, *, deputy: bool = False) -> None:
     settings = turn.services.settings
     made = await make_invite(
-        turn.session,
+        SqlPeople(turn.session),
         role=ROLE_LIAISON if department else ROLE_LEADER,
         department=department,
         created_by=turn.actor.tg_id,
@@ -78,7 +79,7 @@ async def invite_command(turn: Turn) -> None:
     if query.lower() in ("leader", "领导"):
         await _make(turn, None)
         return
-    choice = await find_department(turn.session, query)
+    choice = await choose_department(SqlPeople(turn.session), query)
     if choice.found is not None:
         await _make(turn, choice.found, deputy=deputy)
         return
@@ -103,7 +104,8 @@ async def invite_button(turn: Turn) -> None:
         return
     await query.answer()
     department_id = turn.callback_int(-1)  # inv:<id> or inv:d:<id>
-    department = await repo.department_by_id(turn.session, department_id) if department_id else None
+    store = SqlPeople(turn.session)
+    department = await store.department(department_id) if department_id else None
     if department is None:
         await turn.reply(turn._("No department matches “{query}”.").format(query="?"))
         return

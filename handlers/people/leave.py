@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.people.leave import LeaveRefused, add_leave, cancel_leave, current_and_future
+from core.people.sql import SqlPeople
 from core.text.dates import BadDate, parse_date
 from handlers.base import Turn, use_case
 
@@ -12,8 +13,9 @@ async def leave_command(turn: Turn) -> None:
     _ = turn._
     today = turn.now.astimezone(turn.services.settings.tz).date()
     args = turn.args
+    store = SqlPeople(turn.session)
     if not args:
-        periods = await current_and_future(turn.session, turn.actor.tg_id, today)
+        periods = await current_and_future(store, turn.actor.tg_id, today)
         if not periods:
             await turn.reply(_("No leave recorded. Usage: /leave 2020-10-01 2020-10-08"))
             return
@@ -23,7 +25,7 @@ async def leave_command(turn: Turn) -> None:
         await turn.reply("\n".join(lines))
         return
     if len(args) == 1 and args[0].lower() in ("cancel", "取消"):
-        count = await cancel_leave(turn.session, turn.actor.tg_id, today, turn.now)
+        count = await cancel_leave(store, turn.actor.tg_id, today, turn.now)
         await turn.reply(_("Leave removed ({count}). Reminders resume.").format(count=count))
         return
     if len(args) != 2:
@@ -36,7 +38,7 @@ async def leave_command(turn: Turn) -> None:
         return
     try:
         period = await add_leave(
-            turn.session,
+            store,
             tg_id=turn.actor.tg_id,
             start=start,
             end=end,

@@ -10,6 +10,7 @@ from telegram.constants import ParseMode
 
 from core.people.permissions import Role
 from core.people.roster import Person, RevokeFailure, RevokeRefused, people, revoke
+from core.people.sql import SqlPeople
 from core.text.i18n import Translate
 from handlers.base import Turn, use_case
 from handlers.menu import set_user_menu
@@ -28,7 +29,7 @@ def person_line(person: Person, _: Translate) -> str:
 async def users_command(turn: Turn) -> None:
     """/users: liaisons by department, departments without one, leaders, office staff."""
     _ = turn._
-    listing = await people(turn.session)
+    listing = await people(SqlPeople(turn.session))
     sections = [
         "<b>"
         + esc(_("Liaisons and leaders"))
@@ -77,7 +78,7 @@ async def revoke_command(turn: Turn) -> None:
         return
     try:
         revoked = await revoke(
-            turn.session,
+            SqlPeople(turn.session),
             query=query,
             admin_ids=turn.services.admin_ids,
             actor_tg_id=turn.actor.tg_id,

@@ -26,6 +26,7 @@ from telegram.error import BadRequest
 
 from core.people.invites import JoinError, JoinFailure, find_department, join
 from core.people.permissions import Role
+from core.people.sql import SqlPeople
 from core.reporting import reports, use_cases
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
@@ -70,7 +71,7 @@ async def join_command(turn: Turn) -> None:
         return
     try:
         joined = await join(
-            turn.session,
+            SqlPeople(turn.session),
             tg_id=user.id,
             display_name=user.full_name,
             code_text=" ".join(turn.args),

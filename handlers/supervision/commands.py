@@ -1,8 +1,9 @@
 """Supervision commands (issue 22): /extend and its approve / reject buttons, /extdecide
 (a decision with a comment), /measures, /milestones and /pace.
 
-Thin: each reads the update, calls a use case of `core.supervision` with plain values,
-and turns its refusal into one line in the user's language. Messages to other people go
+Thin: each reads the update, calls a use case of `core.supervision` with plain values
+and the store it needs (`SqlSupervision` over the update's unit of work), and turns its
+refusal into one line in the user's language. Messages to other people go
 through the outbox in the same commit (`turn.reply_after_commit`).
 """
 
@@ -13,18 +14,19 @@ import html
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.people.actors import load_actor
+from core.people.sql import SqlPeople
 from core.scheduling.workdays import working_day_rule
 from core.supervision.extensions import (
     ExtensionAsked,
     ExtensionDecided,
     ExtensionRefused,
-    admins_to_tell,
     decide_extension,
     request_extension,
 )
 from core.supervision.milestones import MilestonesRefused, parse_dates, set_milestones
 from core.supervision.pace import PaceRefused, set_pace
 from core.supervision.rectification import MeasuresRefused, send_measures
+from core.supervision.sql import SqlSupervision
 from core.text.dates import BadDate, parse_date
 from core.text.i18n import Translate, translator
 from core.text.matching import normalize_code
@@ -113,7 +115,7 @@ async def extend_command(turn: Turn) -> None:
         return
     try:
         asked = await request_extension(
-            turn.session,
+            SqlSupervision(turn.session),
             code=args[0],
             requested_due=wanted,
             reason=" ".join(args[2:]),
@@ -129,13 +131,11 @@ async def extend_command(turn: Turn) -> None:
     except ExtensionRefused as exc:
         await turn.reply(extension_refusal(exc, _, settings.extension_notice_days))
         return
-    for admin_id, locale in await admins_to_tell(
-        turn.session, settings.admin_ids, settings.default_locale
-    ):
-        their = translator(locale)
+    for admin in await SqlPeople(turn.session).admins(settings.admin_ids):
+        their = translator(admin.locale or settings.default_locale)
         await turn.reply_after_commit(
             request_text(asked, their),
-            chat_id=admin_id,
+            chat_id=admin.tg_id,
             parse_mode="HTML",
             reply_markup=request_buttons(asked, their),
         )
@@ -152,7 +152,7 @@ async def _decide(
     _ = turn._
     try:
         decided = await decide_extension(
-            turn.session,
+            SqlSupervision(turn.session),
             extension_id=extension_id,
             approve=approve,
             comment=comment,
@@ -248,7 +248,7 @@ async def measures_command(turn: Turn) -> None:
         return
     try:
         sent = await send_measures(
-            turn.session,
+            SqlSupervision(turn.session),
             code=args[0],
             text=" ".join(args[1:]),
             department_id=turn.actor.department_id,
@@ -286,7 +286,11 @@ async def milestones_command(turn: Turn) -> None:
     try:
         steps = () if args[1].lower() in ("clear", "清除") else parse_dates(args[1:])
         changed = await set_milestones(
-            turn.session, code=args[0], steps=steps, actor_tg_id=turn.actor.tg_id, now=turn.now
+            SqlSupervision(turn.session),
+            code=args[0],
+            steps=steps,
+            actor_tg_id=turn.actor.tg_id,
+            now=turn.now,
         )
     except MilestonesRefused as exc:
         texts = {
@@ -317,7 +321,7 @@ async def pace_command(turn: Turn) -> None:
         return
     try:
         changed = await set_pace(
-            turn.session,
+            SqlSupervision(turn.session),
             code=args[0],
             paced=choice in ON,
             actor_tg_id=turn.actor.tg_id,

@@ -24,6 +24,7 @@ from bot.app import build_application
 from bot.intake.runtime import IntakeRuntime
 from core.assessment.campaigns import BUNDLED_DOCUMENT, create_campaign, load_file
 from core.people.invites import find_department, make_invite
+from core.people.sql import SqlPeople
 from runtime.config import Settings
 from storage.db import Database
 from storage.models import ROLE_LEADER, ROLE_LIAISON
@@ -126,7 +127,7 @@ class DubanRig:
                 assert choice.found is not None, f"no single department for {department}"
                 found = choice.found
             made = await make_invite(
-                session,
+                SqlPeople(session),
                 role=ROLE_LIAISON if found else ROLE_LEADER,
                 department=found,
                 created_by=ADMIN.id,
