@@ -98,7 +98,7 @@ async def screen_status(session: Any, fx: dict[str, Any], info: dict[str, Any]) 
 
 async def screen_dept(session: Any, fx: dict[str, Any], info: dict[str, Any]) -> None:
     from core.people.actors import load_actor
-    from core.people.invites import find_department
+    from core.people.sql import find_department
     from core.reporting import reports
 
     await load_actor(session, LEADER_TG, admin_ids=frozenset(), default_locale="zh")
@@ -154,6 +154,8 @@ async def screen_overdue(session: Any, fx: dict[str, Any], info: dict[str, Any])
 async def _digest(session: Any, *, cli: bool, info: dict[str, Any], run: str) -> None:
     from core.digest.data import OFFICE_CHAT_KEY
     from core.digest.messages import build_digest, to_plain
+    from core.status.day import Reading
+    from core.status.model import Rules
     from storage import repositories as repo
 
     now = dt.datetime.now(dt.UTC)
@@ -162,10 +164,8 @@ async def _digest(session: Any, *, cli: bool, info: dict[str, Any], run: str) ->
         session,
         chat_id=int(chat) if chat else None,
         local_date=now.astimezone(TZ).date(),
-        now=now,
-        tz=TZ,
+        reading=Reading(now, Rules(TZ, 7, SILENT_DAYS)),
         at=DIGEST_AT,
-        silent_days=SILENT_DAYS,
         locale="zh",
         **({"with_chart": False, "always_chart": True} if cli else {}),
     )
@@ -203,6 +203,8 @@ async def screen_export(session: Any, fx: dict[str, Any], info: dict[str, Any]) 
     from core.export.gather import open_export
     from core.export.run import write_export
     from core.people.actors import load_actor
+    from core.status.day import Reading
+    from core.status.model import Rules
 
     await load_actor(session, ADMIN_TG, admin_ids=frozenset(), default_locale="zh")
     started = time.perf_counter()
@@ -210,7 +212,8 @@ async def screen_export(session: Any, fx: dict[str, Any], info: dict[str, Any]) 
     opened = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "export.xlsx"
-        await write_export(source, path, TZ, exported_at=dt.datetime.now(dt.UTC))
+        reading = Reading(dt.datetime.now(dt.UTC), Rules(TZ, 7, SILENT_DAYS))
+        await write_export(source, path, reading)
         info["xlsx_mib"] = round(path.stat().st_size / 2**20, 1)
     # Reading and writing overlap (rows are streamed): only the opening is apart.
     info["open_s"] = round(opened - started, 3)
