@@ -25,7 +25,7 @@ from core.yearend.selfassess import SelfForm
 from core.yearend.state import YearEndRefused, active_campaign
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
-from handlers.yearend.common import acting, day_text, refusal_text
+from handlers.yearend.common import acting, day_text, refusal_text, store
 from storage.models import SELF_RETURNED, SELF_SUBMITTED
 
 DEFAULT_WINDOW_DAYS = 10
@@ -84,7 +84,7 @@ async def _own_department(turn: Turn) -> tuple[int, int] | None:
     if department_id is None:
         await turn.reply(turn._("You are not a department's liaison."))
         return None
-    campaign = await active_campaign(turn.session)
+    campaign = await active_campaign(store(turn))
     return campaign.id, department_id
 
 
@@ -111,7 +111,7 @@ async def selfassess_command(turn: Turn) -> None:
         campaign_id, department_id = found
         args = turn.args
         if not args:
-            await _show_form(turn, await selfassess.self_form(turn.session, *found))
+            await _show_form(turn, await selfassess.self_form(store(turn), *found))
             return
         if len(args) < 2:
             await turn.reply(_("Usage: /selfassess CODE SCORE [statement]"))
@@ -126,7 +126,7 @@ async def selfassess_command(turn: Turn) -> None:
             )
             return
         item = await selfassess.set_self_score(
-            turn.session,
+            store(turn),
             campaign_id,
             department_id,
             args[0],
@@ -156,7 +156,7 @@ async def selfassess_report(turn: Turn) -> None:
         if found is None:
             return
         await selfassess.attach_self_report(
-            turn.session,
+            store(turn),
             *found,
             file_id=message.document.file_id,
             sha256=None,
@@ -180,7 +180,7 @@ async def submit_button(turn: Turn) -> None:
         found = await _own_department(turn)
         if found is None:
             return
-        form = await selfassess.submit(turn.session, *found, acting(turn))
+        form = await selfassess.submit(store(turn), *found, acting(turn))
     except YearEndRefused as exc:
         await turn.reply(refusal_text(exc, _))
         return
@@ -202,18 +202,18 @@ async def assess_command(turn: Turn) -> None:
     args = turn.args
     action = args[0].lower() if args else ""
     try:
-        campaign = await active_campaign(turn.session)
+        campaign = await active_campaign(store(turn))
         if action == "open":
             await _open(turn, campaign.id, args[1:])
         elif action == "close":
-            await selfassess.close_window(turn.session, campaign.id, acting(turn))
+            await selfassess.close_window(store(turn), campaign.id, acting(turn))
             await turn.reply_after_commit(_("The self-assessment window is closed."))
         elif action == "return" and len(args) >= 3:
             await _return(turn, campaign.id, args[1], " ".join(args[2:]))
         elif action == "show" and len(args) >= 2:
             await _show_department(turn, campaign.id, " ".join(args[1:]))
         elif action == "status":
-            pending = await selfassess.not_submitted(turn.session, campaign.id)
+            pending = await selfassess.not_submitted(store(turn), campaign.id)
             names = "、".join(p.department for p in pending) or _("none")
             await turn.reply(
                 _("Not submitted yet ({count}): {names}").format(count=len(pending), names=names)
@@ -240,7 +240,7 @@ async def _open(turn: Turn, campaign_id: int, args: list[str]) -> None:
             return
     else:
         deadline = today + dt.timedelta(days=DEFAULT_WINDOW_DAYS)
-    told = await selfassess.open_window(turn.session, campaign_id, deadline, acting(turn))
+    told = await selfassess.open_window(store(turn), campaign_id, deadline, acting(turn))
 
     def render(their: Translate) -> str:
         return their(OPENED).format(date=day_text(deadline, their))
@@ -265,7 +265,7 @@ async def _show_department(turn: Turn, campaign_id: int, query: str) -> None:
     if choice.found is None:
         await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
         return
-    form = await selfassess.self_form(turn.session, campaign_id, choice.found.id)
+    form = await selfassess.self_form(store(turn), campaign_id, choice.found.id)
     for chunk in split_sections(form_sections(form, _, office=True)):
         await turn.reply(chunk.text, parse_mode="HTML")
 
@@ -278,7 +278,7 @@ async def _return(turn: Turn, campaign_id: int, query: str, comment: str) -> Non
         return
     department = choice.found
     liaisons = await selfassess.return_self(
-        turn.session, campaign_id, department.id, comment, acting(turn)
+        store(turn), campaign_id, department.id, comment, acting(turn)
     )
 
     def render(their: Translate) -> str:
