@@ -252,9 +252,14 @@ async def test_year_end_from_open_to_final(rig: DubanRig, tmp_path: Path) -> Non
         assert first.reason == "缺失的2个地块已于12月补录"
     office_told = await rig.api.wait_for(chat_id=ADMIN.id, since=since)
     assert "区农业农村局 就 A5.2 申请复核" in (office_told.plain_text or "")
+    since = rig.api.mark()
     assert (await say(rig, COMMERCE, "/appeal veto 事件不属于本部门职责")).startswith(
         "已记录：复核申请 2 号"
     )
+    # The office is told after the commit: wait for it, or it may land among the replies
+    # to the office's next command.
+    office_told = await rig.api.wait_for(chat_id=ADMIN.id, since=since)
+    assert "区商务局 就 veto 申请复核" in (office_told.plain_text or "")
     await refused(rig, ADMIN, "/approve 区环委会 2021-01-11 雨环委〔2021〕3号", "期限尚未结束")
 
     # -- the office decides: changed (flows into the result) and upheld

@@ -122,22 +122,29 @@ async def self_form(reader: SelfFormReader, campaign_id: int, department_id: int
 
 async def _editable(
     store: SelfAssessStore, campaign_id: int, department_id: int, acting: Acting
-) -> SelfAssessment:
-    """The department's self-assessment, staged on first use, while it may change: not
-    final, the window open, not submitted."""
+) -> SelfAssessment | None:
+    """The department's self-assessment (None before its first change) while it may
+    change: not final, the window open, not submitted. Stages nothing."""
     row = await year_end(store, campaign_id)
     ensure_not_final(row)
     if not window_open(row, acting.today):
         raise YearEndRefused("window_closed")
     assessment = await store.self_assessment(campaign_id, department_id)
-    if assessment is None:
-        assessment = SelfAssessment(
-            campaign_id=campaign_id, department_id=department_id, state=SELF_DRAFT
-        )
-        store.stage(assessment)
-    elif assessment.state == SELF_SUBMITTED:
+    if assessment is not None and assessment.state == SELF_SUBMITTED:
         raise YearEndRefused("submitted")
     return assessment
+
+
+def _draft(
+    store: SelfAssessStore, campaign_id: int, department_id: int, found: SelfAssessment | None
+) -> SelfAssessment:
+    """The self-assessment to change: the one found, or a draft staged now (after every
+    check, so a refused command leaves no draft behind)."""
+    if found is not None:
+        return found
+    draft = SelfAssessment(campaign_id=campaign_id, department_id=department_id, state=SELF_DRAFT)
+    store.stage(draft)
+    return draft
 
 
 async def set_self_score(
@@ -157,7 +164,7 @@ async def set_self_score(
     item = next((i for i in form.items if normalize_code(i.code) == code), None)
     if item is None:
         raise YearEndRefused("no_item", code=code_text)
-    await _editable(store, campaign_id, department_id, acting)
+    found = await _editable(store, campaign_id, department_id, acting)
     if item.points is None:
         raise YearEndRefused("no_points", code=item.code)
     if score < 0 or score > item.points:
@@ -165,6 +172,7 @@ async def set_self_score(
     statement = statement.strip()[:MAX_STATEMENT]
     if not item.accepted and not statement and not item.statement:
         raise YearEndRefused("statement_needed", code=item.code)
+    _draft(store, campaign_id, department_id, found)
     row = await store.self_score(item.binding_id)
     if row is None:
         row = SelfScore(binding_id=item.binding_id, campaign_id=campaign_id, statement="")
@@ -198,7 +206,8 @@ async def attach_self_report(
     acting: Acting,
 ) -> None:
     """Attach (or replace) the optional self-check report (自查报告)."""
-    assessment = await _editable(store, campaign_id, department_id, acting)
+    found = await _editable(store, campaign_id, department_id, acting)
+    assessment = _draft(store, campaign_id, department_id, found)
     assessment.report_file_id, assessment.report_sha256 = file_id, sha256
     assessment.report_name = name[:255]
 
@@ -209,11 +218,12 @@ async def submit(
     """Lock the department's self-assessment; every item needs a score (and a statement
     where it was never accepted)."""
     form = await self_form(store, campaign_id, department_id)
-    assessment = await _editable(store, campaign_id, department_id, acting)
+    found = await _editable(store, campaign_id, department_id, acting)
     if not form.items:
         raise YearEndRefused("no_item", code="")
     if form.missing:
         raise YearEndRefused("incomplete", codes=", ".join(i.code for i in form.missing))
+    assessment = _draft(store, campaign_id, department_id, found)
     assessment.state = SELF_SUBMITTED
     assessment.submitted_at, assessment.submitted_by = acting.now, acting.tg_id
     total = sum((i.score or Decimal(0) for i in form.items), Decimal(0))
