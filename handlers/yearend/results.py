@@ -32,6 +32,7 @@ from core.text.i18n import N_, Translate, translator
 from core.text.split import split_sections
 from core.yearend import approval, feedback, sitecheck
 from core.yearend.documents import FeedbackSheet, feedback_docx
+from core.yearend.sql import SqlYearEnd
 from core.yearend.state import YearEndRefused, active_campaign
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
@@ -75,14 +76,15 @@ def _file_name(_: Translate, department: str) -> str:
 @use_case("feedback")
 async def feedback_command(turn: Turn) -> None:
     _ = turn._
+    yearend = store(turn)
     try:
-        campaign = await active_campaign(store(turn))
+        campaign = await active_campaign(yearend)
         if turn.actor.department_id is not None and not turn.actor.is_staff:
-            await _own_result(turn, campaign.id, turn.actor.department_id)
+            await _own_result(turn, yearend, campaign.id, turn.actor.department_id)
             return
         settings = turn.services.settings
         book, deliveries = await feedback.send_feedback(
-            store(turn),
+            yearend,
             campaign.id,
             acting(turn),
             working_day_rule(settings.workdays_calendar),
@@ -137,9 +139,11 @@ async def _send_result(
         log.info("could not send feedback to user %s: %s", person.tg_id, exc)
 
 
-async def _own_result(turn: Turn, campaign_id: int, department_id: int) -> None:
+async def _own_result(
+    turn: Turn, yearend: SqlYearEnd, campaign_id: int, department_id: int
+) -> None:
     _ = turn._
-    own = await feedback.own_result(store(turn), campaign_id, department_id)
+    own = await feedback.own_result(yearend, campaign_id, department_id)
     if own is None:
         await turn.reply(_("Your department's result has not been given yet."))
         return
@@ -158,17 +162,18 @@ async def appeal_command(turn: Turn) -> None:
     args = turn.args
     if message is not None and message.caption:
         args = message.caption.split()[1:]
+    yearend = store(turn)
     try:
-        campaign = await active_campaign(store(turn))
+        campaign = await active_campaign(yearend)
         if turn.actor.is_staff:
-            await _decide(turn, campaign.id, args)
+            await _decide(turn, yearend, campaign.id, args)
             return
         department_id = turn.actor.department_id
         if department_id is None:
             await turn.reply(_("You are not a department's liaison."))
             return
         if not args:
-            await _appeal_buttons(turn, campaign.id, department_id)
+            await _appeal_buttons(turn, yearend, campaign.id, department_id)
             return
         first = args[0].lower()
         target = TARGET_WORDS.get(first, APPEAL_ITEM)
@@ -180,7 +185,7 @@ async def appeal_command(turn: Turn) -> None:
         if message is not None and message.document is not None:
             attachments.append(message.document.file_id)
         filed = await feedback.file_appeal(
-            store(turn),
+            yearend,
             campaign.id,
             department_id,
             target,
@@ -220,9 +225,11 @@ async def announce_appeal(turn: Turn, filed: feedback.Filed) -> None:
     await turn.after_commit(tell)
 
 
-async def _appeal_buttons(turn: Turn, campaign_id: int, department_id: int) -> None:
+async def _appeal_buttons(
+    turn: Turn, yearend: SqlYearEnd, campaign_id: int, department_id: int
+) -> None:
     _ = turn._
-    own = await feedback.own_outcome(store(turn), campaign_id, department_id)
+    own = await feedback.own_outcome(yearend, campaign_id, department_id)
     outcome, given = own.outcome, own.given
     if given is None:
         await turn.reply(refusal_text(YearEndRefused("no_feedback"), _))
@@ -256,10 +263,10 @@ async def _appeal_buttons(turn: Turn, campaign_id: int, department_id: int) -> N
     )
 
 
-async def _decide(turn: Turn, campaign_id: int, args: list[str]) -> None:
+async def _decide(turn: Turn, yearend: SqlYearEnd, campaign_id: int, args: list[str]) -> None:
     _ = turn._
     if not args:
-        still_open = await feedback.open_appeals(store(turn), campaign_id)
+        still_open = await feedback.open_appeals(yearend, campaign_id)
         if not still_open:
             await turn.reply(_("No appeal is open."))
             return
@@ -285,7 +292,7 @@ async def _decide(turn: Turn, campaign_id: int, args: list[str]) -> None:
             await turn.reply(usage)
             return
     decided = await feedback.decide_appeal(
-        store(turn),
+        yearend,
         campaign_id,
         appeal_id,
         change=change,
