@@ -17,8 +17,9 @@ from core.people.roster import Recipient
 from core.scoring.ports import DepartmentInfo
 from core.scoring.usecases import Actor, ScoringRefused, changeable_book
 from core.yearend import approval, feedback, selfassess, sitecheck
+from core.yearend.reminders import plan_self_reminders
 from core.yearend.state import Acting, YearEndRefused, ensure_campaign_not_final
-from core.yearend.values import SelfItem
+from core.yearend.values import ReminderLiaison, SelfItem
 from storage.models import (
     APPEAL_CHANGED,
     APPEAL_ITEM,
@@ -214,6 +215,37 @@ async def test_the_window_ends_with_its_deadline_day_local_time_and_with_final()
     fake.row.finalized_at = late.now
     fake.staged.clear()
     assert await refused(propose(at("2021-01-08", 15, 40, who=FARM_LIAISON)), fake) == "final"
+
+
+async def test_reminders_go_to_the_deputies_only_while_every_main_liaison_is_away() -> None:
+    deputy = 610_007
+    fake = store(
+        row=open_window(dt.date(2021, 1, 8)),
+        reminder_liaisons=[
+            ReminderLiaison(FARM, FARM_NAME, FARM_LIAISON, "zh", False),
+            ReminderLiaison(COMMERCE, COMMERCE_NAME, COMMERCE_LIAISON, None, False),
+            ReminderLiaison(COMMERCE, COMMERCE_NAME, deputy, None, True),
+        ],
+        away={COMMERCE_LIAISON},
+    )
+    archive = DepartmentInfo(13, "区档案馆", "B")  # submitted: never reminded
+    fake.departments_.append(archive)
+    fake.assessments[archive.id] = SelfAssessment(
+        campaign_id=CAMPAIGN, department_id=archive.id, state=SELF_SUBMITTED
+    )
+    monday = at("2021-01-04").now
+    plan = await plan_self_reminders(fake, monday, ZONE, weekdays)
+    assert [(r.user_tg_id, r.department) for r in plan.reminders] == [
+        (FARM_LIAISON, FARM_NAME),
+        (deputy, COMMERCE_NAME),
+    ]
+    assert (plan.submitted, plan.pending, plan.deadline) == (1, 2, dt.date(2021, 1, 8))
+    assert plan.reminders[0].key.period == "2021-01-04"
+    saturday = at("2021-01-09").now  # after the deadline day, and not a working day
+    assert (await plan_self_reminders(fake, saturday, ZONE, weekdays)).reminders == ()
+    fake.row = None  # never opened
+    assert (await plan_self_reminders(fake, monday, ZONE, weekdays)).reminders == ()
+    assert fake.staged == []  # a plan only reads
 
 
 # ---------------------------------------------------------------- site checks

@@ -108,6 +108,7 @@ class RecordingYearEnd:
     appeals: dict[int, Appeal] = field(default_factory=dict)
     item_scores: dict[int, ItemScore] = field(default_factory=dict)
     away: set[int] = field(default_factory=set)
+    reminder_liaisons: list[ReminderLiaison] = field(default_factory=list)
     staged: list[Any] = field(default_factory=list)
     flushes: int = 0
     next_id: int = 500
@@ -268,7 +269,7 @@ class RecordingYearEnd:
         return sum(1 for a in self.assessments.values() if a.state == "submitted")
 
     async def unsubmitted_liaisons(self, campaign_id: int) -> list[ReminderLiaison]:
-        return []
+        return list(self.reminder_liaisons)
 
     async def site_checks(self, campaign_id: int, department_id: int | None) -> list[SiteCheckLine]:
         return []
