@@ -24,7 +24,7 @@ from core.scoring.usecases import Actor, ScoringRefused
 from core.status.model import Rules
 from core.yearend import approval
 from core.yearend.sql import SqlYearEnd
-from core.yearend.state import Acting, year_end
+from core.yearend.state import Acting, keep, year_end
 from storage.db import Database
 from storage.models import (
     ADJUST_BONUS,
@@ -134,7 +134,9 @@ async def test_final_refuses_every_score_change_and_reopen_lifts_it(db: Database
             reason="示范",
         )
         # Final as /finalize leaves it (its own preconditions are the year end's tests').
-        row = await year_end(SqlYearEnd(session), campaign)
+        yearend = SqlYearEnd(session)
+        row = await year_end(yearend, campaign)
+        keep(yearend, row)
         row.approved_at = row.finalized_at = NOW
         row.approved_by = row.finalized_by = OFFICE_ID
         await session.commit()

@@ -110,7 +110,7 @@ async def refused(act: Awaitable[object], fake: RecordingYearEnd) -> str:
 
 
 async def test_opening_needs_a_confirmed_scheme_and_tells_every_liaison() -> None:
-    fake = store(row=YearEnd(campaign_id=CAMPAIGN, recheck_days=5))
+    fake = store()  # the first year-end act: no row yet, and none left by a refusal
     assert fake.scheme_row is not None
     fake.scheme_row.confirmed_at = None
     start = at("2021-01-04")
@@ -128,7 +128,7 @@ async def test_opening_needs_a_confirmed_scheme_and_tells_every_liaison() -> Non
         (FARM_NAME, FARM_LIAISON),
         (COMMERCE_NAME, COMMERCE_LIAISON),
     ]
-    assert fake.row is not None and fake.row.self_deadline == dt.date(2021, 1, 8)
+    assert [r.self_deadline for r in fake.staged_of(YearEnd)] == [dt.date(2021, 1, 8)]
     assert fake.actions == ["selfassess_open"] and fake.audits[0].after == "2021-01-08"
 
 
@@ -495,7 +495,7 @@ async def test_a_changed_item_goes_through_the_scoring_acts_and_drops_recorded_d
 
 
 async def test_approval_waits_for_every_feedback_window_and_every_appeal() -> None:
-    fake = store(row=open_window())
+    fake = store()  # no year-end row yet: a refusal leaves none
 
     def approve(acting: Acting) -> Awaitable[YearEnd]:
         return approval.approve(
@@ -520,6 +520,7 @@ async def test_approval_waits_for_every_feedback_window_and_every_appeal() -> No
     )
 
     row = await approve(at("2021-01-19"))
+    assert fake.staged_of(YearEnd) == [row]
     assert (row.approval_body, row.approval_number, row.approval_date) == (
         "区环委会",
         "雨环委〔2021〕3号",

@@ -129,6 +129,8 @@ class RecordingYearEnd:
     # ------------------------------------------------------------ writers
 
     def stage(self, row: Any) -> None:
+        if any(row is seen for seen in self.staged):
+            return  # the session's add: a second time changes nothing
         self.staged.append(row)
         if isinstance(row, YearEnd):
             self.row = row

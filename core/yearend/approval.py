@@ -17,7 +17,7 @@ from core.text.i18n import Translate
 from core.yearend.documents import ClassTable, RankedLine, ResultsNotice, plan_title
 from core.yearend.feedback import class_label, scored
 from core.yearend.interfaces import ApprovalStore, NoticeReader
-from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, year_end
+from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, keep, year_end
 from storage.models import YearEnd
 
 MAX_BODY = 200
@@ -53,6 +53,7 @@ async def approve(
     if approved_on > acting.today:
         raise YearEndRefused("bad_deadline", deadline=approved_on)
     await _windows_ended(store, campaign_id, acting.today)
+    keep(store, row)
     row.approval_body, row.approval_number = body[:MAX_BODY], number[:MAX_NUMBER]
     row.approval_date = approved_on
     row.approved_at, row.approved_by = acting.now, acting.tg_id
@@ -75,6 +76,7 @@ async def finalize(store: ApprovalStore, campaign_id: int, acting: Acting) -> Ye
     still_open = await store.open_appeals(campaign_id)
     if still_open:
         raise YearEndRefused("appeals_open", count=len(still_open))
+    keep(store, row)
     row.finalized_at, row.finalized_by = acting.now, acting.tg_id
     audit(store, campaign_id, acting, "finalize", subject="定稿")
     return row
@@ -88,6 +90,7 @@ async def reopen(store: ApprovalStore, campaign_id: int, reason: str, acting: Ac
     row = await year_end(store, campaign_id)
     if row.approved_at is None and row.finalized_at is None:
         raise YearEndRefused("not_approved")
+    keep(store, row)
     before = "final" if row.finalized_at else "approved"
     row.finalized_at = row.finalized_by = None
     row.approved_at = row.approved_by = row.approval_date = None

@@ -82,7 +82,7 @@ class YearEndWriter(Protocol):
 
 
 class YearEndStore(YearEndReader, YearEndWriter, Protocol):
-    """A year-end act: its row (made on first use, `state.year_end`) and its audit rows."""
+    """A year-end act: its row (staged at its first change, `state.keep`), audit rows."""
 
 
 class DepartmentReader(Protocol):

@@ -23,7 +23,7 @@ from core.yearend.interfaces import (
     SelfFormReader,
     YearEndStore,
 )
-from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, year_end
+from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, keep, year_end
 from core.yearend.values import SelfItem
 from storage.models import (
     SELF_DRAFT,
@@ -73,6 +73,7 @@ async def open_window(
     ensure_not_final(row)
     if deadline < acting.today:
         raise YearEndRefused("bad_deadline", deadline=deadline)
+    keep(store, row)
     before = row.self_deadline.isoformat() if row.self_deadline else ""
     row.self_opened_at, row.self_opened_by = acting.now, acting.tg_id
     row.self_deadline, row.self_closed_at = deadline, None
@@ -96,6 +97,7 @@ async def close_window(store: YearEndStore, campaign_id: int, acting: Acting) ->
     row = await year_end(store, campaign_id)
     if row.self_opened_at is None or row.self_closed_at is not None:
         raise YearEndRefused("not_open")
+    keep(store, row)
     row.self_closed_at = acting.now
     audit(store, campaign_id, acting, "selfassess_close", subject="自评")
 

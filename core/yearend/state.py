@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.scoring.audit import audit_entry
 from core.scoring.ports import CampaignInfo
+from core.yearend.deadlines import DEFAULT_RECHECK_WORKING_DAYS
 from core.yearend.interfaces import (
     CampaignReader,
     LockReader,
-    YearEndStore,
+    YearEndReader,
     YearEndWriter,
 )
 from storage.models import YearEnd
@@ -62,14 +63,24 @@ async def active_campaign(reader: CampaignReader) -> CampaignInfo:
     return campaign
 
 
-async def year_end(store: YearEndStore, campaign_id: int) -> YearEnd:
-    """The campaign's row, created (staged) on first use."""
-    row = await store.year_end_row(campaign_id)
+async def year_end(reader: YearEndReader, campaign_id: int) -> YearEnd:
+    """The campaign's row; before the first change a new one, not staged: the act that
+    changes it stages it (`keep`) after its checks, so a refused act leaves no row."""
+    row = await reader.year_end_row(campaign_id)
     if row is None:
-        row = YearEnd(campaign_id=campaign_id, recheck_days=5)
-        store.stage(row)
-        await store.flush()
+        row = YearEnd(
+            campaign_id=campaign_id,
+            recheck_days=DEFAULT_RECHECK_WORKING_DAYS,
+            approval_body="",
+            approval_number="",
+        )
     return row
+
+
+def keep(writer: YearEndWriter, row: YearEnd) -> None:
+    """Stage the campaign's row if it is new (`year_end`); one already stored is tracked."""
+    if row.id is None:
+        writer.stage(row)
 
 
 def ensure_not_final(row: YearEnd) -> None:
