@@ -11,11 +11,9 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.people.leave import on_leave
 from core.people.roster import Recipient, liaisons_of
-from core.scoring.ports import CampaignInfo
 from core.scoring.sql import SqlScoring
 from core.yearend.interfaces import Staged
 from core.yearend.values import (
@@ -35,7 +33,6 @@ from storage.models import (
     Appeal,
     Binding,
     BindingPoints,
-    Campaign,
     Deduction,
     Department,
     Item,
@@ -57,27 +54,9 @@ def _submitted(campaign_id: int) -> Select[tuple[int]]:
 
 
 class SqlYearEnd(SqlScoring):
-    """Every year-end Protocol, and scoring's, on `session`. One per use case (the handler
-    makes it once and passes it down): it holds the campaign row it read, see `campaign`."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        super().__init__(session)
-        self._held: list[Campaign] = []
-
-    async def campaign(self, campaign_id: int | None) -> CampaignInfo | None:
-        """As `SqlScoring.campaign`, keeping the row: the session's identity map holds rows
-        weakly, and the score book's `session.get(Campaign)` finds it there only while
-        someone does, which saves that query on every screen that reads the book."""
-        query = select(Campaign)
-        if campaign_id is None:
-            query = query.where(Campaign.active.is_(True)).order_by(Campaign.id.desc())
-        else:
-            query = query.where(Campaign.id == campaign_id)
-        found = await self.session.scalar(query.limit(1))
-        if found is None:
-            return None
-        self._held.append(found)
-        return CampaignInfo(found.id, found.year, found.title)
+    """Every year-end Protocol, and scoring's, on `session`. One per handler call, passed
+    down: it holds the campaign row it read (`SqlScoring.campaign`), which saves the score
+    book a query."""
 
     # ------------------------------------------------------------ writer
 
