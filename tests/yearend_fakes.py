@@ -26,6 +26,8 @@ from core.scoring.results import grades_json
 from core.status.model import Rules
 from core.yearend.values import (
     FeedbackProgress,
+    Given,
+    OpenAppeal,
     ReminderLiaison,
     SelfItem,
     SelfScoreRow,
@@ -88,6 +90,10 @@ def line(binding_id: int, department_id: int, code: str, points: str) -> ScoreLi
         points=Decimal(points),
         scored=True,
     )
+
+
+def given(row: ResultFeedback) -> Given:
+    return Given(row.department_id, row.delivered_at, row.recheck_deadline)
 
 
 @dataclass
@@ -294,11 +300,12 @@ class RecordingYearEnd:
     async def deductions(self, deduction_ids: list[int]) -> list[Deduction]:
         return [self.deduction_rows[i] for i in deduction_ids if i in self.deduction_rows]
 
-    async def feedbacks(self, campaign_id: int) -> list[ResultFeedback]:
-        return list(self.feedback_rows.values())
+    async def feedbacks(self, campaign_id: int) -> list[Given]:
+        return [given(r) for r in self.feedback_rows.values()]
 
-    async def feedback_of(self, campaign_id: int, department_id: int) -> ResultFeedback | None:
-        return self.feedback_rows.get(department_id)
+    async def feedback_of(self, campaign_id: int, department_id: int) -> Given | None:
+        row = self.feedback_rows.get(department_id)
+        return given(row) if row is not None else None
 
     async def fed_back(self, campaign_id: int) -> set[int]:
         return set(self.feedback_rows)
@@ -312,8 +319,12 @@ class RecordingYearEnd:
     async def appeal(self, appeal_id: int) -> Appeal | None:
         return self.appeals.get(appeal_id)
 
-    async def open_appeals(self, campaign_id: int) -> list[Appeal]:
-        return [a for a in self.appeals.values() if a.state == APPEAL_OPEN]
+    async def open_appeals(self, campaign_id: int) -> list[OpenAppeal]:
+        return [
+            OpenAppeal(a.id, a.department_id, a.subject, a.reason)
+            for a in self.appeals.values()
+            if a.state == APPEAL_OPEN
+        ]
 
     async def self_score_rows(self, campaign_id: int) -> list[SelfScoreRow]:
         return []

@@ -41,6 +41,7 @@ from core.yearend.interfaces import (
 )
 from core.yearend.selfassess import window_open
 from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, year_end
+from core.yearend.values import Given, OpenAppeal
 from storage.models import (
     ADJUST_BONUS,
     ADJUST_PENALTY,
@@ -198,14 +199,20 @@ async def send_feedback(
     for result in results:
         feedback = earlier.get(result.department_id)
         if feedback is None:
-            feedback = ResultFeedback(
-                campaign_id=campaign_id,
-                department_id=result.department_id,
-                delivered_at=acting.now,
-                recheck_deadline=recheck_deadline(acting.today, row.recheck_days, is_working),
-                sent_by=acting.tg_id,
+            feedback = Given(
+                result.department_id,
+                acting.now,
+                recheck_deadline(acting.today, row.recheck_days, is_working),
             )
-            store.stage(feedback)
+            store.stage(
+                ResultFeedback(
+                    campaign_id=campaign_id,
+                    department_id=feedback.department_id,
+                    delivered_at=feedback.delivered_at,
+                    recheck_deadline=feedback.recheck_deadline,
+                    sent_by=acting.tg_id,
+                )
+            )
         deliveries.append(
             Delivery(
                 outcome=outcome_of(book, result, citations),
@@ -226,7 +233,7 @@ class OwnOutcome:
 
     book: ScoreBook
     outcome: Outcome
-    given: ResultFeedback | None
+    given: Given | None
 
 
 async def own_outcome(reader: OwnOutcomeReader, campaign_id: int, department_id: int) -> OwnOutcome:
@@ -341,7 +348,7 @@ async def file_appeal(
     return Filed(appeal, department.name)
 
 
-async def open_appeals(reader: AppealReader, campaign_id: int) -> list[Appeal]:
+async def open_appeals(reader: AppealReader, campaign_id: int) -> list[OpenAppeal]:
     """The appeals the office has still to decide, oldest first."""
     return await reader.open_appeals(campaign_id)
 

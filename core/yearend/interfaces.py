@@ -10,9 +10,10 @@ goes through the scoring acts).
 
 Readers return plain values (core/yearend/values.py, core/scoring/ports.py), except the
 year end's own rows a use case changes (`YearEnd`, `SelfAssessment`, `SelfScore`,
-`SiteCheck`, `Appeal`, `ResultFeedback`, a deduction being cited): those are returned
-as rows and changed in place, as scoring's acts change a `ScoringScheme`. New rows are
-staged with `stage`; nothing here commits.
+`Appeal` being decided, a deduction being cited or withdrawn; `SiteCheck` whose
+department a citation reads): those are returned as rows and changed in place, as
+scoring's acts change a `ScoringScheme`. New rows are staged with `stage`; nothing here
+commits.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from core.people.roster import Recipient
 from core.scoring.ports import CampaignInfo, ScoreBook, ScoringReader, ScoringWriter
 from core.yearend.values import (
     FeedbackProgress,
+    Given,
+    OpenAppeal,
     ReminderLiaison,
     SelfItem,
     SelfScoreRow,
@@ -101,13 +104,13 @@ class CitationReader(Protocol):
 
 
 class FeedbackReader(Protocol):
-    async def feedback_of(self, campaign_id: int, department_id: int) -> ResultFeedback | None: ...
+    async def feedback_of(self, campaign_id: int, department_id: int) -> Given | None: ...
 
 
 class AppealReader(Protocol):
     async def appeal(self, appeal_id: int) -> Appeal | None: ...
 
-    async def open_appeals(self, campaign_id: int) -> list[Appeal]: ...
+    async def open_appeals(self, campaign_id: int) -> list[OpenAppeal]: ...
 
 
 # ---------------------------------------------------------------- self-assessment
@@ -204,7 +207,7 @@ class SendFeedbackStore(
 ):
     """/feedback by the office: every department's result recorded and sent."""
 
-    async def feedbacks(self, campaign_id: int) -> list[ResultFeedback]: ...
+    async def feedbacks(self, campaign_id: int) -> list[Given]: ...
 
 
 class FileAppealStore(YearEndStore, BookReader, FeedbackReader, Protocol):

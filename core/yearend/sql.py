@@ -18,6 +18,8 @@ from core.scoring.sql import SqlScoring
 from core.yearend.interfaces import Staged
 from core.yearend.values import (
     FeedbackProgress,
+    Given,
+    OpenAppeal,
     ReminderLiaison,
     SelfItem,
     SelfScoreRow,
@@ -254,20 +256,30 @@ class SqlYearEnd(SqlScoring):
 
     # ------------------------------------------------------------ feedback and appeals
 
-    async def feedbacks(self, campaign_id: int) -> list[ResultFeedback]:
-        rows = await self.session.scalars(
-            select(ResultFeedback).where(ResultFeedback.campaign_id == campaign_id)
+    async def feedbacks(self, campaign_id: int) -> list[Given]:
+        rows = await self.session.execute(
+            select(
+                ResultFeedback.department_id,
+                ResultFeedback.delivered_at,
+                ResultFeedback.recheck_deadline,
+            ).where(ResultFeedback.campaign_id == campaign_id)
         )
-        return list(rows)
+        return [Given(*row) for row in rows]
 
-    async def feedback_of(self, campaign_id: int, department_id: int) -> ResultFeedback | None:
-        found: ResultFeedback | None = await self.session.scalar(
-            select(ResultFeedback).where(
-                ResultFeedback.campaign_id == campaign_id,
-                ResultFeedback.department_id == department_id,
+    async def feedback_of(self, campaign_id: int, department_id: int) -> Given | None:
+        row = (
+            await self.session.execute(
+                select(
+                    ResultFeedback.department_id,
+                    ResultFeedback.delivered_at,
+                    ResultFeedback.recheck_deadline,
+                ).where(
+                    ResultFeedback.campaign_id == campaign_id,
+                    ResultFeedback.department_id == department_id,
+                )
             )
-        )
-        return found
+        ).first()
+        return Given(*row) if row is not None else None
 
     async def fed_back(self, campaign_id: int) -> set[int]:
         return set(
@@ -292,14 +304,13 @@ class SqlYearEnd(SqlScoring):
     async def appeal(self, appeal_id: int) -> Appeal | None:
         return await self.session.get(Appeal, appeal_id)
 
-    async def open_appeals(self, campaign_id: int) -> list[Appeal]:
-        return list(
-            await self.session.scalars(
-                select(Appeal)
-                .where(Appeal.campaign_id == campaign_id, Appeal.state == APPEAL_OPEN)
-                .order_by(Appeal.id)
-            )
+    async def open_appeals(self, campaign_id: int) -> list[OpenAppeal]:
+        rows = await self.session.execute(
+            select(Appeal.id, Appeal.department_id, Appeal.subject, Appeal.reason)
+            .where(Appeal.campaign_id == campaign_id, Appeal.state == APPEAL_OPEN)
+            .order_by(Appeal.id)
         )
+        return [OpenAppeal(*row) for row in rows]
 
     # ------------------------------------------------------------ the export's sheets
 

@@ -54,6 +54,25 @@ class ReminderLiaison:
 
 
 @dataclass(frozen=True)
+class Given:
+    """A department's feedback: when it was delivered and its re-check deadline."""
+
+    department_id: int
+    delivered_at: dt.datetime
+    recheck_deadline: dt.date  # local date, inclusive
+
+
+@dataclass(frozen=True)
+class OpenAppeal:
+    """An appeal still to decide, as the office's list shows it."""
+
+    id: int
+    department_id: int
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class FeedbackProgress:
     """How far the feedback went: what approval waits for."""
 
