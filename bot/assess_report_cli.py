@@ -40,6 +40,7 @@ def cmd_assess_report(args: argparse.Namespace, settings: Settings) -> int:
     from core.text.i18n import translator
     from core.yearend.approval import results_notice
     from core.yearend.documents import notice_docx
+    from core.yearend.sql import SqlYearEnd
     from core.yearend.state import YearEndRefused, active_campaign
     from storage.db import Database, upgrade_database
 
@@ -54,8 +55,9 @@ def cmd_assess_report(args: argparse.Namespace, settings: Settings) -> int:
         db = Database(settings.database_url)
         try:
             async with db.session() as session:
-                campaign_id = args.campaign or (await active_campaign(session)).id
-                notice = await results_notice(session, campaign_id, _, office=args.office)
+                reader = SqlYearEnd(session)
+                campaign_id = args.campaign or (await active_campaign(reader)).id
+                notice = await results_notice(reader, campaign_id, _, office=args.office)
         except YearEndRefused as exc:
             return exc.reason
         finally:

@@ -24,6 +24,7 @@ from core.scoring.engine import in_rank_order
 from core.scoring.results import results_of
 from core.scoring.sql import SqlScoring
 from core.yearend import feedback
+from core.yearend.sql import SqlYearEnd
 from core.yearend.state import Acting, active_campaign
 from tests.dashboard_support import dashboard_rig, get
 from tests.office_support import FARM, department_id
@@ -69,9 +70,10 @@ async def rig(sqlite_url: str, tmp_path: Path, fake_api: FakeBotAPI) -> AsyncIte
 
 async def give_feedback(rig: DubanRig) -> None:
     async with rig.session() as session:
-        campaign = await active_campaign(session)
+        store = SqlYearEnd(session)
+        campaign = await active_campaign(store)
         await feedback.send_feedback(
-            session,
+            store,
             campaign.id,
             Acting(OFFICE_ID, REVIEW_DAY, dt.UTC),
             is_chinese_working_day,
@@ -88,7 +90,7 @@ async def test_api_agrees_with_the_engine_and_keeps_departments_apart(rig: Duban
     status, data = await api_json(rig, "/api/assessment", LEADER)
     assert status == 200
     async with rig.session() as session:
-        campaign = await active_campaign(session)
+        campaign = await active_campaign(SqlYearEnd(session))
         ranked = in_rank_order(results_of(await SqlScoring(session).book(campaign.id)))
     shown = [row for table in data["classes"] for row in table["rows"]]
     assert [(r["name"], r["rank"], r["score"], r["grade"]) for r in shown] == [

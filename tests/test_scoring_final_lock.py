@@ -23,7 +23,8 @@ from core.scoring.sql import SqlScoring
 from core.scoring.usecases import Actor, ScoringRefused
 from core.status.model import Rules
 from core.yearend import approval
-from core.yearend.state import Acting, year_end
+from core.yearend.sql import SqlYearEnd
+from core.yearend.state import Acting, keep, year_end
 from storage.db import Database
 from storage.models import (
     ADJUST_BONUS,
@@ -133,7 +134,9 @@ async def test_final_refuses_every_score_change_and_reopen_lifts_it(db: Database
             reason="示范",
         )
         # Final as /finalize leaves it (its own preconditions are the year end's tests').
-        row = await year_end(session, campaign)
+        yearend = SqlYearEnd(session)
+        row = await year_end(yearend, campaign)
+        keep(yearend, row)
         row.approved_at = row.finalized_at = NOW
         row.approved_by = row.finalized_by = OFFICE_ID
         await session.commit()
@@ -160,7 +163,7 @@ async def test_final_refuses_every_score_change_and_reopen_lifts_it(db: Database
     # /finalize reopen: changes are possible again, through the same acts.
     async with db.session() as session:
         acting = Acting(OFFICE_ID, NOW, ZoneInfo("Asia/Shanghai"))
-        await approval.reopen(session, campaign, "审定文号有误", acting)
+        await approval.reopen(SqlYearEnd(session), campaign, "审定文号有误", acting)
         store = SqlScoring(session)
         scored = await acts.score_item(
             store, store, actor, department=FARM, code="A5.1", score=Decimal(9), reason="台账不全"

@@ -26,6 +26,7 @@ from core.scoring.sql import SqlScoring
 from core.scoring.usecases import Actor
 from core.text.i18n import translator
 from core.yearend import approval, feedback, selfassess, sitecheck
+from core.yearend.sql import SqlYearEnd
 from core.yearend.state import Acting, YearEndRefused, ensure_campaign_not_final
 from storage.db import Database
 from storage.models import (
@@ -120,37 +121,43 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     # -- open: the liaisons are told; a deadline in the past is refused
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
-            await selfassess.open_window(session, campaign, dt.date(2021, 1, 1), start)
+            await selfassess.open_window(SqlYearEnd(session), campaign, dt.date(2021, 1, 1), start)
         assert refused.value.reason == "bad_deadline"
-        told = await selfassess.open_window(session, campaign, dt.date(2021, 1, 8), start)
+        told = await selfassess.open_window(
+            SqlYearEnd(session), campaign, dt.date(2021, 1, 8), start
+        )
         await session.commit()
     assert sorted(r.tg_id for _name, r in told) == [FARM_LIAISON, COMMERCE_LIAISON]
 
     # -- self-assessment: pre-filled, statement only where never accepted, bounds
     day2 = by(FARM_LIAISON, at("2021-01-05"))
     async with db.session() as session:
-        form = await selfassess.self_form(session, campaign, farm)
+        form = await selfassess.self_form(SqlYearEnd(session), campaign, farm)
         a51_item = next(i for i in form.items if i.code == "A5.1")
         assert a51_item.accepted and a51_item.prefilled.startswith("全年巡查秸秆焚烧120次")
         assert not a51_item.needs_statement
         assert all(i.needs_statement for i in form.items if i.code != "A5.1")
         with pytest.raises(YearEndRefused) as refused:
-            await selfassess.set_self_score(session, campaign, farm, "A5.2", Decimal(9), "", day2)
+            await selfassess.set_self_score(
+                SqlYearEnd(session), campaign, farm, "A5.2", Decimal(9), "", day2
+            )
         assert refused.value.reason == "statement_needed"
         with pytest.raises(YearEndRefused) as refused:
             await selfassess.set_self_score(
-                session, campaign, farm, "A5.1", Decimal("10.5"), "", day2
+                SqlYearEnd(session), campaign, farm, "A5.1", Decimal("10.5"), "", day2
             )
         assert refused.value.reason == "above_points"
         with pytest.raises(YearEndRefused) as refused:
-            await selfassess.set_self_score(session, campaign, farm, "A6.1", Decimal(1), "x", day2)
+            await selfassess.set_self_score(
+                SqlYearEnd(session), campaign, farm, "A6.1", Decimal(1), "x", day2
+            )
         assert refused.value.reason == "no_item"
         with pytest.raises(YearEndRefused) as refused:
-            await selfassess.submit(session, campaign, farm, day2)
+            await selfassess.submit(SqlYearEnd(session), campaign, farm, day2)
         assert refused.value.reason == "incomplete"
         for item in form.items:
             await selfassess.set_self_score(
-                session,
+                SqlYearEnd(session),
                 campaign,
                 farm,
                 item.code,
@@ -158,37 +165,39 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
                 "" if item.accepted else f"{item.code}已按要求完成",
                 day2,
             )
-        submitted = await selfassess.submit(session, campaign, farm, day2)
+        submitted = await selfassess.submit(SqlYearEnd(session), campaign, farm, day2)
         await session.commit()
     assert submitted.state == SELF_SUBMITTED
     assert sum(i.score or 0 for i in submitted.items) == 100
 
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
-            await selfassess.set_self_score(session, campaign, farm, "A5.1", Decimal(9), "", day2)
+            await selfassess.set_self_score(
+                SqlYearEnd(session), campaign, farm, "A5.1", Decimal(9), "", day2
+            )
         assert refused.value.reason == "submitted"
         told_back = await selfassess.return_self(
-            session, campaign, farm, "A5.3 请补充养殖户台账", at("2021-01-06")
+            SqlYearEnd(session), campaign, farm, "A5.3 请补充养殖户台账", at("2021-01-06")
         )
         await session.commit()
     assert [r.tg_id for r in told_back] == [FARM_LIAISON]
     day3 = by(FARM_LIAISON, at("2021-01-06", 5))
     async with db.session() as session:
-        form = await selfassess.self_form(session, campaign, farm)
+        form = await selfassess.self_form(SqlYearEnd(session), campaign, farm)
         assert form.state == SELF_RETURNED and "养殖户台账" in form.return_comment
         await selfassess.set_self_score(
-            session, campaign, farm, "A5.3", Decimal(8), "台账已补充，2处整改中", day3
+            SqlYearEnd(session), campaign, farm, "A5.3", Decimal(8), "台账已补充，2处整改中", day3
         )
-        resubmitted = await selfassess.submit(session, campaign, farm, day3)
+        resubmitted = await selfassess.submit(SqlYearEnd(session), campaign, farm, day3)
         await session.commit()
     assert resubmitted.state == SELF_SUBMITTED
     assert sum(i.score or 0 for i in resubmitted.items) == 98
     async with db.session() as session:
-        pending = await selfassess.not_submitted(session, campaign)
+        pending = await selfassess.not_submitted(SqlYearEnd(session), campaign)
         assert FARM not in [p.department for p in pending] and COMMERCE in [
             p.department for p in pending
         ]
-        scores = await selfassess.self_scores(session, campaign)
+        scores = await SqlYearEnd(session).self_scores(campaign)
         assert scores[a51][0] == 10
 
     # The window ends with its deadline day (local time): the 9th is too late.
@@ -196,7 +205,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
             await selfassess.set_self_score(
-                session, campaign, commerce, "A6.1", Decimal(5), "完成", late
+                SqlYearEnd(session), campaign, commerce, "A6.1", Decimal(5), "完成", late
             )
         assert refused.value.reason == "window_closed"
 
@@ -204,10 +213,12 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     review = at("2021-01-11")
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
-            await feedback.send_feedback(session, campaign, review, is_chinese_working_day)
+            await feedback.send_feedback(
+                SqlYearEnd(session), campaign, review, is_chinese_working_day
+            )
         assert refused.value.reason == "incomplete_scores"
         check = await sitecheck.record_site_check(
-            session,
+            SqlYearEnd(session),
             campaign,
             farm,
             checked_on=dt.date(2020, 12, 10),
@@ -226,10 +237,12 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             },
         )
         await veto(session, review.now, COMMERCE, "V1")
-        department_cited, code = await sitecheck.cite(session, campaign, check.id, "A5.2", review)
+        department_cited, code = await sitecheck.cite(
+            SqlYearEnd(session), campaign, check.id, "A5.2", review
+        )
         assert (department_cited, code) == (FARM, "A5.2")
         book, deliveries = await feedback.send_feedback(
-            session, campaign, review, is_chinese_working_day
+            SqlYearEnd(session), campaign, review, is_chinese_working_day
         )
         await session.commit()
     by_name = {d.outcome.department: d for d in deliveries}
@@ -262,21 +275,21 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
             await feedback.file_appeal(
-                session, campaign, farm, APPEAL_ITEM, "A6.1", "不服", [], appeal_day
+                SqlYearEnd(session), campaign, farm, APPEAL_ITEM, "A6.1", "不服", [], appeal_day
             )
         assert refused.value.reason == "not_yours"
         with pytest.raises(YearEndRefused) as refused:
             await feedback.file_appeal(
-                session, campaign, farm, APPEAL_VETO, "", "不服", [], appeal_day
+                SqlYearEnd(session), campaign, farm, APPEAL_VETO, "", "不服", [], appeal_day
             )
         assert refused.value.reason == "no_target"
         with pytest.raises(YearEndRefused) as refused:
             await feedback.file_appeal(
-                session, campaign, farm, APPEAL_ITEM, "A5.2", "", [], appeal_day
+                SqlYearEnd(session), campaign, farm, APPEAL_ITEM, "A5.2", "", [], appeal_day
             )
         assert refused.value.reason == "reason_needed"
         item_appeal = await feedback.file_appeal(
-            session,
+            SqlYearEnd(session),
             campaign,
             farm,
             APPEAL_ITEM,
@@ -286,7 +299,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             appeal_day,
         )
         veto_appeal = await feedback.file_appeal(
-            session,
+            SqlYearEnd(session),
             campaign,
             commerce,
             APPEAL_VETO,
@@ -300,7 +313,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
             await feedback.file_appeal(
-                session, campaign, farm, APPEAL_ITEM, "A5.4", "数据已报", [], too_late
+                SqlYearEnd(session), campaign, farm, APPEAL_ITEM, "A5.4", "数据已报", [], too_late
             )
         assert refused.value.reason == "past_deadline"
 
@@ -309,7 +322,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
             await approval.approve(
-                session,
+                SqlYearEnd(session),
                 campaign,
                 body="区环委会",
                 approved_on=dt.date(2021, 1, 15),
@@ -319,7 +332,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
         assert refused.value.reason == "window_running"
         with pytest.raises(YearEndRefused) as refused:
             await approval.approve(
-                session,
+                SqlYearEnd(session),
                 campaign,
                 body="区环委会",
                 approved_on=dt.date(2021, 1, 19),
@@ -328,14 +341,14 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             )
         assert refused.value.reason == "appeals_open"
         with pytest.raises(YearEndRefused) as refused:
-            await approval.finalize(session, campaign, after_window)
+            await approval.finalize(SqlYearEnd(session), campaign, after_window)
         assert refused.value.reason == "not_approved"
 
     # -- the office decides: the item changed (it flows into the result), the veto upheld
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
             await feedback.decide_appeal(
-                session,
+                SqlYearEnd(session),
                 campaign,
                 item_appeal.appeal.id,
                 change=True,
@@ -345,7 +358,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             )
         assert refused.value.reason in ("above_points",)
         changed = await feedback.decide_appeal(
-            session,
+            SqlYearEnd(session),
             campaign,
             item_appeal.appeal.id,
             change=True,
@@ -354,7 +367,7 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             acting=at("2021-01-14"),
         )
         upheld = await feedback.decide_appeal(
-            session,
+            SqlYearEnd(session),
             campaign,
             veto_appeal.appeal.id,
             change=False,
@@ -374,23 +387,23 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     # -- approve, finalize; then nothing changes any more
     async with db.session() as session:
         await approval.approve(
-            session,
+            SqlYearEnd(session),
             campaign,
             body="区生态环境保护委员会",
             approved_on=dt.date(2021, 1, 19),
             number="雨环委〔2021〕3号",
             acting=after_window,
         )
-        await approval.finalize(session, campaign, after_window)
+        await approval.finalize(SqlYearEnd(session), campaign, after_window)
         await session.commit()
     before = await audit_count(db)
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
-            await ensure_campaign_not_final(session, campaign)
+            await ensure_campaign_not_final(SqlYearEnd(session), campaign)
         assert refused.value.reason == "final"
         with pytest.raises(YearEndRefused) as refused:
             await feedback.decide_appeal(
-                session,
+                SqlYearEnd(session),
                 campaign,
                 item_appeal.appeal.id,
                 change=True,
@@ -400,10 +413,10 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
             )
         assert refused.value.reason == "final"
         with pytest.raises(YearEndRefused) as refused:
-            await approval.finalize(session, campaign, after_window)
+            await approval.finalize(SqlYearEnd(session), campaign, after_window)
         assert refused.value.reason == "final"
         notice = await approval.results_notice(
-            session, campaign, translator("zh"), office="区环委办"
+            SqlYearEnd(session), campaign, translator("zh"), office="区环委办"
         )
     assert await audit_count(db) == before
     assert notice.document_number == "雨环委〔2021〕3号"
@@ -420,12 +433,12 @@ async def test_the_year_end_from_open_to_final(db: Database, tmp_path) -> None: 
     # -- reopening is logged and returns to before approval
     async with db.session() as session:
         with pytest.raises(YearEndRefused) as refused:
-            await approval.reopen(session, campaign, "", after_window)
+            await approval.reopen(SqlYearEnd(session), campaign, "", after_window)
         assert refused.value.reason == "reason_needed"
-        await approval.reopen(session, campaign, "审定单位要求更正文号", after_window)
+        await approval.reopen(SqlYearEnd(session), campaign, "审定单位要求更正文号", after_window)
         await session.commit()
     async with db.session() as session:
-        await ensure_campaign_not_final(session, campaign)
+        await ensure_campaign_not_final(SqlYearEnd(session), campaign)
         logged = await session.scalar(select(ScoreAudit).where(ScoreAudit.action == "reopen"))
         assert logged is not None and logged.reason == "审定单位要求更正文号"
         assert logged.before == "final" and logged.actor_tg_id == OFFICE_ID

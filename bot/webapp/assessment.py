@@ -17,6 +17,7 @@ from core.people.permissions import Role, may_read_route
 from core.scoring.amounts import show
 from core.yearend import view
 from core.yearend.feedback import class_label
+from core.yearend.sql import SqlYearEnd
 
 
 async def assessment(request: web.Request, viewer: Viewer) -> web.Response:
@@ -24,7 +25,9 @@ async def assessment(request: web.Request, viewer: Viewer) -> web.Response:
     if not may_read_route("/api/assessment", actor.role):
         raise _error(web.HTTPForbidden, "forbidden")
     campaign = await _campaign(viewer)
-    data = await view.ranking(viewer.session, campaign.id, actor.role, actor.department_id)
+    data = await view.ranking(
+        SqlYearEnd(viewer.session), campaign.id, actor.role, actor.department_id
+    )
     if not data.rows:
         raise _error(web.HTTPForbidden, "forbidden")
     # Before final a liaison's own line carries no rank: it would tell others' standing.
@@ -62,7 +65,7 @@ async def assessment_department(request: web.Request, viewer: Viewer) -> web.Res
         raise _error(web.HTTPForbidden, "forbidden")
     campaign = await _campaign(viewer)
     found = await view.department_outcome(
-        viewer.session,
+        SqlYearEnd(viewer.session),
         campaign.id,
         int(request.match_info["id"]),
         actor.role,

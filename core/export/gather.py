@@ -38,6 +38,7 @@ from core.supervision.extensions import extensions_by_binding
 from core.text.formatting import target_text
 from core.text.matching import code_key
 from core.yearend.records import YearEndSheets, yearend_sheets
+from core.yearend.sql import SqlYearEnd
 from storage import repositories as repo
 from storage.models import (
     Binding,
@@ -520,7 +521,7 @@ async def open_export(
         evidence=evidence,
         scoring=scoring_sheets(score_book) if score_book is not None else None,
         # Self-scores and appeals exist only once there is a scheme: no query before.
-        yearend=await yearend_sheets(session, cid) if score_book is not None else None,
+        yearend=await yearend_sheets(SqlYearEnd(session), cid) if score_book is not None else None,
     )
 
 

@@ -55,6 +55,10 @@ class SqlScoring:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        # The campaign rows read by `campaign`, held: the session's identity map holds
+        # rows weakly, and `book`'s `session.get(Campaign)` finds the row there (no second
+        # query) only while someone holds it.
+        self._held: list[Campaign] = []
 
     # ------------------------------------------------------------ reader
 
@@ -67,6 +71,7 @@ class SqlScoring:
         found = await self.session.scalar(query.limit(1))
         if found is None:
             return None
+        self._held.append(found)
         return CampaignInfo(found.id, found.year, found.title)
 
     async def final(self, campaign_id: int) -> bool:

@@ -11,43 +11,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.people.permissions import Role
 from core.scoring.engine import in_rank_order
 from core.text.i18n import Translate
 from core.yearend.documents import ClassTable, RankedLine, ResultsNotice, plan_title
-from core.yearend.feedback import class_label, open_appeals, scored
-from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, year_end
-from storage.models import Department, ResultFeedback, YearEnd
+from core.yearend.feedback import class_label, scored
+from core.yearend.interfaces import ApprovalStore, NoticeReader
+from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, keep, year_end
+from storage.models import YearEnd
 
 MAX_BODY = 200
 MAX_NUMBER = 100
 
 
-async def _windows_ended(session: AsyncSession, campaign_id: int, today: dt.date) -> None:
-    departments = await session.scalar(
-        select(func.count()).select_from(Department).where(Department.campaign_id == campaign_id)
-    )
-    fed_back, last_deadline = (
-        await session.execute(
-            select(func.count(), func.max(ResultFeedback.recheck_deadline)).where(
-                ResultFeedback.campaign_id == campaign_id
-            )
-        )
-    ).one()
-    if not fed_back or fed_back < (departments or 0):
+async def _windows_ended(store: ApprovalStore, campaign_id: int, today: dt.date) -> None:
+    """Every department was given its result, every re-check window ended, no appeal open."""
+    progress = await store.feedback_progress(campaign_id)
+    if not progress.fed_back or progress.fed_back < progress.departments:
         raise YearEndRefused("no_feedback_yet")
-    if last_deadline is not None and today <= last_deadline:
-        raise YearEndRefused("window_running", deadline=last_deadline)
-    still_open = await open_appeals(session, campaign_id)
+    if progress.last_deadline is not None and today <= progress.last_deadline:
+        raise YearEndRefused("window_running", deadline=progress.last_deadline)
+    still_open = await store.open_appeals(campaign_id)
     if still_open:
         raise YearEndRefused("appeals_open", count=len(still_open))
 
 
 async def approve(
-    session: AsyncSession,
+    store: ApprovalStore,
     campaign_id: int,
     *,
     body: str,
@@ -58,16 +48,17 @@ async def approve(
     body, number = body.strip(), number.strip()
     if not body or not number:
         raise YearEndRefused("approval_incomplete")
-    row = await year_end(session, campaign_id)
+    row = await year_end(store, campaign_id)
     ensure_not_final(row)
     if approved_on > acting.today:
         raise YearEndRefused("bad_deadline", deadline=approved_on)
-    await _windows_ended(session, campaign_id, acting.today)
+    await _windows_ended(store, campaign_id, acting.today)
+    keep(store, row)
     row.approval_body, row.approval_number = body[:MAX_BODY], number[:MAX_NUMBER]
     row.approval_date = approved_on
     row.approved_at, row.approved_by = acting.now, acting.tg_id
     audit(
-        session,
+        store,
         campaign_id,
         acting,
         "approve",
@@ -77,43 +68,45 @@ async def approve(
     return row
 
 
-async def finalize(session: AsyncSession, campaign_id: int, acting: Acting) -> YearEnd:
-    row = await year_end(session, campaign_id)
+async def finalize(store: ApprovalStore, campaign_id: int, acting: Acting) -> YearEnd:
+    row = await year_end(store, campaign_id)
     ensure_not_final(row)
     if row.approved_at is None:
         raise YearEndRefused("not_approved")
-    still_open = await open_appeals(session, campaign_id)
+    still_open = await store.open_appeals(campaign_id)
     if still_open:
         raise YearEndRefused("appeals_open", count=len(still_open))
+    keep(store, row)
     row.finalized_at, row.finalized_by = acting.now, acting.tg_id
-    audit(session, campaign_id, acting, "finalize", subject="定稿")
+    audit(store, campaign_id, acting, "finalize", subject="定稿")
     return row
 
 
-async def reopen(session: AsyncSession, campaign_id: int, reason: str, acting: Acting) -> YearEnd:
+async def reopen(store: ApprovalStore, campaign_id: int, reason: str, acting: Acting) -> YearEnd:
     """Back to before approval: the approval and the lock are lifted, with the reason."""
     reason = reason.strip()
     if not reason:
         raise YearEndRefused("reason_needed")
-    row = await year_end(session, campaign_id)
+    row = await year_end(store, campaign_id)
     if row.approved_at is None and row.finalized_at is None:
         raise YearEndRefused("not_approved")
+    keep(store, row)
     before = "final" if row.finalized_at else "approved"
     row.finalized_at = row.finalized_by = None
     row.approved_at = row.approved_by = row.approval_date = None
     row.approval_body = row.approval_number = ""
-    audit(session, campaign_id, acting, "reopen", subject="定稿", before=before, reason=reason)
+    audit(store, campaign_id, acting, "reopen", subject="定稿", before=before, reason=reason)
     return row
 
 
 async def results_notice(
-    session: AsyncSession, campaign_id: int, _: Translate, *, office: str
+    reader: NoticeReader, campaign_id: int, _: Translate, *, office: str
 ) -> ResultsNotice:
     """The 考核结果通报's content; only once the results are approved."""
-    row = await year_end(session, campaign_id)
-    if row.approved_at is None or row.approval_date is None:
+    row = await reader.year_end_row(campaign_id)
+    if row is None or row.approved_at is None or row.approval_date is None:
         raise YearEndRefused("not_approved")
-    book, results = await scored(session, campaign_id)
+    book, results = await scored(reader, campaign_id)
     tables = []
     ordered = in_rank_order(results)
     names = {c.code: c.name for c in book.conditions}

@@ -16,9 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.people.roster import Recipient
 from core.scheduling.workdays import WorkingDay
 from core.scoring import acts
@@ -26,22 +23,25 @@ from core.scoring.amounts import show
 from core.scoring.engine import DepartmentResult
 from core.scoring.ports import ScoreBook, ScoreLine
 from core.scoring.results import results_of
-from core.scoring.sql import SqlScoring
 from core.scoring.usecases import SOURCE_MANUAL, ScoringRefused
 from core.scoring.usecases import Actor as ScoringActor
 from core.text.i18n import Translate
 from core.text.matching import normalize_code
 from core.yearend.deadlines import appeal_on_time, recheck_deadline
 from core.yearend.documents import Adjustment, Deduction, FeedbackSheet, ItemLine, plan_title
-from core.yearend.selfassess import window_open
-from core.yearend.state import (
-    Acting,
-    YearEndRefused,
-    audit,
-    ensure_not_final,
-    liaisons_by_department,
-    year_end,
+from core.yearend.interfaces import (
+    AppealReader,
+    BookReader,
+    CitationReader,
+    DecideAppealStore,
+    FileAppealStore,
+    OutcomeReader,
+    OwnOutcomeReader,
+    SendFeedbackStore,
 )
+from core.yearend.selfassess import window_open
+from core.yearend.state import Acting, YearEndRefused, audit, ensure_not_final, year_end
+from core.yearend.values import Given, OpenAppeal
 from storage.models import (
     ADJUST_BONUS,
     ADJUST_PENALTY,
@@ -58,29 +58,22 @@ from storage.models import (
     DEDUCTION_WITHDRAWN,
     Appeal,
     ResultFeedback,
-    ScoringScheme,
-    SiteCheck,
 )
-from storage.models import Deduction as DeductionRow
 
 MAX_REASON = 1000
 SITECHECK_SOURCE = "sitecheck:"
 
 
-async def scored(
-    session: AsyncSession, campaign_id: int
-) -> tuple[ScoreBook, list[DepartmentResult]]:
+async def scored(reader: BookReader, campaign_id: int) -> tuple[ScoreBook, list[DepartmentResult]]:
     """The campaign's book and every department's result, as the engine computes them."""
-    book = await SqlScoring(session).book(campaign_id)
+    book = await reader.book(campaign_id)
     return book, results_of(book)
 
 
-async def site_check_labels(session: AsyncSession, campaign_id: int) -> dict[str, str]:
+async def site_check_labels(reader: CitationReader, campaign_id: int) -> dict[str, str]:
     """A deduction's source ("sitecheck:ID") -> how the documents cite it."""
-    rows = await session.execute(
-        select(SiteCheck.id, SiteCheck.checked_on).where(SiteCheck.campaign_id == campaign_id)
-    )
-    return {f"{SITECHECK_SOURCE}{i}": f"S{i} {day.isoformat()}" for i, day in rows}
+    days = await reader.site_check_days(campaign_id)
+    return {f"{SITECHECK_SOURCE}{i}": f"S{i} {day.isoformat()}" for i, day in days}
 
 
 @dataclass(frozen=True)
@@ -182,45 +175,44 @@ class Delivery:
 
 
 async def send_feedback(
-    session: AsyncSession, campaign_id: int, acting: Acting, is_working: WorkingDay
+    store: SendFeedbackStore, campaign_id: int, acting: Acting, is_working: WorkingDay
 ) -> tuple[ScoreBook, list[Delivery]]:
     """Record the feedback of every department (its deadline fixed at the first delivery)
     and return what each department's liaisons are to be sent."""
-    scheme = await session.scalar(
-        select(ScoringScheme).where(ScoringScheme.campaign_id == campaign_id)
-    )
+    scheme = await store.scheme(campaign_id)
     if scheme is None or scheme.confirmed_at is None:
         raise YearEndRefused("scheme_not_confirmed")
-    row = await year_end(session, campaign_id)
+    row = await year_end(store, campaign_id)
     ensure_not_final(row)
     if row.approved_at is not None:
         raise YearEndRefused("approved")
     if window_open(row, acting.today):
         raise YearEndRefused("window_running")
-    book, results = await scored(session, campaign_id)
+    book, results = await scored(store, campaign_id)
     unscored = [r.name for r in results if r.remaining]
     if unscored:
         raise YearEndRefused("incomplete_scores", departments="、".join(unscored))
-    earlier = {
-        f.department_id: f
-        for f in await session.scalars(
-            select(ResultFeedback).where(ResultFeedback.campaign_id == campaign_id)
-        )
-    }
-    citations = await site_check_labels(session, campaign_id)
-    liaisons = await liaisons_by_department(session, campaign_id)
+    earlier = {f.department_id: f for f in await store.feedbacks(campaign_id)}
+    citations = await site_check_labels(store, campaign_id)
+    liaisons = await store.liaisons_by_department(campaign_id)
     deliveries = []
     for result in results:
         feedback = earlier.get(result.department_id)
         if feedback is None:
-            feedback = ResultFeedback(
-                campaign_id=campaign_id,
-                department_id=result.department_id,
-                delivered_at=acting.now,
-                recheck_deadline=recheck_deadline(acting.today, row.recheck_days, is_working),
-                sent_by=acting.tg_id,
+            feedback = Given(
+                result.department_id,
+                acting.now,
+                recheck_deadline(acting.today, row.recheck_days, is_working),
             )
-            session.add(feedback)
+            store.stage(
+                ResultFeedback(
+                    campaign_id=campaign_id,
+                    department_id=feedback.department_id,
+                    delivered_at=feedback.delivered_at,
+                    recheck_deadline=feedback.recheck_deadline,
+                    sent_by=acting.tg_id,
+                )
+            )
         deliveries.append(
             Delivery(
                 outcome=outcome_of(book, result, citations),
@@ -230,36 +222,51 @@ async def send_feedback(
                 days=row.recheck_days,
             )
         )
-    audit(session, campaign_id, acting, "feedback", subject="反馈", after=str(len(deliveries)))
-    await session.flush()
+    audit(store, campaign_id, acting, "feedback", subject="反馈", after=str(len(deliveries)))
+    await store.flush()
     return book, deliveries
 
 
-async def feedback_of(
-    session: AsyncSession, campaign_id: int, department_id: int
-) -> ResultFeedback | None:
-    row: ResultFeedback | None = await session.scalar(
-        select(ResultFeedback).where(
-            ResultFeedback.campaign_id == campaign_id,
-            ResultFeedback.department_id == department_id,
-        )
-    )
-    return row
+@dataclass(frozen=True)
+class OwnOutcome:
+    """A department's own result as its liaison sees it, and its feedback if given."""
+
+    book: ScoreBook
+    outcome: Outcome
+    given: Given | None
 
 
-async def own_outcome(
-    session: AsyncSession, campaign_id: int, department_id: int
-) -> tuple[ScoreBook, Outcome, ResultFeedback | None]:
-    book, results = await scored(session, campaign_id)
+async def own_outcome(reader: OwnOutcomeReader, campaign_id: int, department_id: int) -> OwnOutcome:
+    book, results = await scored(reader, campaign_id)
     result = next((r for r in results if r.department_id == department_id), None)
     if result is None:
         raise YearEndRefused("no_department")
-    citations = await site_check_labels(session, campaign_id)
-    return (
+    citations = await site_check_labels(reader, campaign_id)
+    return OwnOutcome(
         book,
         outcome_of(book, result, citations),
-        await feedback_of(session, campaign_id, department_id),
+        await reader.feedback_of(campaign_id, department_id),
     )
+
+
+@dataclass(frozen=True)
+class OwnResult:
+    outcome: Outcome
+    deadline: dt.date | None  # the re-check deadline, once the feedback was given
+    final: bool
+
+
+async def own_result(
+    reader: OutcomeReader, campaign_id: int, department_id: int
+) -> OwnResult | None:
+    """A liaison's /feedback: their department's result once it was given (or once the
+    results are final); None before."""
+    final = await reader.final(campaign_id)
+    own = await own_outcome(reader, campaign_id, department_id)
+    if own.given is None and not final:
+        return None
+    deadline = own.given.recheck_deadline if own.given else None
+    return OwnResult(own.outcome, deadline, final)
 
 
 @dataclass(frozen=True)
@@ -269,7 +276,7 @@ class Filed:
 
 
 async def file_appeal(
-    session: AsyncSession,
+    store: FileAppealStore,
     campaign_id: int,
     department_id: int,
     target: str,
@@ -281,9 +288,9 @@ async def file_appeal(
     """A liaison's re-check request on their own department's result."""
     if target not in APPEAL_TARGETS:
         raise YearEndRefused("no_target")
-    row = await year_end(session, campaign_id)
+    row = await year_end(store, campaign_id)
     ensure_not_final(row)
-    feedback = await feedback_of(session, campaign_id, department_id)
+    feedback = await store.feedback_of(campaign_id, department_id)
     if feedback is None:
         raise YearEndRefused("no_feedback")
     if row.approved_at is not None or not appeal_on_time(
@@ -293,7 +300,7 @@ async def file_appeal(
     reason = reason.strip()
     if not reason:
         raise YearEndRefused("reason_needed")
-    book = await SqlScoring(session).book(campaign_id)
+    book = await store.book(campaign_id)
     department = book.department(department_id)
     if department is None:
         raise YearEndRefused("no_department")
@@ -326,10 +333,10 @@ async def file_appeal(
         filed_by=acting.tg_id,
         filed_at=acting.now,
     )
-    session.add(appeal)
-    await session.flush()
+    store.stage(appeal)
+    await store.flush()  # the appeal's number is in the reply
     audit(
-        session,
+        store,
         campaign_id,
         acting,
         "appeal",
@@ -341,23 +348,9 @@ async def file_appeal(
     return Filed(appeal, department.name)
 
 
-async def open_appeals(session: AsyncSession, campaign_id: int) -> list[Appeal]:
-    return list(
-        await session.scalars(
-            select(Appeal)
-            .where(Appeal.campaign_id == campaign_id, Appeal.state == APPEAL_OPEN)
-            .order_by(Appeal.id)
-        )
-    )
-
-
-async def appeals(session: AsyncSession, campaign_id: int) -> list[Appeal]:
-    """Every appeal of the campaign, for the export's appeal log."""
-    return list(
-        await session.scalars(
-            select(Appeal).where(Appeal.campaign_id == campaign_id).order_by(Appeal.id)
-        )
-    )
+async def open_appeals(reader: AppealReader, campaign_id: int) -> list[OpenAppeal]:
+    """The appeals the office has still to decide, oldest first."""
+    return await reader.open_appeals(campaign_id)
 
 
 @dataclass(frozen=True)
@@ -370,7 +363,7 @@ class Decided:
 
 
 async def decide_appeal(
-    session: AsyncSession,
+    store: DecideAppealStore,
     campaign_id: int,
     appeal_id: int,
     *,
@@ -381,9 +374,9 @@ async def decide_appeal(
 ) -> Decided:
     """Uphold the result, or change it (an item's score, the bonus or penalty total, or
     lift the veto) with the reason; the change goes through the scoring tables."""
-    row = await year_end(session, campaign_id)
+    row = await year_end(store, campaign_id)
     ensure_not_final(row)
-    appeal = await session.get(Appeal, appeal_id)
+    appeal = await store.appeal(appeal_id)
     if appeal is None or appeal.campaign_id != campaign_id:
         raise YearEndRefused("no_appeal")
     if appeal.state != APPEAL_OPEN:
@@ -391,17 +384,17 @@ async def decide_appeal(
     reason = reason.strip()
     if not reason:
         raise YearEndRefused("reason_needed")
-    book = await SqlScoring(session).book(campaign_id)
+    book = await store.book(campaign_id)
     department = book.department(appeal.department_id)
     name = department.name if department else ""
     before = after = ""
     if change:
-        before, after = await _apply_change(session, book, appeal, new_value, reason, acting)
+        before, after = await _apply_change(store, book, appeal, new_value, reason, acting)
     appeal.state = APPEAL_CHANGED if change else APPEAL_UPHELD
     appeal.decided_by, appeal.decided_at = acting.tg_id, acting.now
     appeal.decision, appeal.new_score = reason[:MAX_REASON], new_value if change else None
     audit(
-        session,
+        store,
         campaign_id,
         acting,
         "appeal_changed" if change else "appeal_upheld",
@@ -412,13 +405,13 @@ async def decide_appeal(
         department_id=appeal.department_id,
         binding_id=appeal.binding_id,
     )
-    await session.flush()
-    liaisons = await liaisons_by_department(session, campaign_id)
+    await store.flush()
+    liaisons = await store.liaisons_by_department(campaign_id)
     return Decided(appeal, name, before, after, tuple(liaisons.get(appeal.department_id, [])))
 
 
 async def _apply_change(
-    session: AsyncSession,
+    store: DecideAppealStore,
     book: ScoreBook,
     appeal: Appeal,
     new_value: Decimal | None,
@@ -427,7 +420,6 @@ async def _apply_change(
 ) -> tuple[str, str]:
     """Stage the changed result through the scoring engine's own acts (each writes its
     audit row); returns (before, after) as the appeal's audit row shows them."""
-    store = SqlScoring(session)
     actor = ScoringActor(acting.tg_id, acting.now)
     department = book.department(appeal.department_id)
     if department is None:
@@ -443,7 +435,7 @@ async def _apply_change(
             if new_value < 0 or new_value > line.points:  # checked before anything is staged
                 raise YearEndRefused("above_points", code=line.code, points=line.points)
             before_score = acts.current_score(line)
-            await _withdraw_recorded_deductions(session, line, appeal, text, acting)
+            await _withdraw_recorded_deductions(store, line, appeal, text, acting)
             scored_item = await acts.score_item(
                 store,
                 store,
@@ -497,7 +489,7 @@ async def _apply_change(
 
 
 async def _withdraw_recorded_deductions(
-    session: AsyncSession, line: ScoreLine, appeal: Appeal, reason: str, acting: Acting
+    store: DecideAppealStore, line: ScoreLine, appeal: Appeal, reason: str, acting: Acting
 ) -> None:
     """A re-check decides the item's score as a whole: deductions proposed by a rule or
     resting on a record (a site check) are withdrawn too, each logged, before the engine's
@@ -509,11 +501,11 @@ async def _withdraw_recorded_deductions(
     ]
     if not recorded:
         return
-    for row in await session.scalars(select(DeductionRow).where(DeductionRow.id.in_(recorded))):
+    for row in await store.deductions(recorded):
         row.state = DEDUCTION_WITHDRAWN
         row.decided_by, row.decided_at = acting.tg_id, acting.now
         audit(
-            session,
+            store,
             appeal.campaign_id,
             acting,
             "deduction_withdrawn",
@@ -524,4 +516,4 @@ async def _withdraw_recorded_deductions(
             department_id=appeal.department_id,
             binding_id=row.binding_id,
         )
-    await session.flush()
+    await store.flush()

@@ -10,10 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.text.matching import code_key
+from core.yearend.interfaces import SheetsReader
 from storage.models import (
     APPEAL_BONUS,
     APPEAL_CHANGED,
@@ -25,13 +23,6 @@ from storage.models import (
     APPEAL_VETO,
     SELF_RETURNED,
     SELF_SUBMITTED,
-    Appeal,
-    Binding,
-    BindingPoints,
-    Department,
-    Item,
-    SelfAssessment,
-    SelfScore,
 )
 
 SHEET_SELF, SHEET_APPEALS = "自评", "复核记录"
@@ -75,48 +66,25 @@ class YearEndSheets:
     appeals: Sequence[tuple[Cell, ...]]
 
 
-async def yearend_sheets(session: AsyncSession, campaign_id: int) -> YearEndSheets | None:
+async def yearend_sheets(reader: SheetsReader, campaign_id: int) -> YearEndSheets | None:
     """The two sheets, or None while the campaign has neither self-scores nor appeals."""
-    rows = (
-        await session.execute(
-            select(
-                Department.name,
-                Item.code,
-                Item.title,
-                BindingPoints.points,
-                SelfScore.score,
-                SelfScore.statement,
-                SelfAssessment.state,
-                SelfAssessment.submitted_at,
-                Department.dept_class,
-                Department.number,
-            )
-            .select_from(SelfScore)
-            .join(Binding, Binding.id == SelfScore.binding_id)
-            .join(Item, Item.id == Binding.item_id)
-            .join(Department, Department.id == Binding.department_id)
-            .outerjoin(BindingPoints, BindingPoints.binding_id == Binding.id)
-            .outerjoin(
-                SelfAssessment,
-                (SelfAssessment.department_id == Department.id)
-                & (SelfAssessment.campaign_id == campaign_id),
-            )
-            .where(SelfScore.campaign_id == campaign_id)
-        )
-    ).all()
-    ordered = sorted(rows, key=lambda r: (r[8], r[9] or 0, r[0], code_key(r[1])))
+    rows = await reader.self_score_rows(campaign_id)
+    ordered = sorted(
+        rows, key=lambda r: (r.dept_class, r.number or 0, r.department, code_key(r.code))
+    )
     self_rows = [
-        (name, code, title, points, score, statement, STATE_WORDS.get(state or "", "草稿"), at)
-        for name, code, title, points, score, statement, state, at, _c, _n in ordered
-    ]
-    appeals = (
-        await session.execute(
-            select(Appeal, Department.name)
-            .join(Department, Department.id == Appeal.department_id)
-            .where(Appeal.campaign_id == campaign_id)
-            .order_by(Appeal.id)
+        (
+            r.department,
+            r.code,
+            r.title,
+            r.points,
+            r.score,
+            r.statement,
+            STATE_WORDS.get(r.state or "", "草稿"),
+            r.submitted_at,
         )
-    ).all()
+        for r in ordered
+    ]
     appeal_rows = [
         (
             a.id,
@@ -131,7 +99,7 @@ async def yearend_sheets(session: AsyncSession, campaign_id: int) -> YearEndShee
             a.decision,
             a.decided_at,
         )
-        for a, name in appeals
+        for a, name in await reader.appeal_rows(campaign_id)
     ]
     if not self_rows and not appeal_rows:
         return None

@@ -14,15 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.people.leave import on_leave
 from core.scheduling.once import ReminderKey
 from core.scheduling.workdays import WorkingDay
+from core.yearend.interfaces import ReminderReader
 from core.yearend.selfassess import window_open
-from core.yearend.state import active_campaign, year_end
-from storage.models import ROLE_LIAISON, SELF_SUBMITTED, Department, SelfAssessment, User
+from core.yearend.state import active_campaign
+from core.yearend.values import ReminderLiaison
 
 KIND = "selfassess"
 GROUP_KIND = "selfassess_group"
@@ -46,57 +43,44 @@ class SelfRound:
 
 
 async def plan_self_reminders(
-    session: AsyncSession, now: dt.datetime, zone: dt.tzinfo, is_working: WorkingDay
+    reader: ReminderReader, now: dt.datetime, zone: dt.tzinfo, is_working: WorkingDay
 ) -> SelfRound:
     """Who is to be reminded today (the caller claims the keys before sending)."""
     empty = SelfRound((), 0, 0, None)
-    campaign_id = (await active_campaign(session)).id
-    row = await year_end(session, campaign_id)
+    campaign_id = (await active_campaign(reader)).id
+    row = await reader.year_end_row(campaign_id)
     today = now.astimezone(zone).date()
-    if not window_open(row, today) or row.self_deadline is None or not is_working(today):
+    if (
+        row is None
+        or not window_open(row, today)
+        or row.self_deadline is None
+        or not is_working(today)
+    ):
         return empty
-    submitted_ids = select(SelfAssessment.department_id).where(
-        SelfAssessment.campaign_id == campaign_id, SelfAssessment.state == SELF_SUBMITTED
-    )
-    departments = await session.scalar(
-        select(func.count()).select_from(Department).where(Department.campaign_id == campaign_id)
-    )
-    rows = (
-        await session.execute(
-            select(Department.id, Department.name, User.tg_id, User.locale, User.is_deputy)
-            .join(User, User.department_id == Department.id)
-            .where(
-                Department.campaign_id == campaign_id,
-                Department.id.not_in(submitted_ids),
-                User.role == ROLE_LIAISON,
-            )
-            .order_by(Department.id, User.is_deputy, User.id)
-        )
-    ).all()
-    submitted = int(
-        await session.scalar(select(func.count()).select_from(submitted_ids.subquery())) or 0
-    )
-    away = await on_leave(session, [r.tg_id for r in rows], today)
+    deadline = row.self_deadline
+    departments = await reader.department_count(campaign_id)
+    liaisons = await reader.unsubmitted_liaisons(campaign_id)
+    submitted = await reader.submitted_count(campaign_id)
+    away = await reader.on_leave([p.tg_id for p in liaisons], today)
+    by_department: dict[int, list[ReminderLiaison]] = {}
+    for person in liaisons:
+        by_department.setdefault(person.department_id, []).append(person)
     reminders: list[SelfReminder] = []
-    by_department: dict[int, list[tuple[str, int, str | None, bool]]] = {}
-    for department_id, name, tg_id, locale, deputy in rows:
-        by_department.setdefault(department_id, []).append((name, tg_id, locale, deputy))
     for department_id, people in by_department.items():
-        mains = [p for p in people if not p[3] and p[1] not in away]
-        chosen = mains or [p for p in people if p[3] and p[1] not in away]
-        for name, tg_id, locale, _deputy in chosen:
-            reminders.append(
-                SelfReminder(
-                    tg_id,
-                    locale,
-                    name,
-                    row.self_deadline,
-                    ReminderKey(tg_id, KIND, str(department_id), today.isoformat()),
-                )
+        # The main liaisons; while every one is away (or there is none), the deputies.
+        mains = [p for p in people if not p.deputy and p.tg_id not in away]
+        chosen = mains or [p for p in people if p.deputy and p.tg_id not in away]
+        reminders += [
+            SelfReminder(
+                p.tg_id,
+                p.locale,
+                p.department,
+                deadline,
+                ReminderKey(p.tg_id, KIND, str(department_id), today.isoformat()),
             )
-    return SelfRound(
-        tuple(reminders), submitted, int(departments or 0) - submitted, row.self_deadline
-    )
+            for p in chosen
+        ]
+    return SelfRound(tuple(reminders), submitted, departments - submitted, deadline)
 
 
 def group_key(chat_id: int, today: dt.date) -> ReminderKey:

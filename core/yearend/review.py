@@ -13,8 +13,7 @@ from decimal import Decimal
 from core.scoring.amounts import show
 from core.text.formatting import shorten
 from core.text.i18n import N_, Translate
-from core.yearend.selfassess import self_scores, self_state
-from storage.db import AsyncSession
+from core.yearend.interfaces import SelfReviewReader
 from storage.models import SELF_DRAFT, SELF_RETURNED, SELF_SUBMITTED
 
 SHOWN_STATEMENT = 300  # characters of the statement on a scoring card (Telegram: 4096)
@@ -34,12 +33,13 @@ class SelfReview:
         return self.state in SHOWN_STATES
 
 
-async def self_review(session: AsyncSession, campaign_id: int, department_id: int) -> SelfReview:
+async def self_review(reader: SelfReviewReader, campaign_id: int, department_id: int) -> SelfReview:
     """The department's state and, once submitted, its self-scores (two queries)."""
-    state = await self_state(session, campaign_id, department_id)
+    assessment = await reader.self_assessment(campaign_id, department_id)
+    state = assessment.state if assessment is not None else None
     if state not in SHOWN_STATES:
         return SelfReview(state)
-    return SelfReview(state, await self_scores(session, campaign_id))
+    return SelfReview(state, await reader.self_scores(campaign_id))
 
 
 def self_entry_text(

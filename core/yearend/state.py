@@ -3,7 +3,8 @@
 One `YearEnd` row per campaign records each step's when and who. Every year-end act
 checks first and raises `YearEndRefused` (a reason code the handler translates) before
 staging anything, so a refused command changes nothing. `ensure_not_final` is the lock
-of `/finalize`: every act that changes a score must call it.
+of `/finalize`: every act that changes a score must call it. The acts read and stage
+through the Protocols of core/yearend/interfaces.py, never a session of their own.
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.people.roster import Recipient
 from core.scoring.audit import audit_entry
-from storage.models import ROLE_LIAISON, Campaign, Department, User, YearEnd
+from core.scoring.ports import CampaignInfo
+from core.yearend.deadlines import DEFAULT_RECHECK_WORKING_DAYS
+from core.yearend.interfaces import (
+    CampaignReader,
+    LockReader,
+    YearEndReader,
+    YearEndWriter,
+)
+from storage.models import YearEnd
 
 
 class YearEndRefused(Exception):
@@ -48,23 +56,31 @@ class Acting:
         return self.now.astimezone(self.zone).date()
 
 
-async def active_campaign(session: AsyncSession) -> Campaign:
-    campaign = await session.scalar(
-        select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id.desc())
-    )
+async def active_campaign(reader: CampaignReader) -> CampaignInfo:
+    campaign = await reader.campaign(None)
     if campaign is None:
         raise YearEndRefused("no_campaign")
     return campaign
 
 
-async def year_end(session: AsyncSession, campaign_id: int) -> YearEnd:
-    """The campaign's row, created (staged) on first use."""
-    row = await session.scalar(select(YearEnd).where(YearEnd.campaign_id == campaign_id))
+async def year_end(reader: YearEndReader, campaign_id: int) -> YearEnd:
+    """The campaign's row; before the first change a new one, not staged: the act that
+    changes it stages it (`keep`) after its checks, so a refused act leaves no row."""
+    row = await reader.year_end_row(campaign_id)
     if row is None:
-        row = YearEnd(campaign_id=campaign_id, recheck_days=5)
-        session.add(row)
-        await session.flush()
+        row = YearEnd(
+            campaign_id=campaign_id,
+            recheck_days=DEFAULT_RECHECK_WORKING_DAYS,
+            approval_body="",
+            approval_number="",
+        )
     return row
+
+
+def keep(writer: YearEndWriter, row: YearEnd) -> None:
+    """Stage the campaign's row if it is new (`year_end`); one already stored is tracked."""
+    if row.id is None:
+        writer.stage(row)
 
 
 def ensure_not_final(row: YearEnd) -> None:
@@ -74,21 +90,24 @@ def ensure_not_final(row: YearEnd) -> None:
 
 
 async def campaign_final(session: AsyncSession, campaign_id: int) -> bool:
-    """Whether the campaign's results are final (定稿): the one reading of the lock."""
+    """Whether the campaign's results are final (定稿): the one reading of the lock, in
+    SQL here (not core/yearend/sql.py) because `core.scoring.sql.SqlScoring.final` reads
+    it and `SqlYearEnd` is built on `SqlScoring`: importing it from there would be a
+    cycle. Use cases read it as `LockReader.final`."""
     finalized = await session.scalar(
         select(YearEnd.finalized_at).where(YearEnd.campaign_id == campaign_id)
     )
     return finalized is not None
 
 
-async def ensure_campaign_not_final(session: AsyncSession, campaign_id: int) -> None:
-    """The lock as an act holding a session can call it."""
-    if await campaign_final(session, campaign_id):
+async def ensure_campaign_not_final(reader: LockReader, campaign_id: int) -> None:
+    """The lock as an act that holds no year-end row can check it."""
+    if await reader.final(campaign_id):
         raise YearEndRefused("final")
 
 
 def audit(
-    session: AsyncSession,
+    writer: YearEndWriter,
     campaign_id: int,
     acting: Acting,
     action: str,
@@ -101,7 +120,7 @@ def audit(
     binding_id: int | None = None,
 ) -> None:
     """One row of the scoring audit log (core.scoring.audit)."""
-    session.add(
+    writer.stage(
         audit_entry(
             campaign_id,
             acting.tg_id,
@@ -115,19 +134,3 @@ def audit(
             binding_id=binding_id,
         )
     )
-
-
-async def liaisons_by_department(
-    session: AsyncSession, campaign_id: int
-) -> dict[int, list[Recipient]]:
-    """Every department's liaisons (main first, then deputies) in one query."""
-    rows = await session.execute(
-        select(User.department_id, User.tg_id, User.locale, User.display_name)
-        .join(Department, Department.id == User.department_id)
-        .where(User.role == ROLE_LIAISON, Department.campaign_id == campaign_id)
-        .order_by(User.department_id, User.is_deputy, User.id)
-    )
-    found: dict[int, list[Recipient]] = {}
-    for department_id, tg_id, locale, name in rows:
-        found.setdefault(department_id, []).append(Recipient(tg_id, locale, name or ""))
-    return found

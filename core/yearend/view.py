@@ -12,16 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from core.people.permissions import Role
 from core.scoring.engine import in_rank_order
 from core.scoring.results import grades_of
 from core.yearend.approval import may_see_result
 from core.yearend.feedback import Outcome, outcome_of, scored, site_check_labels
-from core.yearend.state import year_end
-from storage.models import ResultFeedback
+from core.yearend.interfaces import RankingReader
 
 TONES = ("top", "good", "pass", "fail")
 
@@ -59,21 +55,18 @@ class Ranking:
     rows: tuple[RankedRow, ...]  # class A first, by rank
 
 
-async def _fed_back(session: AsyncSession, campaign_id: int) -> set[int]:
-    return set(
-        await session.scalars(
-            select(ResultFeedback.department_id).where(ResultFeedback.campaign_id == campaign_id)
-        )
-    )
+async def _final(reader: RankingReader, campaign_id: int) -> bool:
+    row = await reader.year_end_row(campaign_id)
+    return row is not None and row.finalized_at is not None
 
 
 async def ranking(
-    session: AsyncSession, campaign_id: int, role: Role, own_department_id: int | None
+    reader: RankingReader, campaign_id: int, role: Role, own_department_id: int | None
 ) -> Ranking:
     """The rows this person may see (a liaison before final: their own, after feedback)."""
-    book, results = await scored(session, campaign_id)
-    final = (await year_end(session, campaign_id)).finalized_at is not None
-    fed_back = await _fed_back(session, campaign_id)
+    book, results = await scored(reader, campaign_id)
+    final = await _final(reader, campaign_id)
+    fed_back = await reader.fed_back(campaign_id)
     names = [g.name for g in grades_of((book.scheme.grades if book.scheme else None) or [])]
     condition_names = {c.code: c.name for c in book.conditions}
     vetoes: dict[int, list[str]] = {}
@@ -111,21 +104,21 @@ async def ranking(
 
 
 async def department_outcome(
-    session: AsyncSession,
+    reader: RankingReader,
     campaign_id: int,
     department_id: int,
     role: Role,
     own_department_id: int | None,
 ) -> tuple[Outcome, str] | None:
     """One department's items and deductions with its grade's tone; None if not to be seen."""
-    book, results = await scored(session, campaign_id)
+    book, results = await scored(reader, campaign_id)
     result = next((r for r in results if r.department_id == department_id), None)
     if result is None:
         return None
-    final = (await year_end(session, campaign_id)).finalized_at is not None
-    fed_back = department_id in await _fed_back(session, campaign_id)
+    final = await _final(reader, campaign_id)
+    fed_back = department_id in await reader.fed_back(campaign_id)
     if not may_see_result(role, own_department_id, department_id, fed_back=fed_back, final=final):
         return None
     names = [g.name for g in grades_of((book.scheme.grades if book.scheme else None) or [])]
-    outcome = outcome_of(book, result, await site_check_labels(session, campaign_id))
+    outcome = outcome_of(book, result, await site_check_labels(reader, campaign_id))
     return outcome, grade_tone(result.grade, names)

@@ -37,6 +37,7 @@ from core.scoring.usecases import ScoringRefused, find_department
 from core.scoring.views import year_text
 from core.text.i18n import Translate
 from core.yearend.review import self_entry_text, self_review
+from core.yearend.sql import SqlYearEnd
 from handlers.base import Turn, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout, stopping
 from handlers.oversight.screens import button_allowed, rules_of, today_of
@@ -67,7 +68,7 @@ def _scorable(book: ScoreBook, department_id: int) -> list[ScoreLine]:
 async def _show(turn: Turn, book: ScoreBook, line: ScoreLine, position: int, count: int) -> None:
     _ = turn._
     records = await store(turn).year_records(book.campaign.id, today_of(turn), rules_of(turn))
-    review = await self_review(turn.session, book.campaign.id, line.department_id)
+    review = await self_review(SqlYearEnd(turn.session), book.campaign.id, line.department_id)
     self_line = self_entry_text(review, line.binding_id, line.points, _)
     current = acts.current_score(line)
     points = show(line.points) if line.points is not None else "—"

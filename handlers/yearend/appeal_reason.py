@@ -28,7 +28,7 @@ from core.yearend import feedback
 from core.yearend.state import YearEndRefused, active_campaign
 from handlers.base import Turn, use_case
 from handlers.conversation import draft_key, expire_if_due, on_timeout, stopping
-from handlers.yearend.common import acting, refusal_text
+from handlers.yearend.common import acting, refusal_text, store
 from handlers.yearend.results import announce_appeal
 from storage import drafts
 from storage.models import APPEAL_ITEM, APPEAL_TARGETS
@@ -97,9 +97,10 @@ async def reason_sent(turn: Turn) -> int:
         await drafts.drop(turn.session, key)
         return END
     try:
-        campaign = await active_campaign(turn.session)
+        yearend = store(turn)
+        campaign = await active_campaign(yearend)
         filed = await feedback.file_appeal(
-            turn.session,
+            yearend,
             campaign.id,
             department_id,
             str(data.get("target", "")),

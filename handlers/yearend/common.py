@@ -1,5 +1,6 @@
-"""What the year end's handlers share: refusals in the user's language, the acting
-person's `Acting`, and a department's result as text."""
+"""What the year end's handlers share: the year end's readers and writer over the
+update's unit of work (`store`), refusals in the user's language, the acting person's
+`Acting`, and a department's result as text."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from decimal import Decimal
 from core.scoring.amounts import show
 from core.text.i18n import Translate
 from core.yearend.feedback import Outcome
+from core.yearend.sql import SqlYearEnd
 from core.yearend.state import Acting, YearEndRefused
 from handlers.base import Turn
+
+
+def store(turn: Turn) -> SqlYearEnd:
+    """The year end's (and scoring's) readers and writer over this update's unit of work."""
+    return SqlYearEnd(turn.session)
 
 
 def acting(turn: Turn) -> Acting:

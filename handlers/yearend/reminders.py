@@ -12,6 +12,7 @@ from core.scheduling.times import within_hours
 from core.scheduling.workdays import WorkingDay, working_day_rule
 from core.text.i18n import N_, translator
 from core.yearend.reminders import group_key, plan_self_reminders
+from core.yearend.sql import SqlYearEnd
 from core.yearend.state import YearEndRefused
 from handlers.digest.delivery import office_chat, send_texts
 from handlers.yearend.common import day_text
@@ -37,8 +38,9 @@ async def self_assessment_round(
     if not within_hours(now, settings.tz, settings.reminder_earliest, settings.reminder_latest):
         return 0
     try:
+        # A reading session: the plan stages nothing (claims commit on their own below).
         async with svc.db.session() as session:
-            plan = await plan_self_reminders(session, now, settings.tz, is_working)
+            plan = await plan_self_reminders(SqlYearEnd(session), now, settings.tz, is_working)
     except YearEndRefused:  # no active campaign
         return 0
     if plan.deadline is None:

@@ -32,10 +32,11 @@ from core.text.i18n import N_, Translate, translator
 from core.text.split import split_sections
 from core.yearend import approval, feedback, sitecheck
 from core.yearend.documents import FeedbackSheet, feedback_docx
-from core.yearend.state import YearEndRefused, active_campaign, year_end
+from core.yearend.sql import SqlYearEnd
+from core.yearend.state import YearEndRefused, active_campaign
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
-from handlers.yearend.common import acting, day_text, outcome_text, refusal_text
+from handlers.yearend.common import acting, day_text, outcome_text, refusal_text, store
 from storage.models import (
     APPEAL_BONUS,
     APPEAL_GRADE,
@@ -75,14 +76,15 @@ def _file_name(_: Translate, department: str) -> str:
 @use_case("feedback")
 async def feedback_command(turn: Turn) -> None:
     _ = turn._
+    yearend = store(turn)
     try:
-        campaign = await active_campaign(turn.session)
+        campaign = await active_campaign(yearend)
         if turn.actor.department_id is not None and not turn.actor.is_staff:
-            await _own_result(turn, campaign.id, turn.actor.department_id)
+            await _own_result(turn, yearend, campaign.id, turn.actor.department_id)
             return
         settings = turn.services.settings
         book, deliveries = await feedback.send_feedback(
-            turn.session,
+            yearend,
             campaign.id,
             acting(turn),
             working_day_rule(settings.workdays_calendar),
@@ -137,16 +139,16 @@ async def _send_result(
         log.info("could not send feedback to user %s: %s", person.tg_id, exc)
 
 
-async def _own_result(turn: Turn, campaign_id: int, department_id: int) -> None:
+async def _own_result(
+    turn: Turn, yearend: SqlYearEnd, campaign_id: int, department_id: int
+) -> None:
     _ = turn._
-    row = await year_end(turn.session, campaign_id)
-    _book, outcome, given = await feedback.own_outcome(turn.session, campaign_id, department_id)
-    final = row.finalized_at is not None
-    if given is None and not final:
+    own = await feedback.own_result(yearend, campaign_id, department_id)
+    if own is None:
         await turn.reply(_("Your department's result has not been given yet."))
         return
-    deadline = given.recheck_deadline if given else None
-    for chunk in split_sections(outcome_text(outcome, _, deadline=deadline, final=final)):
+    sections = outcome_text(own.outcome, _, deadline=own.deadline, final=own.final)
+    for chunk in split_sections(sections):
         await turn.reply(chunk.text, parse_mode="HTML")
 
 
@@ -160,17 +162,18 @@ async def appeal_command(turn: Turn) -> None:
     args = turn.args
     if message is not None and message.caption:
         args = message.caption.split()[1:]
+    yearend = store(turn)
     try:
-        campaign = await active_campaign(turn.session)
+        campaign = await active_campaign(yearend)
         if turn.actor.is_staff:
-            await _decide(turn, campaign.id, args)
+            await _decide(turn, yearend, campaign.id, args)
             return
         department_id = turn.actor.department_id
         if department_id is None:
             await turn.reply(_("You are not a department's liaison."))
             return
         if not args:
-            await _appeal_buttons(turn, campaign.id, department_id)
+            await _appeal_buttons(turn, yearend, campaign.id, department_id)
             return
         first = args[0].lower()
         target = TARGET_WORDS.get(first, APPEAL_ITEM)
@@ -182,7 +185,7 @@ async def appeal_command(turn: Turn) -> None:
         if message is not None and message.document is not None:
             attachments.append(message.document.file_id)
         filed = await feedback.file_appeal(
-            turn.session,
+            yearend,
             campaign.id,
             department_id,
             target,
@@ -222,9 +225,12 @@ async def announce_appeal(turn: Turn, filed: feedback.Filed) -> None:
     await turn.after_commit(tell)
 
 
-async def _appeal_buttons(turn: Turn, campaign_id: int, department_id: int) -> None:
+async def _appeal_buttons(
+    turn: Turn, yearend: SqlYearEnd, campaign_id: int, department_id: int
+) -> None:
     _ = turn._
-    _book, outcome, given = await feedback.own_outcome(turn.session, campaign_id, department_id)
+    own = await feedback.own_outcome(yearend, campaign_id, department_id)
+    outcome, given = own.outcome, own.given
     if given is None:
         await turn.reply(refusal_text(YearEndRefused("no_feedback"), _))
         return
@@ -257,10 +263,10 @@ async def _appeal_buttons(turn: Turn, campaign_id: int, department_id: int) -> N
     )
 
 
-async def _decide(turn: Turn, campaign_id: int, args: list[str]) -> None:
+async def _decide(turn: Turn, yearend: SqlYearEnd, campaign_id: int, args: list[str]) -> None:
     _ = turn._
     if not args:
-        still_open = await feedback.open_appeals(turn.session, campaign_id)
+        still_open = await feedback.open_appeals(yearend, campaign_id)
         if not still_open:
             await turn.reply(_("No appeal is open."))
             return
@@ -286,7 +292,7 @@ async def _decide(turn: Turn, campaign_id: int, args: list[str]) -> None:
             await turn.reply(usage)
             return
     decided = await feedback.decide_appeal(
-        turn.session,
+        yearend,
         campaign_id,
         appeal_id,
         change=change,
@@ -337,9 +343,10 @@ async def approve_command(turn: Turn) -> None:
         except BadDate as exc:
             await turn.reply(exc.reply(_))
             return
-        campaign = await active_campaign(turn.session)
+        yearend = store(turn)
+        campaign = await active_campaign(yearend)
         row = await approval.approve(
-            turn.session,
+            yearend,
             campaign.id,
             body=args[0],
             approved_on=approved_on,
@@ -362,14 +369,15 @@ async def finalize_command(turn: Turn) -> None:
     _ = turn._
     args = turn.args
     try:
-        campaign = await active_campaign(turn.session)
+        yearend = store(turn)
+        campaign = await active_campaign(yearend)
         if args and args[0].lower() in ("reopen", "重开"):
-            await approval.reopen(turn.session, campaign.id, " ".join(args[1:]), acting(turn))
+            await approval.reopen(yearend, campaign.id, " ".join(args[1:]), acting(turn))
             await turn.reply_after_commit(
                 _("Reopened: the approval and the lock are lifted (logged).")
             )
             return
-        await approval.finalize(turn.session, campaign.id, acting(turn))
+        await approval.finalize(yearend, campaign.id, acting(turn))
     except YearEndRefused as exc:
         await turn.reply(refusal_text(exc, _))
         return
@@ -396,14 +404,15 @@ async def sitecheck_command(turn: Turn) -> None:
         await turn.reply(usage)
         return
     try:
-        campaign = await active_campaign(turn.session)
+        yearend = store(turn)
+        campaign = await active_campaign(yearend)
         parts = rest.split()
         if parts[0].lower() == "cite":
             if len(parts) != 3 or not parts[1].lstrip("Ss").isdigit() or len(parts[1]) > 9:
                 await turn.reply(_("Usage: /sitecheck cite ID CODE"))
                 return
             department, code = await sitecheck.cite(
-                turn.session, campaign.id, int(parts[1].lstrip("Ss")), parts[2], acting(turn)
+                yearend, campaign.id, int(parts[1].lstrip("Ss")), parts[2], acting(turn)
             )
             await turn.reply_after_commit(
                 _("Recorded: the deduction on {department} {code} cites site check {id}.").format(
@@ -416,7 +425,7 @@ async def sitecheck_command(turn: Turn) -> None:
             await turn.reply(_("No department matches “{query}”.").format(query=parts[0][:40]))
             return
         if len(parts) == 1:
-            checks = await sitecheck.site_checks(turn.session, campaign.id, choice.found.id)
+            checks = await sitecheck.site_checks(yearend, campaign.id, choice.found.id)
             lines = [
                 f"S{c.id} {day_text(c.checked_on, _)} {html.escape(c.team)}: "
                 f"{html.escape(c.findings)}"
@@ -434,7 +443,7 @@ async def sitecheck_command(turn: Turn) -> None:
         team, _sep, findings = body.partition("|")
         photos = [message.photo[-1].file_id] if message is not None and message.photo else []
         check = await sitecheck.record_site_check(
-            turn.session,
+            yearend,
             campaign.id,
             choice.found.id,
             checked_on=checked_on,

@@ -22,10 +22,11 @@ from core.text.i18n import N_, Translate
 from core.text.split import split_sections
 from core.yearend import selfassess
 from core.yearend.selfassess import SelfForm
+from core.yearend.sql import SqlYearEnd
 from core.yearend.state import YearEndRefused, active_campaign
 from handlers.base import Turn, use_case
 from handlers.notify import tell_privately
-from handlers.yearend.common import acting, day_text, refusal_text
+from handlers.yearend.common import acting, day_text, refusal_text, store
 from storage.models import SELF_RETURNED, SELF_SUBMITTED
 
 DEFAULT_WINDOW_DAYS = 10
@@ -79,12 +80,12 @@ def form_sections(form: SelfForm, _: Translate, *, office: bool = False) -> list
     return sections
 
 
-async def _own_department(turn: Turn) -> tuple[int, int] | None:
+async def _own_department(turn: Turn, yearend: SqlYearEnd) -> tuple[int, int] | None:
     department_id = turn.actor.department_id
     if department_id is None:
         await turn.reply(turn._("You are not a department's liaison."))
         return None
-    campaign = await active_campaign(turn.session)
+    campaign = await active_campaign(yearend)
     return campaign.id, department_id
 
 
@@ -104,14 +105,15 @@ async def _show_form(turn: Turn, form: SelfForm) -> None:
 async def selfassess_command(turn: Turn) -> None:
     """/selfassess [CODE SCORE [statement]]."""
     _ = turn._
+    yearend = store(turn)
     try:
-        found = await _own_department(turn)
+        found = await _own_department(turn, yearend)
         if found is None:
             return
         campaign_id, department_id = found
         args = turn.args
         if not args:
-            await _show_form(turn, await selfassess.self_form(turn.session, *found))
+            await _show_form(turn, await selfassess.self_form(yearend, *found))
             return
         if len(args) < 2:
             await turn.reply(_("Usage: /selfassess CODE SCORE [statement]"))
@@ -126,7 +128,7 @@ async def selfassess_command(turn: Turn) -> None:
             )
             return
         item = await selfassess.set_self_score(
-            turn.session,
+            yearend,
             campaign_id,
             department_id,
             args[0],
@@ -151,12 +153,13 @@ async def selfassess_report(turn: Turn) -> None:
     message = turn.message
     if message is None or message.document is None:
         return
+    yearend = store(turn)
     try:
-        found = await _own_department(turn)
+        found = await _own_department(turn, yearend)
         if found is None:
             return
         await selfassess.attach_self_report(
-            turn.session,
+            yearend,
             *found,
             file_id=message.document.file_id,
             sha256=None,
@@ -176,11 +179,12 @@ async def submit_button(turn: Turn) -> None:
     query = turn.query
     if query is not None:
         await query.answer()
+    yearend = store(turn)
     try:
-        found = await _own_department(turn)
+        found = await _own_department(turn, yearend)
         if found is None:
             return
-        form = await selfassess.submit(turn.session, *found, acting(turn))
+        form = await selfassess.submit(yearend, *found, acting(turn))
     except YearEndRefused as exc:
         await turn.reply(refusal_text(exc, _))
         return
@@ -201,19 +205,20 @@ async def assess_command(turn: Turn) -> None:
     _ = turn._
     args = turn.args
     action = args[0].lower() if args else ""
+    yearend = store(turn)
     try:
-        campaign = await active_campaign(turn.session)
+        campaign = await active_campaign(yearend)
         if action == "open":
-            await _open(turn, campaign.id, args[1:])
+            await _open(turn, yearend, campaign.id, args[1:])
         elif action == "close":
-            await selfassess.close_window(turn.session, campaign.id, acting(turn))
+            await selfassess.close_window(yearend, campaign.id, acting(turn))
             await turn.reply_after_commit(_("The self-assessment window is closed."))
         elif action == "return" and len(args) >= 3:
-            await _return(turn, campaign.id, args[1], " ".join(args[2:]))
+            await _return(turn, yearend, campaign.id, args[1], " ".join(args[2:]))
         elif action == "show" and len(args) >= 2:
-            await _show_department(turn, campaign.id, " ".join(args[1:]))
+            await _show_department(turn, yearend, campaign.id, " ".join(args[1:]))
         elif action == "status":
-            pending = await selfassess.not_submitted(turn.session, campaign.id)
+            pending = await selfassess.not_submitted(yearend, campaign.id)
             names = "、".join(p.department for p in pending) or _("none")
             await turn.reply(
                 _("Not submitted yet ({count}): {names}").format(count=len(pending), names=names)
@@ -229,7 +234,7 @@ async def assess_command(turn: Turn) -> None:
         await turn.reply(refusal_text(exc, _))
 
 
-async def _open(turn: Turn, campaign_id: int, args: list[str]) -> None:
+async def _open(turn: Turn, yearend: SqlYearEnd, campaign_id: int, args: list[str]) -> None:
     _ = turn._
     today = turn.now.astimezone(turn.services.settings.tz).date()
     if args:
@@ -240,7 +245,7 @@ async def _open(turn: Turn, campaign_id: int, args: list[str]) -> None:
             return
     else:
         deadline = today + dt.timedelta(days=DEFAULT_WINDOW_DAYS)
-    told = await selfassess.open_window(turn.session, campaign_id, deadline, acting(turn))
+    told = await selfassess.open_window(yearend, campaign_id, deadline, acting(turn))
 
     def render(their: Translate) -> str:
         return their(OPENED).format(date=day_text(deadline, their))
@@ -258,19 +263,21 @@ async def _open(turn: Turn, campaign_id: int, args: list[str]) -> None:
     await turn.after_commit(tell)
 
 
-async def _show_department(turn: Turn, campaign_id: int, query: str) -> None:
+async def _show_department(turn: Turn, yearend: SqlYearEnd, campaign_id: int, query: str) -> None:
     """The office reviews a department's self-scores and statements (beside /score)."""
     _ = turn._
     choice = await find_department(turn.session, query)
     if choice.found is None:
         await turn.reply(_("No department matches “{query}”.").format(query=query[:40]))
         return
-    form = await selfassess.self_form(turn.session, campaign_id, choice.found.id)
+    form = await selfassess.self_form(yearend, campaign_id, choice.found.id)
     for chunk in split_sections(form_sections(form, _, office=True)):
         await turn.reply(chunk.text, parse_mode="HTML")
 
 
-async def _return(turn: Turn, campaign_id: int, query: str, comment: str) -> None:
+async def _return(
+    turn: Turn, yearend: SqlYearEnd, campaign_id: int, query: str, comment: str
+) -> None:
     _ = turn._
     choice = await find_department(turn.session, query)
     if choice.found is None:
@@ -278,7 +285,7 @@ async def _return(turn: Turn, campaign_id: int, query: str, comment: str) -> Non
         return
     department = choice.found
     liaisons = await selfassess.return_self(
-        turn.session, campaign_id, department.id, comment, acting(turn)
+        yearend, campaign_id, department.id, comment, acting(turn)
     )
 
     def render(their: Translate) -> str:
