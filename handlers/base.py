@@ -49,7 +49,7 @@ from core.people.permissions import ChatKind, Decision, check
 from core.text.i18n import Translate, translator
 from runtime.intake.locks import chat_locks
 from runtime.intake.unit import UpdateWork, in_flight
-from runtime.sending import send_reliably
+from runtime.sending import send_unread
 from runtime.services import Services
 from storage.db import AsyncSession
 
@@ -149,7 +149,7 @@ class Turn:
         chat_id = chat.id
 
         async def send() -> None:
-            await send_reliably(self.context.bot, chat_id, text, **kwargs)
+            await send_unread(self.context.bot, chat_id, text, **kwargs)
 
         await self.after_commit(send)
 
