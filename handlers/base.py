@@ -46,6 +46,7 @@ from telegram.ext import ContextTypes, ConversationHandler
 
 from core.people.actors import Actor, load_actor
 from core.people.permissions import ChatKind, Decision, check
+from core.status.day import Reading
 from core.text.i18n import Translate, translator
 from runtime.intake.locks import chat_locks
 from runtime.intake.unit import UpdateWork, in_flight
@@ -83,6 +84,9 @@ class Turn:
     actor: Actor
     services: Services
     _: Translate
+    # The day this update reads (issue 19 point 6): the moment it is handled and the
+    # settings' rules, made once, so every screen and query of one update sees one day.
+    reading: Reading
 
     @property
     def session(self) -> AsyncSession:
@@ -261,7 +265,8 @@ async def _run(
         actor = await load_actor(
             reading, user.id, admin_ids=svc.admin_ids, default_locale=svc.settings.default_locale
         )
-    turn = Turn(update, context, unit, actor, svc, translator(actor.locale))
+    day_reading = svc.settings.reading(svc.clock())
+    turn = Turn(update, context, unit, actor, svc, translator(actor.locale), day_reading)
     if command is not None:
         decision = check(command, actor.role, turn.chat)
         if decision is not Decision.ALLOWED:
@@ -299,7 +304,10 @@ async def job_use_case(
             admin_ids=svc.admin_ids,
             default_locale=svc.settings.default_locale,
         )
-        turn = Turn(Update(update_id=0), context, unit, actor, svc, translator(actor.locale))
+        day_reading = svc.settings.reading(svc.clock())
+        turn = Turn(
+            Update(update_id=0), context, unit, actor, svc, translator(actor.locale), day_reading
+        )
         result = await work(turn)
         await finish(turn)
         return result

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from core.status.day import Reading
 from core.status.model import Rules
+from handlers.base import Turn
 from handlers.oversight.screens import reading_of, today_of
 from runtime.config import Settings
-from storage.unit import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "core", "handlers", "runtime", "storage")
@@ -69,31 +69,27 @@ def test_a_reading_is_the_settings_rules_at_a_moment() -> None:
 
 
 def test_an_update_reads_one_day_however_long_it_takes() -> None:
-    """`Turn.now` reads the clock at each call: an update handled across midnight still
-    sees the one day it started on, and the next update reads the clock anew."""
+    """`Turn.now` reads the clock at each call; the screens read the update's one reading
+    (`Turn.reading`, made when the update's turn begins): an update handled across
+    midnight still sees the day it started on."""
     settings = Settings(timezone="Asia/Shanghai")
-    moments = iter(
+    started = dt.datetime(2020, 6, 2, 15, 59, 59, tzinfo=dt.UTC)  # 23:59:59 in Shanghai
+    later = iter(
         [
-            dt.datetime(2020, 6, 2, 15, 59, 59, tzinfo=dt.UTC),  # 23:59:59 in Shanghai
             dt.datetime(2020, 6, 2, 16, 0, 1, tzinfo=dt.UTC),  # 00:00:01 the next day
             dt.datetime(2020, 6, 2, 16, 0, 2, tzinfo=dt.UTC),
         ]
     )
-
-    class Clocked:
-        """The parts of a `Turn` the reading uses: its unit, services and clock."""
-
-        def __init__(self, unit: object) -> None:
-            self.unit = unit
-            self.services = SimpleNamespace(settings=settings)
-
-        @property
-        def now(self) -> dt.datetime:
-            return next(moments)
-
-    first = Clocked(UnitOfWork.__new__(UnitOfWork))
-    assert today_of(first) == dt.date(2020, 6, 2)  # type: ignore[arg-type]
-    assert today_of(first) == dt.date(2020, 6, 2)  # type: ignore[arg-type]
-    assert reading_of(first) is reading_of(first)  # type: ignore[arg-type]
-    second = Clocked(UnitOfWork.__new__(UnitOfWork))
-    assert today_of(second) == dt.date(2020, 6, 3)  # type: ignore[arg-type]
+    services = SimpleNamespace(settings=settings, clock=lambda: next(later))
+    turn = Turn(
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]
+        services,  # type: ignore[arg-type]
+        lambda text: text,
+        settings.reading(started),
+    )
+    assert turn.now.astimezone(settings.tz).date() == dt.date(2020, 6, 3)  # the clock moved
+    assert today_of(turn) == dt.date(2020, 6, 2)
+    assert reading_of(turn) is turn.reading

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import weakref
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -33,7 +32,6 @@ from core.text.i18n import Translate
 from core.text.split import split_sections
 from handlers.base import Turn
 from storage.models import REVIEW_RETURNED, Campaign
-from storage.unit import UnitOfWork
 
 BUTTONS_PER_MESSAGE = 90  # Telegram allows about 100 buttons on one message
 COUNT_ORDER = ("done", "pending_review", "in_progress", "not_started", "blocked")
@@ -85,19 +83,9 @@ def value_lines(view: ItemView, _: Translate, indent: str = "   ") -> list[str]:
     ]
 
 
-# Each update's reading, made at its first use and kept while its unit of work lives:
-# `Turn.now` reads the clock at every call, and an update read across midnight must not
-# see two days. (Held beside the unit, not on it: `handlers.base` is not this module's.)
-_READINGS: weakref.WeakKeyDictionary[UnitOfWork, Reading] = weakref.WeakKeyDictionary()
-
-
 def reading_of(turn: Turn) -> Reading:
-    """The day this update reads: the settings' rules at the update's moment
-    (`Settings.reading`), made once and the same for every screen and query of it."""
-    reading = _READINGS.get(turn.unit)
-    if reading is None:
-        reading = _READINGS[turn.unit] = turn.services.settings.reading(turn.now)
-    return reading
+    """The day this update reads (`Turn.reading`, made once per update)."""
+    return turn.reading
 
 
 def today_of(turn: Turn) -> dt.date:
