@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/burst.py                          # SQLite, Bot API 150 ms away
     .venv/bin/python bench/burst.py --databases sqlite,postgres --latency-ms 150,0
+    .venv/bin/python bench/burst.py --concurrency 4,8,16     # INTAKE_CONCURRENCY, one run each
 
 Duban runs as its own process (`python -m bot`, polling through the durable inbox)
 against the project's stand-in Bot API (tests/support/botapi.py). With `--latency-ms`
@@ -15,6 +16,9 @@ to "recorded" of each liaison is from that instant to the bot's reply in its cha
 Duban sends only after the commit). Afterwards every report is checked in the database:
 one report per photo message (`report.source_chat_id/source_message_id`) with one photo
 evidence whose sha256 is that of the JPEG sent. A missing one fails the run.
+
+`--concurrency` sets the bot's INTAKE_CONCURRENCY (default: the bot's own default), one
+run per value: how the default was chosen (README, "Several chats at once").
 
 Prints median / p95 / max and appends them to bench/RESULTS.md (unless --no-record).
 """
@@ -81,7 +85,12 @@ async def recorded_reports(url: str) -> dict[tuple[int, int], set[str]]:
 
 
 async def burst(
-    liaisons: int, latency_ms: int, database: str, tmp: Path, reply_within: float
+    liaisons: int,
+    latency_ms: int,
+    database: str,
+    tmp: Path,
+    reply_within: float,
+    concurrency: int | None = None,
 ) -> dict[str, float]:
     people = [u.TgUser(id=820_000 + n, first_name=f"B{n}") for n in range(liaisons)]
     files = [jpeg(n) for n in range(liaisons)]
@@ -98,6 +107,8 @@ async def burst(
                 EVIDENCE_DIR=str(tmp / "evidence"),
                 LOG_LEVEL="WARNING",
             )
+            if concurrency is not None:
+                env["INTAKE_CONCURRENCY"] = str(concurrency)
             process = await start_process(["-m", "bot"], env, tmp)
             try:
                 warm = u.TgUser(id=819_999, first_name="warm")
@@ -152,21 +163,31 @@ async def main() -> None:
     parser.add_argument("--databases", default="sqlite", help="sqlite,postgres")
     parser.add_argument("--timeout", type=float, default=300, help="per reply, seconds")
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument(
+        "--concurrency", default="", help="INTAKE_CONCURRENCY value(s), e.g. 4,8,16"
+    )
     args = parser.parse_args()
+    settings: list[int | None] = [int(c) for c in args.concurrency.split(",") if c] or [None]
     rows = [
-        "| database | Bot API latency | liaisons | median s | p95 s | max s | recorded |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| database | Bot API latency | INTAKE_CONCURRENCY | liaisons | median s | p95 s "
+        "| max s | recorded |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     size = 0.0
     for database in [d for d in args.databases.split(",") if d]:
         for latency in [int(x) for x in args.latency_ms.split(",") if x]:
-            with tempfile.TemporaryDirectory() as folder:
-                f = await burst(args.liaisons, latency, database, Path(folder), args.timeout)
-            size = f["jpeg_kib"]
-            rows.append(
-                f"| {database} | {latency} ms | {args.liaisons} | {f['median_s']:.2f} | "
-                f"{f['p95_s']:.2f} | {f['max_s']:.2f} | all {args.liaisons}, checked |"
-            )
+            for concurrency in settings:
+                with tempfile.TemporaryDirectory() as folder:
+                    f = await burst(
+                        args.liaisons, latency, database, Path(folder), args.timeout, concurrency
+                    )
+                size = f["jpeg_kib"]
+                rows.append(
+                    f"| {database} | {latency} ms | {concurrency or 'default'} "
+                    f"| {args.liaisons} | {f['median_s']:.2f} | {f['p95_s']:.2f} "
+                    f"| {f['max_s']:.2f} | all {args.liaisons}, checked |"
+                )
+                print(rows[-1], flush=True)
     table = "\n".join(rows) + (
         f'\n\nTime from the burst to each liaison\'s "recorded" reply; one photo report each '
         f"(real JPEG, {size:.0f} KiB on average), every report and its evidence checked in the "
