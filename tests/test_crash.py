@@ -65,6 +65,7 @@ async def start_bot(
     kill_at: str | None = None,
     args: tuple[str, ...] = (),
     name: str = "bot",
+    settings: dict[str, str] | None = None,
 ) -> asyncio.subprocess.Process:
     env = {
         k: v
@@ -83,6 +84,7 @@ async def start_bot(
     )
     if kill_at:
         env["DUBAN_TEST_KILL_AT"] = kill_at
+    env.update(settings or {})
     log = (tmp_path / f"{name}.log").open("ab")
     return await asyncio.create_subprocess_exec(
         sys.executable,

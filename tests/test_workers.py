@@ -42,9 +42,19 @@ async def test_two_workers_share_the_inbox_without_duplicates_or_reordering(
     fake_api: FakeBotAPI, postgres_url: str, tmp_path: Path
 ) -> None:
     await seed(postgres_url)
+    # One chat at a time per worker, and a Bot API that takes 50 ms to answer getFile:
+    # one worker alone would need well over its 1 s look at the inbox for the 36 photos,
+    # so the other finds chats waiting (a fast worker taking all three chats at once
+    # would leave the other nothing, which is no fault, but shows no sharing).
+    fake_api.delay("getFile", 0.05, times=BURST)
     workers = [
         await start_bot(
-            fake_api, postgres_url, tmp_path, args=("--role", "work"), name=f"worker{n}"
+            fake_api,
+            postgres_url,
+            tmp_path,
+            args=("--role", "work"),
+            name=f"worker{n}",
+            settings={"INTAKE_CONCURRENCY": "1"},
         )
         for n in (1, 2)
     ]
