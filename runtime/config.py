@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     # Issue 19: chats handled at once per process (one update at a time per chat), chosen
     # by measurement (bench/RESULTS.md); the database pool sized for them (see
     # `pool_size`); and how long a SIGTERM waits for the chats in progress.
-    intake_concurrency: int = Field(default=8, ge=1, le=256)
+    intake_concurrency: int = Field(default=16, ge=1, le=256)
     db_pool_size: int | None = Field(default=None, ge=1, le=1000)
     db_pool_overflow: int | None = Field(default=None, ge=0, le=1000)
     db_pool_timeout: float = Field(default=30, gt=0, le=600)
