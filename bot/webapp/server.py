@@ -79,7 +79,7 @@ class Viewer:
     @property
     def scope(self) -> int | None:
         """The department a liaison is limited to; None for staff."""
-        return self.actor.department_id if self.actor.role is Role.LIAISON else None
+        return queries.scope_of(self.actor.role, self.actor.department_id)
 
     def reading(self) -> Reading:
         """The day this request reads, the same for each of its queries."""
@@ -202,11 +202,6 @@ async def _campaign(viewer: Viewer) -> Campaign:
 
 def _staff_only(viewer: Viewer) -> None:
     if viewer.scope is not None:
-        raise _error(web.HTTPForbidden, "forbidden")
-
-
-def _may_see_department(viewer: Viewer, department_id: int) -> None:
-    if viewer.scope is not None and viewer.scope != department_id:
         raise _error(web.HTTPForbidden, "forbidden")
 
 
@@ -364,8 +359,12 @@ async def weekly(request: web.Request, viewer: Viewer) -> web.Response:
 
 async def department(request: web.Request, viewer: Viewer) -> web.Response:
     department_id = int(request.match_info["id"])
-    _may_see_department(viewer, department_id)
-    page = await queries.department_page(viewer.board, department_id, viewer.reading())
+    try:
+        page = await queries.department_page(
+            viewer.board, department_id, viewer.reading(), scope=viewer.scope
+        )
+    except queries.NotYours:
+        raise _error(web.HTTPForbidden, "forbidden") from None
     if page is None:
         raise _error(web.HTTPNotFound, "not_found")
     return _json(

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from core.oversight.overview import DepartmentSummary, OverdueItem
+from core.people.permissions import Role
 from core.reporting.reports import HistoryEntry, ItemView
 from core.status.day import Day, Reading
 from core.status.model import (
@@ -67,6 +68,12 @@ def page_bounds(offset: int, limit: int) -> tuple[int, int]:
 
 class NotYours(Exception):
     """What was asked belongs to another department than the liaison's own."""
+
+
+def scope_of(role: Role, department_id: int | None) -> int | None:
+    """The department a viewer is limited to: a liaison's own; None (every department)
+    for staff (leaders, the office, admins)."""
+    return department_id if role is Role.LIAISON else None
 
 
 # ---------------------------------------------------------------- overview
@@ -303,11 +310,13 @@ class DepartmentPage:
 
 
 async def department_page(
-    reader: DashboardReader, department_id: int, reading: Reading
+    reader: DashboardReader, department_id: int, reading: Reading, *, scope: int | None = None
 ) -> DepartmentPage | None:
     """A department's items in /items' order (`reports.liaison_order`): its own items
     first, then the general ones; in each, outstanding before done. None without such
-    a department."""
+    a department; NotYours (nothing read) for another department than `scope`."""
+    if scope is not None and department_id != scope:
+        raise NotYours(department_id)
     department = await reader.department(department_id)
     if department is None:
         return None
