@@ -111,6 +111,9 @@ class RecordingBoard:
     def database(self) -> str:
         return "fake://board"
 
+    async def active_campaign(self) -> Campaign | None:
+        return CAMPAIGN
+
     async def day(self, campaign: Campaign, reading: Reading) -> Day:
         self.asked.append(("day", campaign.id))
         return Day(reading.today, reading.rules, campaign.year, campaign.starts_on, Milestones())

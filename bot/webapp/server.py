@@ -52,7 +52,6 @@ from core.text.matching import normalize_code
 from handlers.base import SERVICES_KEY
 from handlers.supervision.lines import extension_lines
 from runtime.services import Services
-from storage import repositories as repo
 from storage.models import REVIEW_RETURNED, Campaign
 
 log = logging.getLogger(__name__)
@@ -194,7 +193,7 @@ class AfterSession:
 
 
 async def _campaign(viewer: Viewer) -> Campaign:
-    campaign = await repo.active_campaign(viewer.session)
+    campaign = await viewer.board.active_campaign()
     if campaign is None:
         raise _error(web.HTTPNotFound, "no_campaign")
     return campaign
@@ -302,7 +301,7 @@ def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
 
 async def me(request: web.Request, viewer: Viewer) -> web.Response:
     """Who the page is for: role, own department, language and the page's words."""
-    campaign = await repo.active_campaign(viewer.session)
+    campaign = await viewer.board.active_campaign()
     return _json(
         {
             "role": viewer.actor.role.value,
@@ -381,7 +380,7 @@ async def department(request: web.Request, viewer: Viewer) -> web.Response:
 
 async def item(request: web.Request, viewer: Viewer) -> web.Response:
     code = normalize_code(request.match_info["code"])
-    await _campaign(viewer)
+    campaign = await _campaign(viewer)
     found = (
         await queries.item_page(
             viewer.board,
@@ -396,7 +395,6 @@ async def item(request: web.Request, viewer: Viewer) -> web.Response:
     )
     if found is None:
         raise _error(web.HTTPNotFound, "not_found")
-    campaign = await _campaign(viewer)
     scope = [viewer.scope] if viewer.scope is not None else None
     trend = await queries.item_trend(
         viewer.board, campaign, found.code, viewer.reading(), department_ids=scope

@@ -74,6 +74,9 @@ class DashboardReader(Protocol):
     def database(self) -> str:
         """What names the database (its URL): a cache of figures is kept per database."""
 
+    async def active_campaign(self) -> Campaign | None:
+        """The campaign the dashboard shows (None before any is imported)."""
+
     async def day(self, campaign: Campaign, reading: Reading) -> Day:
         """The status model's day of `campaign` at `reading` (core.status.day)."""
 

@@ -22,6 +22,7 @@ from core.reporting import reports
 from core.reporting.reports import HistoryEntry, ItemView
 from core.status.day import Day, Reading, parse_milestones
 from core.supervision.extensions import ExtensionEntry, extension_history
+from storage import repositories as repo
 from storage.models import (
     Binding,
     Campaign,
@@ -71,6 +72,9 @@ class SqlDashboard:
         # without summer time, such as Asia/Shanghai).
         offset = reading.now.astimezone(tz).utcoffset() or dt.timedelta()
         return func.date(moment, f"{int(offset.total_seconds() // 60):+d} minutes")
+
+    async def active_campaign(self) -> Campaign | None:
+        return await repo.active_campaign(self.session)
 
     async def day(self, campaign: Campaign, reading: Reading) -> Day:
         return await reading.day(self.session, campaign)
