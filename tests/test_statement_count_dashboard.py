@@ -1,6 +1,6 @@
 """SQL statements per dashboard screen (issue 19, points 4 and 5): each /api/ endpoint
-costs the same few statements whatever the campaign's size, and no more than before its
-read models moved onto the `DashboardReader` (core/dashboard/sql.py).
+costs the few statements it did before its read models moved onto the
+`DashboardReader` (core/dashboard/sql.py), one query per figure, never one per row.
 
 An engine `before_cursor_execute` listener counts what the web server sends while one
 request is answered (a warm request: the viewer's row is cached as for the bot's
