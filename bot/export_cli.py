@@ -71,8 +71,9 @@ async def _write_atomically(path: Path, write: Callable[[Path], Awaitable[T]]) -
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from core.export.gather import ExportSource, NoCampaign, open_export
+    from core.export.gather import ExportSource, NoCampaign, export_source
     from core.export.run import write_export
+    from core.export.sql import SqlExport
     from core.reporting.evidence import EvidenceStore
     from storage.db import Database
     from storage.models import Campaign
@@ -101,7 +102,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         try:
             async with db.session() as session:
                 try:
-                    source = await open_export(session, args.campaign)
+                    source = await export_source(SqlExport(session), args.campaign)
                 except NoCampaign:
                     rows = await session.execute(
                         select(Campaign.id, Campaign.year, Campaign.active).order_by(Campaign.id)

@@ -27,6 +27,7 @@ from aiohttp import web
 from core.export import runs
 from core.export.download_link import verify
 from core.export.runs import DownloadRefused, check_download, spend_download
+from core.export.sql import SqlExportRuns
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,11 @@ async def check_link(
     async with db.session() as session:
         try:
             download = await check_download(
-                session, link.run_id, tg_id=link.admin_tg_id, admin_ids=admin_ids, now=now
+                SqlExportRuns(session),
+                link.run_id,
+                tg_id=link.admin_tg_id,
+                admin_ids=admin_ids,
+                now=now,
             )
         except DownloadRefused as refused:
             return DownloadAnswer(_STATUS.get(refused.reason, 404), refused.reason)
@@ -113,9 +118,10 @@ async def send_and_spend(
         await asyncio.to_thread(handle.close)
     await response.write_eof()
     async with db.unit() as unit:
-        spent = await spend_download(unit.session, answer.run_id, now)
+        store = SqlExportRuns(unit.session)
+        spent = await spend_download(store, answer.run_id, now)
         if spent:
-            await runs.forget_file(unit.session, answer.run_id)
+            await runs.forget_file(store, answer.run_id)
         await unit.commit()
     if spent:
         await asyncio.to_thread(answer.path.unlink, missing_ok=True)

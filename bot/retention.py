@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import delete
 
 from core.export import runs
+from core.export.sql import SqlExportRuns
 from runtime.config import Settings
 from storage import outbox
 from storage.db import Database, affected
@@ -67,7 +68,7 @@ async def enforce_retention(db: Database, settings: Settings, now: dt.datetime) 
         sent = await outbox.prune_sent(
             session, now - dt.timedelta(hours=settings.outbox_keep_hours)
         )
-        spent_files = await runs.expired_files(session, now)
+        spent_files = await runs.expired_files(SqlExportRuns(session), now)
         await unit.commit()
     # Files age by the file system's clock (their mtime), rows by the database's.
     exports = await asyncio.to_thread(_delete_exports, spent_files, settings.exports_path)

@@ -47,6 +47,7 @@ from sqlalchemy import select, update
 
 from core.dashboard.queries import colour_tally, overdue_page
 from core.dashboard.queries import overview as dashboard_overview
+from core.dashboard.sql import SqlDashboard
 from core.digest.data import collect, digest_window
 from core.digest.messages import build_digest, to_plain
 from core.export.gather import gather_export
@@ -767,9 +768,10 @@ async def test_every_screen_agrees_with_the_naive_reference(
     async with rig.session() as session:
         campaign = await session.get(Campaign, campaign_id)
         assert campaign is not None
-        tally = (await colour_tally(session, campaign, reading)).get(None, {})
-        listed_page = await overdue_page(session, campaign, reading, limit=100)
-        board = await dashboard_overview(session, campaign, reading)
+        reader = SqlDashboard(session)
+        tally = (await colour_tally(reader, campaign, reading)).get(None, {})
+        listed_page = await overdue_page(reader, campaign, reading, limit=100)
+        board = await dashboard_overview(reader, campaign, reading)
     assert {
         bar.summary.name: bar.summary.quiet_days if bar.summary.silent else None
         for bar in board.departments

@@ -35,6 +35,8 @@ from bot.untrusted_http import quiet_server_logger, single_header, single_values
 from bot.webapp import auth
 from bot.webapp.strings import page_strings
 from core.dashboard import queries
+from core.dashboard.interfaces import DashboardReader
+from core.dashboard.sql import SqlDashboard
 from core.dashboard.thumbnails import NotPreviewable, cached_thumbnail, icon_of, is_previewable
 from core.digest.chart import cjk_font_path
 from core.people.actors import Actor, load_actor
@@ -50,8 +52,7 @@ from core.text.matching import normalize_code
 from handlers.base import SERVICES_KEY
 from handlers.supervision.lines import extension_lines
 from runtime.services import Services
-from storage import repositories as repo
-from storage.models import REVIEW_RETURNED, Campaign, Department
+from storage.models import REVIEW_RETURNED, Campaign
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -71,11 +72,13 @@ class Viewer:
     _: Translate
     # The day this request reads (`Settings.reading`), made once when it arrives.
     day_reading: Reading
+    # The dashboard's reader over this request's session (core.dashboard.sql).
+    board: DashboardReader
 
     @property
     def scope(self) -> int | None:
         """The department a liaison is limited to; None for staff."""
-        return self.actor.department_id if self.actor.role is Role.LIAISON else None
+        return queries.scope_of(self.actor.role, self.actor.department_id)
 
     def reading(self) -> Reading:
         """The day this request reads, the same for each of its queries."""
@@ -170,6 +173,7 @@ def authenticated(
                 services,
                 translator(actor.locale),
                 services.settings.reading(services.clock()),
+                SqlDashboard(session),
             )
             answer = await func(request, viewer)
         # Slow work the endpoint left for after its session (decoding an image): no
@@ -189,7 +193,7 @@ class AfterSession:
 
 
 async def _campaign(viewer: Viewer) -> Campaign:
-    campaign = await repo.active_campaign(viewer.session)
+    campaign = await viewer.board.active_campaign()
     if campaign is None:
         raise _error(web.HTTPNotFound, "no_campaign")
     return campaign
@@ -197,11 +201,6 @@ async def _campaign(viewer: Viewer) -> Campaign:
 
 def _staff_only(viewer: Viewer) -> None:
     if viewer.scope is not None:
-        raise _error(web.HTTPForbidden, "forbidden")
-
-
-def _may_see_department(viewer: Viewer, department_id: int) -> None:
-    if viewer.scope is not None and viewer.scope != department_id:
         raise _error(web.HTTPForbidden, "forbidden")
 
 
@@ -302,7 +301,7 @@ def _item_row(row: queries.ItemRow, viewer: Viewer) -> dict[str, Any]:
 
 async def me(request: web.Request, viewer: Viewer) -> web.Response:
     """Who the page is for: role, own department, language and the page's words."""
-    campaign = await repo.active_campaign(viewer.session)
+    campaign = await viewer.board.active_campaign()
     return _json(
         {
             "role": viewer.actor.role.value,
@@ -318,7 +317,7 @@ async def overview(request: web.Request, viewer: Viewer) -> web.Response:
     _staff_only(viewer)
     campaign = await _campaign(viewer)
     found = await queries.overview(
-        viewer.session,
+        viewer.board,
         campaign,
         viewer.reading(),
         offset=_int_query(request, "offset", 0),
@@ -352,18 +351,21 @@ async def overview(request: web.Request, viewer: Viewer) -> web.Response:
 async def weekly(request: web.Request, viewer: Viewer) -> web.Response:
     campaign = await _campaign(viewer)
     series = await queries.reports_per_week(
-        viewer.session, campaign, viewer.reading(), scope=viewer.scope
+        viewer.board, campaign, viewer.reading(), scope=viewer.scope
     )
     return _json({"weeks": [{"week": w.isoformat(), "reports": n} for w, n in series]})
 
 
 async def department(request: web.Request, viewer: Viewer) -> web.Response:
     department_id = int(request.match_info["id"])
-    _may_see_department(viewer, department_id)
-    found = await viewer.session.get(Department, department_id)
-    if found is None:
+    try:
+        page = await queries.department_page(
+            viewer.board, department_id, viewer.reading(), scope=viewer.scope
+        )
+    except queries.NotYours:
+        raise _error(web.HTTPForbidden, "forbidden") from None
+    if page is None:
         raise _error(web.HTTPNotFound, "not_found")
-    page = await queries.department_page(viewer.session, found, viewer.reading())
     return _json(
         {
             "id": page.id,
@@ -378,10 +380,10 @@ async def department(request: web.Request, viewer: Viewer) -> web.Response:
 
 async def item(request: web.Request, viewer: Viewer) -> web.Response:
     code = normalize_code(request.match_info["code"])
-    await _campaign(viewer)
+    campaign = await _campaign(viewer)
     found = (
         await queries.item_page(
-            viewer.session,
+            viewer.board,
             code,
             viewer.reading(),
             scope=viewer.scope,
@@ -393,10 +395,9 @@ async def item(request: web.Request, viewer: Viewer) -> web.Response:
     )
     if found is None:
         raise _error(web.HTTPNotFound, "not_found")
-    campaign = await _campaign(viewer)
     scope = [viewer.scope] if viewer.scope is not None else None
     trend = await queries.item_trend(
-        viewer.session, campaign, found.code, viewer.reading(), department_ids=scope
+        viewer.board, campaign, found.code, viewer.reading(), department_ids=scope
     )
     return _json(
         {
@@ -448,7 +449,7 @@ async def results(request: web.Request, viewer: Viewer) -> web.Response:
 async def overdue(request: web.Request, viewer: Viewer) -> web.Response:
     campaign = await _campaign(viewer)
     found = await queries.overdue_page(
-        viewer.session,
+        viewer.board,
         campaign,
         viewer.reading(),
         scope=viewer.scope,
@@ -492,13 +493,19 @@ def _evidence_link(evidence_id: int, variant: str, viewer: Viewer) -> str:
 
 
 async def binding_reports(request: web.Request, viewer: Viewer) -> web.Response:
-    ref = await queries.binding_ref(viewer.session, int(request.match_info["id"]))
-    if ref is None:
+    try:
+        found = await queries.binding_reports(
+            viewer.board,
+            int(request.match_info["id"]),
+            scope=viewer.scope,
+            offset=_int_query(request, "offset", 0),
+            limit=10,
+        )
+    except queries.NotYours:
+        raise _error(web.HTTPForbidden, "forbidden") from None
+    if found is None:
         raise _error(web.HTTPNotFound, "not_found")
-    _may_see_department(viewer, ref.department_id)
-    found = await queries.binding_reports(
-        viewer.session, ref, offset=_int_query(request, "offset", 0), limit=10
-    )
+    ref = found.binding
     tz = viewer.services.settings.tz
     return _json(
         {
@@ -535,10 +542,14 @@ async def binding_reports(request: web.Request, viewer: Viewer) -> web.Response:
 
 
 async def _evidence(request: web.Request, viewer: Viewer) -> tuple[queries.EvidenceFile, Path]:
-    found = await queries.evidence_file(viewer.session, int(request.match_info["id"]))
+    try:
+        found = await queries.evidence_file(
+            viewer.board, int(request.match_info["id"]), scope=viewer.scope
+        )
+    except queries.NotYours:
+        raise _error(web.HTTPForbidden, "forbidden") from None
     if found is None:
         raise _error(web.HTTPNotFound, "not_found")
-    _may_see_department(viewer, found.department_id)
     path = viewer.services.evidence_store.path_of(found.stored_path)
     if not path.is_file():
         raise _error(web.HTTPNotFound, "not_found")

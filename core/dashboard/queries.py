@@ -13,8 +13,14 @@ inputs `assess` reads rather than each binding (a test checks it equals
 and assesses only the departments its page shows. `reports_per_week` keeps the counts of
 weeks that are over.
 
+Each read model is a use case given the `DashboardReader` it reads through
+(core/dashboard/interfaces.py): `core.dashboard.sql.SqlDashboard` over the request's
+session (bot/webapp/server.py makes it), or a recording fake in unit tests. The reader
+reads; the figures, colours, scope and pages are made here.
+
 `scope` is the department a liaison may see (None: every department, for staff); the web
-layer decides the scope from the role, these functions only apply it. Lists are paged.
+layer decides the scope from the role, these functions apply it (`NotYours` for what is
+of another department). Lists are paged.
 """
 
 from __future__ import annotations
@@ -23,20 +29,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.oversight.overview import (
-    DepartmentSummary,
-    OverdueItem,
-    campaign_overview,
-    overdue_slice,
-)
-from core.reporting import reports
+from core.oversight.overview import DepartmentSummary, OverdueItem
+from core.people.permissions import Role
 from core.reporting.reports import HistoryEntry, ItemView
-from core.status.day import Day, Reading, parse_milestones
+from core.status.day import Day, Reading
 from core.status.model import (
     Colour,
     Counts,
@@ -48,17 +46,11 @@ from core.status.model import (
     steps_before,
     tally,
 )
-from core.supervision.extensions import ExtensionEntry, extension_history
-from storage.models import (
-    Binding,
-    Campaign,
-    Department,
-    Evidence,
-    Item,
-    Report,
-    ReportValue,
-    Target,
-)
+from core.supervision.extensions import ExtensionEntry
+from storage.models import Campaign
+
+if TYPE_CHECKING:
+    from core.dashboard.interfaces import DashboardReader
 
 MAX_PAGE = 100
 
@@ -72,6 +64,16 @@ class Page:
 
 def page_bounds(offset: int, limit: int) -> tuple[int, int]:
     return max(0, offset), min(max(1, limit), MAX_PAGE)
+
+
+class NotYours(Exception):
+    """What was asked belongs to another department than the liaison's own."""
+
+
+def scope_of(role: Role, department_id: int | None) -> int | None:
+    """The department a viewer is limited to: a liaison's own; None (every department)
+    for staff (leaders, the office, admins)."""
+    return department_id if role is Role.LIAISON else None
 
 
 # ---------------------------------------------------------------- overview
@@ -104,7 +106,7 @@ class OverviewPage:
 
 
 async def colour_tally(
-    session: AsyncSession,
+    reader: DashboardReader,
     campaign: Campaign,
     reading: Reading,
     *,
@@ -116,79 +118,48 @@ async def colour_tally(
 
     `assess` reads a binding's status, review state, the item's deadline (with the
     campaign's year) and the local date of its last report, else of the binding. The
-    bindings are grouped by exactly those in SQL, so `assess` runs once per group instead
-    of once per binding (100,000 bindings: a few thousand groups). `day` is the request's
-    `Day` of `campaign` when the caller read it already (else read here).
+    reader groups the bindings by exactly those (`ColourGroup`), so `assess` runs once
+    per group instead of once per binding (100,000 bindings: a few thousand groups).
+    `day` is the request's `Day` of `campaign` when the caller read it already (else
+    read here).
     """
     rules = reading.rules
-    day_of_campaign = day or await reading.day(session, campaign)
-    reported = local_day(session, reading, Binding.last_reported_at)
-    bound = local_day(session, reading, Binding.created_at)
-    keys: list[Any] = [
-        Binding.status,
-        Binding.review_state,
-        Item.deadline,
-        reported,
-        bound,
-        Item.id,
-        Binding.extended_due,
-        Binding.rectification_due,
-        Binding.progress_value,
-    ]
-    query = (
-        select(Item.id)
-        .join(Binding, Binding.item_id == Item.id)
-        .where(Binding.campaign_id == campaign.id)
-    )
-    if department_ids is not None:
-        keys.insert(0, Binding.department_id)
-        query = query.where(Binding.department_id.in_(list(department_ids)))
-    rows = await session.execute(query.with_only_columns(*keys, func.count()).group_by(*keys))
+    day_of_campaign = day or await reader.day(campaign, reading)
     tallies: dict[int | None, dict[str, int]] = {}
-    for row in rows:
-        department_id = row[0] if department_ids is not None else None
-        (
-            status,
-            review_state,
-            deadline,
-            reported_day,
-            bound_day,
-            item_id,
-            extended,
-            rectification,
-            progress,
-            count,
-        ) = row[-10:]
+    for group in await reader.colour_groups(campaign, reading, department_ids):
         # Local midnights of the days of the last report and of the binding: `assess`
         # reads only their local dates.
         last = (
-            dt.datetime.combine(_as_date(reported_day), dt.time(), tzinfo=rules.tz)
-            if reported_day is not None
+            dt.datetime.combine(group.reported_on, dt.time(), tzinfo=rules.tz)
+            if group.reported_on is not None
             else None
         )
-        active = dt.datetime.combine(_as_date(bound_day), dt.time(), tzinfo=rules.tz)
-        target = day_of_campaign.pace_targets.get(item_id)
+        active = dt.datetime.combine(group.bound_on, dt.time(), tzinfo=rules.tz)
+        target = day_of_campaign.pace_targets.get(group.item_id)
         state = day_of_campaign.assess(
             Facts(
-                status,
-                review_state,
-                deadline,
+                group.status,
+                group.review_state,
+                group.deadline,
                 campaign.year,
                 last,
                 active,
-                extended_due=extended,
-                milestones=day_of_campaign.milestones.by_item.get(item_id, ()),
-                rectification_due=rectification,
-                pace=Pace(target, progress, campaign.starts_on) if target is not None else None,
+                extended_due=group.extended_due,
+                milestones=day_of_campaign.milestones.by_item.get(group.item_id, ()),
+                rectification_due=group.rectification_due,
+                pace=Pace(target, group.progress, campaign.starts_on)
+                if target is not None
+                else None,
             )
         )
+        department_id = group.department_id if department_ids is not None else None
         entry = tallies.setdefault(department_id, {c.value: 0 for c in Colour})
-        entry[state.colour.value] += int(count)
+        entry[state.colour.value] += group.count
     return tallies
 
 
 async def overview(
-    session: AsyncSession,
+    reader: DashboardReader,
     campaign: Campaign,
     reading: Reading,
     *,
@@ -198,12 +169,12 @@ async def overview(
     """Overall and per-department counts (as /status), with the three-colour counts of
     the campaign and of the page's departments."""
     offset, limit = page_bounds(offset, limit)
-    day = await reading.day(session, campaign)  # once for the request's three queries
-    view = await campaign_overview(session, campaign, day=day)
+    day = await reader.day(campaign, reading)  # once for the request's three queries
+    view = await reader.campaign_overview(campaign, day)
     shown = view.departments[offset : offset + limit]
-    overall = (await colour_tally(session, campaign, reading, day=day)).get(None, {})
+    overall = (await colour_tally(reader, campaign, reading, day=day)).get(None, {})
     by_department = await colour_tally(
-        session, campaign, reading, department_ids=[d.id for d in shown], day=day
+        reader, campaign, reading, department_ids=[d.id for d in shown], day=day
     )
     bars = tuple(
         DepartmentBar(
@@ -227,21 +198,6 @@ async def overview(
 # ---------------------------------------------------------------- reports per week
 
 
-def local_day(session: AsyncSession, reading: Reading, moment: Any) -> Any:
-    """SQL: the local date (in the configured zone) of a UTC time column."""
-    tz = reading.rules.tz
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone(str(tz), moment))
-    # SQLite keeps UTC without a zone: shift by the zone's offset now (exact for zones
-    # without summer time, such as Asia/Shanghai).
-    offset = reading.now.astimezone(tz).utcoffset() or dt.timedelta()
-    return func.date(moment, f"{int(offset.total_seconds() // 60):+d} minutes")
-
-
-def _as_date(value: object) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 # Reports are appended with the time they were made, so a week that is over keeps its
 # count: those are computed once per process and week, and only the current week is
 # counted at every request (a range on ix_report_created_at). At 1,000,000 reports the
@@ -252,7 +208,7 @@ _CLOSED_WEEKS_LIMIT = 2_000
 
 
 async def _reports_by_week(
-    session: AsyncSession,
+    reader: DashboardReader,
     campaign: Campaign,
     reading: Reading,
     scope: int | None,
@@ -260,27 +216,18 @@ async def _reports_by_week(
     since: dt.datetime | None = None,
     before: dt.datetime | None = None,
 ) -> dict[dt.date, int]:
-    """Reports per local week (keyed by Monday) made in [since, before): one aggregate
-    query grouped by local day."""
-    bindings = select(Binding.id).where(Binding.campaign_id == campaign.id)
-    if scope is not None:
-        bindings = bindings.where(Binding.department_id == scope)
-    day = local_day(session, reading, Report.created_at)
-    query = select(day, func.count()).where(Report.binding_id.in_(bindings.scalar_subquery()))
-    if since is not None:
-        query = query.where(Report.created_at >= since)
-    if before is not None:
-        query = query.where(Report.created_at < before)
+    """Reports per local week (keyed by Monday) made in [since, before)."""
     weeks: dict[dt.date, int] = {}
-    for value, count in await session.execute(query.group_by(day)):
-        reported = _as_date(value)
+    for reported, count in await reader.reports_by_day(
+        campaign, reading, scope, since=since, before=before
+    ):
         monday = reported - dt.timedelta(days=reported.weekday())
-        weeks[monday] = weeks.get(monday, 0) + int(count)
+        weeks[monday] = weeks.get(monday, 0) + count
     return weeks
 
 
 async def reports_per_week(
-    session: AsyncSession, campaign: Campaign, reading: Reading, *, scope: int | None = None
+    reader: DashboardReader, campaign: Campaign, reading: Reading, *, scope: int | None = None
 ) -> list[tuple[dt.date, int]]:
     """(Monday of the local week, reports made that week) over the campaign's year (up to
     today), empty weeks included."""
@@ -289,7 +236,7 @@ async def reports_per_week(
     # The database and the campaign's creation time too: a campaign id alone may name
     # another campaign in another (or a re-created) database.
     key = (
-        str(session.get_bind().engine.url),
+        reader.database,
         campaign.id,
         campaign.created_at,
         scope,
@@ -298,11 +245,11 @@ async def reports_per_week(
     )
     closed = _CLOSED_WEEKS.get(key)
     if closed is None:
-        closed = await _reports_by_week(session, campaign, reading, scope, before=week_start)
+        closed = await _reports_by_week(reader, campaign, reading, scope, before=week_start)
         if len(_CLOSED_WEEKS) >= _CLOSED_WEEKS_LIMIT:
             _CLOSED_WEEKS.clear()
         _CLOSED_WEEKS[key] = closed
-    current = await _reports_by_week(session, campaign, reading, scope, since=week_start)
+    current = await _reports_by_week(reader, campaign, reading, scope, since=week_start)
     weeks = dict(closed)
     for monday, count in current.items():
         weeks[monday] = weeks.get(monday, 0) + count
@@ -363,13 +310,19 @@ class DepartmentPage:
 
 
 async def department_page(
-    session: AsyncSession, department: Department, reading: Reading
-) -> DepartmentPage:
+    reader: DashboardReader, department_id: int, reading: Reading, *, scope: int | None = None
+) -> DepartmentPage | None:
     """A department's items in /items' order (`reports.liaison_order`): its own items
-    first, then the general ones; in each, outstanding before done."""
-    views = await reports.department_items(session, department.id)
+    first, then the general ones; in each, outstanding before done. None without such
+    a department; NotYours (nothing read) for another department than `scope`."""
+    if scope is not None and department_id != scope:
+        raise NotYours(department_id)
+    department = await reader.department(department_id)
+    if department is None:
+        return None
+    views = await reader.department_items(department.id)
     last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
-    history = await extension_history(session, [v.binding_id for v in views])
+    history = await reader.extension_history([v.binding_id for v in views])
     return DepartmentPage(
         department.id,
         department.name,
@@ -392,7 +345,7 @@ class ItemPage:
 
 
 async def item_page(
-    session: AsyncSession,
+    reader: DashboardReader,
     code: str,
     reading: Reading,
     *,
@@ -402,30 +355,25 @@ async def item_page(
 ) -> ItemPage | None:
     """One item across the departments bound to it (a liaison: their own only)."""
     offset, limit = page_bounds(offset, limit)
-    views = await reports.item_bindings(session, code)
+    views = await reader.item_bindings(code)
     if scope is not None:
         views = [v for v in views if v.department_id == scope]
     if not views:
         return None
-    departments = {
-        d_id: (name, number)
-        for d_id, name, number in await session.execute(
-            select(Department.id, Department.name, Department.number).where(
-                Department.id.in_({v.department_id for v in views})
-            )
-        )
-    }
-    views.sort(key=lambda v: (_document_order(departments[v.department_id][1]), v.department_id))
+    departments = await reader.departments({v.department_id for v in views})
+    views.sort(
+        key=lambda v: (_document_order(departments[v.department_id].number), v.department_id)
+    )
     first = views[0]
     shown = views[offset : offset + limit]
-    history = await extension_history(session, [v.binding_id for v in shown])
+    history = await reader.extension_history([v.binding_id for v in shown])
     return ItemPage(
         first.code,
         first.title,
         first.text,
         first.state(reading.today, reading.rules),
         tally((v.status, v.review_state) for v in views),
-        tuple(_row(v, departments[v.department_id][0], reading, history) for v in shown),
+        tuple(_row(v, departments[v.department_id].name, reading, history) for v in shown),
         Page(offset, limit, len(views)),
     )
 
@@ -445,7 +393,7 @@ class OverduePage:
 
 
 async def overdue_page(
-    session: AsyncSession,
+    reader: DashboardReader,
     campaign: Campaign,
     reading: Reading,
     *,
@@ -456,10 +404,9 @@ async def overdue_page(
     """The /overdue list (`State.overdue`: past due or silent), one page of it, in
     /overdue's order: `core.oversight.overview.overdue_slice`, as /overdue reads it."""
     offset, limit = page_bounds(offset, limit)
-    found = await overdue_slice(
-        session,
+    found = await reader.overdue_slice(
         campaign,
-        day=await reading.day(session, campaign),
+        await reader.day(campaign, reading),
         offset=offset,
         limit=limit,
         department_id=scope,
@@ -478,25 +425,6 @@ class BindingRef:
     campaign_id: int
     code: str
     title: str
-
-
-async def binding_ref(session: AsyncSession, binding_id: int) -> BindingRef | None:
-    row = (
-        await session.execute(
-            select(
-                Binding.id,
-                Binding.department_id,
-                Department.name,
-                Binding.campaign_id,
-                Item.code,
-                Item.title,
-            )
-            .join(Department, Department.id == Binding.department_id)
-            .join(Item, Item.id == Binding.item_id)
-            .where(Binding.id == binding_id)
-        )
-    ).first()
-    return BindingRef(*row) if row else None
 
 
 @dataclass(frozen=True)
@@ -519,21 +447,28 @@ class ReportsPage:
 
 
 async def binding_reports(
-    session: AsyncSession, binding: BindingRef, *, offset: int = 0, limit: int = 10
-) -> ReportsPage:
-    """A binding's reports, newest first (as /history), each with its evidence files."""
+    reader: DashboardReader,
+    binding_id: int,
+    *,
+    scope: int | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> ReportsPage | None:
+    """A binding's reports, newest first (as /history), each with its evidence files.
+    None without such a binding; NotYours when it is not of department `scope`."""
+    binding = await reader.binding_ref(binding_id)
+    if binding is None:
+        return None
+    if scope is not None and binding.department_id != scope:
+        raise NotYours(binding_id)
     offset, limit = page_bounds(offset, limit)
-    entries, total = await reports.history(session, binding.binding_id, offset=offset, limit=limit)
+    entries, total = await reader.history(binding.binding_id, offset=offset, limit=limit)
     files: dict[int, list[EvidenceFile]] = {}
     if entries:
-        for evidence in await session.scalars(
-            select(Evidence)
-            .where(Evidence.report_id.in_([e.report_id for e in entries]))
-            .order_by(Evidence.id)
+        for evidence in await reader.evidence_of(
+            [e.report_id for e in entries], binding.department_id
         ):
-            files.setdefault(evidence.report_id, []).append(
-                _evidence_file(evidence, binding.department_id)
-            )
+            files.setdefault(evidence.report_id, []).append(evidence)
     return ReportsPage(
         binding,
         tuple((entry, tuple(files.get(entry.report_id, []))) for entry in entries),
@@ -541,30 +476,15 @@ async def binding_reports(
     )
 
 
-def _evidence_file(evidence: Evidence, department_id: int) -> EvidenceFile:
-    return EvidenceFile(
-        evidence.id,
-        evidence.report_id,
-        evidence.kind,
-        evidence.mime_type,
-        evidence.file_name,
-        evidence.size,
-        evidence.stored_path,
-        department_id,
-    )
-
-
-async def evidence_file(session: AsyncSession, evidence_id: int) -> EvidenceFile | None:
-    """One evidence file with the department it belongs to (for the permission check)."""
-    row = (
-        await session.execute(
-            select(Evidence, Binding.department_id)
-            .join(Report, Report.id == Evidence.report_id)
-            .join(Binding, Binding.id == Report.binding_id)
-            .where(Evidence.id == evidence_id)
-        )
-    ).first()
-    return _evidence_file(row[0], row[1]) if row else None
+async def evidence_file(
+    reader: DashboardReader, evidence_id: int, *, scope: int | None = None
+) -> EvidenceFile | None:
+    """One evidence file (None if there is none); NotYours when it is of a binding of
+    another department than `scope`."""
+    found = await reader.evidence_file(evidence_id)
+    if found is not None and scope is not None and found.department_id != scope:
+        raise NotYours(evidence_id)
+    return found
 
 
 # ---------------------------------------------------------------- trend (issue 22)
@@ -589,7 +509,7 @@ class Trend:
 
 
 async def item_trend(
-    session: AsyncSession,
+    reader: DashboardReader,
     campaign: Campaign,
     code: str,
     reading: Reading,
@@ -597,48 +517,30 @@ async def item_trend(
     department_ids: Sequence[int] | None = None,
 ) -> Trend | None:
     """The values reported over time for an item's first target, per department (of
-    `department_ids` only, when given), with its target and its pace line (two queries).
-    None for an item without a numeric target."""
-    item = await session.scalar(
-        select(Item).where(Item.campaign_id == campaign.id, Item.code == code)
-    )
-    if item is None:
+    `department_ids` only, when given), with its target and its pace line. None for an
+    item without a numeric target."""
+    source = await reader.trend_source(campaign, code, department_ids)
+    if source is None:
         return None
-    target = await session.scalar(
-        select(Target).where(Target.item_id == item.id).order_by(Target.position).limit(1)
-    )
-    if target is None:
-        return None
-    query = (
-        select(Department.id, Department.name, Report.created_at, ReportValue.value)
-        .select_from(ReportValue)
-        .join(Report, Report.id == ReportValue.report_id)
-        .join(Binding, Binding.id == Report.binding_id)
-        .join(Department, Department.id == Binding.department_id)
-        .where(ReportValue.target_id == target.id)
-        .order_by(Department.id, Report.created_at, Report.id)
-    )
-    if department_ids is not None:
-        query = query.where(Binding.department_id.in_(list(department_ids)))
     tz = reading.rules.tz
     by_department: dict[int, tuple[str, list[tuple[dt.date, Decimal]]]] = {}
-    for department_id, name, at, value in await session.execute(query):
+    for department_id, name, at, value in source.points:
         entry = by_department.setdefault(department_id, (name, []))
         entry[1].append((at.astimezone(tz).date(), value))
     pace: tuple[tuple[dt.date, Decimal], ...] = ()
     start = campaign_start(campaign.year, campaign.starts_on)
-    final, _source = due_date(item.deadline, campaign.year)
-    if item.pace_target is not None and start is not None and final is not None:
-        steps = steps_before(final, parse_milestones(item.milestones))
+    final, _source = due_date(source.deadline, campaign.year)
+    if source.pace_target is not None and start is not None and final is not None:
+        steps = steps_before(final, source.milestones)
         corners = [start, *(s for s in steps if start < s < final), final]
         shares = len(corners) - 1
         pace = tuple(
-            (corner, item.pace_target * index / shares) for index, corner in enumerate(corners)
+            (corner, source.pace_target * index / shares) for index, corner in enumerate(corners)
         )
     return Trend(
-        target.metric,
-        target.unit,
-        target.value,
+        source.metric,
+        source.unit,
+        source.target,
         tuple(
             TrendLine(department_id, name, tuple(points))
             for department_id, (name, points) in by_department.items()

@@ -1,7 +1,8 @@
 """Running an export: the database's batches fed to the synchronous workbook writer.
 
 The writer (`core.export.sheets`, XlsxWriter) is CPU work for a worker thread; the rows
-come from the event loop's session (`core.export.gather.open_export`). Each sheet's
+come from the export's reader on the event loop (`core.export.gather.export_source`,
+`core.export.sql.SqlExport` over the export's own session). Each sheet's
 rows reach the thread through a generator that asks the loop for the next batch
 (`asyncio.run_coroutine_threadsafe`) and fetches one batch ahead while the thread
 writes, so reading and writing overlap and at most two batches are in memory.

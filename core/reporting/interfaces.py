@@ -99,3 +99,10 @@ class ReviewStore(ReviewReader, Protocol):
         """Stage an audit-log row."""
 
     async def flush(self) -> None: ...
+
+
+class EvidenceQuotaReader(Protocol):
+    """The per-liaison daily evidence cap's count (core.reporting.quota)."""
+
+    async def evidence_sent_since(self, user_id: int, since: dt.datetime) -> int:
+        """Evidence files in reports by user `user_id` made since `since`."""

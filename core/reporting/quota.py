@@ -1,14 +1,18 @@
-"""How much evidence one liaison sent today: the daily cap's count (issue 18, point 6)."""
+"""The daily evidence cap (issue 18, point 6): one liaison's files today, against the cap.
+
+`check_daily_cap` is the use case: given the count's reader (`EvidenceQuotaReader`,
+core/reporting/interfaces.py; `SqlEvidenceQuota` over the update's unit of work), it
+refuses the next file once the sender's files of the local day reached the cap. It
+reads only, before the download, so nothing is staged when it refuses.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.models import Evidence, Report
+from core.reporting.evidence import EvidenceRejected
+from core.reporting.interfaces import EvidenceQuotaReader
 
 
 def start_of_local_day(now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
@@ -17,12 +21,18 @@ def start_of_local_day(now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
 
 
-async def evidence_sent_since(session: AsyncSession, user_id: int, since: dt.datetime) -> int:
-    """Evidence files in reports by user `user_id` made since `since` (one query, on the
-    reports' created_at index, then their evidence by report)."""
-    count = await session.scalar(
-        select(func.count(Evidence.id))
-        .join(Report, Evidence.report_id == Report.id)
-        .where(Report.reporter_id == user_id, Report.created_at >= since)
-    )
-    return int(count or 0)
+async def check_daily_cap(
+    quota: EvidenceQuotaReader,
+    *,
+    user_id: int | None,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    per_day: int,
+) -> None:
+    """EvidenceRejected("daily_cap") once user `user_id` sent `per_day` evidence files
+    since the local midnight of `now` (a user not yet known has sent none)."""
+    if user_id is None:
+        return
+    sent = await quota.evidence_sent_since(user_id, start_of_local_day(now, tz))
+    if sent >= per_day:
+        raise EvidenceRejected("daily_cap")

@@ -270,3 +270,21 @@ class SqlReview:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+
+class SqlEvidenceQuota:
+    """`EvidenceQuotaReader` in the unit's `reading()` session: the count comes before
+    the file's download, so on SQLite it must not begin the unit's write transaction."""
+
+    def __init__(self, unit: UnitOfWork) -> None:
+        self.unit = unit
+
+    async def evidence_sent_since(self, user_id: int, since: dt.datetime) -> int:
+        # One query, on the reports' created_at index, then their evidence by report.
+        async with self.unit.reading() as reading:
+            count = await reading.scalar(
+                select(func.count(Evidence.id))
+                .join(Report, Evidence.report_id == Report.id)
+                .where(Report.reporter_id == user_id, Report.created_at >= since)
+            )
+        return int(count or 0)

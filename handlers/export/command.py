@@ -28,14 +28,14 @@ from telegram.error import TelegramError
 
 from core.export import runs
 from core.export.download_link import ExportLink, signed_url
-from core.export.gather import NoCampaign, campaign_to_export, open_export
+from core.export.gather import NoCampaign, export_source
 from core.export.run import write_export
+from core.export.sql import SqlExport, SqlExportRuns
 from core.text.i18n import Translate, translator
 from handlers.base import SERVICES_KEY, Turn, bookkeeping_after_send, use_case
 from runtime.intake.background import background
 from runtime.sending import send_reliably
 from runtime.services import AnyApplication, Services
-from storage import repositories as repo
 from storage.db import AsyncSession
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ EDIT_EVERY_SECONDS = 3.0
 async def export_command(turn: Turn) -> None:
     """/export [YEAR]: starts the export in the background; progress in one message."""
     _ = turn._
-    campaign_id: int | None = None
     year: int | None = None
     if turn.args:
         arg = unicodedata.normalize("NFKC", turn.args[0]).strip()
@@ -58,8 +57,20 @@ async def export_command(turn: Turn) -> None:
                 )
             )
             return
+    chat = turn.update.effective_chat
+    if chat is None:
+        return
+    chat_id = chat.id
     try:
-        campaign = await campaign_to_export(turn.session, campaign_id, year=year)
+        started = await runs.start_export(
+            SqlExport(turn.session),
+            SqlExportRuns(turn.session),
+            admin_tg_id=turn.actor.tg_id,
+            chat_id=chat_id,
+            locale=turn.actor.locale,
+            now=turn.now,
+            year=year,
+        )
     except NoCampaign:
         if year is not None:
             await turn.reply(
@@ -70,31 +81,11 @@ async def export_command(turn: Turn) -> None:
         else:
             await turn.reply(_("There is no campaign to export yet; import a document first."))
         return
-    if await runs.running_export(turn.session, turn.actor.tg_id, turn.now) is not None:
+    except runs.AlreadyRunning:
         await turn.reply(_("Your export is still running; its progress is shown above."))
         return
-    chat = turn.update.effective_chat
-    if chat is None:
-        return
-    chat_id = chat.id
-    label = f"{campaign.year or '?'} {campaign.title}".strip()
-    run = await runs.start_run(
-        turn.session,
-        admin_tg_id=turn.actor.tg_id,
-        chat_id=chat_id,
-        message_id=None,
-        campaign_id=campaign.id,
-        locale=turn.actor.locale,
-        now=turn.now,
-    )
-    repo.audit(
-        turn.session,
-        at=turn.now,
-        actor_tg_id=turn.actor.tg_id,
-        action="export",
-        detail={"campaign_id": campaign.id, "run_id": run.id},
-    )
-    run_id, app, bot = run.id, turn.context.application, turn.context.bot
+    label = started.label
+    run_id, app, bot = started.run_id, turn.context.application, turn.context.bot
     text = _("Preparing the export of {campaign}…").format(campaign=label)
 
     async def start() -> None:
@@ -102,7 +93,7 @@ async def export_command(turn: Turn) -> None:
         message = await send_reliably(bot, chat_id, text)
 
         async def note(session: AsyncSession) -> None:
-            await runs.note_message(session, run_id, message.message_id)
+            await runs.note_message(SqlExportRuns(session), run_id, message.message_id)
 
         await bookkeeping_after_send(turn, note)
         # Not PTB's create_task, which Application.stop awaits: a shutdown interrupts
@@ -117,7 +108,7 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
     settings = svc.settings
     async with svc.db.session() as session:
-        run = await runs.run_by_id(session, run_id)
+        run = await SqlExportRuns(session).run(run_id)
         if run is None:
             return
         chat_id, message_id, admin_tg_id = run.chat_id, run.message_id, run.admin_tg_id
@@ -137,7 +128,11 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
             last_beat = now
             async with svc.db.unit() as beat_unit:  # not the export's own session
                 await runs.beat(
-                    beat_unit.session, run_id, rows_done=done, rows_total=total, now=now
+                    SqlExportRuns(beat_unit.session),
+                    run_id,
+                    rows_done=done,
+                    rows_total=total,
+                    now=now,
                 )
                 await beat_unit.commit()
         # The last call (all rows written) is not shown: "done" follows, and must not be
@@ -155,7 +150,7 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
     try:
         await asyncio.to_thread(settings.exports_path.mkdir, parents=True, exist_ok=True)
         async with svc.db.session() as session:
-            source = await open_export(session, campaign_id)
+            source = await export_source(SqlExport(session), campaign_id)
             label = f"{source.campaign.year or '?'} {source.campaign.title}".strip()
             file_name = f"考核汇总-{source.campaign.year or source.campaign.id}-{local_day}.xlsx"
             caption = _(
@@ -179,9 +174,14 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
         limit = int(settings.export_upload_limit_mb * 2**20)
         if size <= limit:
             async with svc.db.unit() as unit:  # the upload may take a while
-                session = unit.session
                 total = source.counts.bindings + source.counts.reports + source.counts.evidence
-                await runs.beat(session, run_id, rows_done=total, rows_total=total, now=svc.clock())
+                await runs.beat(
+                    SqlExportRuns(unit.session),
+                    run_id,
+                    rows_done=total,
+                    rows_total=total,
+                    now=svc.clock(),
+                )
                 await unit.commit()
             with path.open("rb") as handle:
                 await bot.send_document(
@@ -189,9 +189,12 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
                 )
             await asyncio.to_thread(path.unlink, missing_ok=True)
             async with svc.db.unit() as unit:
-                session = unit.session
                 await runs.finish_run(
-                    session, run_id, now=svc.clock(), size=size, file_name=file_name
+                    SqlExportRuns(unit.session),
+                    run_id,
+                    now=svc.clock(),
+                    size=size,
+                    file_name=file_name,
                 )
                 await unit.commit()
         else:
@@ -206,15 +209,16 @@ async def run_export(app: AnyApplication, run_id: int) -> None:
         # Shutdown: the next start tells the admin (report_interrupted_exports).
         path.unlink(missing_ok=True)
         async with svc.db.unit() as unit:
-            await runs.release_at_shutdown(unit.session, run_id, svc.clock())
+            await runs.release_at_shutdown(SqlExportRuns(unit.session), run_id, svc.clock())
             await unit.commit()
         raise
     except Exception as exc:
         log.exception("export %s failed", run_id)
         await asyncio.to_thread(path.unlink, missing_ok=True)
         async with svc.db.unit() as unit:
-            session = unit.session
-            await runs.finish_run(session, run_id, now=svc.clock(), failed=type(exc).__name__)
+            await runs.finish_run(
+                SqlExportRuns(unit.session), run_id, now=svc.clock(), failed=type(exc).__name__
+            )
             await unit.commit()
         text = _("The export failed ({error}); nothing was sent. Please try /export again.")
         try:
@@ -240,9 +244,8 @@ async def _offer_link(
     await asyncio.to_thread(path.replace, kept)
     hours = settings.export_link_hours
     async with svc.db.unit() as unit:
-        session = unit.session
         expires_at = await runs.offer_download(
-            session,
+            SqlExportRuns(unit.session),
             run_id,
             path=kept,
             file_name=file_name,
@@ -287,9 +290,9 @@ async def report_interrupted_exports(app: AnyApplication) -> None:
     svc: Services = app.bot_data[SERVICES_KEY]
     now = svc.clock()
     async with svc.db.unit() as unit:
-        session = unit.session
-        interrupted = await runs.claim_interrupted(session, now)
-        stale_files = await runs.expired_files(session, now)
+        store = SqlExportRuns(unit.session)
+        interrupted = await runs.claim_interrupted(store, now)
+        stale_files = await runs.expired_files(store, now)
         await unit.commit()
     for path in stale_files:
         await asyncio.to_thread(path.unlink, missing_ok=True)

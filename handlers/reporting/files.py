@@ -19,8 +19,9 @@ from core.reporting.evidence import (
     accepted_document_type,
     check_size,
 )
-from core.reporting.quota import evidence_sent_since, start_of_local_day
+from core.reporting.quota import check_daily_cap as daily_cap
 from core.reporting.reports import NewEvidence
+from core.reporting.sql import SqlEvidenceQuota
 from core.text.i18n import Translate
 from handlers.base import Turn
 
@@ -73,17 +74,14 @@ async def fetch_evidence(bot: Bot, message: Message, store: EvidenceStore) -> Ne
 async def check_daily_cap(turn: Turn) -> None:
     """EvidenceRejected("daily_cap") once the sender's files today (local day) reached
     EVIDENCE_PER_DAY (issue 18): evidence cannot fill the disk from one account."""
-    user_id = turn.actor.user_id
-    if user_id is None:
-        return
     settings = turn.services.settings
-    since = start_of_local_day(turn.now, settings.tz)
-    # A read apart from the unit: its transaction (on SQLite the write lock) must not
-    # begin before the download that follows.
-    async with turn.services.db.session() as reading:
-        sent = await evidence_sent_since(reading, user_id, since)
-    if sent >= settings.evidence_per_day:
-        raise EvidenceRejected("daily_cap")
+    await daily_cap(
+        SqlEvidenceQuota(turn.unit),
+        user_id=turn.actor.user_id,
+        now=turn.now,
+        tz=settings.tz,
+        per_day=settings.evidence_per_day,
+    )
 
 
 def rejection_text(reason: str, _: Translate) -> str:
