@@ -2,16 +2,25 @@
 
 Urging (催办, core.oversight.urge) reads a department's items, liaisons and last urge, and
 writes one audit row; `core.oversight.urge_sql.SqlUrge` implements both over the update's
-unit of work, and unit tests pass recording fakes. Nothing here commits.
+unit of work. /status and /overdue (core.oversight.overview) read through
+`OverviewReader` and `OverdueReader`, the reminders (core.oversight.reminders) through
+`ReminderReader`; `core.oversight.overview_sql` implements those. Readers return plain
+values (the status model's `Facts`, never ORM rows); unit tests pass recording fakes.
+Nothing here commits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from core.people.roster import Recipient
+from core.status.counts import DepartmentTally
+from core.status.day import Day
+from core.status.interfaces import CampaignReader, CampaignRef, DayReader
+from core.status.model import Facts
 
 
 @dataclass(frozen=True)
@@ -57,3 +66,77 @@ class UrgeWriter(Protocol):
 
 class UrgeStore(UrgeReader, UrgeWriter, Protocol):
     """An urge reads who to tell and about what, then records itself."""
+
+
+# ---------------------------------------------------------------- /status and /overdue
+
+
+@dataclass(frozen=True)
+class DepartmentInfo:
+    """A department as the office's screens list it (document order: class, number)."""
+
+    id: int
+    name: str
+    number: int | None
+    dept_class: str
+
+
+@dataclass(frozen=True)
+class DepartmentFacts:
+    """One binding of a department: the status model's facts of it."""
+
+    department_id: int
+    facts: Facts
+
+
+class OverviewReader(CampaignReader, DayReader, Protocol):
+    """/status (and the dashboard's overview): departments, their tally and colours."""
+
+    async def departments(self, campaign_id: int) -> list[DepartmentInfo]:
+        """The campaign's departments in document order (one query)."""
+
+    async def tally(self, campaign_id: int) -> DepartmentTally:
+        """Each department's bindings by effective status, its latest report and first
+        binding (one grouped query, `core.status.counts`)."""
+
+    async def department_facts(self, campaign: CampaignRef) -> list[DepartmentFacts]:
+        """Every binding of the campaign as facts, with its department (one query)."""
+
+
+@dataclass(frozen=True)
+class OverdueCount:
+    """A department's overdue bindings, counted in the database by the model's clauses."""
+
+    department_id: int
+    number: int | None
+    overdue: int
+    past_due: int
+    silent: int
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """A binding past due or silent (by the SQL clauses; the model decides), as facts."""
+
+    binding_id: int
+    department_id: int
+    department_name: str
+    department_number: int | None
+    code: str
+    title: str
+    facts: Facts
+
+
+class OverdueReader(CampaignReader, DayReader, Protocol):
+    """/overdue (and the dashboard's overdue page): counts first, then one page's rows."""
+
+    async def overdue_counts(
+        self, campaign: CampaignRef, day: Day, *, department_id: int | None = None
+    ) -> list[OverdueCount]:
+        """Per department with anything overdue on `day`: its counts (one grouped query)."""
+
+    async def overdue_rows(
+        self, campaign: CampaignRef, day: Day, *, department_ids: Sequence[int] | None = None
+    ) -> list[OverdueRow]:
+        """The bindings the SQL form of `State.overdue` selects (one joined query), of
+        `department_ids` only when given; unordered."""

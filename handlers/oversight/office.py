@@ -1,10 +1,12 @@
 """Office and leader screens: /status, /dept NAME, /item CODE, /overdue.
 
-Each screen is one query's worth of data (see `core.oversight.overview`) rendered as sections (a
-header, then one block per department or item) and sent as one message, or several
-split at section boundaries when it would pass Telegram's limit. Values are always shown
-against their targets, a miss marked. Nothing here names a person, so every screen may
-be shown in the office group.
+/status and /overdue are the use cases `status_overview` and `read_overdue` of
+`core.oversight.overview`, given `SqlOverview` over the update's session and its reading.
+Each screen is one query's worth of data rendered as sections (a header, then one block
+per department or item) and sent as one message, or several split at section boundaries
+when it would pass Telegram's limit. Values are always shown against their targets, a
+miss marked. Nothing here names a person, so every screen may be shown in the office
+group.
 
 Callback data:
     dept:<department id>   a department's screen (buttons of /status, /item, /overdue)
@@ -22,10 +24,10 @@ from core.oversight.overview import (
     OVERDUE_PAGE,
     DepartmentSummary,
     OverdueItem,
-    campaign_overview,
-    colour_counts,
-    overdue_slice,
+    read_overdue,
+    status_overview,
 )
+from core.oversight.overview_sql import SqlOverview
 from core.people.invites import find_department
 from core.reporting import reports
 from core.reporting.reports import ItemView
@@ -52,11 +54,11 @@ from handlers.oversight.screens import (
     colour_mark,
     counts_icons,
     counts_legend,
-    day_of,
     done_line,
     effective_label,
     esc,
     keyboard,
+    reading_of,
     send_screen,
     short_name,
     state_of,
@@ -108,16 +110,15 @@ def department_section(
 async def status_command(turn: Turn) -> None:
     """/status: per department, how many items are in each state; worst first."""
     _ = turn._
-    campaign = await repo.active_campaign(turn.session)
-    if campaign is None:
+    # The update's day (its reading) for every query of the screen.
+    view = await status_overview(SqlOverview(turn.session), reading_of(turn))
+    if view is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    day = await day_of(turn, campaign)  # the update's day, for both queries
-    overview = await campaign_overview(turn.session, campaign, day=day)
-    colours = await colour_counts(turn.session, campaign, day=day)
+    overview, colours = view.overview, view.colours
     header = "\n".join(
         [
-            "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
+            "<b>" + esc(_("Progress: {title}").format(title=shorten(overview.title, 80))) + "</b>",
             esc(_("Overall: {line}").format(line=done_line(overview.totals, _))),
             esc(counts_legend(overview.totals, _)),
             # The key to each department's 🔴/🟡 counts below.
@@ -404,19 +405,12 @@ async def overdue_page_button(turn: Turn) -> None:
 async def overdue_screen(turn: Turn, offset: int) -> None:
     _ = turn._
     ngettext = i18n.ngettext(turn.actor.locale)
-    campaign = await repo.active_campaign(turn.session)
-    if campaign is None:
+    screen = await read_overdue(SqlOverview(turn.session), reading_of(turn), offset=offset)
+    if screen is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    day = await day_of(turn, campaign)
+    day, found = screen.day, screen.page
     today = day.today
-    found = await overdue_slice(
-        turn.session,
-        campaign,
-        day=day,
-        offset=offset,
-        limit=OVERDUE_PAGE,
-    )
     if not found.total:
         await turn.reply(
             _(
