@@ -4,7 +4,8 @@ Urging (催办, core.oversight.urge) reads a department's items, liaisons and la
 writes one audit row; `core.oversight.urge_sql.SqlUrge` implements both over the update's
 unit of work. /status and /overdue (core.oversight.overview) read through
 `OverviewReader` and `OverdueReader`, the reminders (core.oversight.reminders) through
-`ReminderReader`; `core.oversight.overview_sql` implements those. Readers return plain
+`ReminderReader`; `core.oversight.overview_sql` and `core.oversight.reminders_sql`
+implement those. Readers return plain
 values (the status model's `Facts`, never ORM rows); unit tests pass recording fakes.
 Nothing here commits.
 """
@@ -140,3 +141,62 @@ class OverdueReader(CampaignReader, DayReader, Protocol):
     ) -> list[OverdueRow]:
         """The bindings the SQL form of `State.overdue` selects (one joined query), of
         `department_ids` only when given; unordered."""
+
+
+# ---------------------------------------------------------------- reminders
+
+
+@dataclass(frozen=True)
+class BindingFacts:
+    """One binding of the campaign, named, as the status model's facts."""
+
+    binding_id: int
+    department_id: int
+    code: str
+    title: str
+    facts: Facts
+
+
+@dataclass(frozen=True)
+class Liaison:
+    """A liaison who may be reminded, with their department's name."""
+
+    tg_id: int
+    department_id: int
+    department_name: str
+    is_deputy: bool
+    locale: str | None
+
+
+@dataclass(frozen=True)
+class Leader:
+    tg_id: int
+    locale: str | None
+
+
+# (user, kind, subject, period) of a reminder already claimed (`ReminderSent`)
+ToldKey = tuple[int, str, str, str]
+
+
+class ReminderReader(CampaignReader, DayReader, Protocol):
+    """The reminder round: the campaign's bindings, who answers for them, who is away, and
+    what each was told already."""
+
+    async def campaign_bindings(self, campaign: CampaignRef) -> list[BindingFacts]:
+        """Every binding of the campaign with its item's code and title (one query)."""
+
+    async def liaisons(self, department_ids: Sequence[int]) -> list[Liaison]:
+        """The liaisons (deputies included) of these departments, by when they joined."""
+
+    async def leaders(self) -> list[Leader]: ...
+
+    async def on_leave(self, tg_ids: Sequence[int], day: dt.date) -> set[int]:
+        """Which of these users are on leave on `day` (one query)."""
+
+    async def told(self, tg_ids: Sequence[int], kinds: Sequence[str]) -> set[ToldKey]:
+        """The reminders of these kinds claimed for these users (one query)."""
+
+    async def reminded_before(
+        self, tg_ids: Sequence[int], kind: str, before: dt.datetime
+    ) -> set[tuple[int, str]]:
+        """(user, subject) of reminders of `kind` claimed at or before `before`."""

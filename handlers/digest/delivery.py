@@ -39,6 +39,7 @@ from core.oversight.reminders import (
     weekly_key,
     weekly_text,
 )
+from core.oversight.reminders_sql import SqlReminders
 from core.scheduling.once import (
     ReminderKey,
     claim_digest,
@@ -285,7 +286,7 @@ async def reminder_round(
         return result
     async with svc.db.session() as session:
         plans = await plan_liaison_reminders(
-            session,
+            SqlReminders(session),
             reading=reading,
             reminder_days=settings.reminder_days,
             default_locale=settings.default_locale,
@@ -310,7 +311,7 @@ async def reminder_round(
 
     async with svc.db.session() as session:
         week, leaders = await plan_weekly(
-            session,
+            SqlReminders(session),
             reading=reading,
             default_locale=settings.default_locale,
             is_working=is_working,
