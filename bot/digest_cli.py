@@ -38,7 +38,8 @@ def add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     from core.digest.data import OFFICE_CHAT_KEY
-    from core.digest.messages import build_digest, to_plain
+    from core.digest.messages import compose_digest, to_plain
+    from core.digest.sql import SqlDigest
     from storage import repositories as repo
     from storage.db import Database, upgrade_database
 
@@ -57,8 +58,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         try:
             async with db.session() as session:
                 chat = await repo.get_setting(session, OFFICE_CHAT_KEY)
-                built = await build_digest(
-                    session,
+                built = await compose_digest(
+                    SqlDigest(session),
                     chat_id=int(chat) if chat and chat.lstrip("-").isdigit() else None,
                     local_date=day,
                     reading=reading,

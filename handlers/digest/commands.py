@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, follow_group_migration
+from core.digest.sql import SqlOfficeGroup
 from core.people.permissions import ChatKind
 from core.scheduling.once import digest_row
 from core.text.formatting import local_datetime
@@ -123,6 +124,7 @@ async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc = services(context)
     async with svc.db.unit() as unit:
-        if await follow_group_migration(unit.session, message.chat_id, message.migrate_to_chat_id):
+        store = SqlOfficeGroup(unit.session)
+        if await follow_group_migration(store, message.chat_id, message.migrate_to_chat_id):
             log.info("the office group became a supergroup; its digest follows it")
         await unit.commit()

@@ -29,8 +29,9 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, collect
-from core.digest.messages import BuiltDigest, Part, build_digest
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, gather
+from core.digest.messages import BuiltDigest, Part, compose_digest
+from core.digest.sql import SqlDigest
 from core.oversight.reminders import (
     WorkingDay,
     plan_liaison_reminders,
@@ -99,8 +100,8 @@ async def make_digest(
     """The digest of (chat, date) as read at `reading` (the job's or the command's)."""
     settings = svc.settings
     async with svc.db.session() as session:
-        return await build_digest(
-            session,
+        return await compose_digest(
+            SqlDigest(session),
             chat_id=chat_id,
             local_date=local_date,
             reading=reading,
@@ -318,8 +319,8 @@ async def reminder_round(
         )
         if not leaders:
             return result
-        data = await collect(
-            session,
+        data = await gather(
+            SqlDigest(session),
             chat_id=None,
             local_date=reading.today,
             window=Window(now - dt.timedelta(days=WEEK), now),
