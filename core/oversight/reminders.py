@@ -42,12 +42,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.digest.data import DigestData
 from core.digest.messages import esc, percent
 from core.oversight.interfaces import Liaison, ReminderReader
-from core.scheduling.once import ReminderKey
+from core.scheduling.interfaces import ReminderClaims, ReminderKey
 from core.scheduling.times import iso_week
 from core.scheduling.workdays import first_working_day_of_week, is_working_day
 from core.status.day import Reading
@@ -237,6 +237,37 @@ async def plan_weekly(
 
 def weekly_key(recipient: Recipient, week: str) -> ReminderKey:
     return ReminderKey(recipient.user_tg_id, WEEKLY, "summary", week)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A reminder this process won the right to send: only the items it claimed, and the
+    claims' row ids (to release them if the send fails for a passing reason)."""
+
+    reminder: LiaisonReminder
+    row_ids: tuple[int, ...]
+
+
+async def claim_reminder(
+    claims: ReminderClaims, plan: LiaisonReminder, now: dt.datetime
+) -> Claimed | None:
+    """Claim `plan`'s items durably before it is sent; None when another process told
+    them all meanwhile (each item goes out at most once per period)."""
+    won = await claims.claim_reminders(plan.keys(), now)
+    items = tuple(
+        i for i in plan.items if ReminderKey(plan.user_tg_id, i.kind, i.subject, i.period) in won
+    )
+    if not items:
+        return None
+    return Claimed(replace(plan, items=items), tuple(won.values()))
+
+
+async def claim_weekly(
+    claims: ReminderClaims, recipient: Recipient, week: str, now: dt.datetime
+) -> tuple[int, ...] | None:
+    """Claim a leader's summary of `week` before it is sent; its row ids, None if taken."""
+    won = await claims.claim_reminders([weekly_key(recipient, week)], now)
+    return tuple(won.values()) or None
 
 
 # ---------------------------------------------------------------- words

@@ -2,9 +2,10 @@
 
 /status (`core.oversight.overview_sql.SqlOverview.tally`), the digest
 (`core.digest.sql.SqlDigest.tally_as_of`) and the export (`core.export.gather.open_export`)
-each count a department's bindings by effective status. They read different facts (the bindings now, or as of a digest's
-moment), so each passes its columns; the grouping, the status rule applied to the groups,
-and the department's last report and first binding (for its silence) are here.
+each count a department's bindings by effective status. They read different facts (the
+bindings now, or as of a digest's moment), so each passes its columns; the grouping, the
+status rule applied to the groups (`fold_tally`), and the department's last report and
+first binding (for its silence) are here.
 """
 
 from __future__ import annotations

@@ -17,9 +17,8 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, follow_group_migration
-from core.digest.sql import SqlOfficeGroup
+from core.digest.sql import SqlDigest, SqlOfficeGroup
 from core.people.permissions import ChatKind
-from core.scheduling.once import digest_row
 from core.text.formatting import local_datetime
 from handlers.base import Turn, services, use_case
 from handlers.digest.delivery import (
@@ -91,7 +90,7 @@ async def digest_command(turn: Turn) -> None:
         await turn.reply(_("The digest could not be sent to the office group; it will be retried."))
         return
     async with svc.db.session() as session:
-        row = await digest_row(session, chat_id, today)
+        row = await SqlDigest(session).stored_digest(chat_id, today)
     if row is None or row.sent_at is None:
         await turn.reply(_("Today's digest is being sent right now."))
         return
