@@ -6,8 +6,9 @@ unit of work. /status and /overdue (core.oversight.overview) read through
 `OverviewReader` and `OverdueReader`, the reminders (core.oversight.reminders) through
 `ReminderReader`; `core.oversight.overview_sql` and `core.oversight.reminders_sql`
 implement those. Readers return plain
-values (the status model's `Facts`, never ORM rows); unit tests pass recording fakes.
-Nothing here commits.
+values (the status model's `Facts`, never ORM rows; a row per binding is a named tuple,
+no dearer to make than the row it comes from); unit tests pass recording fakes. Nothing
+here commits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from core.people.roster import Recipient
 from core.status.counts import DepartmentTally
@@ -82,8 +83,7 @@ class DepartmentInfo:
     dept_class: str
 
 
-@dataclass(frozen=True)
-class DepartmentFacts:
+class DepartmentFacts(NamedTuple):
     """One binding of a department: the status model's facts of it."""
 
     department_id: int
@@ -115,8 +115,7 @@ class OverdueCount:
     silent: int
 
 
-@dataclass(frozen=True)
-class OverdueRow:
+class OverdueRow(NamedTuple):
     """A binding past due or silent (by the SQL clauses; the model decides), as facts."""
 
     binding_id: int
@@ -146,8 +145,7 @@ class OverdueReader(CampaignReader, DayReader, Protocol):
 # ---------------------------------------------------------------- reminders
 
 
-@dataclass(frozen=True)
-class BindingFacts:
+class BindingFacts(NamedTuple):
     """One binding of the campaign, named, as the status model's facts."""
 
     binding_id: int
