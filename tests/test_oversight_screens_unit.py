@@ -1,8 +1,10 @@
-"""/status and /overdue as use cases on recording fakes of their readers (issue 19,
-point 5): `status_overview` and `read_overdue` (core.oversight.overview) given an
-`OverviewReader` / `OverdueReader` and the update's `Reading`, no database. What an office
+"""/status, /overdue, /dept and /item as use cases on recording fakes of their readers
+(issue 19, point 5): `status_overview` and `read_overdue` (core.oversight.overview) given
+an `OverviewReader` / `OverdueReader` and the update's `Reading`, `department_card` and
+`item_card` (core.oversight.cards) given a `CardReader`; no database. What an office
 reader checks: departments worst first with their counts and silence, the red and yellow
-counts, the overdue list's pages in the document's order and what it counts in all."""
+counts, the overdue list's pages in the document's order and what it counts in all, a
+department's items most urgent first, an item's departments least done first."""
 
 from __future__ import annotations
 
@@ -10,17 +12,21 @@ import datetime as dt
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from core.oversight.cards import department_card, item_card
 from core.oversight.interfaces import (
     DepartmentFacts,
+    DepartmentFound,
     DepartmentInfo,
     OverdueCount,
     OverdueRow,
 )
 from core.oversight.overview import read_overdue, status_overview
+from core.reporting.reports import ItemView
 from core.status.counts import DepartmentTally, fold_tally
 from core.status.day import Day, Reading
 from core.status.interfaces import CampaignRef, ItemSchedule
 from core.status.model import Facts, Rules
+from core.supervision.interfaces import ExtensionEntry
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = Rules(TZ, yellow_days=7, silent_days=14)
@@ -222,3 +228,113 @@ async def test_nothing_overdue_reads_no_rows() -> None:
     assert screen.page.total == 0 and screen.page.rows == ()
     assert screen.day.rules.silent_days == 14
     assert not any(call[0] == "overdue_rows" for call in reader.calls)
+
+
+# ---------------------------------------------------------------- /dept and /item
+
+
+def view(
+    binding_id: int, department_id: int, code: str, status: str, review: str = "none"
+) -> ItemView:
+    return ItemView(
+        binding_id=binding_id,
+        item_id=binding_id,
+        department_id=department_id,
+        code=code,
+        title="事项",
+        text="事项内容",
+        kind="general",
+        deadline=dt.date(2020, 12, 31),
+        status=status,
+        review_state=review,
+        last_reported_at=NOW - dt.timedelta(days=binding_id),
+        report_count=1,
+        evidence_count=0,
+        evidence_required=False,
+        bound_at=BOUND,
+        campaign_year=2020,
+    )
+
+
+class FakeCards(FakeReader):
+    """`CardReader` over item views; records every call."""
+
+    def __init__(
+        self,
+        views: Sequence[ItemView],
+        *,
+        campaign: CampaignRef | None = CAMPAIGN,
+        departments: Sequence[DepartmentInfo] = (),
+    ) -> None:
+        super().__init__(campaign=campaign, departments=departments)
+        self.views = list(views)
+
+    async def find_department(self, query: str) -> DepartmentFound:
+        self.calls.append(("find_department", query))
+        found = [d for d in self.department_list if query in d.name]
+        return DepartmentFound(found[0]) if len(found) == 1 else DepartmentFound(None, tuple(found))
+
+    async def department(self, department_id: int) -> DepartmentInfo | None:
+        self.calls.append(("department", department_id))
+        return next((d for d in self.department_list if d.id == department_id), None)
+
+    async def department_items(self, department_id: int) -> list[ItemView]:
+        self.calls.append(("department_items", department_id))
+        return [v for v in self.views if v.department_id == department_id]
+
+    async def item_bindings(self, code: str) -> list[ItemView]:
+        self.calls.append(("item_bindings", code))
+        return [v for v in self.views if v.code == code]
+
+    async def extension_history(
+        self, binding_ids: Sequence[int]
+    ) -> dict[int, list[ExtensionEntry]]:
+        self.calls.append(("extension_history", tuple(binding_ids)))
+        return {}
+
+
+async def test_a_department_card_counts_its_items_blocked_first() -> None:
+    reader = FakeCards(
+        [
+            view(1, FARM.id, "B1", "done", "accepted"),
+            view(2, FARM.id, "B2", "blocked"),
+            view(3, FARM.id, "B3", "in_progress"),
+            view(4, ECO.id, "A1", "in_progress"),
+        ],
+        departments=[ECO, FARM],
+    )
+    card = await department_card(reader, FARM)
+    assert [v.code for v in card.items] == ["B2", "B3", "B1"]
+    assert (card.counts.done, card.counts.blocked, card.counts.total) == (1, 1, 3)
+    assert card.last_reported_at == NOW - dt.timedelta(days=1)
+    assert ("extension_history", (2, 3, 1)) in reader.calls
+    # A department without items: nothing more is read.
+    empty = FakeCards([], departments=[WATER])
+    card = await department_card(empty, WATER)
+    assert card.items == () and card.counts.total == 0
+    assert [c[0] for c in empty.calls] == ["department_items"]
+
+
+async def test_an_item_card_lists_its_departments_least_done_first() -> None:
+    reader = FakeCards(
+        [
+            view(1, ECO.id, "G1", "done", "accepted"),
+            view(2, WATER.id, "G1", "not_started"),
+            view(3, FARM.id, "G1", "not_started"),
+            view(4, FARM.id, "G2", "blocked"),
+        ],
+        departments=[ECO, FARM, WATER],
+    )
+    card = await item_card(reader, "G1")
+    assert card is not None
+    # Not started before done; among equals, the document's order (FARM is number 2).
+    assert [card.departments[v.department_id].name for v in card.bindings] == [
+        "区农业农村局",
+        "区水务局",
+        "区生态环境局",
+    ]
+    assert (card.counts.done, card.counts.total) == (1, 3)
+    assert await item_card(reader, "Z9") is None
+    no_campaign = FakeCards([view(1, ECO.id, "G1", "done")], campaign=None)
+    assert await item_card(no_campaign, "G1") is None
+    assert not any(c[0] == "item_bindings" for c in no_campaign.calls)

@@ -4,11 +4,11 @@ Urging (催办, core.oversight.urge) reads a department's items, liaisons and la
 writes one audit row; `core.oversight.urge_sql.SqlUrge` implements both over the update's
 unit of work. /status and /overdue (core.oversight.overview) read through
 `OverviewReader` and `OverdueReader`, the reminders (core.oversight.reminders) through
-`ReminderReader`; `core.oversight.overview_sql` and `core.oversight.reminders_sql`
-implement those. Readers return plain
-values (the status model's `Facts`, never ORM rows; a row per binding is a named tuple,
-no dearer to make than the row it comes from); unit tests pass recording fakes. Nothing
-here commits.
+`ReminderReader`, /dept and /item (core.oversight.cards) through `CardReader`;
+`core.oversight.overview_sql` and `core.oversight.reminders_sql` implement those. Readers
+return plain values (the status model's `Facts`, never ORM rows; a row per binding is a
+named tuple, no dearer to make than the row it comes from); unit tests pass recording
+fakes. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from core.people.roster import Recipient
+from core.reporting.reports import ItemView
 from core.status.counts import DepartmentTally
 from core.status.day import Day
 from core.status.interfaces import CampaignReader, CampaignRef, DayReader
 from core.status.model import Facts
+from core.supervision.interfaces import ExtensionEntry
 
 
 @dataclass(frozen=True)
@@ -198,3 +200,36 @@ class ReminderReader(CampaignReader, DayReader, Protocol):
         self, tg_ids: Sequence[int], kind: str, before: dt.datetime
     ) -> set[tuple[int, str]]:
         """(user, subject) of reminders of `kind` claimed at or before `before`."""
+
+
+# ---------------------------------------------------------------- /dept and /item
+
+
+@dataclass(frozen=True)
+class DepartmentFound:
+    """The departments a typed name means: one `found`, or several `candidates`."""
+
+    found: DepartmentInfo | None
+    candidates: tuple[DepartmentInfo, ...] = ()
+
+
+class CardReader(CampaignReader, Protocol):
+    """/dept (a department's items) and /item (an item across its departments)."""
+
+    async def find_department(self, query: str) -> DepartmentFound:
+        """The active campaign's department `query` names (or its alias), else candidates."""
+
+    async def department(self, department_id: int) -> DepartmentInfo | None: ...
+
+    async def departments(self, campaign_id: int) -> list[DepartmentInfo]: ...
+
+    async def department_items(self, department_id: int) -> list[ItemView]:
+        """A department's items with their values against targets (a few queries)."""
+
+    async def item_bindings(self, code: str) -> list[ItemView]:
+        """One item of the active campaign in every department it is bound to."""
+
+    async def extension_history(
+        self, binding_ids: Sequence[int]
+    ) -> dict[int, list[ExtensionEntry]]:
+        """Every extension request of these bindings, oldest first (one query)."""

@@ -1,8 +1,8 @@
 """The office's reading screens' readers (core/oversight/interfaces.py) over a session:
-`OverviewReader` (/status), `OverdueReader` (/overdue) and `ReminderReader` (the reminder
-round). Each method is one query (the counts grouped, the rows filtered by the status
-model's SQL clauses, `core.status.clauses`), whatever the number of departments; rows
-come back as plain values and the status model's `Facts`. Reads only."""
+`OverviewReader` (/status), `OverdueReader` (/overdue) and `CardReader` (/dept, /item).
+Each method is one query (the counts grouped, the rows filtered by the status model's SQL
+clauses, `core.status.clauses`), whatever the number of departments; rows come back as
+plain values and the status model's `Facts`. Reads only."""
 
 from __future__ import annotations
 
@@ -13,30 +13,38 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.oversight.interfaces import (
     DepartmentFacts,
+    DepartmentFound,
     DepartmentInfo,
     OverdueCount,
     OverdueRow,
 )
+from core.people.sql import find_department
+from core.reporting import reports
+from core.reporting.reports import ItemView
 from core.status.clauses import overdue_clause, past_due_clause, silent_clause
 from core.status.counts import DepartmentTally, department_tally
 from core.status.day import FACT_COLUMNS, Day, facts_of
 from core.status.interfaces import CampaignRef
 from core.status.sql import SqlDay
+from core.supervision.interfaces import ExtensionEntry
+from core.supervision.sql import extension_history
 from storage import repositories as repo
 from storage.models import Binding, Department, Item
 
 
+def _info(department: Department) -> DepartmentInfo:
+    return DepartmentInfo(department.id, department.name, department.number, department.dept_class)
+
+
 class SqlOverview(SqlDay):
-    """`OverviewReader` and `OverdueReader` on a session (the update's, or a reading one)."""
+    """`OverviewReader`, `OverdueReader` and `CardReader` on a session (the update's, or a
+    reading one)."""
 
     def __init__(self, session: AsyncSession) -> None:
         super().__init__(session)
 
     async def departments(self, campaign_id: int) -> list[DepartmentInfo]:
-        return [
-            DepartmentInfo(d.id, d.name, d.number, d.dept_class)
-            for d in await repo.departments(self.session, campaign_id)
-        ]
+        return [_info(d) for d in await repo.departments(self.session, campaign_id)]
 
     async def tally(self, campaign_id: int) -> DepartmentTally:
         return await department_tally(
@@ -118,3 +126,23 @@ class SqlOverview(SqlDay):
             )
             for binding_id, dept_id, name, number, code, title, *facts in rows
         ]
+
+    async def find_department(self, query: str) -> DepartmentFound:
+        choice = await find_department(self.session, query)
+        found = _info(choice.found) if choice.found is not None else None
+        return DepartmentFound(found, tuple(_info(d) for d in choice.candidates))
+
+    async def department(self, department_id: int) -> DepartmentInfo | None:
+        found = await repo.department_by_id(self.session, department_id)
+        return _info(found) if found is not None else None
+
+    async def department_items(self, department_id: int) -> list[ItemView]:
+        return await reports.department_items(self.session, department_id)
+
+    async def item_bindings(self, code: str) -> list[ItemView]:
+        return await reports.item_bindings(self.session, code)
+
+    async def extension_history(
+        self, binding_ids: Sequence[int]
+    ) -> dict[int, list[ExtensionEntry]]:
+        return await extension_history(self.session, binding_ids)
