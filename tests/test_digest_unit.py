@@ -12,6 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from core.digest.data import Window, gather, window_of
+from core.digest.group import OfficeGroup, follow_group_migration, office_group, set_office_group
 from core.digest.interfaces import (
     DepartmentName,
     LatestValue,
@@ -222,3 +223,50 @@ async def test_the_digest_text_says_what_the_office_checks() -> None:
     assert "Reports awaiting review: 1 (/review)" in text
     assert "Overall completion: 20.0% (1/5)" in text
     assert "unchanged since yesterday" in text
+
+
+class FakeOfficeGroup:
+    """`OfficeGroupStore` in memory; records what it staged."""
+
+    def __init__(self, chat: str | None = None) -> None:
+        self.chat, self.set_at = chat, None if chat is None else "2020-06-01T00:00:00+00:00"
+        self.staged: list[tuple[object, ...]] = []
+
+    async def office_chat(self) -> str | None:
+        return self.chat
+
+    async def office_set_at(self) -> str | None:
+        return self.set_at
+
+    async def set_office_chat(self, chat_id: int, now: dt.datetime) -> None:
+        self.chat, self.set_at = str(chat_id), now.isoformat()
+        self.staged.append(("set", chat_id))
+
+    async def move_office_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        self.chat = str(new_chat_id)
+        self.staged.append(("move", old_chat_id, new_chat_id))
+
+    def log(
+        self, action: str, detail: dict[str, object], *, actor_tg_id: int, now: dt.datetime
+    ) -> None:
+        self.staged.append(("log", action, detail["previous"], actor_tg_id))
+
+    async def flush(self) -> None:
+        self.staged.append(("flush",))
+
+
+async def test_setting_the_office_group_is_recorded_once_and_followed_when_it_moves() -> None:
+    store = FakeOfficeGroup("-100")
+    assert await set_office_group(store, CHAT, title="督办群", actor_tg_id=7, now=NOW)
+    assert store.staged == [("set", CHAT), ("log", "setgroup", "-100", 7), ("flush",)]
+    assert (await office_group(store)) == OfficeGroup(CHAT, NOW.isoformat())
+    store.staged.clear()
+    assert not await set_office_group(store, CHAT, title="督办群", actor_tg_id=7, now=NOW)
+    assert store.staged == []  # already the office group: nothing changes
+    # Upgraded to a supergroup: the digest follows; a stranger group's upgrade is ignored.
+    assert not await follow_group_migration(store, -555, -100_555)
+    assert await follow_group_migration(store, CHAT, -100_999)
+    assert store.staged == [("move", CHAT, -100_999), ("flush",)]
+    assert (await office_group(store)).chat_id == -100_999
+    # A setting that is not a chat id counts as no group.
+    assert (await office_group(FakeOfficeGroup("office"))).chat_id is None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from core.digest.interfaces import DigestReader, OfficeGroupStore, SentDigest, WindowReader
+from core.digest.interfaces import DigestReader, SentDigest, WindowReader
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment
 from core.status.day import Reading
@@ -369,19 +369,3 @@ async def gather(
         previous_date=previous_date,
         names=names,
     )
-
-
-async def follow_group_migration(
-    store: OfficeGroupStore, old_chat_id: int, new_chat_id: int
-) -> bool:
-    """A group Telegram upgraded to a supergroup (`migrate_to_chat_id`) keeps its digest:
-    the office group setting and the digest bookkeeping move to the new chat id.
-
-    Flushes, never commits; True if the office group was the one that moved. Idempotent:
-    a redelivered migration message finds nothing left under the old id.
-    """
-    if await store.office_chat() != str(old_chat_id):
-        return False
-    await store.move_office_group(old_chat_id, new_chat_id)
-    await store.flush()
-    return True

@@ -124,13 +124,26 @@ class DigestReader(CampaignReader, DayReader, WindowReader, Protocol):
         """Departments with main liaisons, all of whom are on leave on `day`."""
 
 
-class OfficeGroupStore(Protocol):
-    """The office group's setting, and its digests' bookkeeping, as a group migrates."""
-
+class OfficeGroupReader(Protocol):
     async def office_chat(self) -> str | None:
         """The office group's chat id as set by /setgroup, if it was."""
 
+    async def office_set_at(self) -> str | None:
+        """When it was set (ISO), if it was."""
+
+
+class OfficeGroupStore(OfficeGroupReader, Protocol):
+    """The office group's setting, and its digests' bookkeeping when the group moves."""
+
+    async def set_office_chat(self, chat_id: int, now: dt.datetime) -> None:
+        """Stage: this chat is the office group, set at `now`."""
+
     async def move_office_group(self, old_chat_id: int, new_chat_id: int) -> None:
         """Stage: the office group and its digests' rows now under `new_chat_id`."""
+
+    def log(
+        self, action: str, detail: dict[str, object], *, actor_tg_id: int, now: dt.datetime
+    ) -> None:
+        """Stage an audit-log row."""
 
     async def flush(self) -> None: ...

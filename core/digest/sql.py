@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.digest.data import OFFICE_CHAT_KEY
+from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY
 from core.digest.interfaces import (
     DepartmentName,
     LatestValue,
@@ -362,8 +362,9 @@ class SqlDigest(SqlDay):
 
 
 class SqlOfficeGroup:
-    """`OfficeGroupStore` on the unit of work's session: the office group's setting and
-    its digests' bookkeeping. Stages and flushes; the unit commits."""
+    """`OfficeGroupStore` on a session (the unit of work's, or a reading one for the
+    reads): the office group's setting and its digests' bookkeeping. Stages and flushes;
+    the unit commits."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -371,11 +372,23 @@ class SqlOfficeGroup:
     async def office_chat(self) -> str | None:
         return await repo.get_setting(self.session, OFFICE_CHAT_KEY)
 
+    async def office_set_at(self) -> str | None:
+        return await repo.get_setting(self.session, OFFICE_SET_AT_KEY)
+
+    async def set_office_chat(self, chat_id: int, now: dt.datetime) -> None:
+        await repo.put_setting(self.session, OFFICE_CHAT_KEY, str(chat_id))
+        await repo.put_setting(self.session, OFFICE_SET_AT_KEY, now.isoformat())
+
     async def move_office_group(self, old_chat_id: int, new_chat_id: int) -> None:
         await repo.put_setting(self.session, OFFICE_CHAT_KEY, str(new_chat_id))
         await self.session.execute(
             update(DigestSent).where(DigestSent.chat_id == old_chat_id).values(chat_id=new_chat_id)
         )
+
+    def log(
+        self, action: str, detail: dict[str, object], *, actor_tg_id: int, now: dt.datetime
+    ) -> None:
+        repo.audit(self.session, at=now, actor_tg_id=actor_tg_id, action=action, detail=detail)
 
     async def flush(self) -> None:
         await self.session.flush()

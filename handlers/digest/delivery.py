@@ -29,9 +29,10 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, gather
+from core.digest.data import Window, gather
+from core.digest.group import office_group
 from core.digest.messages import BuiltDigest, Part, compose_digest
-from core.digest.sql import SqlDigest
+from core.digest.sql import SqlDigest, SqlOfficeGroup
 from core.oversight.reminders import (
     WorkingDay,
     claim_reminder,
@@ -49,7 +50,6 @@ from core.scheduling.workdays import working_day_rule
 from core.status.day import Reading
 from core.text.i18n import translator
 from runtime.services import Services
-from storage import repositories as repo
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,11 @@ def instance_owner(svc: Services) -> str:
 
 
 async def office_chat(svc: Services) -> tuple[int | None, str | None]:
+    """(the office group's chat id, when it was set), read in a session of its own (the
+    job's, or before a /digest claims); None, None when no group is set."""
     async with svc.db.session() as session:
-        chat = await repo.get_setting(session, OFFICE_CHAT_KEY)
-        set_at = await repo.get_setting(session, OFFICE_SET_AT_KEY)
-    try:
-        return (int(chat) if chat else None), set_at
-    except ValueError:
-        log.error("the office_chat_id setting is not a chat id: %r", chat)
-        return None, None
+        group = await office_group(SqlOfficeGroup(session))
+    return group.chat_id, group.set_at
 
 
 async def make_digest(
