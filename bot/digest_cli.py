@@ -37,9 +37,9 @@ def add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from core.oversight.urge import group_chat
     from core.digest.messages import compose_digest, to_plain
     from core.digest.sql import SqlDigest, SqlOfficeGroup
+    from core.oversight.urge import group_chat
     from storage.db import Database, upgrade_database
 
     if not args.print_text and args.chart is None:
