@@ -19,7 +19,7 @@ on returning a report (met by an accepted report, missed, or still open). The re
 works out each binding's colour, reasons (in the agreed order) and due date by hand, and
 each department's silence (issue 19: from its last report on any item, else from the later
 of its first binding and the campaign's start); the screens, the digest's silent and
-past-due lines (its figures from `gather`, and the items its text names with their due
+past-due lines (its figures from `collect`, and the items its text names with their due
 dates), /status' and the dashboard's department silence, the export's 总览 and 考核事项
 sheets and the dashboard's queries must agree with it.
 
@@ -47,9 +47,8 @@ from sqlalchemy import select, update
 
 from core.dashboard.queries import colour_tally, overdue_page
 from core.dashboard.queries import overview as dashboard_overview
-from core.digest.data import gather, window_of
+from core.digest.data import collect, digest_window
 from core.digest.messages import build_digest, to_plain
-from core.digest.sql import SqlDigest
 from core.export.gather import gather_export
 from core.export.sheets import SHEET_ITEMS, SHEET_OVERVIEW, write_workbook
 from core.reporting.evidence import EvidenceStore
@@ -734,13 +733,12 @@ async def test_every_screen_agrees_with_the_naive_reference(
     # is one short line).
     silent_now = {name for d, name in enumerate(DEPARTMENTS) if department_silent(scenario, d)}
     async with rig.session() as session:
-        reader = SqlDigest(session)
-        window = await window_of(reader, None, scenario.today, reading=reading, at=dt.time(9))
-        figures = await gather(
-            reader, chat_id=None, local_date=scenario.today, window=window, rules=rules
+        window = await digest_window(session, None, scenario.today, reading=reading, at=dt.time(9))
+        figures = await collect(
+            session, chat_id=None, local_date=scenario.today, window=window, rules=rules
         )
     assert {f.name for f in figures.silent} == silent_now
-    # The digest's past-due items (`gather`'s figures, and the lines naming them): each
+    # The digest's past-due items (`collect`'s figures, and the lines naming them): each
     # binding past due by hand, with the date it was due on (a milestone, an extension, a
     # rectification's date, its own deadline or the year's end).
     past_by_hand = {

@@ -19,7 +19,7 @@ explicitly; `core.digest.sql.SqlDigest` reads the database: ten queries whatever
 number of departments, and what they return grows with what the digest names
 (departments, past-due items, the latest values, the window's reports), never with the
 million reports behind them (each binding's state is read from its own row, and counted
-in the database).
+in the database). `digest_window` and `collect` are the same over a session, for tests.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.digest.interfaces import DigestReader, SentDigest, WindowReader
 from core.reporting.values import meets
@@ -368,4 +370,37 @@ async def gather(
         previous_rate=previous_rate,
         previous_date=previous_date,
         names=names,
+    )
+
+
+# ---------------------------------------------------------------- over a session
+
+
+async def digest_window(
+    session: AsyncSession,
+    chat_id: int | None,
+    local_date: dt.date,
+    *,
+    reading: Reading,
+    at: dt.time,
+) -> Window:
+    """`window_of` over a session (`core.digest.sql.SqlDigest`): for tests."""
+    from core.digest.sql import SqlDigest  # (it imports this module's settings keys)
+
+    return await window_of(SqlDigest(session), chat_id, local_date, reading=reading, at=at)
+
+
+async def collect(
+    session: AsyncSession,
+    *,
+    chat_id: int | None,
+    local_date: dt.date,
+    window: Window,
+    rules: Rules,
+) -> DigestData:
+    """`gather` over a session (`core.digest.sql.SqlDigest`): for tests."""
+    from core.digest.sql import SqlDigest
+
+    return await gather(
+        SqlDigest(session), chat_id=chat_id, local_date=local_date, window=window, rules=rules
     )
