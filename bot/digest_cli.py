@@ -37,9 +37,9 @@ def add_digest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    from core.digest.data import OFFICE_CHAT_KEY
-    from core.digest.messages import build_digest, to_plain
-    from storage import repositories as repo
+    from core.digest.messages import compose_digest, to_plain
+    from core.digest.sql import SqlDigest, SqlOfficeGroup
+    from core.oversight.urge import group_chat
     from storage.db import Database, upgrade_database
 
     if not args.print_text and args.chart is None:
@@ -56,10 +56,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         db = Database(settings.database_url)
         try:
             async with db.session() as session:
-                chat = await repo.get_setting(session, OFFICE_CHAT_KEY)
-                built = await build_digest(
-                    session,
-                    chat_id=int(chat) if chat and chat.lstrip("-").isdigit() else None,
+                chat = await SqlOfficeGroup(session).office_chat()
+                built = await compose_digest(
+                    SqlDigest(session),
+                    chat_id=group_chat(chat),
                     local_date=day,
                     reading=reading,
                     at=settings.digest_time,

@@ -30,8 +30,9 @@ EXCEPTIONS = {
     # The unit of work itself.
     "storage/unit.py": "UnitOfWork.commit is the commit",
     # The scheduler's claims (digest once a day, reminders once a period) commit each
-    # claim at once, before the send it guards, in a session from `Database.claims()`.
-    "core/scheduling/once.py": "a scheduler's claim is durable before its send",
+    # claim at once, before the send it guards, in a session from `Database.claims()`
+    # (`core.scheduling.sql.SqlClaims`, the Protocols' implementation).
+    "core/scheduling/sql.py": "a scheduler's claim is durable before its send",
     # Alembic's migration runner owns its transactions.
     "storage/migrations/env.py": "Alembic runs each migration in its own transaction",
 }

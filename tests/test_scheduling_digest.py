@@ -18,6 +18,7 @@ import pytest
 
 from bot.scheduling import CHECK_INTERVAL, CHECK_JOB, DIGEST_JOB, MISFIRE_GRACE_SECONDS, digest_job
 from core.scheduling.once import claim_digest
+from core.scheduling.sql import SqlClaims
 from core.scheduling.times import digest_due
 from handlers.digest.delivery import Outcome, deliver_digest, deliver_due_digest
 from storage.db import Database
@@ -271,7 +272,11 @@ async def test_an_abandoned_claim_is_taken_over_after_the_timeout(office: DubanR
     async with rig.session() as session:  # a claim 5 minutes old is someone at work
         assert (
             await claim_digest(
-                session, GROUP.id, DAY + dt.timedelta(days=1), owner="me", now=utc(3, 1, 20)
+                SqlClaims(session),
+                GROUP.id,
+                DAY + dt.timedelta(days=1),
+                owner="me",
+                now=utc(3, 1, 20),
             )
             is None
         )

@@ -12,41 +12,29 @@ current step: a milestone, an extension, a rectification, its own deadline, or t
 campaign year's end), so the digest, /status, /overdue and the export never disagree. A
 department is silent by the model's `department_silent` (no report on any of its items
 for SILENT_DAYS, counted from the later of its first binding and the campaign's start
-when never reported). Ten queries whatever the number of departments, and what they
-return grows with what the digest names (departments, past-due items, the latest values,
-the window's reports), never with the million reports behind them: each binding's state
-is read from its own row (`state_as_of`), and counted in the database.
+when never reported).
+
+The use cases (`window_of`, `gather`) take their `DigestReader` (core/digest/interfaces.py)
+explicitly; `core.digest.sql.SqlDigest` reads the database: ten queries whatever the
+number of departments, and what they return grows with what the digest names
+(departments, past-due items, the latest values, the window's reports), never with the
+million reports behind them (each binding's state is read from its own row, and counted
+in the database). `digest_window` and `collect` are the same over a session, for tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import (
-    Subquery,
-    and_,
-    case,
-    func,
-    literal,
-    null,
-    select,
-    true,
-    type_coerce,
-    update,
-)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from core.people.leave import on_leave
+from core.digest.interfaces import DigestReader, SentDigest, WindowReader
 from core.reporting.values import meets
 from core.scheduling.times import digest_moment
-from core.status.clauses import StateColumns, past_due_clause
-from core.status.counts import department_tally
-from core.status.day import Reading, facts_of
+from core.status.day import Reading
 from core.status.model import (
     DueSource,
     Rules,
@@ -54,21 +42,7 @@ from core.status.model import (
     department_silent,
 )
 from core.text.matching import code_key
-from storage import repositories as repo
-from storage.models import (
-    REVIEW_PENDING,
-    ROLE_LIAISON,
-    STATUS_NOT_STARTED,
-    Binding,
-    DigestSent,
-    Evidence,
-    Item,
-    Report,
-    ReportValue,
-    Target,
-    User,
-    UTCDateTime,
-)
+from storage.models import STATUS_NOT_STARTED
 
 # Settings keys (storage.models.Setting) naming the office group and when it was set.
 OFFICE_CHAT_KEY = "office_chat_id"
@@ -94,8 +68,15 @@ def _parse(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-async def digest_window(
-    session: AsyncSession,
+def _window_of(sent: SentDigest | None) -> Window | None:
+    if sent is None:
+        return None
+    since, until = _parse(sent.summary.get("since")), _parse(sent.summary.get("until"))
+    return Window(since, until) if since is not None and until is not None else None
+
+
+async def window_of(
+    reader: WindowReader,
     chat_id: int | None,
     local_date: dt.date,
     *,
@@ -103,31 +84,17 @@ async def digest_window(
     at: dt.time,
 ) -> Window:
     """The window of (chat, date)'s digest, read at `reading` (the job's or the command's
-    moment): the stored one if it was built before."""
+    moment): the stored one if it was built before; else from the previous digest's end
+    (or a day back) to now, or for a past date to that day's digest time."""
     if chat_id is not None:
-        row = await session.scalar(
-            select(DigestSent).where(
-                DigestSent.chat_id == chat_id, DigestSent.local_date == local_date
-            )
-        )
-        if row is not None:
-            since, until = _parse(row.summary.get("since")), _parse(row.summary.get("until"))
-            if since is not None and until is not None:
-                return Window(since, until)
+        stored = _window_of(await reader.stored_digest(chat_id, local_date))
+        if stored is not None:
+            return stored
     now, tz = reading.now, reading.rules.tz
     until = now if local_date >= reading.today else digest_moment(local_date, at, tz)
     since = None
     if chat_id is not None:
-        previous = await session.scalar(
-            select(DigestSent)
-            .where(
-                DigestSent.chat_id == chat_id,
-                DigestSent.local_date < local_date,
-                DigestSent.sent_at.is_not(None),
-            )
-            .order_by(DigestSent.local_date.desc())
-            .limit(1)
-        )
+        previous = await reader.previous_digest(chat_id, local_date)
         if previous is not None:
             since = _parse(previous.summary.get("until")) or previous.sent_at
     if since is None or since >= until:
@@ -252,57 +219,8 @@ class DigestData:
         }
 
 
-def state_as_of(campaign_id: int, until: dt.datetime) -> Subquery:
-    """Each binding of the campaign as it stood at `until`, as the status model's facts.
-
-    The binding row carries its latest report's state; only a binding reported again
-    after `until` (a digest of an earlier day, or a report in the moment since the window
-    closed) takes the state of its latest report up to `until` instead, or not started
-    when it had none. For today's digest that set is empty, so no query here reads the
-    million reports."""
-    reported_later = select(Binding.id).where(
-        Binding.campaign_id == campaign_id, Binding.last_reported_at > until
-    )
-    late = (
-        select(Report.binding_id.label("binding_id"), func.max(Report.id).label("report_id"))
-        .where(Report.binding_id.in_(reported_later), Report.created_at <= until)
-        .group_by(Report.binding_id)
-        .subquery("late")
-    )
-    earlier = aliased(Report, name="earlier")
-    is_late = Binding.last_reported_at > until  # NULL (never reported): not late
-    return (
-        select(
-            Binding.id.label("binding_id"),
-            Binding.department_id.label("department_id"),
-            Binding.item_id.label("item_id"),
-            Binding.created_at.label("created_at"),
-            Binding.red_reported_at.label("red_reported_at"),
-            # Supervision (issue 22): as they are now (an extension or rectification is
-            # not reconstructed for an earlier day).
-            Binding.extended_due.label("extended_due"),
-            Binding.rectification_due.label("rectification_due"),
-            Binding.progress_value.label("progress_value"),
-            case(
-                (is_late, func.coalesce(earlier.status, STATUS_NOT_STARTED)),
-                else_=Binding.status,
-            ).label("status"),
-            case((is_late, earlier.review_state), else_=Binding.review_state).label("review_state"),
-            type_coerce(
-                case((is_late, earlier.created_at), else_=Binding.last_reported_at), UTCDateTime
-            ).label("reported_at"),
-            case((is_late, earlier.id), else_=Binding.last_report_id).label("report_id"),
-        )
-        .select_from(Binding)
-        .outerjoin(late, late.c.binding_id == Binding.id)
-        .outerjoin(earlier, earlier.id == late.c.report_id)
-        .where(Binding.campaign_id == campaign_id)
-        .subquery("state")
-    )
-
-
-async def collect(
-    session: AsyncSession,
+async def gather(
+    reader: DigestReader,
     *,
     chat_id: int | None,
     local_date: dt.date,
@@ -313,210 +231,59 @@ async def collect(
     at that moment with the office's `rules` (`Settings.status_rules`), so its past-due
     items and silences are those /status and /overdue showed then.
 
-    Counted and filtered in the database (`state_as_of`, the status model's
-    `core.status.clauses`): the rows read are the departments' state groups, the
-    bindings past due, the latest values and the window's reports, never every binding."""
-    campaign = await repo.active_campaign(session)
+    Counted and filtered by the reader (in the database: the status model's clauses): the
+    rows read are the departments' state groups, the bindings past due, the paced ones,
+    the latest values and the window's reports, never every binding."""
+    campaign = await reader.active_campaign()
     if campaign is None:
         return DigestData(local_date, window, rules.silent_days, has_campaign=False)
     until, since = window.until, window.since
     # The day's reading (core.status.day) as of the window's end: its local date, and the
     # milestones the past-due filter needs.
-    day = await Reading(until, rules).day(session, campaign)
+    day = await Reading(until, rules).read(reader, campaign)
     today = day.today
-    departments = list(await repo.departments(session, campaign.id))
+    departments = await reader.departments(campaign.id)
     names = {d.id: d.name for d in departments}
     order = {d.id: index for index, d in enumerate(departments)}
-    state = state_as_of(campaign.id, until)
-    # Plain rows through the session's connection: no ORM loading per row.
-    connection = await session.connection()
-    facts = StateColumns(
-        state.c.status,
-        state.c.review_state,
-        state.c.reported_at,
-        state.c.created_at,
-        Item.deadline,
-        state.c.item_id,
-        state.c.extended_due,
-        state.c.rectification_due,
-    )
     # Per department as of `until`: counts by effective status, the latest report and the
     # first binding (core.status.counts, shared with /status and the export).
-    tally = await department_tally(
-        connection,
-        department_id=state.c.department_id,
-        status=state.c.status,
-        review_state=state.c.review_state,
-        reported_at=state.c.reported_at,
-        bound_at=state.c.created_at,
-        where=true(),
-        select_from=state,
-    )
+    tally = await reader.tally_as_of(campaign.id, until)
     last_at, first_bound = tally.last_reported_at, tally.first_bound_at
 
     # Past due and not done, as of `until`: named once when newly red, then counted.
     overdue: list[Overdue] = []
-    for (
-        binding_id,
-        department_id,
-        code,
-        red_reported_at,
-        *fact_values,
-    ) in await connection.execute(
-        select(
-            state.c.binding_id,
-            state.c.department_id,
-            Item.code,
-            state.c.red_reported_at,
-            # core.status.day.FACT_COLUMNS' order, as of `until`
-            state.c.status,
-            state.c.review_state,
-            Item.deadline,
-            type_coerce(state.c.reported_at, UTCDateTime),
-            type_coerce(state.c.created_at, UTCDateTime),
-            literal("lead"),
-            state.c.extended_due,
-            state.c.rectification_due,
-            null(),
-            Item.milestones,
-            null(),
-        )
-        .join(Item, Item.id == state.c.item_id)
-        .where(
-            past_due_clause(today, campaign.year, facts, rules=day.rules, milestones=day.milestones)
-        )
-    ):
+    for row in await reader.past_due_as_of(campaign, day, until):
         # The due date that passed, as every screen says it (a milestone, an extension,
         # a rectification's date).
-        state_now = day.assess(facts_of(fact_values, campaign.year, campaign.starts_on))
+        state_now = day.assess(row.facts)
         due, source = state_now.due, state_now.due_source
         if due is None or source is None:  # past due always has a due date
             continue
-        told = red_reported_at is not None and red_reported_at <= until
-        overdue.append(Overdue(department_id, code, due, binding_id, source, not told))
+        told = row.red_reported_at is not None and row.red_reported_at <= until
+        overdue.append(Overdue(row.department_id, row.code, due, row.binding_id, source, not told))
 
     # Behind pace, as of `until`: only bindings of paced items are read (issue 22).
     behind: list[Behind] = []
-    for department_id, code, target, *fact_values in await connection.execute(
-        select(
-            state.c.department_id,
-            Item.code,
-            Item.pace_target,
-            state.c.status,
-            state.c.review_state,
-            Item.deadline,
-            type_coerce(state.c.reported_at, UTCDateTime),
-            type_coerce(state.c.created_at, UTCDateTime),
-            literal("lead"),
-            state.c.extended_due,
-            state.c.rectification_due,
-            state.c.progress_value,
-            Item.milestones,
-            Item.pace_target,
-        )
-        .join(Item, Item.id == state.c.item_id)
-        .where(Item.pace_target.is_not(None))
-    ):
-        paced = day.assess(facts_of(fact_values, campaign.year, campaign.starts_on))
-        if paced.behind_pace and paced.expected is not None:
-            latest = fact_values[8] if fact_values[8] is not None else Decimal(0)
-            behind.append(Behind(department_id, code, latest, paced.expected, target))
+    for paced_row in await reader.paced_as_of(campaign, until):
+        paced = day.assess(paced_row.facts)
+        pace = paced_row.facts.pace
+        if paced.behind_pace and paced.expected is not None and pace is not None:
+            latest = pace.latest if pace.latest is not None else Decimal(0)
+            behind.append(
+                Behind(paced_row.department_id, paced_row.code, latest, paced.expected, pace.target)
+            )
 
-    # Reports within the window, with their evidence counts, oldest first; and each
-    # one's binding's status when the window opened (its latest report before, by the
-    # (binding, created_at) index).
-    earlier = aliased(Report, name="earlier")
-    status_before = (
-        select(earlier.status)
-        .where(earlier.binding_id == Report.binding_id, earlier.created_at <= since)
-        .order_by(earlier.created_at.desc(), earlier.id.desc())
-        .limit(1)
-        .correlate(Report)
-        .scalar_subquery()
-    )
-    window_rows = (
-        await connection.execute(
-            select(
-                Report.binding_id,
-                Report.status,
-                func.count(Evidence.id),
-                Binding.department_id,
-                Item.code,
-                Item.title,
-                status_before,
-            )
-            .join(Binding, Binding.id == Report.binding_id)
-            .join(Item, Item.id == Binding.item_id)
-            .outerjoin(Evidence, Evidence.report_id == Report.id)
-            .where(
-                Binding.campaign_id == campaign.id,
-                Report.created_at > since,
-                Report.created_at <= until,
-            )
-            .group_by(
-                Report.id,
-                Report.binding_id,
-                Report.status,
-                Binding.department_id,
-                Item.code,
-                Item.title,
-            )
-            .order_by(Report.id)
-        )
-    ).all()
+    # Reports within the window, with their evidence counts, oldest first.
+    window_rows = await reader.window_reports(campaign.id, since, until)
     # The latest values as of `until`, against their targets.
-    values = (
-        await connection.execute(
-            select(
-                state.c.department_id,
-                Item.code,
-                ReportValue.value,
-                Target.metric,
-                Target.op,
-                Target.value,
-                Target.unit,
-                Target.position,
-            )
-            .select_from(state)
-            # Only bindings whose item has targets, each target's value by the unique
-            # (report_id, target_id) index.
-            .join(Target, Target.item_id == state.c.item_id)
-            .join(
-                ReportValue,
-                and_(
-                    ReportValue.report_id == state.c.report_id,
-                    ReportValue.target_id == Target.id,
-                ),
-            )
-            .join(Item, Item.id == state.c.item_id)
-        )
-    ).all()
-    pending = await connection.scalar(
-        select(func.count(Report.id))
-        .join(Binding, Binding.id == Report.binding_id)
-        .where(
-            Binding.campaign_id == campaign.id,
-            Report.review_state == REVIEW_PENDING,
-            Report.created_at <= until,
-        )
-    )
+    values = await reader.latest_values(campaign.id, until)
+    pending = await reader.pending_reviews(campaign.id, until)
     previous_rate: float | None = None
     previous_date: dt.date | None = None
     if chat_id is not None:
-        previous = (
-            await session.execute(
-                select(DigestSent.local_date, DigestSent.summary)
-                .where(
-                    DigestSent.chat_id == chat_id,
-                    DigestSent.local_date < local_date,
-                    DigestSent.sent_at.is_not(None),
-                )
-                .order_by(DigestSent.local_date.desc())
-                .limit(1)
-            )
-        ).first()
-        if previous is not None and isinstance((previous[1] or {}).get("rate"), int | float):
-            previous_date, previous_rate = previous[0], float(previous[1]["rate"])
+        previous = await reader.previous_digest(chat_id, local_date)
+        if previous is not None and isinstance(previous.summary.get("rate"), int | float):
+            previous_date, previous_rate = previous.local_date, float(previous.summary["rate"])
 
     figures = tuple(
         DepartmentFigures(
@@ -554,13 +321,14 @@ async def collect(
     about: dict[int, tuple[int, str, str]] = {}  # binding -> department, code, title
     last_status: dict[int, str] = {}
     before: dict[int, str] = {}
-    for binding_id, status, evidence, department_id, code, title, was in window_rows:
-        before.setdefault(binding_id, was or STATUS_NOT_STARTED)
+    for report in window_rows:
+        binding_id = report.binding_id
+        before.setdefault(binding_id, report.status_before or STATUS_NOT_STARTED)
         entry = counts.setdefault(binding_id, [0, 0])
         entry[0] += 1
-        entry[1] += evidence
-        about[binding_id] = (department_id, code, title)
-        last_status[binding_id] = status
+        entry[1] += report.evidence
+        about[binding_id] = (report.department_id, report.code, report.title)
+        last_status[binding_id] = report.status
     changes = sorted(
         (
             Change(
@@ -578,17 +346,15 @@ async def collect(
     )
     misses = sorted(
         (
-            Miss(department_id, code, metric, op, target, unit, value)
-            for department_id, code, value, metric, op, target, unit, _position in sorted(
-                values, key=lambda r: r[7]
-            )
-            if not meets(value, op, target)
+            Miss(v.department_id, v.code, v.metric, v.op, v.target, v.unit, v.value)
+            for v in sorted(values, key=lambda v: v.position)
+            if not meets(v.value, v.op, v.target)
         ),
         key=lambda m: (order.get(m.department_id, 999), code_key(m.code)),
     )
     overdue.sort(key=lambda o: (order.get(o.department_id, 999), code_key(o.code)))
     behind.sort(key=lambda b: (order.get(b.department_id, 999), code_key(b.code)))
-    away = await departments_on_leave(session, [d.id for d in departments], local_date)
+    away = await reader.departments_on_leave([d.id for d in departments], local_date)
     return DigestData(
         on_leave=tuple(d.id for d in departments if d.id in away),
         local_date=local_date,
@@ -600,49 +366,41 @@ async def collect(
         overdue=tuple(overdue),
         misses=tuple(misses),
         behind=tuple(behind),
-        pending_reviews=int(pending or 0),
+        pending_reviews=pending,
         previous_rate=previous_rate,
         previous_date=previous_date,
         names=names,
     )
 
 
-async def departments_on_leave(
-    session: AsyncSession, department_ids: list[int], day: dt.date
-) -> set[int]:
-    """Departments with main liaisons, all of whom are on leave on `day` (two queries)."""
-    if not department_ids:
-        return set()
-    mains = (
-        await session.execute(
-            select(User.tg_id, User.department_id).where(
-                User.role == ROLE_LIAISON,
-                User.is_deputy.is_(False),
-                User.department_id.in_(department_ids),
-            )
-        )
-    ).all()
-    if not mains:
-        return set()
-    away = await on_leave(session, [tg for tg, _ in mains], day)
-    by_department: dict[int, list[int]] = defaultdict(list)
-    for tg_id, department_id in mains:
-        by_department[department_id].append(tg_id)
-    return {d for d, people in by_department.items() if all(p in away for p in people)}
+# ---------------------------------------------------------------- over a session
 
 
-async def follow_group_migration(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
-    """A group Telegram upgraded to a supergroup (`migrate_to_chat_id`) keeps its digest:
-    the office group setting and the digest bookkeeping move to the new chat id.
+async def digest_window(
+    session: AsyncSession,
+    chat_id: int | None,
+    local_date: dt.date,
+    *,
+    reading: Reading,
+    at: dt.time,
+) -> Window:
+    """`window_of` over a session (`core.digest.sql.SqlDigest`): for tests."""
+    from core.digest.sql import SqlDigest  # (it imports this module's settings keys)
 
-    Flushes, never commits; True if the office group was the one that moved. Idempotent:
-    a redelivered migration message finds nothing left under the old id.
-    """
-    if await repo.get_setting(session, OFFICE_CHAT_KEY) != str(old_chat_id):
-        return False
-    await repo.put_setting(session, OFFICE_CHAT_KEY, str(new_chat_id))
-    await session.execute(
-        update(DigestSent).where(DigestSent.chat_id == old_chat_id).values(chat_id=new_chat_id)
+    return await window_of(SqlDigest(session), chat_id, local_date, reading=reading, at=at)
+
+
+async def collect(
+    session: AsyncSession,
+    *,
+    chat_id: int | None,
+    local_date: dt.date,
+    window: Window,
+    rules: Rules,
+) -> DigestData:
+    """`gather` over a session (`core.digest.sql.SqlDigest`): for tests."""
+    from core.digest.sql import SqlDigest
+
+    return await gather(
+        SqlDigest(session), chat_id=chat_id, local_date=local_date, window=window, rules=rules
     )
-    await session.flush()
-    return True

@@ -24,7 +24,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.digest.chart import Bar
-from core.digest.data import DigestData, collect, digest_window
+from core.digest.data import DigestData, gather, window_of
+from core.digest.interfaces import DigestReader
+from core.digest.sql import SqlDigest
 from core.status.day import Reading
 from core.status.model import DueSource
 from core.text.formatting import local_datetime, shorten, status_label, value_against_target
@@ -332,8 +334,8 @@ class BuiltDigest:
         return next((p.photo for p in self.parts if p.photo is not None), None)
 
 
-async def build_digest(
-    session: AsyncSession,
+async def compose_digest(
+    reader: DigestReader,
     *,
     chat_id: int | None,
     local_date: dt.date,
@@ -344,14 +346,14 @@ async def build_digest(
     always_chart: bool = False,
 ) -> BuiltDigest:
     """The digest of (chat, date) built at `reading` (the job's or the command's moment
-    and the office's rules): the chart first, then the text (a quiet day: one text,
-    unless `always_chart`, for the command line)."""
+    and the office's rules), its figures from `reader`: the chart first, then the text (a
+    quiet day: one text, unless `always_chart`, for the command line)."""
     from core.digest.chart import render_chart
 
     tz = reading.rules.tz
-    window = await digest_window(session, chat_id, local_date, reading=reading, at=at)
-    data = await collect(
-        session, chat_id=chat_id, local_date=local_date, window=window, rules=reading.rules
+    window = await window_of(reader, chat_id, local_date, reading=reading, at=at)
+    data = await gather(
+        reader, chat_id=chat_id, local_date=local_date, window=window, rules=reading.rules
     )
     _ = translator(locale)
     parts = [Part(text) for text in digest_messages(data, _, tz)]
@@ -366,3 +368,27 @@ async def build_digest(
         )
         parts.insert(0, Part(esc(caption), png))
     return BuiltDigest(data, tuple(parts))
+
+
+async def build_digest(
+    session: AsyncSession,
+    *,
+    chat_id: int | None,
+    local_date: dt.date,
+    reading: Reading,
+    at: dt.time,
+    locale: str,
+    with_chart: bool = True,
+    always_chart: bool = False,
+) -> BuiltDigest:
+    """`compose_digest` over a session (`SqlDigest`): for bench and tests."""
+    return await compose_digest(
+        SqlDigest(session),
+        chat_id=chat_id,
+        local_date=local_date,
+        reading=reading,
+        at=at,
+        locale=locale,
+        with_chart=with_chart,
+        always_chart=always_chart,
+    )

@@ -1,26 +1,40 @@
 """What the office and leaders read: how far each department is, and what is late.
 
 Every rule (effective status, due date, silence, colour) is the status model's,
-`core.status.model`; the SQL filters are its `core.status.clauses`. Every screen here is
-one aggregate or joined query, never one query per department.
+`core.status.model`; the SQL filters are its `core.status.clauses`. The use cases
+(`status_overview` for /status, `read_overdue` for /overdue) take their reader
+(`OverviewReader`, `OverdueReader`, core/oversight/interfaces.py) and the update's
+`Reading` explicitly; `core.oversight.overview_sql.SqlOverview` is the database's. Every
+screen is one aggregate or joined query per part, never one query per department.
+
+`campaign_overview`, `colour_counts`, `overdue_items` and `overdue_slice` take a session
+and an ORM campaign: the same use cases over `SqlOverview`, for the dashboard, the export,
+bench and tests.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.status.clauses import overdue_clause, past_due_clause, silent_clause
-from core.status.counts import department_tally
-from core.status.day import FACT_COLUMNS, Day, facts_of
+from core.oversight.interfaces import (
+    DepartmentInfo,
+    OverdueCount,
+    OverdueReader,
+    OverdueRow,
+    OverviewReader,
+)
+from core.oversight.overview_sql import SqlOverview
+from core.status.counts import DepartmentTally
+from core.status.day import Day, Reading
+from core.status.interfaces import CampaignRef
 from core.status.model import Counts, State, department_quiet_days, department_silent
+from core.status.sql import campaign_ref
 from core.text.matching import code_key
-from storage import repositories as repo
-from storage.models import Binding, Campaign, Department, Item
+from storage.models import Campaign
 
 
 @dataclass(frozen=True)
@@ -63,23 +77,15 @@ def worst_first(summary: DepartmentSummary) -> tuple[object, ...]:
     )
 
 
-async def campaign_overview(
-    session: AsyncSession, campaign: Campaign, *, day: Day | None = None
+def summarise(
+    campaign: CampaignRef,
+    departments: Iterable[DepartmentInfo],
+    tally: DepartmentTally,
+    day: Day | None,
 ) -> Overview:
-    """Per-department counts of a campaign, worst first: the departments, and their
-    bindings counted by effective status (`core.status.counts`, shared with the digest
-    and the export); with the update's `day`, each department's silence as the digest
-    says it."""
-    departments = await repo.departments(session, campaign.id)
-    tally = await department_tally(
-        session,
-        department_id=Binding.department_id,
-        status=Binding.status,
-        review_state=Binding.review_state,
-        reported_at=Binding.last_reported_at,
-        bound_at=Binding.created_at,
-        where=Binding.campaign_id == campaign.id,
-    )
+    """Per-department counts of a campaign, worst first; with the update's `day`, each
+    department's silence as the digest says it (the status model's)."""
+    departments = list(departments)
     quiet: dict[int, int | None] = {}
     if day is not None:
         quiet = {
@@ -112,22 +118,45 @@ async def campaign_overview(
     return Overview(campaign.id, campaign.title, campaign.year, tuple(summaries), tally.totals)
 
 
-async def colour_counts(
-    session: AsyncSession, campaign: Campaign, *, day: Day
+async def overview_of(
+    reader: OverviewReader, campaign: CampaignRef, *, day: Day | None = None
+) -> Overview:
+    """The departments, and their bindings counted by effective status (two queries)."""
+    departments = await reader.departments(campaign.id)
+    return summarise(campaign, departments, await reader.tally(campaign.id), day)
+
+
+async def colours_of(
+    reader: OverviewReader, campaign: CampaignRef, *, day: Day
 ) -> dict[int, dict[str, int]]:
     """Per department, how many items are red and yellow today (one query)."""
-    rows = await session.execute(
-        select(Binding.department_id, *FACT_COLUMNS)
-        .join(Item, Item.id == Binding.item_id)
-        .where(Binding.campaign_id == campaign.id)
-    )
     counts: dict[int, dict[str, int]] = {}
-    for department_id, *facts in rows:
-        state = day.assess(facts_of(facts, campaign.year, campaign.starts_on))
-        entry = counts.setdefault(department_id, {"red": 0, "yellow": 0})
+    for binding in await reader.department_facts(campaign):
+        state = day.assess(binding.facts)
+        entry = counts.setdefault(binding.department_id, {"red": 0, "yellow": 0})
         if state.colour.value in entry:
             entry[state.colour.value] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """What /status shows: the overview of the active campaign and its colours."""
+
+    day: Day
+    overview: Overview
+    colours: dict[int, dict[str, int]]
+
+
+async def status_overview(reader: OverviewReader, reading: Reading) -> StatusView | None:
+    """/status at `reading` (the update's day): None without an active campaign. The
+    campaign, its day, departments, tally and colours: five queries whatever its size."""
+    campaign = await reader.active_campaign()
+    if campaign is None:
+        return None
+    day = await reading.read(reader, campaign)
+    overview = await overview_of(reader, campaign, day=day)
+    return StatusView(day, overview, await colours_of(reader, campaign, day=day))
 
 
 # ---------------------------------------------------------------- overdue
@@ -154,46 +183,24 @@ class OverdueItem:
         return self.state.quiet_days if self.state.silent else None
 
 
-async def overdue_items(
-    session: AsyncSession,
-    campaign: Campaign,
-    *,
-    day: Day,
-    department_ids: Sequence[int] | None = None,
-) -> list[OverdueItem]:
-    """Bindings past due and not done, or silent (`State.overdue`): one joined query
-    filtered by the same rule in SQL; of `department_ids` only, when given (the
-    dashboard's pages).
-
-    Sorted by department (document order), then past-due before silent, then code.
-    """
-    query = (
-        select(
-            Binding.id,
-            Binding.department_id,
-            Department.name,
-            Department.number,
-            Item.code,
-            Item.title,
-            *FACT_COLUMNS,
-        )
-        .join(Item, Item.id == Binding.item_id)
-        .join(Department, Department.id == Binding.department_id)
-        .where(
-            Binding.campaign_id == campaign.id,
-            overdue_clause(day.today, day.rules, campaign.year, milestones=day.milestones),
-        )
-    )
-    if department_ids is not None:
-        query = query.where(Binding.department_id.in_(list(department_ids)))
-    rows = await session.execute(query)
+def overdue_entries(rows: Iterable[OverdueRow], day: Day) -> list[OverdueItem]:
+    """The rows the status model calls overdue on `day`, sorted by department (document
+    order), then past-due before silent, then code."""
     found: list[OverdueItem] = []
-    for binding_id, department_id, name, number, code, title, *facts in rows:
-        last = facts[3]  # Binding.last_reported_at (FACT_COLUMNS)
-        state = day.assess(facts_of(facts, campaign.year, campaign.starts_on))
+    for row in rows:
+        state = day.assess(row.facts)
         if state.overdue:
             found.append(
-                OverdueItem(binding_id, department_id, name, number, code, title, last, state)
+                OverdueItem(
+                    row.binding_id,
+                    row.department_id,
+                    row.department_name,
+                    row.department_number,
+                    row.code,
+                    row.title,
+                    row.facts.last_reported_at,
+                    state,
+                )
             )
     found.sort(
         key=lambda o: (
@@ -204,6 +211,19 @@ async def overdue_items(
         )
     )
     return found
+
+
+async def overdue_list(
+    reader: OverdueReader,
+    campaign: CampaignRef,
+    *,
+    day: Day,
+    department_ids: Sequence[int] | None = None,
+) -> list[OverdueItem]:
+    """Bindings past due and not done, or silent (`State.overdue`): one joined query
+    filtered by the same rule in SQL; of `department_ids` only, when given."""
+    rows = await reader.overdue_rows(campaign, day, department_ids=department_ids)
+    return overdue_entries(rows, day)
 
 
 # Entries a page of /overdue shows: about one message. A city's campaign has tens of
@@ -228,9 +248,9 @@ class OverdueSlice:
         return len(self.per_department)
 
 
-async def overdue_slice(
-    session: AsyncSession,
-    campaign: Campaign,
+async def overdue_page_of(
+    reader: OverdueReader,
+    campaign: CampaignRef,
     *,
     day: Day,
     offset: int = 0,
@@ -241,48 +261,102 @@ async def overdue_slice(
     the document's order); of one department when given.
 
     Two queries whatever the campaign's size: each department's overdue, past-due and
-    silent counts (in SQL, by the model's clauses), then `overdue_items` for only the
-    departments the page reaches."""
-    past_due = past_due_clause(day.today, campaign.year, rules=day.rules, milestones=day.milestones)
-    silent = silent_clause(day.today, day.rules)
-    query = (
-        select(
-            Binding.department_id,
-            Department.number,
-            func.count(),
-            func.count(case((past_due, 1))),
-            func.count(case((silent, 1))),
-        )
-        .join(Item, Item.id == Binding.item_id)
-        .join(Department, Department.id == Binding.department_id)
-        .where(Binding.campaign_id == campaign.id, or_(past_due, silent))
-        .group_by(Binding.department_id, Department.number)
-    )
-    if department_id is not None:
-        query = query.where(Binding.department_id == department_id)
-    per_department = sorted(
-        (number if number is not None else 10_000, dept_id, int(count), int(past), int(quiet))
-        for dept_id, number, count, past, quiet in await session.execute(query)
+    silent counts (in SQL, by the model's clauses), then the rows of only the departments
+    the page reaches."""
+    counts: list[OverdueCount] = sorted(
+        await reader.overdue_counts(campaign, day, department_id=department_id),
+        key=lambda c: (c.number if c.number is not None else 10_000, c.department_id),
     )
     offset, limit = max(0, offset), max(1, limit)
     wanted: list[int] = []
     first_index = 0  # where the first wanted department's rows start in the whole list
     start = 0
-    for _number, dept_id, count, _past, _quiet in per_department:
-        if start + count > offset and start < offset + limit:
+    for entry in counts:
+        if start + entry.overdue > offset and start < offset + limit:
             if not wanted:
                 first_index = start
-            wanted.append(dept_id)
-        start += count
+            wanted.append(entry.department_id)
+        start += entry.overdue
     rows: list[OverdueItem] = []
     if wanted:
-        found = await overdue_items(session, campaign, day=day, department_ids=wanted)
+        found = await overdue_list(reader, campaign, day=day, department_ids=wanted)
         rows = found[offset - first_index : offset - first_index + limit]
     return OverdueSlice(
         rows=tuple(rows),
         offset=offset,
         total=start,
-        past_due=sum(entry[3] for entry in per_department),
-        silent=sum(entry[4] for entry in per_department),
-        per_department={entry[1]: entry[2] for entry in per_department},
+        past_due=sum(entry.past_due for entry in counts),
+        silent=sum(entry.silent for entry in counts),
+        per_department={entry.department_id: entry.overdue for entry in counts},
+    )
+
+
+@dataclass(frozen=True)
+class OverdueScreen:
+    """What /overdue shows: the update's day (its date and silence) and one page."""
+
+    day: Day
+    page: OverdueSlice
+
+
+async def read_overdue(
+    reader: OverdueReader, reading: Reading, *, offset: int = 0, limit: int = OVERDUE_PAGE
+) -> OverdueScreen | None:
+    """/overdue's page from `offset` at `reading` (the update's day); None without an
+    active campaign. Four queries: the campaign, its day, the counts, the page's rows."""
+    campaign = await reader.active_campaign()
+    if campaign is None:
+        return None
+    day = await reading.read(reader, campaign)
+    page = await overdue_page_of(reader, campaign, day=day, offset=offset, limit=limit)
+    return OverdueScreen(day, page)
+
+
+# ---------------------------------------------------------------- over a session
+
+
+async def campaign_overview(
+    session: AsyncSession, campaign: Campaign, *, day: Day | None = None
+) -> Overview:
+    """`overview_of` an ORM campaign over `session` (the dashboard, bench, tests)."""
+    return await overview_of(SqlOverview(session), campaign_ref(campaign), day=day)
+
+
+async def colour_counts(
+    session: AsyncSession, campaign: Campaign, *, day: Day
+) -> dict[int, dict[str, int]]:
+    """`colours_of` an ORM campaign over `session`."""
+    return await colours_of(SqlOverview(session), campaign_ref(campaign), day=day)
+
+
+async def overdue_items(
+    session: AsyncSession,
+    campaign: Campaign,
+    *,
+    day: Day,
+    department_ids: Sequence[int] | None = None,
+) -> list[OverdueItem]:
+    """`overdue_list` of an ORM campaign over `session` (the dashboard's pages)."""
+    return await overdue_list(
+        SqlOverview(session), campaign_ref(campaign), day=day, department_ids=department_ids
+    )
+
+
+async def overdue_slice(
+    session: AsyncSession,
+    campaign: Campaign,
+    *,
+    day: Day,
+    offset: int = 0,
+    limit: int = 50,
+    department_id: int | None = None,
+) -> OverdueSlice:
+    """`overdue_page_of` an ORM campaign over `session` (the dashboard, bench)."""
+    return await overdue_page_of(
+        SqlOverview(session),
+        campaign_ref(campaign),
+        day=day,
+        offset=offset,
+        limit=limit,
+        department_id=department_id,
     )

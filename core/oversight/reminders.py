@@ -31,6 +31,10 @@ user, kind, subject, period) is claimed before sending, so nothing goes out twic
 
 Leaders get a weekly summary on the first working day of the week (Monday, unless it is
 a holiday), once per ISO week.
+
+The plans take their `ReminderReader` (core/oversight/interfaces.py) explicitly: the
+round passes `core.oversight.reminders_sql.SqlReminders` over a reading session; unit
+tests pass a recording fake. Planning writes nothing: the claims are the round's.
 """
 
 from __future__ import annotations
@@ -38,33 +42,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from dataclasses import dataclass, replace
 
 from core.digest.data import DigestData
 from core.digest.messages import esc, percent
-from core.people.leave import on_leave
-from core.scheduling.once import ReminderKey
+from core.oversight.interfaces import Liaison, ReminderReader
+from core.scheduling.interfaces import ReminderClaims, ReminderKey
 from core.scheduling.times import iso_week
 from core.scheduling.workdays import first_working_day_of_week, is_working_day
-from core.status.day import FACT_COLUMNS, Reading, facts_of
+from core.status.day import Reading
 from core.status.model import DONE, PENDING_REVIEW, DueSource, Rules
 from core.text.formatting import shorten
 from core.text.i18n import Translate, normalize_locale
 from core.text.matching import code_key
 from core.text.split import split_sections
-from storage import repositories as repo
-from storage.models import (
-    ROLE_LEADER,
-    ROLE_LIAISON,
-    Binding,
-    Department,
-    Item,
-    ReminderSent,
-    User,
-)
 
 SILENT, DEADLINE, WEEKLY = "silent", "deadline", "weekly"
 DEADLINE_MARKS = (1, 7, 30)
@@ -120,21 +111,8 @@ class Recipient:
     locale: str
 
 
-async def _told(
-    session: AsyncSession, tg_ids: list[int], kinds: tuple[str, ...]
-) -> set[tuple[int, str, str, str]]:
-    if not tg_ids:
-        return set()
-    rows = await session.execute(
-        select(
-            ReminderSent.user_tg_id, ReminderSent.kind, ReminderSent.subject, ReminderSent.period
-        ).where(ReminderSent.user_tg_id.in_(tg_ids), ReminderSent.kind.in_(kinds))
-    )
-    return {tuple(row) for row in rows}
-
-
 async def plan_liaison_reminders(
-    session: AsyncSession,
+    reader: ReminderReader,
     *,
     reading: Reading,
     reminder_days: int,
@@ -142,37 +120,39 @@ async def plan_liaison_reminders(
     is_working: WorkingDay = is_working_day,
 ) -> list[LiaisonReminder]:
     """The reminders due at `reading` (the round's day) that nobody was told yet: one per
-    liaison (a fixed number of queries, none per binding or person)."""
+    liaison (a fixed number of reads, none per binding or person)."""
     today, now = reading.today, reading.now
-    campaign = await repo.active_campaign(session)
+    campaign = await reader.active_campaign()
     if campaign is None or not is_working(today):
         return []
-    day = await reading.day(session, campaign)
+    day = await reading.read(reader, campaign)
     silent_days = day.rules.silent_days
-    rows = await session.execute(
-        select(Binding.id, Binding.department_id, Item.code, Item.title, *FACT_COLUMNS)
-        .join(Item, Item.id == Binding.item_id)
-        .where(Binding.campaign_id == campaign.id)
-    )
     due: dict[int, list[DueItem]] = defaultdict(list)
     # Items still silent a cadence after the first reminder: the main liaison may not be
     # answering.
     long_silent: dict[int, set[str]] = defaultdict(set)
-    for binding_id, department_id, code, title, *facts in rows:
-        last = facts[3]  # Binding.last_reported_at (FACT_COLUMNS)
+    for binding in await reader.campaign_bindings(campaign):
+        department_id, code, title = binding.department_id, binding.code, binding.title
         # The status model's state, with the same day as /status: silence, and the due
         # date reminded of (a milestone, an extension, or an open rectification's date,
         # whichever is due next; issue 22).
-        state = day.assess(facts_of(facts, campaign.year, campaign.starts_on))
+        state = day.assess(binding.facts)
         if state.effective in (DONE, PENDING_REVIEW):
             continue  # done, or the next step is the office's
         if state.silent:
             since = today - dt.timedelta(days=state.quiet_days)
             if state.quiet_days >= silent_days + reminder_days:
-                long_silent[department_id].add(str(binding_id))
+                long_silent[department_id].add(str(binding.binding_id))
             period = silent_period(since, state.quiet_days, silent_days, reminder_days)
             due[department_id].append(
-                DueItem(SILENT, str(binding_id), period, code, title, last_reported_at=last)
+                DueItem(
+                    SILENT,
+                    str(binding.binding_id),
+                    period,
+                    code,
+                    title,
+                    last_reported_at=binding.facts.last_reported_at,
+                )
             )
         if state.due is not None and state.days_left is not None:
             mark = deadline_mark(state.days_left)
@@ -180,7 +160,7 @@ async def plan_liaison_reminders(
                 due[department_id].append(
                     DueItem(
                         DEADLINE,
-                        str(binding_id),
+                        str(binding.binding_id),
                         # Each due date its own marks: the next milestone is told again.
                         f"d{mark}:{state.due.isoformat()}",
                         code,
@@ -193,63 +173,46 @@ async def plan_liaison_reminders(
     if not due:
         return []
 
-    people = (
-        await session.execute(
-            select(User, Department.name)
-            .join(Department, Department.id == User.department_id)
-            .where(User.role == ROLE_LIAISON, User.department_id.in_(list(due)))
-            .order_by(User.id)
-        )
-    ).all()
-    tg_ids = [user.tg_id for user, _ in people]
-    away = await on_leave(session, tg_ids, today)
-    told = await _told(session, tg_ids, (SILENT, DEADLINE))
-
-    by_department: dict[int, list[tuple[User, str]]] = defaultdict(list)
-    for user, name in people:
-        by_department[user.department_id].append((user, name))
+    people = await reader.liaisons(list(due))
+    tg_ids = [person.tg_id for person in people]
+    away = await reader.on_leave(tg_ids, today)
+    told = await reader.told(tg_ids, (SILENT, DEADLINE))
+    by_department: dict[int, list[Liaison]] = defaultdict(list)
+    for person in people:
+        by_department[person.department_id].append(person)
     # Main liaisons reminded of a still-silent item at least a period ago: not answering.
-    ignored = {
-        (tg_id, subject)
-        for tg_id, subject in await session.execute(
-            select(ReminderSent.user_tg_id, ReminderSent.subject).where(
-                ReminderSent.user_tg_id.in_(tg_ids),
-                ReminderSent.kind == SILENT,
-                ReminderSent.sent_at <= now - dt.timedelta(days=reminder_days),
-            )
-        )
-    }
+    ignored = await reader.reminded_before(tg_ids, SILENT, now - dt.timedelta(days=reminder_days))
     planned: list[LiaisonReminder] = []
     for department_id, members in by_department.items():
-        present = [(u, n) for u, n in members if u.tg_id not in away]
-        main = [(u, n) for u, n in present if not u.is_deputy]
-        deputies = [(u, n) for u, n in present if u.is_deputy]
+        present = [p for p in members if p.tg_id not in away]
+        main = [p for p in present if not p.is_deputy]
+        deputies = [p for p in present if p.is_deputy]
         unanswered = any(
-            (u.tg_id, subject) in ignored
-            for u, _ in main
+            (p.tg_id, subject) in ignored
+            for p in main
             for subject in long_silent.get(department_id, ())
         )
         # A deputy is reminded when every main liaison is away, or they have not answered.
         recipients = main + deputies if unanswered else (main or present)
-        for user, name in recipients:
+        for person in recipients:
             items = tuple(
                 sorted(
                     (
                         i
                         for i in due[department_id]
-                        if (user.tg_id, i.kind, i.subject, i.period) not in told
+                        if (person.tg_id, i.kind, i.subject, i.period) not in told
                     ),
                     key=lambda i: (i.kind != SILENT, code_key(i.code)),
                 )
             )
             if items:
-                locale = normalize_locale(user.locale, default_locale)
-                planned.append(LiaisonReminder(user.tg_id, locale, name, items))
+                locale = normalize_locale(person.locale, default_locale)
+                planned.append(LiaisonReminder(person.tg_id, locale, person.department_name, items))
     return planned
 
 
 async def plan_weekly(
-    session: AsyncSession,
+    reader: ReminderReader,
     *,
     reading: Reading,
     default_locale: str,
@@ -261,19 +224,50 @@ async def plan_weekly(
     week = iso_week(today)
     if first_working_day_of_week(today, is_working) != today:
         return week, []
-    leaders = list(await session.scalars(select(User).where(User.role == ROLE_LEADER)))
-    tg_ids = [u.tg_id for u in leaders]
-    away = await on_leave(session, tg_ids, today)
-    told = await _told(session, tg_ids, (WEEKLY,))
+    leaders = await reader.leaders()
+    tg_ids = [leader.tg_id for leader in leaders]
+    away = await reader.on_leave(tg_ids, today)
+    told = await reader.told(tg_ids, (WEEKLY,))
     return week, [
-        Recipient(u.tg_id, normalize_locale(u.locale, default_locale))
-        for u in leaders
-        if u.tg_id not in away and (u.tg_id, WEEKLY, "summary", week) not in told
+        Recipient(leader.tg_id, normalize_locale(leader.locale, default_locale))
+        for leader in leaders
+        if leader.tg_id not in away and (leader.tg_id, WEEKLY, "summary", week) not in told
     ]
 
 
 def weekly_key(recipient: Recipient, week: str) -> ReminderKey:
     return ReminderKey(recipient.user_tg_id, WEEKLY, "summary", week)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A reminder this process won the right to send: only the items it claimed, and the
+    claims' row ids (to release them if the send fails for a passing reason)."""
+
+    reminder: LiaisonReminder
+    row_ids: tuple[int, ...]
+
+
+async def claim_reminder(
+    claims: ReminderClaims, plan: LiaisonReminder, now: dt.datetime
+) -> Claimed | None:
+    """Claim `plan`'s items durably before it is sent; None when another process told
+    them all meanwhile (each item goes out at most once per period)."""
+    won = await claims.claim_reminders(plan.keys(), now)
+    items = tuple(
+        i for i in plan.items if ReminderKey(plan.user_tg_id, i.kind, i.subject, i.period) in won
+    )
+    if not items:
+        return None
+    return Claimed(replace(plan, items=items), tuple(won.values()))
+
+
+async def claim_weekly(
+    claims: ReminderClaims, recipient: Recipient, week: str, now: dt.datetime
+) -> tuple[int, ...] | None:
+    """Claim a leader's summary of `week` before it is sent; its row ids, None if taken."""
+    won = await claims.claim_reminders([weekly_key(recipient, week)], now)
+    return tuple(won.values()) or None
 
 
 # ---------------------------------------------------------------- words

@@ -28,7 +28,7 @@ Column = ColumnElement[Any] | QueryableAttribute[Any]
 @dataclass(frozen=True)
 class StateColumns:
     """Where a query finds the model's facts: the binding's own columns, or the same
-    facts as of an earlier moment (`core.digest.data.state_as_of`)."""
+    facts as of an earlier moment (`core.digest.sql.state_as_of`)."""
 
     status: Column
     review_state: Column

@@ -1,15 +1,17 @@
 """Per-department counts by effective status, written once (issue 19, point 6).
 
-/status (`core.oversight.overview.campaign_overview`), the digest (`core.digest.data.collect`)
-and the export (`core.export.gather.open_export`) each count a department's bindings by
-effective status. They read different facts (the bindings now, or as of a digest's
-moment), so each passes its columns; the grouping, the status rule applied to the groups,
-and the department's last report and first binding (for its silence) are here.
+/status (`core.oversight.overview_sql.SqlOverview.tally`), the digest
+(`core.digest.sql.SqlDigest.tally_as_of`) and the export (`core.export.gather.open_export`)
+each count a department's bindings by effective status. They read different facts (the
+bindings now, or as of a digest's moment), so each passes its columns; the grouping, the
+status rule applied to the groups (`fold_tally`), and the department's last report and
+first binding (for its silence) are here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,8 +59,10 @@ async def department_tally(
     where: ColumnElement[bool],
     select_from: FromClause | None = None,
 ) -> DepartmentTally:
-    """One grouped query: bindings per (department, status, review state), folded by the
-    status model's `effective_status`."""
+    """One grouped query: bindings per (department, status, review state), folded by
+    `fold_tally`. The columns are the caller's (the bindings now, or as of a moment), so
+    this is the SQL readers' helper (`core.oversight.overview_sql`, `core.digest.sql`,
+    the export)."""
     statement = select(
         department_id,
         status,
@@ -70,8 +74,18 @@ async def department_tally(
     if select_from is not None:
         statement = statement.select_from(select_from)
     statement = statement.where(where).group_by(department_id, status, review_state)
+    return fold_tally(tuple(row) for row in await executor.execute(statement))
+
+
+TallyRow = tuple[int, str, str | None, int, dt.datetime | None, dt.datetime | None]
+
+
+def fold_tally(rows: Iterable[TallyRow]) -> DepartmentTally:
+    """Grouped rows (department, stored status, review state, count, latest report, first
+    binding) folded by the status model's `effective_status`: what a reader returns as
+    `DepartmentTally`, the rule in one place."""
     tally = DepartmentTally()
-    for dept, stored, review, count, latest, bound in await executor.execute(statement):
+    for dept, stored, review, count, latest, bound in rows:
         tally.counts.setdefault(dept, Counts()).add(effective_status(stored, review), int(count))
         latest, bound = _utc(latest), _utc(bound)
         seen = tally.last_reported_at.get(dept)

@@ -3,10 +3,12 @@ per update or job and passed down to every query and screen that needs them.
 
 A `Reading` is a moment and the office's rules (`runtime.config.Settings.reading`, from
 the clock and the settings, is where every handler and job gets one); its `today` is the
-one place a local date is read from a clock for the status model. `read_day` (or
-`Reading.day`) turns it into the `Day` of a campaign (one small query: the campaign's
-items with milestones and pace targets). Core functions take the `Reading` or the `Day`,
-never a time zone and a number of days to rebuild `Rules` themselves.
+one place a local date is read from a clock for the status model. `Reading.read`, given
+a `core.status.interfaces.DayReader` (or `read_day` / `Reading.day` over a session),
+turns it into the `Day` of a campaign: one small query for the campaign's items with
+milestones and pace targets, and `make_day`, the rest, without storage. Core functions
+take the `Reading` or the `Day`, never a time zone and a number of days to rebuild
+`Rules` themselves.
 
 `FACT_COLUMNS` / `facts_of` are the one way a row of `Binding` x `Item` becomes the status
 model's `Facts`, so a new fact is added here once and every screen, the digest, reminders,
@@ -16,15 +18,15 @@ the export and the dashboard see it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.status.clauses import Milestones
+from core.status.interfaces import CampaignRef, DayReader, ItemSchedule
 from core.status.model import BindingRole, Facts, Pace, Rules, State, assess
 from storage.models import Binding, Campaign, Item
 
@@ -47,8 +49,14 @@ class Reading:
         return local_date(self.now, self.rules)
 
     async def day(self, session: AsyncSession, campaign: Campaign | None) -> Day:
-        """This reading's `Day` for `campaign` (`read_day`)."""
+        """This reading's `Day` for an ORM `campaign` over a session (`read_day`)."""
         return await read_day(session, campaign, self.today, self.rules)
+
+    async def read(self, reader: DayReader, campaign: CampaignRef | None) -> Day:
+        """This reading's `Day` for `campaign`, its schedule from `reader` (one query)."""
+        if campaign is None:
+            return make_day(self.today, self.rules, None, ())
+        return make_day(self.today, self.rules, campaign, await reader.schedule(campaign.id))
 
 
 @dataclass(frozen=True)
@@ -80,23 +88,33 @@ def parse_milestones(values: Any) -> tuple[dt.date, ...]:
     return tuple(sorted(found))
 
 
-async def read_day(
-    session: AsyncSession, campaign: Campaign | None, today: dt.date, rules: Rules
+def make_day(
+    today: dt.date, rules: Rules, campaign: CampaignRef | None, schedule: Iterable[ItemSchedule]
 ) -> Day:
-    """The day for `campaign`: one query for its items' milestones and pace targets."""
+    """The day for `campaign`, from its items' schedule (`DayReader.schedule`)."""
     if campaign is None:
         return Day(today, rules, None, None, Milestones())
     by_item: dict[int, tuple[dt.date, ...]] = {}
     paced: dict[int, Decimal] = {}
-    for item_id, raw, pace_target in await session.execute(
-        select(Item.id, Item.milestones, Item.pace_target).where(Item.campaign_id == campaign.id)
-    ):
-        steps = parse_milestones(raw)
-        if steps:
-            by_item[item_id] = steps
-        if pace_target is not None:
-            paced[item_id] = Decimal(pace_target)
+    for item in schedule:
+        if item.milestones:
+            by_item[item.item_id] = item.milestones
+        if item.pace_target is not None:
+            paced[item.item_id] = item.pace_target
     return Day(today, rules, campaign.year, campaign.starts_on, Milestones(by_item), paced)
+
+
+async def read_day(
+    session: AsyncSession, campaign: Campaign | None, today: dt.date, rules: Rules
+) -> Day:
+    """The day for an ORM `campaign`, over a session (the export, the dashboard, bench and
+    tests): `make_day` of `core.status.sql.SqlDay`'s schedule, one query."""
+    from core.status.sql import SqlDay, campaign_ref  # (it reads with parse_milestones)
+
+    if campaign is None:
+        return Day(today, rules, None, None, Milestones())
+    schedule = await SqlDay(session).schedule(campaign.id)
+    return make_day(today, rules, campaign_ref(campaign), schedule)
 
 
 # The columns `facts_of` reads, in its order, after whatever a query selects first.

@@ -16,9 +16,9 @@ from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, follow_group_migration
+from core.digest.group import follow_group_migration, set_office_group
+from core.digest.sql import SqlDigest, SqlOfficeGroup
 from core.people.permissions import ChatKind
-from core.scheduling.once import digest_row
 from core.text.formatting import local_datetime
 from handlers.base import Turn, services, use_case
 from handlers.digest.delivery import (
@@ -30,7 +30,6 @@ from handlers.digest.delivery import (
     send_parts,
 )
 from handlers.oversight.screens import reading_of
-from storage import repositories as repo
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +42,16 @@ async def setgroup_command(turn: Turn) -> None:
     if chat is None:
         return
     settings = turn.services.settings
-    previous = await repo.get_setting(turn.session, OFFICE_CHAT_KEY)
-    if previous == str(chat.id):
+    changed = await set_office_group(
+        SqlOfficeGroup(turn.session),
+        chat.id,
+        title=chat.title or "",
+        actor_tg_id=turn.actor.tg_id,
+        now=turn.now,
+    )
+    if not changed:
         await turn.reply(_("This group is already the office group."))
         return
-    await repo.put_setting(turn.session, OFFICE_CHAT_KEY, str(chat.id))
-    await repo.put_setting(turn.session, OFFICE_SET_AT_KEY, turn.now.isoformat())
-    repo.audit(
-        turn.session,
-        at=turn.now,
-        actor_tg_id=turn.actor.tg_id,
-        action="setgroup",
-        detail={"chat_id": chat.id, "title": chat.title or "", "previous": previous},
-    )
     await turn.reply(
         _(
             "This group is now the office group: the digest comes here every day at "
@@ -90,7 +86,7 @@ async def digest_command(turn: Turn) -> None:
         await turn.reply(_("The digest could not be sent to the office group; it will be retried."))
         return
     async with svc.db.session() as session:
-        row = await digest_row(session, chat_id, today)
+        row = await SqlDigest(session).stored_digest(chat_id, today)
     if row is None or row.sent_at is None:
         await turn.reply(_("Today's digest is being sent right now."))
         return
@@ -123,6 +119,7 @@ async def group_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     svc = services(context)
     async with svc.db.unit() as unit:
-        if await follow_group_migration(unit.session, message.chat_id, message.migrate_to_chat_id):
+        store = SqlOfficeGroup(unit.session)
+        if await follow_group_migration(store, message.chat_id, message.migrate_to_chat_id):
             log.info("the office group became a supergroup; its digest follows it")
         await unit.commit()

@@ -22,41 +22,34 @@ import secrets
 import socket
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from core.digest.data import OFFICE_CHAT_KEY, OFFICE_SET_AT_KEY, Window, collect
-from core.digest.messages import BuiltDigest, Part, build_digest
+from core.digest.data import Window, gather
+from core.digest.group import office_group
+from core.digest.messages import BuiltDigest, Part, compose_digest
+from core.digest.sql import SqlDigest, SqlOfficeGroup
 from core.oversight.reminders import (
     WorkingDay,
+    claim_reminder,
+    claim_weekly,
     plan_liaison_reminders,
     plan_weekly,
     reminder_messages,
-    weekly_key,
     weekly_text,
 )
-from core.scheduling.once import (
-    ReminderKey,
-    claim_digest,
-    claim_reminders,
-    digest_row,
-    mark_sent,
-    record_error,
-    release_failed,
-    save_summary,
-    start_attempt,
-    unclaim_reminders,
-)
+from core.oversight.reminders_sql import SqlReminders
+from core.scheduling.once import claim_digest
+from core.scheduling.sql import SqlClaims
 from core.scheduling.times import digest_due, digest_moment, within_hours
 from core.scheduling.workdays import working_day_rule
 from core.status.day import Reading
 from core.text.i18n import translator
 from runtime.services import Services
-from storage import repositories as repo
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +75,11 @@ def instance_owner(svc: Services) -> str:
 
 
 async def office_chat(svc: Services) -> tuple[int | None, str | None]:
+    """(the office group's chat id, when it was set), read in a session of its own (the
+    job's, or before a /digest claims); None, None when no group is set."""
     async with svc.db.session() as session:
-        chat = await repo.get_setting(session, OFFICE_CHAT_KEY)
-        set_at = await repo.get_setting(session, OFFICE_SET_AT_KEY)
-    try:
-        return (int(chat) if chat else None), set_at
-    except ValueError:
-        log.error("the office_chat_id setting is not a chat id: %r", chat)
-        return None, None
+        group = await office_group(SqlOfficeGroup(session))
+    return group.chat_id, group.set_at
 
 
 async def make_digest(
@@ -98,8 +88,8 @@ async def make_digest(
     """The digest of (chat, date) as read at `reading` (the job's or the command's)."""
     settings = svc.settings
     async with svc.db.session() as session:
-        return await build_digest(
-            session,
+        return await compose_digest(
+            SqlDigest(session),
             chat_id=chat_id,
             local_date=local_date,
             reading=reading,
@@ -165,7 +155,9 @@ async def deliver_digest(
     one, the settings' at the clock's time."""
     reading = reading or svc.settings.reading(svc.clock())
     async with svc.db.claims() as session:
-        claim = await claim_digest(session, chat_id, local_date, owner=owner, now=svc.clock())
+        claim = await claim_digest(
+            SqlClaims(session), chat_id, local_date, owner=owner, now=svc.clock()
+        )
     if claim is None:
         return Outcome.ALREADY
     try:
@@ -173,7 +165,7 @@ async def deliver_digest(
     except Exception as exc:
         log.exception("building the digest failed")
         async with svc.db.claims() as session:
-            await release_failed(session, claim, f"build: {exc!r}")
+            await SqlClaims(session).release_failed(claim, f"build: {exc!r}")
         return Outcome.FAILED
     summary = {**built.data.summary(), "parts_sent": claim.parts_sent}
     parts = built.parts
@@ -181,30 +173,30 @@ async def deliver_digest(
     for attempt, delay in enumerate([*delays, None]):
         attempts += 1
         async with svc.db.claims() as session:
-            if not await start_attempt(session, claim, attempts):
+            claims = SqlClaims(session)
+            if not await claims.start_attempt(claim, attempts):
                 return Outcome.ALREADY  # our claim timed out and another sender took it
-            await save_summary(session, claim, summary)
+            await claims.save_summary(claim, summary)
             try:
                 while summary["parts_sent"] < len(parts):
                     await send_part(bot, chat_id, parts[summary["parts_sent"]])
                     summary = {**summary, "parts_sent": summary["parts_sent"] + 1}
-                    await save_summary(session, claim, summary)
+                    await claims.save_summary(claim, summary)
+                # The bindings named red are told once: later digests only count them.
                 newly_red = summary.get("newly_red") or []
-                if newly_red:  # told once: later digests only count them
-                    await repo.mark_red_reported(session, newly_red, svc.clock())
-                await mark_sent(session, claim, svc.clock(), summary)
+                await claims.mark_sent(claim, svc.clock(), summary, newly_red)
                 log.info("digest of %s sent to the office group", local_date)
                 return Outcome.SENT
             except TelegramError as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 wait = _retry_wait(exc, delay) if delay is not None else None
                 log.warning("digest attempt %s failed: %s", attempt + 1, error)
-                await record_error(session, claim, error)
+                await claims.record_error(claim, error)
         if wait is None:
             break
         await asyncio.sleep(wait)
     async with svc.db.claims() as session:
-        await release_failed(session, claim, error)
+        await SqlClaims(session).release_failed(claim, error)
     log.error("the digest of %s could not be sent (%s); it will be retried", local_date, error)
     return Outcome.FAILED
 
@@ -225,7 +217,7 @@ async def deliver_due_digest(bot: Bot, svc: Services, *, owner: str | None = Non
     if set_at and set_at > digest_moment(local_date, settings.digest_time, settings.tz).isoformat():
         return Outcome.NOT_DUE
     async with svc.db.session() as session:  # the usual case, read without writing
-        row = await digest_row(session, chat_id, local_date)
+        row = await SqlDigest(session).stored_digest(chat_id, local_date)
         if row is not None and row.sent_at is not None:
             return Outcome.ALREADY
     return await deliver_digest(
@@ -266,7 +258,7 @@ async def _send_claimed(
     if isinstance(error, NetworkError | RetryAfter):
         # Passing trouble: forget the claims so the next round tries again.
         async with svc.db.claims() as session:
-            await unclaim_reminders(session, row_ids)
+            await SqlClaims(session).unclaim_reminders(row_ids)
     log.warning("a reminder could not be delivered: %s", error)
     return False
 
@@ -285,7 +277,7 @@ async def reminder_round(
         return result
     async with svc.db.session() as session:
         plans = await plan_liaison_reminders(
-            session,
+            SqlReminders(session),
             reading=reading,
             reminder_days=settings.reminder_days,
             default_locale=settings.default_locale,
@@ -293,32 +285,25 @@ async def reminder_round(
         )
     for plan in plans:
         async with svc.db.claims() as session:
-            won = await claim_reminders(session, plan.keys(), now)
-        items = tuple(
-            i
-            for i in plan.items
-            if ReminderKey(plan.user_tg_id, i.kind, i.subject, i.period) in won
-        )
-        if not items:
+            claimed = await claim_reminder(SqlClaims(session), plan, now)
+        if claimed is None:
             continue  # another process told them meanwhile
-        texts = reminder_messages(
-            replace(plan, items=items), translator(plan.locale), reading.rules
-        )
-        ok = await _send_claimed(bot, svc, plan.user_tg_id, texts, list(won.values()))
+        texts = reminder_messages(claimed.reminder, translator(plan.locale), reading.rules)
+        ok = await _send_claimed(bot, svc, plan.user_tg_id, texts, list(claimed.row_ids))
         result.sent += ok
         result.failed += not ok
 
     async with svc.db.session() as session:
         week, leaders = await plan_weekly(
-            session,
+            SqlReminders(session),
             reading=reading,
             default_locale=settings.default_locale,
             is_working=is_working,
         )
         if not leaders:
             return result
-        data = await collect(
-            session,
+        data = await gather(
+            SqlDigest(session),
             chat_id=None,
             local_date=reading.today,
             window=Window(now - dt.timedelta(days=WEEK), now),
@@ -326,11 +311,11 @@ async def reminder_round(
         )
     for leader in leaders:
         async with svc.db.claims() as session:
-            won = await claim_reminders(session, [weekly_key(leader, week)], now)
-        if not won:
+            row_ids = await claim_weekly(SqlClaims(session), leader, week, now)
+        if row_ids is None:
             continue
         text = weekly_text(data, week, translator(leader.locale))
-        ok = await _send_claimed(bot, svc, leader.user_tg_id, [text], list(won.values()))
+        ok = await _send_claimed(bot, svc, leader.user_tg_id, [text], list(row_ids))
         result.sent += ok
         result.failed += not ok
     return result

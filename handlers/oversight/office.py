@@ -1,10 +1,14 @@
 """Office and leader screens: /status, /dept NAME, /item CODE, /overdue.
 
-Each screen is one query's worth of data (see `core.oversight.overview`) rendered as sections (a
-header, then one block per department or item) and sent as one message, or several
-split at section boundaries when it would pass Telegram's limit. Values are always shown
-against their targets, a miss marked. Nothing here names a person, so every screen may
-be shown in the office group.
+/status and /overdue are the use cases `status_overview` and `read_overdue` of
+`core.oversight.overview`, /dept and /item `department_card` and `item_card` of
+`core.oversight.cards`, each given `SqlOverview` over the update's session (and the
+update's reading).
+Each screen is one query's worth of data rendered as sections (a header, then one block
+per department or item) and sent as one message, or several split at section boundaries
+when it would pass Telegram's limit. Values are always shown against their targets, a
+miss marked. Nothing here names a person, so every screen may be shown in the office
+group.
 
 Callback data:
     dept:<department id>   a department's screen (buttons of /status, /item, /overdue)
@@ -18,28 +22,25 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton
 from telegram.constants import ParseMode
 
+from core.oversight.cards import department_card, item_card
+from core.oversight.interfaces import DepartmentInfo
 from core.oversight.overview import (
     OVERDUE_PAGE,
     DepartmentSummary,
     OverdueItem,
-    campaign_overview,
-    colour_counts,
-    overdue_slice,
+    read_overdue,
+    status_overview,
 )
-from core.people.invites import find_department
-from core.reporting import reports
+from core.oversight.overview_sql import SqlOverview
 from core.reporting.reports import ItemView
 from core.reporting.values import format_number
 from core.status.model import (
-    EFFECTIVE_ORDER,
     State,
     due_text,
     format_rate,
-    item_order,
     reasons_text,
-    tally,
 )
-from core.supervision.extensions import ExtensionEntry, extension_history
+from core.supervision.extensions import ExtensionEntry
 from core.text import i18n
 from core.text.formatting import deadline_text, local_date, local_datetime, shorten, target_text
 from core.text.i18n import Plural, Translate
@@ -52,11 +53,11 @@ from handlers.oversight.screens import (
     colour_mark,
     counts_icons,
     counts_legend,
-    day_of,
     done_line,
     effective_label,
     esc,
     keyboard,
+    reading_of,
     send_screen,
     short_name,
     state_of,
@@ -70,8 +71,7 @@ from handlers.supervision.lines import (
     reasons_line,
     rectification_line,
 )
-from storage import repositories as repo
-from storage.models import BINDING_SUPPORTING, Department
+from storage.models import BINDING_SUPPORTING
 
 # ---------------------------------------------------------------- /status
 
@@ -108,16 +108,15 @@ def department_section(
 async def status_command(turn: Turn) -> None:
     """/status: per department, how many items are in each state; worst first."""
     _ = turn._
-    campaign = await repo.active_campaign(turn.session)
-    if campaign is None:
+    # The update's day (its reading) for every query of the screen.
+    view = await status_overview(SqlOverview(turn.session), reading_of(turn))
+    if view is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    day = await day_of(turn, campaign)  # the update's day, for both queries
-    overview = await campaign_overview(turn.session, campaign, day=day)
-    colours = await colour_counts(turn.session, campaign, day=day)
+    overview, colours = view.overview, view.colours
     header = "\n".join(
         [
-            "<b>" + esc(_("Progress: {title}").format(title=shorten(campaign.title, 80))) + "</b>",
+            "<b>" + esc(_("Progress: {title}").format(title=shorten(overview.title, 80))) + "</b>",
             esc(_("Overall: {line}").format(line=done_line(overview.totals, _))),
             esc(counts_legend(overview.totals, _)),
             # The key to each department's 🔴/🟡 counts below.
@@ -178,19 +177,26 @@ def supervision_lines(
     ]
 
 
-async def show_department(turn: Turn, department: Department) -> None:
+def reader(turn: Turn) -> SqlOverview:
+    """The office screens' reader over this update's session."""
+    return SqlOverview(turn.session)
+
+
+async def show_department(turn: Turn, department: DepartmentInfo) -> None:
     _ = turn._
-    views = await reports.department_items(turn.session, department.id)
-    views.sort(key=lambda v: item_order(v.effective, v.code))
-    counts = tally((v.status, v.review_state) for v in views)
-    last = max((v.last_reported_at for v in views if v.last_reported_at), default=None)
+    card = await department_card(reader(turn), department)
+    views, counts = card.items, card.counts
     header = "\n".join(
         [
             f"<b>{esc(department.name)}</b> "
             + esc(_("(class {dept_class})").format(dept_class=department.dept_class)),
             esc(done_line(counts, _))
             + " · "
-            + esc(_("last report {date}").format(date=local_date(last, turn.services.settings.tz))),
+            + esc(
+                _("last report {date}").format(
+                    date=local_date(card.last_reported_at, turn.services.settings.tz)
+                )
+            ),
             esc(counts_legend(counts, _)),
             esc(colour_legend(turn)),
         ]
@@ -200,14 +206,8 @@ async def show_department(turn: Turn, department: Department) -> None:
             header + "\n\n" + esc(_("This department has no items.")), parse_mode=ParseMode.HTML
         )
         return
-    history = await extension_history(turn.session, [v.binding_id for v in views])
     sections = [header] + [
-        item_section(
-            v,
-            state_of(v, turn),
-            turn,
-            history.get(v.binding_id, ()),
-        )
+        item_section(v, state_of(v, turn), turn, card.extensions.get(v.binding_id, ()))
         for v in views
     ]
     buttons = {
@@ -225,7 +225,7 @@ async def dept_command(turn: Turn) -> None:
     if not query:
         await turn.reply(_("Usage: /dept NAME (part of a department's name), e.g. /dept 农业"))
         return
-    choice = await find_department(turn.session, query)
+    choice = await reader(turn).find_department(query)
     if choice.found is not None:
         await show_department(turn, choice.found)
         return
@@ -249,7 +249,7 @@ async def dept_button(turn: Turn) -> None:
     query = turn.query
     if query is None:
         return
-    department = await repo.department_by_id(turn.session, callback_id(turn))
+    department = await reader(turn).department(callback_id(turn))
     if department is None:
         await query.answer(turn._("This department no longer exists."), show_alert=True)
         return
@@ -292,21 +292,11 @@ async def item_command(turn: Turn) -> None:
         await turn.reply(_("Usage: /item CODE, e.g. /item A5.1"))
         return
     code, _rest = code_from_args(turn.args)
-    campaign = await repo.active_campaign(turn.session)
-    views = await reports.item_bindings(turn.session, code) if code and campaign else []
-    if not views or campaign is None:
+    card = await item_card(reader(turn), code or "")
+    if card is None:
         await turn.reply(_("There is no item {code}.").format(code=shorten(turn.args[0], 20)))
         return
-    names = {d.id: d for d in await repo.departments(turn.session, campaign.id)}
-    views.sort(
-        key=lambda v: (
-            EFFECTIVE_ORDER[v.effective],
-            names[v.department_id].number or 10_000 if v.department_id in names else 10_000,
-            v.department_id,
-        )
-    )
-    first = views[0]
-    counts = tally((v.status, v.review_state) for v in views)
+    views, names, counts, first = card.bindings, card.departments, card.counts, card.first
     header = [f"<b>{esc(first.code)}</b> {esc(shorten(first.text, 400))}"]
     for target in first.targets:
         header.append("🎯 " + esc(target_text(target.metric, target.op, target.value, target.unit)))
@@ -332,7 +322,6 @@ async def item_command(turn: Turn) -> None:
     header.append(esc(counts_legend(counts, _)))
     sections = ["\n".join(header)]
     buttons: dict[int, list[InlineKeyboardButton]] = {}
-    history = await extension_history(turn.session, [v.binding_id for v in views])
     for index, view in enumerate(views, start=1):
         department = names.get(view.department_id)
         name = department.name if department else "?"
@@ -344,7 +333,7 @@ async def item_command(turn: Turn) -> None:
                 name,
                 turn,
                 state_of(view, turn),
-                history.get(view.binding_id, ()),
+                card.extensions.get(view.binding_id, ()),
             )
         )
         buttons[index] = [
@@ -404,19 +393,12 @@ async def overdue_page_button(turn: Turn) -> None:
 async def overdue_screen(turn: Turn, offset: int) -> None:
     _ = turn._
     ngettext = i18n.ngettext(turn.actor.locale)
-    campaign = await repo.active_campaign(turn.session)
-    if campaign is None:
+    screen = await read_overdue(SqlOverview(turn.session), reading_of(turn), offset=offset)
+    if screen is None:
         await turn.reply(_("There is no active campaign yet."))
         return
-    day = await day_of(turn, campaign)
+    day, found = screen.day, screen.page
     today = day.today
-    found = await overdue_slice(
-        turn.session,
-        campaign,
-        day=day,
-        offset=offset,
-        limit=OVERDUE_PAGE,
-    )
     if not found.total:
         await turn.reply(
             _(
