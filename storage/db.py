@@ -182,7 +182,7 @@ class Database:
 
     @asynccontextmanager
     async def claims(self) -> AsyncIterator[AsyncSession]:
-        """A write session for the scheduler's claims (core/scheduling/once.py), which
+        """A write session for the scheduler's claims (core/scheduling/sql.py), which
         commit each claim at once, before the send it guards: the documented exception to
         "only a unit of work commits" (tests/test_commit_sites.py). Begins IMMEDIATE on
         SQLite, like a unit."""

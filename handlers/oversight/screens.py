@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from core.people.permissions import Decision, check
 from core.reporting.reports import ItemView
 from core.scoring.amounts import show
-from core.status.day import Day, Reading
+from core.status.day import Reading
 from core.status.model import (
     EFFECTIVE_ICONS,
     EFFECTIVE_LABELS,
@@ -31,7 +31,7 @@ from core.text.formatting import shorten, value_against_target
 from core.text.i18n import Translate
 from core.text.split import split_sections
 from handlers.base import Turn
-from storage.models import REVIEW_RETURNED, Campaign
+from storage.models import REVIEW_RETURNED
 
 BUTTONS_PER_MESSAGE = 90  # Telegram allows about 100 buttons on one message
 COUNT_ORDER = ("done", "pending_review", "in_progress", "not_started", "blocked")
@@ -137,12 +137,6 @@ def callback_id(turn: Turn) -> int:
 def rules_of(turn: Turn) -> Rules:
     """The status model's rules from this bot's settings."""
     return turn.services.settings.status_rules
-
-
-async def day_of(turn: Turn, campaign: Campaign) -> Day:
-    """The day this update reads: its rules, local date and the campaign's milestones,
-    made once here and passed to every query of the screen."""
-    return await reading_of(turn).day(turn.session, campaign)
 
 
 def state_of(view: ItemView, turn: Turn) -> State:
