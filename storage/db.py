@@ -86,9 +86,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers (status screens, backups) run while a report is being written.
     # The busy timeout is short: statements run in the loop's thread, and the wait for
     # another writer happens before BEGIN IMMEDIATE, in asyncio (storage/sqlite_inline.py).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
+    # WAL is kept in the file once set; switching needs the database to itself, which a
+    # connection opened while another process writes would not get: ask first.
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -38,6 +38,7 @@ from sqlalchemy import pool
 from sqlalchemy.dialects.sqlite.base import SQLiteExecutionContext
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 # A lock held by another process is retried this often (doubling up to the last).
@@ -135,6 +136,8 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
 
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("factory", InlineConnection)
+        # sqlite3's own default waits 5 s in the loop's thread before the pragmas set ours.
+        kwargs.setdefault("timeout", INLINE_BUSY_TIMEOUT_MS / 1000)
         return super().connect(*args, **kwargs)
 
     @classmethod
@@ -146,21 +149,31 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
 
     def begin_immediate(self, dbapi_connection: Any) -> None:
         """`BEGIN IMMEDIATE` once this process's other writer is done, retrying while
-        another process writes; the whole wait is bounded by the busy timeout."""
+        another process writes; the whole wait is bounded by the busy timeout. Each try
+        runs with SQLite's busy handler off, so no try holds the loop; the pauses
+        between tries are asyncio's. A wait that runs out is SQLAlchemy's
+        OperationalError "database is locked", which the intake counts as transient."""
         deadline = time.monotonic() + self.busy_timeout_seconds
-        self.writer.acquire(dbapi_connection, self.busy_timeout_seconds)
         try:
-            attempt = 0
-            while True:
-                try:
-                    dbapi_connection.execute("BEGIN IMMEDIATE")
-                    return
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) or time.monotonic() >= deadline:
-                        raise
-                delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS) - 1)]
-                attempt += 1
-                await_only(asyncio.sleep(delay))
+            self.writer.acquire(dbapi_connection, self.busy_timeout_seconds)
+        except sqlite3.OperationalError as exc:
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+        try:
+            dbapi_connection.execute("PRAGMA busy_timeout=0")
+            try:
+                attempt = 0
+                while True:
+                    try:
+                        dbapi_connection.execute("BEGIN IMMEDIATE")
+                        return
+                    except sqlite3.OperationalError as exc:
+                        if "locked" not in str(exc) or time.monotonic() >= deadline:
+                            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+                    delay = RETRY_DELAYS_SECONDS[min(attempt, len(RETRY_DELAYS_SECONDS) - 1)]
+                    attempt += 1
+                    await_only(asyncio.sleep(delay))
+            finally:
+                dbapi_connection.execute(f"PRAGMA busy_timeout={INLINE_BUSY_TIMEOUT_MS}")
         except BaseException:
             self.writer.release(dbapi_connection)
             raise
