@@ -48,7 +48,7 @@ async def set_group(rig: DubanRig) -> SentMessage:
 
 async def report(rig: DubanRig, department: str, code: str, status: str, when: dt.datetime) -> None:
     """A liaison's report, written the way the bot writes one."""
-    async with rig.session() as session:
+    async with rig.writing() as session:
         binding_id, department_id = (
             await session.execute(
                 select(Binding.id, Binding.department_id)

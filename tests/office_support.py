@@ -59,7 +59,7 @@ async def report(
 ) -> int:
     """Record a report (values in target order) as the bot would; its id."""
     bid = await binding_id(rig, department, code)
-    async with rig.session() as session:
+    async with rig.writing() as session:
         binding = await session.get(Binding, bid)
         assert binding is not None
         targets = (
@@ -85,7 +85,7 @@ async def report(
 
 
 async def accept(rig: DubanRig, report_id: int) -> None:
-    async with rig.session() as session:
+    async with rig.writing() as session:
         await decide(
             SqlReview(session),
             report_id=report_id,
@@ -105,7 +105,7 @@ async def speak_english(rig: DubanRig, *users: u.TgUser) -> None:
 
 async def add_departments(rig: DubanRig, count: int, code: str = "G1") -> None:
     """`count` more departments in the active campaign, each bound to item `code`."""
-    async with rig.session() as session:
+    async with rig.writing() as session:
         item = await session.scalar(select(Item).where(Item.code == code))
         assert item is not None
         for n in range(count):

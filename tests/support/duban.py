@@ -106,13 +106,19 @@ class DubanRig:
     def session(self) -> AbstractAsyncContextManager[AsyncSession]:
         return self.database().session()
 
+    def writing(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """A session for the test's own writes while the bot runs: it begins IMMEDIATE and
+        waits its turn for SQLite's one writer, as the bot's units do, instead of turning
+        a read into a write, which SQLite refuses when the bot wrote in between."""
+        return self.database().write_sessions()
+
     async def close(self) -> None:
         await self.stop()
         if self.db is not None:
             await self.db.close()
 
     async def import_bundled(self) -> int:
-        async with self.session() as session:
+        async with self.writing() as session:
             outcome = await create_campaign(
                 session, load_file(BUNDLED_DOCUMENT), source_name=BUNDLED_DOCUMENT.name
             )
@@ -120,7 +126,7 @@ class DubanRig:
         return outcome.campaign_id
 
     async def invite_code(self, department: str | None) -> str:
-        async with self.session() as session:
+        async with self.writing() as session:
             found = None
             if department is not None:
                 choice = await find_department(session, department)
