@@ -112,8 +112,27 @@ def main() -> None:
     try:
         payload = parse(path, suffix, int(year_text) if year_text else None, limits_json)
     except MemoryError:
-        payload = {"error": "limit_memory", "message": "the parse ran out of memory"}
+        payload = OUT_OF_MEMORY
+    except SystemError:
+        # C code whose allocation failed under RLIMIT_AS may return an error without
+        # setting MemoryError (seen importing a module near the limit). It is the limit
+        # only if memory is indeed used up: a small allocation must fail too.
+        if not _memory_left():
+            payload = OUT_OF_MEMORY
+        else:
+            raise
     _answer(payload)
+
+
+OUT_OF_MEMORY = {"error": "limit_memory", "message": "the parse ran out of memory"}
+
+
+def _memory_left(probe_mb: int = 32) -> bool:
+    try:
+        bytearray(probe_mb << 20)
+    except MemoryError:
+        return False
+    return True
 
 
 if __name__ == "__main__":
