@@ -104,10 +104,10 @@ class InboxWorker:
         *,
         admin_ids: frozenset[int],
         admin_locale: str,
+        concurrency: int,  # INTAKE_CONCURRENCY: its default is the settings' (runtime/config.py)
         max_attempts: int = 3,
         shared: bool = False,
         idle_poll_seconds: float = 1.0,
-        concurrency: int = 8,
         shutdown_grace_seconds: float = 20.0,
     ) -> None:
         self.app = app
