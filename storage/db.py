@@ -19,6 +19,7 @@ it is not failed).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -93,7 +94,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # The WAL is checkpointed in a worker thread (`Database.checkpoint`), not by the
+    # commit that makes it long, which runs in the event loop's thread.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
+
+
+def _checkpoint_wal(path: str) -> tuple[int, int]:
+    connection = sqlite3.connect(path, timeout=INLINE_BUSY_TIMEOUT_MS / 1000)
+    try:
+        _busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        connection.close()
+    return int(frames), int(copied)
 
 
 def _sqlite_begin(conn: Connection) -> None:
@@ -136,7 +149,8 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
     (PostgreSQL restarted, a firewall dropped it) is pinged, and replaced when the ping
     fails (SQLAlchemy's pool retries the checkout on `DisconnectionError`). A connection
     that dies between a recent use and the next one fails that transaction as a
-    disconnect, which the intake counts as transient and tries again."""
+    disconnect, which the intake counts as transient and tries again (a scheduled job's
+    run meeting one fails, and the next scheduled check runs it again)."""
     pool = engine.sync_engine.pool
     dialect = engine.sync_engine.dialect
 
@@ -192,13 +206,26 @@ class Database:
         async with self.write_sessions() as session:
             yield session
 
+    async def checkpoint(self) -> tuple[int, int] | None:
+        """SQLite: copy what the WAL holds back into the database file, in a worker
+        thread on a connection of its own (PASSIVE: never waits for readers or the
+        writer, does what it can now). (frames in the WAL, frames copied); None for
+        PostgreSQL or an in-memory database."""
+        url = make_url(self.url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None
+        return await asyncio.to_thread(_checkpoint_wal, str(url.database))
+
     @asynccontextmanager
     async def own_transaction(self) -> AsyncIterator[AsyncConnection]:
         """A connection for one statement that is its own transaction (the inbox's claim
         of an update, committed before the update is handled). On PostgreSQL it runs in
-        autocommit: no BEGIN and COMMIT round trips. On SQLite it is a unit of work's
-        `BEGIN IMMEDIATE ... COMMIT` (the process's one writer, storage/sqlite_inline.py),
-        committed when the block ends without an error."""
+        autocommit: no BEGIN and COMMIT round trips (and so, should the answer be lost
+        after PostgreSQL ran it, the statement stands: a claim is then counted for an
+        attempt that never ran, which is the safe side of the bound on attempts). On
+        SQLite it is a unit of work's `BEGIN IMMEDIATE ... COMMIT` (the process's one
+        writer, storage/sqlite_inline.py), committed when the block ends without an
+        error."""
         if self.dialect == "sqlite":
             async with self.unit() as unit:
                 yield await unit.session.connection()

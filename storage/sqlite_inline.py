@@ -18,6 +18,10 @@ What a thread used to give, kept:
   writer (the CLI, a backup) is waited for by retrying `BEGIN IMMEDIATE` with asyncio
   sleeps, not with SQLite's busy handler. Past `BUSY_TIMEOUT_MS` in all it fails like
   before: "database is locked", which the intake counts as transient.
+* **No checkpoint in the loop's thread.** Connections do not checkpoint the WAL when a
+  commit makes it long (`wal_autocheckpoint=0`, storage/db.py): copying pages back and
+  syncing the file would stall every chat. `Database.checkpoint()` does it in a worker
+  thread, on a connection of its own; the intake's maintenance calls it every 15 s.
 * **Only short waits inside SQLite.** The connection's own busy timeout is
   `INLINE_BUSY_TIMEOUT_MS`: a reader meets a lock only in WAL's rare edge cases
   (recovery, a truncating checkpoint), which then stall the loop at most that long.
@@ -125,6 +129,10 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
     """pysqlite, run by the asyncio extension in the loop's thread (module docstring)."""
 
     is_async = True
+    # A connection the pool finds abandoned (its owner gone without closing it) is
+    # terminated, as aiosqlite's are: `do_terminate` closes it and gives back the
+    # writer lock, which would otherwise stay held until the process ends.
+    has_terminate = True
     supports_statement_cache = True
     supports_server_side_cursors = True
     execution_ctx_cls = InlineExecutionContext

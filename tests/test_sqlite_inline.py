@@ -9,6 +9,7 @@ intake counts as transient), and a large result is read in batches, not all at o
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SAWarning
 
 from storage import repositories as repo
 from storage.db import Database
@@ -147,3 +148,40 @@ async def test_a_large_result_is_streamed_in_batches(sqlite_db: Database, tmp_pa
             batches.append(len(partition))
     assert sum(batches) == 500
     assert max(batches) <= 100 and len(batches) >= 5
+
+
+async def test_an_abandoned_write_session_gives_the_writer_lock_back(
+    sqlite_db: Database,
+) -> None:
+    """A write session dropped without being closed (its task gone): the pool
+    terminates the connection, and the next unit can write."""
+    session = sqlite_db.write_sessions()
+    await repo.put_setting(session, "abandoned", "1")
+    await session.flush()  # BEGIN IMMEDIATE: this process's writer lock is taken
+    del session
+    with pytest.warns(SAWarning, match="will be terminated"):
+        gc.collect()
+    await asyncio.sleep(0)
+    await asyncio.wait_for(write_setting(sqlite_db, "after-abandoned", "1"), timeout=5)
+    async with sqlite_db.session() as reading:
+        assert await repo.get_setting(reading, "after-abandoned") == "1"
+        assert await repo.get_setting(reading, "abandoned") is None  # never committed
+
+
+async def test_the_wal_is_checkpointed_by_the_worker_thread_not_by_commits(
+    sqlite_db: Database, sqlite_url: str
+) -> None:
+    async with sqlite_db.session() as session:
+        connection = await session.connection()
+        mode = (await connection.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar()
+    assert mode == 0  # a commit never copies the WAL back in the loop's thread
+    async with sqlite_db.unit() as unit:
+        for n in range(300):
+            await repo.put_setting(unit.session, f"wal-{n:03}", "x" * 2000)
+        await unit.commit()
+    wal = Path(file_of(sqlite_url) + "-wal")
+    assert (await asyncio.to_thread(wal.stat)).st_size > 500_000
+    done = await sqlite_db.checkpoint()
+    assert done is not None
+    frames, copied = done
+    assert frames > 0 and copied == frames

@@ -151,6 +151,8 @@ class IntakeRuntime:
             await asyncio.sleep(OUTBOX_CHECK_SECONDS)
             elapsed += OUTBOX_CHECK_SECONDS
             try:
+                # SQLite: the WAL copied back in a worker thread (storage/sqlite_inline.py).
+                await self.db.checkpoint()
                 await deliver_unsent(self.app.bot, self.db, older_than=ABANDONED_AFTER)
                 if elapsed >= HOUSEKEEPING_SECONDS:
                     elapsed = 0.0
