@@ -100,7 +100,7 @@ async def _nothing() -> None:
     return None
 
 
-def _checkpoint() -> None:
+def _awaited() -> None:
     """A no-op await: SQLAlchemy's `AsyncConnection.execute` insists that a statement
     awaited something (it guards against sync drivers); this one does, for a couple of
     greenlet switches and no trip through the event loop."""
@@ -187,17 +187,17 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
             raise
 
     def do_execute(self, cursor: Any, statement: Any, parameters: Any, context: Any = None) -> None:
-        _checkpoint()
+        _awaited()
         super().do_execute(cursor, statement, parameters, context)  # type: ignore[no-untyped-call]
 
     def do_execute_no_params(self, cursor: Any, statement: Any, context: Any = None) -> None:
-        _checkpoint()
+        _awaited()
         super().do_execute_no_params(cursor, statement, context)  # type: ignore[no-untyped-call]
 
     def do_executemany(
         self, cursor: Any, statement: Any, parameters: Any, context: Any = None
     ) -> None:
-        _checkpoint()
+        _awaited()
         super().do_executemany(cursor, statement, parameters, context)  # type: ignore[no-untyped-call]
 
     def do_commit(self, dbapi_connection: Any) -> None:

@@ -135,8 +135,8 @@ def callback_id(turn: Turn) -> int:
 
 
 def rules_of(turn: Turn) -> Rules:
-    """The status model's rules from this bot's settings."""
-    return turn.services.settings.status_rules
+    """The status model's rules this update reads with (`Turn.reading`'s)."""
+    return turn.reading.rules
 
 
 def state_of(view: ItemView, turn: Turn) -> State:
